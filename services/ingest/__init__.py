@@ -1,0 +1,1 @@
+"""Ingest: takes in customers and orders, the system of record for both."""

@@ -1,0 +1,161 @@
+"""Ingest's HTTP API: accept customers and orders, read them back.
+
+A write answers 202 only once RabbitMQ confirmed the one event that carries the whole
+request, so a request is accepted whole or not at all. Storing happens in the worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse
+from faststream.rabbit import RabbitBroker, RabbitExchange
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.ingest.domain import events
+from services.ingest.domain.batches import BatchParser, BatchTooLarge, InvalidBatch
+from services.ingest.domain.models import Customer, Order
+from services.ingest.settings import IngestSettings
+from services.ingest.store import customers as customer_store
+from services.ingest.store import orders as order_store
+from shared.envelope import Envelope
+from shared.errors import ServiceUnavailable
+from shared.outbox import publish_envelope
+
+CUSTOMERS = BatchParser(Customer)
+ORDERS = BatchParser(Order)
+
+
+def _body_schema(model: type[Any]) -> dict[str, Any]:
+    item = model.model_json_schema()
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            item,
+                            {
+                                "type": "object",
+                                "required": ["items"],
+                                "properties": {
+                                    "items": {"type": "array", "items": item, "maxItems": 10000}
+                                },
+                            },
+                        ]
+                    }
+                }
+            },
+        }
+    }
+
+
+def encode_cursor(last_id: int | None) -> str | None:
+    return base64.urlsafe_b64encode(str(last_id).encode()).decode() if last_id else None
+
+
+def decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        return int(base64.urlsafe_b64decode(cursor.encode()).decode())
+    except (ValueError, UnicodeDecodeError):
+        raise HTTPException(
+            422, [{"loc": ["query", "cursor"], "msg": "is not a cursor this API gave", "type": "value_error"}]
+        ) from None
+
+
+def build_router(
+    settings: IngestSettings,
+    engine: AsyncEngine,
+    broker: RabbitBroker,
+    exchange: RabbitExchange,
+    broker_ready: asyncio.Event,
+) -> APIRouter:
+    router = APIRouter(prefix="/api/v1")
+
+    async def read_json(request: Request) -> Any:
+        body = await request.body()
+        if len(body) > settings.max_body_bytes:
+            raise HTTPException(413, f"body larger than {settings.max_body_bytes} bytes")
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError as error:
+            raise HTTPException(
+                422, [{"index": None, "field": "(body)", "message": f"invalid JSON: {error}"}]
+            ) from None
+
+    async def accept(envelope: Envelope, count: int) -> Response:
+        if not broker_ready.is_set():
+            raise ServiceUnavailable("message broker unavailable; nothing was accepted")
+        try:
+            async with asyncio.timeout(settings.publish_timeout_s):
+                await publish_envelope(broker, exchange, envelope, timeout=settings.publish_timeout_s)
+        except Exception:
+            raise ServiceUnavailable("message broker did not confirm; nothing was accepted") from None
+        return JSONResponse(
+            {"accepted": count, "event_id": str(envelope.event_id)}, status_code=202
+        )
+
+    def parse(parser: BatchParser[Any], body: Any) -> list[Any]:
+        try:
+            return parser.parse(body)
+        except BatchTooLarge as error:
+            raise HTTPException(413, str(error)) from None
+        except InvalidBatch as error:
+            raise HTTPException(422, [e.as_dict() for e in error.errors]) from None
+
+    @router.post(
+        "/customers",
+        status_code=202,
+        openapi_extra=_body_schema(Customer),
+        summary="Upsert one customer or a batch of up to 10,000",
+    )
+    async def post_customers(request: Request) -> Response:
+        batch = parse(CUSTOMERS, await read_json(request))
+        return await accept(events.customers_submitted(batch), len(batch))
+
+    @router.post(
+        "/orders",
+        status_code=202,
+        openapi_extra=_body_schema(Order),
+        summary="Record one order or a batch of up to 10,000 (idempotent by order_id)",
+    )
+    async def post_orders(request: Request) -> Response:
+        batch = parse(ORDERS, await read_json(request))
+        return await accept(events.orders_submitted(batch), len(batch))
+
+    @router.get("/customers/{customer_id}")
+    async def get_customer(customer_id: str) -> dict[str, Any]:
+        async with engine.connect() as conn:
+            found = await customer_store.get(conn, customer_id)
+        if found is None:
+            raise HTTPException(404, f"customer {customer_id!r} not found")
+        return found
+
+    @router.get("/customers")
+    async def list_customers(
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100, cursor: str | None = None
+    ) -> dict[str, Any]:
+        async with engine.connect() as conn:
+            items, last = await customer_store.page(conn, after_id=decode_cursor(cursor), limit=limit)
+        return {"items": items, "next_cursor": encode_cursor(last)}
+
+    @router.get("/orders")
+    async def list_orders(
+        customer_id: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        cursor: str | None = None,
+    ) -> dict[str, Any]:
+        async with engine.connect() as conn:
+            items, last = await order_store.page(
+                conn, after_id=decode_cursor(cursor), limit=limit, customer_id=customer_id
+            )
+        return {"items": items, "next_cursor": encode_cursor(last)}
+
+    return router

@@ -1,0 +1,27 @@
+"""The one place ingest is wired together, for each way it runs.
+
+``api`` serves the HTTP API; ``worker`` runs the persistence consumer (and serves only
+health and metrics); ``all`` does both in one process.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.ingest import api, consumers
+from services.ingest.settings import SERVICE, IngestSettings
+from services.ingest.store.tables import inbox, outbox
+from shared.runtime import Runtime
+
+
+def build_app(mode: str, settings: IngestSettings | None = None) -> FastAPI:
+    settings = settings or IngestSettings()
+    runtime = Runtime(SERVICE, settings, outbox_table=outbox, inbox_table=inbox)
+    if mode in ("worker", "all"):
+        runtime.add_consumer(consumers.PERSISTENCE, consumers.HANDLERS)
+    router = None
+    if mode in ("api", "all"):
+        router = api.build_router(
+            settings, runtime.engine, runtime.broker, runtime.exchange, runtime.broker_ready
+        )
+    return runtime.http_app(router, title=f"Beacon ingest ({mode})")

@@ -1,0 +1,13 @@
+"""Ingest's settings (``BEACON_`` environment variables, see README)."""
+
+from __future__ import annotations
+
+from shared.settings import ServiceSettings
+
+SERVICE = "ingest"
+
+
+class IngestSettings(ServiceSettings):
+    ingest_port: int = 8001
+    ingest_worker_port: int = 8101
+    max_body_bytes: int = 32 * 1024 * 1024

@@ -1,0 +1,1 @@
+"""Ingest's tables and every SQL query it runs."""

@@ -1,0 +1,56 @@
+"""The command line every service shares: ``python -m services.<name> MODE``.
+
+Modes: ``api``, ``worker``, ``all`` (both in one process) and ``migrate`` (upgrade the
+schema and exit). Every mode but ``migrate`` upgrades the schema first, then serves.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from shared.logging import configure_logging, get_logger
+from shared.migrations import upgrade
+from shared.settings import ServiceSettings
+
+
+def run_service(
+    service: str,
+    settings: ServiceSettings,
+    build_app: Callable[[str, Any], Any],
+    *,
+    migrations_dir: Path,
+    ports: Mapping[str, int],
+    extra_modes: Mapping[str, Callable[[], None]] | None = None,
+) -> None:
+    modes = [*ports, "migrate", *(extra_modes or {})]
+    parser = argparse.ArgumentParser(prog=f"python -m services.{service}")
+    parser.add_argument("mode", choices=modes)
+    parser.add_argument("--port", type=int, default=None, help="override the HTTP port")
+    args = parser.parse_args()
+    configure_logging(service, settings.log_level, settings.log_json)
+    log = get_logger(service)
+    if extra_modes and args.mode in extra_modes:
+        extra_modes[args.mode]()
+        return
+    schema = settings.schema_name(service)
+    upgrade(migrations_dir, settings.mysql_url, schema)
+    log.info("schema_ready", schema=schema)
+    if args.mode == "migrate":
+        return
+    port = args.port or ports[args.mode]
+    log.info("starting", mode=args.mode, port=port)
+    uvicorn.run(
+        build_app(args.mode, settings),
+        host=settings.host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
+        timeout_graceful_shutdown=10,
+    )

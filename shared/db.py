@@ -1,0 +1,111 @@
+"""The async SQLAlchemy engine for ``mysql+asyncmy`` and the unit of work.
+
+Only :func:`unit_of_work` commits; everything else receives the connection it runs in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+from sqlalchemy import exc, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from shared.logging import get_logger
+
+T = TypeVar("T")
+log = get_logger(__name__)
+
+# MariaDB error codes worth waiting out: lock wait timeout, deadlock, server gone/lost,
+# too many connections, read-only/shutdown in progress.
+_TRANSIENT_CODES = {1205, 1213, 2002, 2003, 2006, 2013, 1040, 1053, 1927, 2055}
+
+
+def server_url(mysql_url: str) -> str:
+    return mysql_url.rstrip("/")
+
+
+def make_engine(mysql_url: str, schema: str | None = None, pool_size: int = 10) -> AsyncEngine:
+    """An engine bound to one schema (or to the server when ``schema`` is None)."""
+    url = server_url(mysql_url) + (f"/{schema}" if schema else "/")
+    return create_async_engine(
+        url + ("&" if "?" in url else "?") + "charset=utf8mb4",
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_recycle=1800,
+        pool_pre_ping=True,
+        pool_timeout=10,
+    )
+
+
+async def ensure_schema(mysql_url: str, schema: str) -> None:
+    """Create the service's schema if it is missing (utf8mb4, so any name fits)."""
+    engine = make_engine(mysql_url, None, pool_size=1)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    f"CREATE DATABASE IF NOT EXISTS `{schema}` "
+                    "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+                )
+            )
+    finally:
+        await engine.dispose()
+
+
+async def drop_schema(mysql_url: str, schema: str) -> None:
+    engine = make_engine(mysql_url, None, pool_size=1)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(f"DROP DATABASE IF EXISTS `{schema}`"))
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def unit_of_work(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """One transaction: commits when the block ends, rolls back if it raises."""
+    async with engine.begin() as conn:
+        yield conn
+
+
+def is_transient(error: BaseException) -> bool:
+    """True for failures that a retry can cure (connection lost, deadlock, lock timeout)."""
+    if isinstance(error, (ConnectionError, TimeoutError, OSError)):
+        return True
+    if isinstance(error, exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        orig = getattr(error, "orig", None)
+        args = getattr(orig, "args", ())
+        if args and isinstance(args[0], int) and args[0] in _TRANSIENT_CODES:
+            return True
+        return isinstance(error, (exc.OperationalError, exc.InterfaceError))
+    return isinstance(error, exc.TimeoutError)
+
+
+async def retry_transient(
+    action: Callable[[], Awaitable[T]],
+    *,
+    what: str,
+    first_delay: float = 0.1,
+    max_delay: float = 5.0,
+    stop: asyncio.Event | None = None,
+) -> T:
+    """Run ``action`` until it succeeds, backing off exponentially on transient DB errors.
+
+    Never gives up on a transient error: holding the message unacknowledged while the
+    database is away is what keeps acknowledgements in order and nothing lost.
+    """
+    delay = first_delay
+    while True:
+        try:
+            return await action()
+        except Exception as error:
+            if not is_transient(error) or (stop is not None and stop.is_set()):
+                raise
+            log.warning("transient_db_error", what=what, error=repr(error)[:300], retry_in=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, max_delay)

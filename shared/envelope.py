@@ -1,0 +1,54 @@
+"""The event envelope every Beacon message travels in (see ARCHITECTURE.md, Events)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.logging import current_correlation_id
+
+
+class Envelope(BaseModel):
+    """An immutable fact: what happened, when, who said so, and the request it came from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: uuid.UUID
+    type: str = Field(min_length=1, max_length=100)
+    version: int = Field(ge=1)
+    occurred_at: datetime
+    producer: str
+    correlation_id: str | None = None
+    payload: dict[str, Any]
+
+    def to_bytes(self) -> bytes:
+        return orjson.dumps(self.model_dump(mode="json"))
+
+    @classmethod
+    def from_bytes(cls, body: bytes) -> Envelope:
+        return cls.model_validate(orjson.loads(body))
+
+
+def new_event(
+    type: str,
+    payload: dict[str, Any],
+    producer: str,
+    *,
+    version: int = 1,
+    event_id: uuid.UUID | None = None,
+    correlation_id: str | None = None,
+) -> Envelope:
+    """Create an envelope stamped now, carrying the correlation id bound to this task."""
+    return Envelope(
+        event_id=event_id or uuid.uuid4(),
+        type=type,
+        version=version,
+        occurred_at=datetime.now(UTC),
+        producer=producer,
+        correlation_id=correlation_id or current_correlation_id(),
+        payload=payload,
+    )

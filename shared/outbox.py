@@ -1,0 +1,171 @@
+"""The transactional outbox and its relay.
+
+A service writes the events it emits into its own ``outbox`` table in the same transaction
+as the state they describe (:func:`add`). The relay then publishes unpublished rows to the
+service's exchange with publisher confirms and marks them published. Rows are kept after
+publishing: the table is the service's event log, so a read model downstream can be
+rebuilt by replaying it. Several relays (replicas) share the work with ``SKIP LOCKED``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from faststream.rabbit import RabbitBroker, RabbitExchange
+from sqlalchemy import Row, Table, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shared.db import unit_of_work
+from shared.envelope import Envelope
+from shared.logging import get_logger
+from shared.metrics import OUTBOX_PUBLISHED
+
+log = get_logger(__name__)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+async def add(conn: AsyncConnection, outbox: Table, events: Sequence[Envelope]) -> None:
+    """Record events to publish, inside the caller's transaction."""
+    if not events:
+        return
+    now = _now()
+    await conn.execute(
+        outbox.insert(),
+        [
+            {
+                "event_id": str(e.event_id),
+                "type": e.type,
+                "correlation_id": e.correlation_id,
+                "body": e.to_bytes(),
+                "created_at": now,
+            }
+            for e in events
+        ],
+    )
+
+
+async def publish_raw(
+    broker: RabbitBroker,
+    exchange: RabbitExchange,
+    *,
+    type_: str,
+    event_id: str,
+    correlation_id: str | None,
+    body: bytes,
+    timeout: float,
+) -> None:
+    """Publish one serialised envelope, persistent, and wait for the broker's confirm."""
+    await broker.publish(
+        body,
+        exchange=exchange,
+        routing_key=type_,
+        message_id=event_id,
+        correlation_id=correlation_id,
+        content_type="application/json",
+        message_type=type_,
+        persist=True,
+        mandatory=False,
+        timeout=timeout,
+    )
+
+
+async def publish_envelope(
+    broker: RabbitBroker, exchange: RabbitExchange, envelope: Envelope, *, timeout: float
+) -> None:
+    await publish_raw(
+        broker,
+        exchange,
+        type_=envelope.type,
+        event_id=str(envelope.event_id),
+        correlation_id=envelope.correlation_id,
+        body=envelope.to_bytes(),
+        timeout=timeout,
+    )
+
+
+class OutboxRelay:
+    """Publishes a service's outbox rows in order of writing, many in flight at once."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        outbox: Table,
+        broker: RabbitBroker,
+        exchange: RabbitExchange,
+        *,
+        batch: int = 500,
+        poll_s: float = 0.2,
+        timeout: float = 5.0,
+    ) -> None:
+        self._engine = engine
+        self._outbox = outbox
+        self._broker = broker
+        self._exchange = exchange
+        self._batch = batch
+        self._poll_s = poll_s
+        self._timeout = timeout
+        self._wake = asyncio.Event()
+
+    def notify(self) -> None:
+        """Tell the relay new rows were committed, so it need not wait for its next poll."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        backoff = 0.1
+        while not stop.is_set():
+            try:
+                published = await self.publish_pending()
+                backoff = 0.1
+            except Exception as error:
+                log.warning("outbox_relay_error", error=repr(error)[:300], retry_in=backoff)
+                published = 0
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            if published < self._batch:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll_s)
+                except TimeoutError:
+                    pass
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unpublished rows; return how many."""
+        table = self._outbox
+        async with unit_of_work(self._engine) as conn:
+            rows = (
+                await conn.execute(
+                    select(table.c.id, table.c.type, table.c.event_id, table.c.correlation_id, table.c.body)
+                    .where(table.c.published_at.is_(None))
+                    .order_by(table.c.id)
+                    .limit(self._batch)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return 0
+            await asyncio.gather(*(self._publish_row(r) for r in rows))
+            await conn.execute(
+                update(table)
+                .where(table.c.id.in_([r.id for r in rows]))
+                .values(published_at=_now())
+            )
+        OUTBOX_PUBLISHED.labels(exchange=self._exchange.name).inc(len(rows))
+        return len(rows)
+
+    async def _publish_row(self, row: Row[Any]) -> None:
+        await publish_raw(
+            self._broker,
+            self._exchange,
+            type_=row.type,
+            event_id=row.event_id,
+            correlation_id=row.correlation_id,
+            body=row.body,
+            timeout=self._timeout,
+        )

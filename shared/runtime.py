@@ -1,0 +1,149 @@
+"""Wiring of one service process: engine, broker, outbox relay, consumers and HTTP app.
+
+Every service builds its process the same way::
+
+    runtime = Runtime("ingest", settings, outbox_table=..., inbox_table=...)
+    runtime.add_consumer(QueueSpec(...), handlers)          # worker and "all" modes
+    app = runtime.http_app(api_router, consumers=True)      # FastAPI app with lifespan
+
+The HTTP app always serves /healthz, /readyz, /metrics; the API routes only when given.
+The broker connection is retried in the background, so an API process starts (and answers
+503 on writes) while RabbitMQ is down, and becomes ready when it comes back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from faststream.middlewares import AckPolicy
+from faststream.rabbit import RabbitBroker
+from faststream.rabbit.annotations import RabbitMessage
+from faststream.rabbit.schemas import Channel
+from sqlalchemy import Table
+
+from shared.consumer import EventConsumer, Handler
+from shared.db import make_engine
+from shared.errors import install_error_handlers
+from shared.health import health_router, install_request_middleware
+from shared.logging import get_logger
+from shared.outbox import OutboxRelay
+from shared.settings import ServiceSettings
+from shared.topology import QueueSpec, declare_exchange, declare_queue, exchange
+
+log = get_logger(__name__)
+
+
+class Runtime:
+    def __init__(
+        self,
+        service: str,
+        settings: ServiceSettings,
+        *,
+        outbox_table: Table | None = None,
+        inbox_table: Table | None = None,
+    ) -> None:
+        self.service = service
+        self.settings = settings
+        self.engine = make_engine(
+            settings.mysql_url, settings.schema_name(service), settings.db_pool_size
+        )
+        self.broker = RabbitBroker(
+            settings.amqp_url,
+            default_channel=Channel(prefetch_count=settings.prefetch),
+            log_level=logging.DEBUG,
+            graceful_timeout=10,
+        )
+        self.exchange = exchange(settings, service)
+        self.outbox_table = outbox_table
+        self.inbox_table = inbox_table
+        self.relay = (
+            OutboxRelay(
+                self.engine,
+                outbox_table,
+                self.broker,
+                self.exchange,
+                batch=settings.outbox_batch,
+                poll_s=settings.outbox_poll_s,
+                timeout=settings.publish_timeout_s,
+            )
+            if outbox_table is not None
+            else None
+        )
+        self._queues: list[QueueSpec] = []
+        self.broker_ready = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def add_consumer(self, spec: QueueSpec, handlers: Mapping[tuple[str, int], Handler]) -> None:
+        """Register a queue and the handlers that apply its events through the inbox."""
+        assert self.inbox_table is not None and self.outbox_table is not None
+        consumer = EventConsumer(
+            name=spec.name,
+            handlers=handlers,
+            engine=self.engine,
+            inbox_table=self.inbox_table,
+            outbox_table=self.outbox_table,
+            broker=self.broker,
+            settings=self.settings,
+            on_emitted=self.relay.notify if self.relay else (lambda: None),
+        )
+        queue = spec.queue(self.settings)
+        queue.declare = False  # declared with all its bindings by declare_queue()
+
+        async def on_message(message: RabbitMessage) -> None:
+            await consumer(message)
+
+        self.broker.subscriber(queue, ack_policy=AckPolicy.MANUAL)(on_message)
+        self._queues.append(spec)
+
+    async def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self._connect_forever()))
+
+    async def _connect_forever(self) -> None:
+        delay = 0.5
+        while not self._stop.is_set():
+            try:
+                await self.broker.connect()
+                await declare_exchange(self.broker, self.settings, self.service)
+                for spec in self._queues:
+                    await declare_queue(self.broker, self.settings, spec)
+                await self.broker.start()
+                break
+            except Exception as error:
+                log.warning("broker_connect_failed", error=repr(error)[:200], retry_in=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        self.broker_ready.set()
+        log.info("broker_connected", consumers=[q.name for q in self._queues])
+        if self.relay is not None:
+            await self.relay.run(self._stop)
+
+    async def stop(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.broker.stop()
+        await self.engine.dispose()
+
+    def http_app(self, api: APIRouter | None, *, title: str) -> FastAPI:
+        @asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        app = FastAPI(title=title, lifespan=lifespan, version="0.1.0")
+        app.state.runtime = self
+        install_request_middleware(app)
+        install_error_handlers(app)
+        app.include_router(health_router(self.engine, self.broker, self.broker_ready, self.service))
+        if api is not None:
+            app.include_router(api)
+        return app

@@ -1,0 +1,37 @@
+"""Settings shared by every service, read from the environment with the ``BEACON_`` prefix."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """The base every service's settings class extends.
+
+    ``namespace`` exists so that several independent copies of Beacon (one per test, say) can
+    share one MariaDB and one RabbitMQ: it prefixes every schema, exchange and queue name.
+    Empty (the default) gives exactly the names of the architecture contract.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="BEACON_", extra="ignore")
+
+    mysql_url: str = "mysql+asyncmy://root@127.0.0.1:3306"
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    namespace: str = ""
+    log_level: str = "INFO"
+    log_json: bool = True
+    host: str = "127.0.0.1"
+    db_pool_size: int = 10
+    publish_timeout_s: float = 5.0
+    prefetch: int = 16
+    outbox_batch: int = 500
+    outbox_poll_s: float = 0.2
+
+    def schema_name(self, service: str) -> str:
+        """The MySQL schema a service owns, e.g. ``beacon_ingest``."""
+        base = f"beacon_{service}"
+        return f"{self.namespace}_{base}" if self.namespace else base
+
+    def amqp_name(self, name: str) -> str:
+        """An exchange or queue name, prefixed by the namespace when one is set."""
+        return f"{self.namespace}.{name}" if self.namespace else name

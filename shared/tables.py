@@ -1,0 +1,41 @@
+"""The outbox and inbox tables, which every service adds to its own schema."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+)
+from sqlalchemy.dialects.mysql import DATETIME, LONGBLOB
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    """Events waiting to be published; written in the same transaction as the state."""
+    return Table(
+        "outbox",
+        metadata,
+        Column("id", BigInteger, primary_key=True, autoincrement=True),
+        Column("event_id", String(36), nullable=False, unique=True),
+        Column("type", String(100), nullable=False),
+        Column("correlation_id", String(64), nullable=True),
+        Column("body", LargeBinary().with_variant(LONGBLOB(), "mysql"), nullable=False),
+        Column("created_at", DATETIME(fsp=6), nullable=False),
+        Column("published_at", DATETIME(fsp=6), nullable=True),
+        Index("ix_outbox_unpublished", "published_at", "id"),
+    )
+
+
+def inbox_table(metadata: MetaData) -> Table:
+    """Event ids a consumer has already applied; the key that makes redelivery harmless."""
+    return Table(
+        "inbox",
+        metadata,
+        Column("consumer", String(100), primary_key=True),
+        Column("event_id", String(36), primary_key=True),
+        Column("applied_at", DATETIME(fsp=6), nullable=False),
+    )
