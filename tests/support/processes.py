@@ -1,0 +1,81 @@
+"""Run Beacon services as real processes in tests, each in the test's own namespace."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class ServiceProcess:
+    """``python -m services.<service> <mode>`` on a free port, with its output in a log file."""
+
+    service: str
+    mode: str
+    env: dict[str, str]
+    log_dir: Path
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, *, wait: bool = True, timeout: float = 60.0) -> ServiceProcess:
+        log = open(self.log_dir / f"{self.service}-{self.mode}-{self.port}.log", "ab")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", f"services.{self.service}", self.mode, "--port", str(self.port)],
+            cwd=ROOT,
+            env={**os.environ, **self.env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        if wait:
+            self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        last = ""
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"{self.service} {self.mode} exited with {self.proc.returncode}")
+            try:
+                response = httpx.get(f"{self.url}/readyz", timeout=1.0)
+                if response.status_code == 200:
+                    return
+                last = response.text
+            except httpx.HTTPError as error:
+                last = repr(error)
+            time.sleep(0.1)
+        raise TimeoutError(f"{self.service} {self.mode} not ready after {timeout}s: {last}")
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup, no graceful shutdown, as a crash would."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
