@@ -67,7 +67,9 @@ class EventConsumer:
                 lambda: self._apply(handler, envelope), what=f"{self.name}:{envelope.type}"
             )
         except (PermanentError, ValidationError, KeyError, TypeError, ValueError) as error:
-            await self._dead_letter(message, f"{type(error).__name__}: {error}"[:1000], envelope.type)
+            await self._dead_letter(
+                message, f"{type(error).__name__}: {error}"[:1000], envelope.type
+            )
             return
         if emitted is None:
             EVENTS_CONSUMED.labels(self.name, envelope.type, "duplicate").inc()

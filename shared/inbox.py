@@ -16,8 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 async def claim(conn: AsyncConnection, inbox: Table, consumer: str, event_id: str) -> bool:
     """Record that ``consumer`` applies ``event_id``; False when it already did."""
-    stmt = insert(inbox).prefix_with("IGNORE").values(
-        consumer=consumer, event_id=event_id, applied_at=datetime.now(UTC).replace(tzinfo=None)
+    stmt = (
+        insert(inbox)
+        .prefix_with("IGNORE")
+        .values(
+            consumer=consumer, event_id=event_id, applied_at=datetime.now(UTC).replace(tzinfo=None)
+        )
     )
     result = await conn.execute(stmt)
     return result.rowcount == 1

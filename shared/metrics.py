@@ -7,9 +7,7 @@ from prometheus_client import Counter, Histogram
 HTTP_REQUESTS = Counter(
     "beacon_http_requests_total", "HTTP requests answered", ["method", "route", "status"]
 )
-HTTP_LATENCY = Histogram(
-    "beacon_http_request_seconds", "HTTP request latency", ["method", "route"]
-)
+HTTP_LATENCY = Histogram("beacon_http_request_seconds", "HTTP request latency", ["method", "route"])
 EVENTS_CONSUMED = Counter(
     "beacon_events_consumed_total", "Events handled by a consumer", ["consumer", "type", "outcome"]
 )

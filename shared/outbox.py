@@ -141,7 +141,13 @@ class OutboxRelay:
         async with unit_of_work(self._engine) as conn:
             rows = (
                 await conn.execute(
-                    select(table.c.id, table.c.type, table.c.event_id, table.c.correlation_id, table.c.body)
+                    select(
+                        table.c.id,
+                        table.c.type,
+                        table.c.event_id,
+                        table.c.correlation_id,
+                        table.c.body,
+                    )
                     .where(table.c.published_at.is_(None))
                     .order_by(table.c.id)
                     .limit(self._batch)
@@ -159,7 +165,7 @@ class OutboxRelay:
         OUTBOX_PUBLISHED.labels(exchange=self._exchange.name).inc(len(rows))
         return len(rows)
 
-    async def _publish_row(self, row: Row[Any]) -> None:
+    async def _publish_row(self, row: Row[Any, Any, Any, Any, Any]) -> None:
         await publish_raw(
             self._broker,
             self._exchange,

@@ -13,5 +13,9 @@ if __name__ == "__main__":
         settings,
         build_app,
         migrations_dir=Path(__file__).parent / "migrations",
-        ports={"api": settings.ingest_port, "all": settings.ingest_port, "worker": settings.ingest_worker_port},
+        ports={
+            "api": settings.ingest_port,
+            "all": settings.ingest_port,
+            "worker": settings.ingest_worker_port,
+        },
     )

@@ -66,7 +66,14 @@ def decode_cursor(cursor: str | None) -> int:
         return int(base64.urlsafe_b64decode(cursor.encode()).decode())
     except (ValueError, UnicodeDecodeError):
         raise HTTPException(
-            422, [{"loc": ["query", "cursor"], "msg": "is not a cursor this API gave", "type": "value_error"}]
+            422,
+            [
+                {
+                    "loc": ["query", "cursor"],
+                    "msg": "is not a cursor this API gave",
+                    "type": "value_error",
+                }
+            ],
         ) from None
 
 
@@ -95,9 +102,13 @@ def build_router(
             raise ServiceUnavailable("message broker unavailable; nothing was accepted")
         try:
             async with asyncio.timeout(settings.publish_timeout_s):
-                await publish_envelope(broker, exchange, envelope, timeout=settings.publish_timeout_s)
+                await publish_envelope(
+                    broker, exchange, envelope, timeout=settings.publish_timeout_s
+                )
         except Exception:
-            raise ServiceUnavailable("message broker did not confirm; nothing was accepted") from None
+            raise ServiceUnavailable(
+                "message broker did not confirm; nothing was accepted"
+            ) from None
         return JSONResponse(
             {"accepted": count, "event_id": str(envelope.event_id)}, status_code=202
         )
@@ -143,7 +154,9 @@ def build_router(
         limit: Annotated[int, Query(ge=1, le=1000)] = 100, cursor: str | None = None
     ) -> dict[str, Any]:
         async with engine.connect() as conn:
-            items, last = await customer_store.page(conn, after_id=decode_cursor(cursor), limit=limit)
+            items, last = await customer_store.page(
+                conn, after_id=decode_cursor(cursor), limit=limit
+            )
         return {"items": items, "next_cursor": encode_cursor(last)}
 
     @router.get("/orders")

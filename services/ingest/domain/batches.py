@@ -62,7 +62,7 @@ def _item_errors(error: ValidationError, single: bool) -> list[ItemError]:
     found = []
     for e in error.errors(include_url=False):
         loc = list(e["loc"])
-        index = loc.pop(0) if loc and isinstance(loc[0], int) else None
+        index = int(loc.pop(0)) if loc and isinstance(loc[0], int) else None
         field = ".".join(str(part) for part in loc) or "(item)"
         message = e["msg"].removeprefix("Value error, ")
         found.append(ItemError(None if single else index, field, message))

@@ -26,11 +26,17 @@ ORDERS = TypeAdapter(list[Order])
 
 
 def customers_submitted(customers: Sequence[Customer]) -> Envelope:
-    return new_event(CUSTOMER_SUBMITTED, {"customers": CUSTOMERS.dump_python(list(customers), mode="json")}, PRODUCER)
+    return new_event(
+        CUSTOMER_SUBMITTED,
+        {"customers": CUSTOMERS.dump_python(list(customers), mode="json")},
+        PRODUCER,
+    )
 
 
 def orders_submitted(orders: Sequence[Order]) -> Envelope:
-    return new_event(ORDER_SUBMITTED, {"orders": ORDERS.dump_python(list(orders), mode="json")}, PRODUCER)
+    return new_event(
+        ORDER_SUBMITTED, {"orders": ORDERS.dump_python(list(orders), mode="json")}, PRODUCER
+    )
 
 
 def submitted_customers(envelope: Envelope) -> list[Customer]:
@@ -47,4 +53,6 @@ def customers_upserted(rows: Iterable[dict[str, Any]]) -> Envelope:
 
 
 def orders_recorded(orders: Sequence[Order]) -> Envelope:
-    return new_event(ORDER_RECORDED, {"orders": ORDERS.dump_python(list(orders), mode="json")}, PRODUCER)
+    return new_event(
+        ORDER_RECORDED, {"orders": ORDERS.dump_python(list(orders), mode="json")}, PRODUCER
+    )

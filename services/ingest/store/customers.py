@@ -80,7 +80,9 @@ def _as_json(row: Any) -> dict[str, Any]:
 
 
 async def get(conn: AsyncConnection, customer_id: str) -> dict[str, Any] | None:
-    row = (await conn.execute(select(*_PUBLIC).where(customers.c.customer_id == customer_id))).first()
+    row = (
+        await conn.execute(select(*_PUBLIC).where(customers.c.customer_id == customer_id))
+    ).first()
     return _as_json(row._mapping) if row else None
 
 

@@ -29,7 +29,13 @@ async def recorded_orders(stack: Stack) -> int:
 
 
 async def applied(stack: Stack, event_id: str) -> bool:
-    return bool(await stack.scalar("ingest", "SELECT COUNT(*) FROM inbox WHERE event_id = :e", e=event_id))
+    return bool(
+        await stack.scalar("ingest", "SELECT COUNT(*) FROM inbox WHERE event_id = :e", e=event_id)
+    )
+
+
+async def wait_applied(stack: Stack, event_id: str) -> None:
+    await eventually(lambda: applied(stack, event_id), bool, what=f"event {event_id} applied")
 
 
 async def post(client: httpx.AsyncClient, path: str, items: list[dict[str, object]]) -> str:
@@ -44,18 +50,24 @@ async def test_mixed_batch_counted_exactly_resend_changes_nothing(stack: Stack) 
     customers = data.customers(2_000)
     orders = data.orders(8_000, customers=2_500)  # some orders come before their customer
     async with httpx.AsyncClient(base_url=api.url, timeout=30) as client:
-        ids = [await post(client, "/api/v1/orders", orders), await post(client, "/api/v1/customers", customers)]
+        ids = [
+            await post(client, "/api/v1/orders", orders),
+            await post(client, "/api/v1/customers", customers),
+        ]
         for event_id in ids:
-            await eventually(lambda e=event_id: applied(stack, e), bool, what="batch applied")
+            await wait_applied(stack, event_id)
         assert await count(stack, "customers") == 2_000
         assert await count(stack, "orders") == 8_000
         assert await recorded_orders(stack) == 8_000
         total = await stack.scalar("ingest", "SELECT SUM(amount) FROM orders")
         assert str(total) == f"{sum(int(o['amount'].replace('.', '')) for o in orders) / 100:.2f}"
 
-        again = [await post(client, "/api/v1/orders", orders), await post(client, "/api/v1/customers", customers)]
+        again = [
+            await post(client, "/api/v1/orders", orders),
+            await post(client, "/api/v1/customers", customers),
+        ]
         for event_id in again:
-            await eventually(lambda e=event_id: applied(stack, e), bool, what="resend applied")
+            await wait_applied(stack, event_id)
         assert await count(stack, "customers") == 2_000
         assert await count(stack, "orders") == 8_000
         assert await recorded_orders(stack) == 8_000  # nothing new was announced downstream
@@ -74,7 +86,11 @@ async def test_bad_item_rejects_whole_batch_and_stores_nothing(stack: Stack) -> 
         response = await client.post("/api/v1/orders", json={"items": orders})
         assert response.status_code == 422
         assert response.json()["detail"] == [
-            {"index": 37, "field": "amount", "message": "Input should be greater than or equal to 0"}
+            {
+                "index": 37,
+                "field": "amount",
+                "message": "Input should be greater than or equal to 0",
+            }
         ]
         assert (await client.post("/api/v1/orders", content=b"{not json")).status_code == 422
         big = data.orders(10_001, customers=10)
@@ -90,11 +106,24 @@ async def test_order_before_customer_is_kept_and_pages_are_complete(stack: Stack
     stack.start("ingest", "worker")
     api = stack.start("ingest", "api")
     async with httpx.AsyncClient(base_url=api.url, timeout=30) as client:
-        first = await post(client, "/api/v1/orders", [
-            {"order_id": "early", "customer_id": "late-ü", "amount": "10.00", "ordered_at": "2026-03-01"}
-        ])
+        first = await post(
+            client,
+            "/api/v1/orders",
+            [
+                {
+                    "order_id": "early",
+                    "customer_id": "late-ü",
+                    "amount": "10.00",
+                    "ordered_at": "2026-03-01",
+                }
+            ],
+        )
         await eventually(lambda: applied(stack, first), bool)
-        second = await post(client, "/api/v1/customers", [{"customer_id": "late-ü", "name": "Zoë"}] + data.customers(250))
+        second = await post(
+            client,
+            "/api/v1/customers",
+            [{"customer_id": "late-ü", "name": "Zoë"}] + data.customers(250),
+        )
         await eventually(lambda: applied(stack, second), bool)
         mine = (await client.get("/api/v1/orders", params={"customer_id": "late-ü"})).json()
         assert [o["order_id"] for o in mine["items"]] == ["early"] and mine["next_cursor"] is None
@@ -125,9 +154,13 @@ async def test_worker_killed_mid_stream_loses_and_duplicates_nothing(stack: Stac
         worker.kill()
         stored_at_kill = await count(stack, "orders")
         await sent
-        assert stored_at_kill < 40_000, "the worker finished before it was killed; test proves nothing"
+        assert stored_at_kill < 40_000, (
+            "the worker finished before it was killed; test proves nothing"
+        )
         stack.start("ingest", "worker")
-        await eventually(lambda: count(stack, "inbox"), lambda n: n == 40, timeout=90, what="all applied")
+        await eventually(
+            lambda: count(stack, "inbox"), lambda n: n == 40, timeout=90, what="all applied"
+        )
     assert await count(stack, "orders") == 40_000
     assert await recorded_orders(stack) == 40_000
 
@@ -155,7 +188,9 @@ async def test_unknown_event_version_is_dead_lettered_with_reason(stack: Stack) 
 async def test_api_answers_503_quickly_when_broker_unreachable(stack: Stack) -> None:
     from tests.support.processes import free_port
 
-    api = stack.start("ingest", "api", wait=False, BEACON_AMQP_URL=f"amqp://guest:guest@127.0.0.1:{free_port()}/")
+    api = stack.start(
+        "ingest", "api", wait=False, BEACON_AMQP_URL=f"amqp://guest:guest@127.0.0.1:{free_port()}/"
+    )
 
     async def healthy() -> int:
         try:

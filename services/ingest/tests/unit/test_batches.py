@@ -24,10 +24,17 @@ def test_numeric_ids_become_strings() -> None:
 
 def test_times_are_normalised_to_utc() -> None:
     [o] = ORDERS.parse(
-        {"order_id": "o", "customer_id": "c", "amount": "1.5", "ordered_at": "2026-01-01T05:30:00+05:30"}
+        {
+            "order_id": "o",
+            "customer_id": "c",
+            "amount": "1.5",
+            "ordered_at": "2026-01-01T05:30:00+05:30",
+        }
     )
     assert o.ordered_at == datetime(2026, 1, 1, tzinfo=UTC)
-    [o] = ORDERS.parse({"order_id": "o", "customer_id": "c", "amount": 1, "ordered_at": "2026-01-01T00:00:00"})
+    [o] = ORDERS.parse(
+        {"order_id": "o", "customer_id": "c", "amount": 1, "ordered_at": "2026-01-01T00:00:00"}
+    )
     assert o.ordered_at.tzinfo is UTC
 
 
@@ -43,13 +50,23 @@ def test_every_bad_item_is_listed_with_index_and_field() -> None:
     with pytest.raises(InvalidBatch) as caught:
         ORDERS.parse(body)
     found = {(e.index, e.field) for e in caught.value.errors}
-    assert found == {(1, "order_id"), (1, "amount"), (2, "amount"), (2, "ordered_at"), (3, "(item)")}
+    assert found == {
+        (1, "order_id"),
+        (1, "amount"),
+        (2, "amount"),
+        (2, "ordered_at"),
+        (3, "(item)"),
+    }
 
 
 def test_missing_required_fields_and_bad_contacts() -> None:
     with pytest.raises(InvalidBatch) as caught:
         CUSTOMERS.parse({"items": [{"customer_id": "a", "email": "no-at", "phone": "abc"}]})
-    assert {(e.index, e.field) for e in caught.value.errors} == {(0, "name"), (0, "email"), (0, "phone")}
+    assert {(e.index, e.field) for e in caught.value.errors} == {
+        (0, "name"),
+        (0, "email"),
+        (0, "phone"),
+    }
 
 
 def test_single_item_errors_have_no_index() -> None:
@@ -73,7 +90,9 @@ def test_boundary_sizes() -> None:
 
 def test_amount_boundaries() -> None:
     base = {"order_id": "o", "customer_id": "c", "ordered_at": "2026-01-01"}
-    assert ORDERS.parse({**base, "amount": "999999999999.99"})[0].amount == Decimal("999999999999.99")
+    assert ORDERS.parse({**base, "amount": "999999999999.99"})[0].amount == Decimal(
+        "999999999999.99"
+    )
     for bad in ("1e20", "NaN", "-0.01", "Infinity"):
         with pytest.raises(InvalidBatch):
             ORDERS.parse({**base, "amount": bad})

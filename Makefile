@@ -1,0 +1,40 @@
+# Beacon: `make up` runs the whole suite with demo data, `make test` runs every test.
+SHELL := /bin/bash
+UV ?= uv
+RUN := $(UV) run --frozen
+
+.PHONY: install up down test unit integration lint typecheck fmt token bench-ingest bench-segments logs
+
+install:  ## Python deps from uv.lock (installs uv itself if missing)
+	@command -v $(UV) >/dev/null || python3 -m pip install --quiet "uv==0.13.9"
+	$(UV) sync --frozen
+
+up: install  ## install, migrate, start all services, load demo data, print URLs
+	deploy/scripts/up.sh
+
+down:  ## stop what `make up` started
+	deploy/scripts/down.sh
+
+logs:
+	tail -f .run/beacon.log
+
+test: install lint  ## unit + integration tests (containers when an engine can be had)
+	$(RUN) pytest
+
+unit: install
+	$(RUN) pytest -m "not integration"
+
+integration: install
+	$(RUN) pytest -m integration
+
+lint:
+	$(RUN) ruff check .
+	$(RUN) lint-imports
+	$(RUN) mypy shared services
+
+fmt:
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+
+bench-ingest: install
+	$(RUN) python -m bench.ingest

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# make up: install, check the servers, migrate, start every service under honcho,
+# wait until ready, load demo data, print the URLs.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+mkdir -p .run
+
+uv run --frozen python deploy/scripts/check_backends.py
+
+# The management console shows the contract's exchanges and queues.
+if command -v rabbitmq-plugins >/dev/null 2>&1 && ! rabbitmq-plugins is_enabled rabbitmq_management -q >/dev/null 2>&1; then
+  rabbitmq-plugins enable rabbitmq_management >/dev/null || echo "note: could not enable rabbitmq_management"
+fi
+
+if [ -f .run/honcho.pid ] && kill -0 "$(cat .run/honcho.pid)" 2>/dev/null; then
+  echo "Beacon is already running (pid $(cat .run/honcho.pid)); 'make down' stops it."
+else
+  for service in $(deploy/scripts/services.sh); do
+    uv run --frozen python -m "services.$service" migrate >/dev/null
+  done
+  nohup uv run --frozen honcho -f deploy/Procfile -d . start >.run/beacon.log 2>&1 &
+  echo $! >.run/honcho.pid
+fi
+
+uv run --frozen python deploy/scripts/wait_ready.py $(deploy/scripts/services.sh --urls)
+uv run --frozen python -m bench.datagen load --customers 5000 --orders 50000 --seed 42
+
+echo
+echo "Beacon is up. Logs: .run/beacon.log   Stop: make down"
+for service in $(deploy/scripts/services.sh); do
+  port=$(deploy/scripts/services.sh --port "$service")
+  printf '  %-10s http://127.0.0.1:%s/docs\n' "$service" "$port"
+done
+echo "  rabbitmq   http://127.0.0.1:15672/  (guest/guest): exchanges beacon.*, queues <consumer>.<purpose>"
