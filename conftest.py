@@ -7,25 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-try:
-    from tests.backends import Backends, start_backends
-except ImportError:  # TEMPORARY until tests/backends lands
-    import os
-    from dataclasses import dataclass
-
-    @dataclass
-    class Backends:  # type: ignore[no-redef]
-        mysql_url: str
-        amqp_url: str
-        kind: str = "env"
-
-        def close(self) -> None: ...
-
-    def start_backends() -> Backends:  # type: ignore[misc]
-        return Backends(
-            os.environ.get("BEACON_MYSQL_URL", "mysql+asyncmy://root@127.0.0.1:3306"),
-            os.environ.get("BEACON_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
-        )
+from tests.backends import Backends, start_backends
 from tests.support.stack import Stack
 
 
@@ -39,7 +21,9 @@ def backends() -> Iterator[Backends]:
 
 
 @pytest.fixture
-async def stack(backends: Backends, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+async def stack(
+    backends: Backends, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Stack]:
     beacon = Stack(backends.mysql_url, backends.amqp_url, tmp_path_factory.mktemp("logs"))
     try:
         yield beacon

@@ -175,3 +175,56 @@ class OutboxRelay:
             body=row.body,
             timeout=self._timeout,
         )
+
+
+async def replay(
+    engine: AsyncEngine,
+    outbox: Table,
+    broker: RabbitBroker,
+    exchange: RabbitExchange,
+    types: Sequence[str],
+    *,
+    timeout: float = 5.0,
+    chunk: int = 500,
+) -> int:
+    """Publish the service's recorded events of ``types`` again, oldest first, same ids.
+
+    Consumers that already applied an event skip it (inbox); one whose read model was reset
+    applies them all again: this is how a read model downstream is rebuilt.
+    """
+    after = 0
+    sent = 0
+    while True:
+        async with engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(
+                        outbox.c.id,
+                        outbox.c.type,
+                        outbox.c.event_id,
+                        outbox.c.correlation_id,
+                        outbox.c.body,
+                    )
+                    .where(outbox.c.id > after, outbox.c.type.in_(list(types)))
+                    .order_by(outbox.c.id)
+                    .limit(chunk)
+                )
+            ).all()
+        if not rows:
+            return sent
+        await asyncio.gather(
+            *(
+                publish_raw(
+                    broker,
+                    exchange,
+                    type_=r.type,
+                    event_id=r.event_id,
+                    correlation_id=r.correlation_id,
+                    body=r.body,
+                    timeout=timeout,
+                )
+                for r in rows
+            )
+        )
+        sent += len(rows)
+        after = rows[-1].id

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
@@ -27,12 +28,20 @@ from sqlalchemy import Table
 
 from shared.consumer import EventConsumer, Handler
 from shared.db import make_engine
+from shared.envelope import Envelope
 from shared.errors import install_error_handlers
 from shared.health import health_router, install_request_middleware
 from shared.logging import get_logger
 from shared.outbox import OutboxRelay
 from shared.settings import ServiceSettings
-from shared.topology import QueueSpec, declare_exchange, declare_queue, exchange
+from shared.topology import (
+    ListenerSpec,
+    QueueSpec,
+    declare_exchange,
+    declare_listener,
+    declare_queue,
+    exchange,
+)
 
 log = get_logger(__name__)
 
@@ -74,6 +83,9 @@ class Runtime:
             else None
         )
         self._queues: list[QueueSpec] = []
+        self._listeners: list[ListenerSpec] = []
+        self.instance = uuid.uuid4().hex[:12]
+        self._background: list[Callable[[asyncio.Event], Awaitable[None]]] = []
         self.broker_ready = asyncio.Event()
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -100,6 +112,30 @@ class Runtime:
         self.broker.subscriber(queue, ack_policy=AckPolicy.MANUAL)(on_message)
         self._queues.append(spec)
 
+    def add_listener(
+        self, spec: ListenerSpec, handle: Callable[[Envelope], Awaitable[None]]
+    ) -> None:
+        """Feed every matching event to ``handle`` in this process (see ListenerSpec)."""
+        queue = spec.queue(self.settings, self.instance)
+        queue.declare = False
+
+        async def on_message(message: RabbitMessage) -> None:
+            try:
+                envelope = Envelope.from_bytes(message.body)
+            except ValueError as error:
+                log.error("listener_bad_message", queue=spec.purpose, error=str(error)[:300])
+                await message.ack()
+                return
+            await handle(envelope)
+            await message.ack()
+
+        self.broker.subscriber(queue, ack_policy=AckPolicy.MANUAL)(on_message)
+        self._listeners.append(spec)
+
+    def add_background(self, task: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+        """A loop to run once the broker is up, until the process stops."""
+        self._background.append(task)
+
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._connect_forever()))
 
@@ -111,6 +147,8 @@ class Runtime:
                 await declare_exchange(self.broker, self.settings, self.service)
                 for spec in self._queues:
                     await declare_queue(self.broker, self.settings, spec)
+                for listener in self._listeners:
+                    await declare_listener(self.broker, self.settings, listener, self.instance)
                 await self.broker.start()
                 break
             except Exception as error:
@@ -119,8 +157,10 @@ class Runtime:
                 delay = min(delay * 2, 5.0)
         self.broker_ready.set()
         log.info("broker_connected", consumers=[q.name for q in self._queues])
+        loops = [task(self._stop) for task in self._background]
         if self.relay is not None:
-            await self.relay.run(self._stop)
+            loops.append(self.relay.run(self._stop))
+        await asyncio.gather(*loops)
 
     async def stop(self) -> None:
         self._stop.set()

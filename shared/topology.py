@@ -69,3 +69,29 @@ async def declare_queue(broker: RabbitBroker, settings: ServiceSettings, spec: Q
         source = await broker.declare_exchange(exchange(settings, binding.service))
         for key in binding.routing_keys:
             await queue.bind(source, routing_key=key)
+
+
+@dataclass(frozen=True)
+class ListenerSpec:
+    """A per-process, exclusive, auto-delete queue: every replica gets every message.
+
+    For fan-out to in-memory state (a cache, WebSocket hubs); no inbox, no DLQ: the state
+    it feeds is rebuilt at start, so a lost queue loses nothing.
+    """
+
+    purpose: str  # e.g. "segments.cache"
+    binding: Binding
+
+    def queue(self, settings: ServiceSettings, instance: str) -> RabbitQueue:
+        return RabbitQueue(
+            settings.amqp_name(f"{self.purpose}.{instance}"), exclusive=True, auto_delete=True
+        )
+
+
+async def declare_listener(
+    broker: RabbitBroker, settings: ServiceSettings, spec: ListenerSpec, instance: str
+) -> None:
+    queue = await broker.declare_queue(spec.queue(settings, instance))
+    source = await broker.declare_exchange(exchange(settings, spec.binding.service))
+    for key in spec.binding.routing_keys:
+        await queue.bind(source, routing_key=key)

@@ -1,8 +1,10 @@
-"""``python -m services.ingest api|worker|all|migrate``."""
+"""``python -m services.ingest api|worker|all|migrate|replay``."""
 
+import asyncio
 from pathlib import Path
 
 from services.ingest.app import build_app
+from services.ingest.replay import replay_events
 from services.ingest.settings import SERVICE, IngestSettings
 from shared.cli import run_service
 
@@ -18,4 +20,5 @@ if __name__ == "__main__":
             "all": settings.ingest_port,
             "worker": settings.ingest_worker_port,
         },
+        extra_modes={"replay": lambda: asyncio.run(replay_events(settings))},
     )

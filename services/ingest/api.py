@@ -7,7 +7,6 @@ request, so a request is accepted whole or not at all. Storing happens in the wo
 from __future__ import annotations
 
 import asyncio
-import base64
 from typing import Annotated, Any
 
 import orjson
@@ -25,6 +24,7 @@ from services.ingest.store import orders as order_store
 from shared.envelope import Envelope
 from shared.errors import ServiceUnavailable
 from shared.outbox import publish_envelope
+from shared.pagination import decode_cursor, encode_cursor
 
 CUSTOMERS = BatchParser(Customer)
 ORDERS = BatchParser(Order)
@@ -53,28 +53,6 @@ def _body_schema(model: type[Any]) -> dict[str, Any]:
             },
         }
     }
-
-
-def encode_cursor(last_id: int | None) -> str | None:
-    return base64.urlsafe_b64encode(str(last_id).encode()).decode() if last_id else None
-
-
-def decode_cursor(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        return int(base64.urlsafe_b64decode(cursor.encode()).decode())
-    except (ValueError, UnicodeDecodeError):
-        raise HTTPException(
-            422,
-            [
-                {
-                    "loc": ["query", "cursor"],
-                    "msg": "is not a cursor this API gave",
-                    "type": "value_error",
-                }
-            ],
-        ) from None
 
 
 def build_router(
@@ -155,7 +133,7 @@ def build_router(
     ) -> dict[str, Any]:
         async with engine.connect() as conn:
             items, last = await customer_store.page(
-                conn, after_id=decode_cursor(cursor), limit=limit
+                conn, after_id=decode_cursor(cursor) or 0, limit=limit
             )
         return {"items": items, "next_cursor": encode_cursor(last)}
 
@@ -167,7 +145,7 @@ def build_router(
     ) -> dict[str, Any]:
         async with engine.connect() as conn:
             items, last = await order_store.page(
-                conn, after_id=decode_cursor(cursor), limit=limit, customer_id=customer_id
+                conn, after_id=decode_cursor(cursor) or 0, limit=limit, customer_id=customer_id
             )
         return {"items": items, "next_cursor": encode_cursor(last)}
 

@@ -38,7 +38,7 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, *, wait: bool = True, timeout: float = 60.0) -> ServiceProcess:
-        log = open(self.log_dir / f"{self.service}-{self.mode}-{self.port}.log", "ab")  # noqa: SIM115
+        log = open(self.log_path, "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-m", f"services.{self.service}", self.mode, "--port", str(self.port)],
             cwd=ROOT,
@@ -55,7 +55,9 @@ class ServiceProcess:
         last = ""
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError(f"{self.service} {self.mode} exited with {self.proc.returncode}")
+                raise RuntimeError(
+                    f"{self.service} {self.mode} exited with {self.proc.returncode}:\n{self.log_tail()}"
+                )
             try:
                 response = httpx.get(f"{self.url}/readyz", timeout=1.0)
                 if response.status_code == 200:
@@ -64,7 +66,19 @@ class ServiceProcess:
             except httpx.HTTPError as error:
                 last = repr(error)
             time.sleep(0.1)
-        raise TimeoutError(f"{self.service} {self.mode} not ready after {timeout}s: {last}")
+        raise TimeoutError(
+            f"{self.service} {self.mode} not ready after {timeout}s: {last}\n{self.log_tail()}"
+        )
+
+    @property
+    def log_path(self) -> Path:
+        return self.log_dir / f"{self.service}-{self.mode}-{self.port}.log"
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
 
     def kill(self) -> None:
         """SIGKILL: no cleanup, no graceful shutdown, as a crash would."""
