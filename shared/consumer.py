@@ -37,6 +37,13 @@ class PermanentError(Exception):
     """An event that can never be applied (bad payload, unknown version): dead-letter it."""
 
 
+class RetryLater(Exception):
+    """An event that cannot be applied yet (something it depends on has not arrived): the
+    transaction rolls back and the event is retried with backoff, still unacknowledged."""
+
+    retry_later = True  # read by shared.db.is_transient
+
+
 @dataclass
 class EventConsumer:
     """Applies events of a queue through the inbox, emitting through the outbox."""

@@ -73,6 +73,8 @@ async def unit_of_work(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 
 def is_transient(error: BaseException) -> bool:
     """True for failures that a retry can cure (connection lost, deadlock, lock timeout)."""
+    if getattr(error, "retry_later", False):
+        return True
     if isinstance(error, (ConnectionError, TimeoutError, OSError)):
         return True
     if isinstance(error, exc.DBAPIError):
