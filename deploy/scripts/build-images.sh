@@ -11,9 +11,10 @@
 # The Debian mirror is the one apt uses on this machine (/etc/apt/sources.list{,.d/*}), or
 # BEACON_DEBIAN_MIRROR.
 #
-# Usage: deploy/scripts/build-images.sh [--print] [--force]
+# Usage: deploy/scripts/build-images.sh [--print] [--force] [--prune]
 #   --print   only print the tags (no engine needed, nothing built)
 #   --force   rebuild even when the tags exist
+#   --prune   afterwards, remove the other beacon-test/* images (older inputs) and dangling layers
 # Output (stdout, one per line): base=<tag>, mariadb=<tag>, rabbitmq=<tag>; logs go to stderr.
 #
 # Engine: $DOCKER_HOST if set, else the private engine of deploy/scripts/dockerd.sh (started if
@@ -29,11 +30,13 @@ LOCK_FILE="${BEACON_BUILD_LOCK:-/tmp/beacon-build-images.lock}"
 
 PRINT_ONLY=0
 FORCE=0
+PRUNE=0
 for arg in "$@"; do
     case "$arg" in
         --print) PRINT_ONLY=1 ;;
         --force) FORCE=1 ;;
-        *) echo "usage: $0 [--print] [--force]" >&2; exit 2 ;;
+        --prune) PRUNE=1 ;;
+        *) echo "usage: $0 [--print] [--force] [--prune]" >&2; exit 2 ;;
     esac
 done
 
@@ -197,5 +200,22 @@ else
         fi
     done
     log "done in $((SECONDS - start)) s"
+fi
+if ((PRUNE)); then
+    for kind in base mariadb rabbitmq; do
+        docker image ls --format '{{.Repository}}:{{.Tag}}' "$PREFIX/$kind"
+    done | while read -r image; do
+        case "$image" in
+            "$BASE_TAG" | "$MARIADB_TAG" | "$RABBITMQ_TAG") ;;
+            *)
+                if docker image rm "$image" >/dev/null 2>&1; then
+                    log "removed $image"
+                else
+                    log "kept $image (in use)"
+                fi
+                ;;
+        esac
+    done
+    docker image prune -f >/dev/null
 fi
 print_tags

@@ -5,6 +5,7 @@
 #   deploy/scripts/dockerd.sh stop     stop it by its pid and wait until it is gone
 #   deploy/scripts/dockerd.sh status   exit 0 and print DOCKER_HOST when it answers, else exit 1
 #   deploy/scripts/dockerd.sh host     print the DOCKER_HOST it uses (running or not)
+#   deploy/scripts/dockerd.sh run-dir  print the folder of its runtime files
 #
 # The engine keeps its images in a data root outside the repository, kept between runs, and is
 # started so that it leaves the machine's network alone: no docker0 bridge, no iptables or
@@ -25,8 +26,19 @@ TIMEOUT="${BEACON_DOCKERD_TIMEOUT:-60}"
 EXEC_ROOT="$RUN_DIR/exec"
 PID_FILE="$RUN_DIR/dockerd.pid"
 SOCKET="$RUN_DIR/docker.sock"
+LOCK_FILE="$RUN_DIR/dockerd.lock"
+# Written by the Python test backends when they start the engine: the last test process using
+# it then stops it. Removed whenever the engine is (re)started or stopped by this script.
+TESTS_MARKER="$RUN_DIR/started-by-tests"
 LOG_FILE="$DATA_ROOT/dockerd.log"
 HOST="unix://$SOCKET"
+
+# Serialise start and stop (two test runs may start the engine at the same moment).
+lock() {
+    mkdir -p "$RUN_DIR"
+    exec 8>"$LOCK_FILE"
+    flock -w "$((TIMEOUT * 2))" 8 || die "another dockerd.sh holds $LOCK_FILE"
+}
 
 log() { printf 'dockerd.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -71,7 +83,7 @@ cmd_start() {
         [[ "$(id -u)" == 0 ]] || die "must run as root to start dockerd"
         check_data_root
         mkdir -p "$RUN_DIR" "$EXEC_ROOT"
-        rm -f "$PID_FILE" "$SOCKET"
+        rm -f "$PID_FILE" "$SOCKET" "$TESTS_MARKER"
         log "starting dockerd (data root $DATA_ROOT, socket $SOCKET, log $LOG_FILE)"
         # setsid + nohup: dockerd outlives this shell and is not tied to its terminal or signals.
         setsid nohup dockerd \
@@ -85,7 +97,7 @@ cmd_start() {
             --ip-forward=false \
             --ip-masq=false \
             --userland-proxy=false \
-            </dev/null >>"$LOG_FILE" 2>&1 &
+            </dev/null >>"$LOG_FILE" 2>&1 8>&- 9>&- &
         pid=$!
     fi
     deadline=$((SECONDS + TIMEOUT))
@@ -101,11 +113,25 @@ cmd_start() {
     printf '%s\n' "$HOST"
 }
 
+# Mounts dockerd leaves on or under its roots once stopped (e.g. the nsfs of
+# exec/netns/default), deepest first.
+unmount_leftovers() {
+    local mnt
+    while read -r mnt; do
+        umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null \
+            || log "warning: could not unmount $mnt"
+    done < <(awk -v a="$EXEC_ROOT" -v b="$DATA_ROOT" '
+        $5 == a || $5 == b || index($5, a "/") == 1 || index($5, b "/") == 1 {
+            print length($5), $5
+        }' /proc/self/mountinfo | sort -rn | cut -d" " -f2-)
+}
+
 cmd_stop() {
     local pid deadline
     if ! pid="$(running_pid)"; then
         log "dockerd is not running"
-        rm -f "$PID_FILE" "$SOCKET"
+        rm -f "$PID_FILE" "$SOCKET" "$TESTS_MARKER"
+        unmount_leftovers
         return 0
     fi
     log "stopping dockerd (pid $pid)"
@@ -125,7 +151,8 @@ cmd_stop() {
         fi
         sleep 0.2
     done
-    rm -f "$PID_FILE" "$SOCKET"
+    rm -f "$PID_FILE" "$SOCKET" "$TESTS_MARKER"
+    unmount_leftovers
     if ip link show docker0 >/dev/null 2>&1; then
         log "warning: a docker0 interface exists (not created by this engine, which runs --bridge=none)"
     fi
@@ -144,12 +171,13 @@ cmd_status() {
 }
 
 case "${1:-}" in
-    start) cmd_start ;;
-    stop) cmd_stop ;;
+    start) lock && cmd_start ;;
+    stop) lock && cmd_stop ;;
     status) cmd_status ;;
     host) printf '%s\n' "$HOST" ;;
+    run-dir) printf '%s\n' "$RUN_DIR" ;;
     *)
-        echo "usage: $0 start|stop|status|host" >&2
+        echo "usage: $0 start|stop|status|host|run-dir" >&2
         exit 2
         ;;
 esac

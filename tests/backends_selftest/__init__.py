@@ -1,0 +1,1 @@
+"""Tests of the test backends (tests/backends): real containers, real drivers."""
