@@ -25,7 +25,7 @@ def run_service(
     *,
     migrations_dir: Path,
     ports: Mapping[str, int],
-    extra_modes: Mapping[str, Callable[[], None]] | None = None,
+    extra_modes: Mapping[str, Callable[[], object]] | None = None,
 ) -> None:
     modes = [*ports, "migrate", *(extra_modes or {})]
     parser = argparse.ArgumentParser(prog=f"python -m services.{service}")

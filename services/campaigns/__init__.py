@@ -1,0 +1,1 @@
+"""Campaigns: create and launch campaigns, follow each one to completion."""

@@ -1,0 +1,93 @@
+"""Campaigns' consumer ``campaigns.progress``: segments announced, audiences resolved,
+delivery progress. Each moves a campaign's counters and status forward."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.campaigns.domain import events as ev
+from services.campaigns.domain.campaign import Progress, after_resolved, settle
+from services.campaigns.store import campaigns as store
+from shared.consumer import Handler
+from shared.envelope import Envelope
+from shared.topology import Binding, QueueSpec
+
+PROGRESS = QueueSpec(
+    "campaigns.progress",
+    (
+        Binding("segments", (ev.AUDIENCE_RESOLVED, ev.SEGMENT_SAVED, ev.SEGMENT_DELETED)),
+        Binding("delivery", (ev.DELIVERY_UPDATED,)),
+    ),
+)
+
+
+def _progress(campaign: dict[str, object]) -> Progress:
+    return Progress(
+        str(campaign["status"]),
+        campaign["audience_size"],  # type: ignore[arg-type]
+        int(campaign["sent"]),  # type: ignore[call-overload]
+        int(campaign["failed"]),  # type: ignore[call-overload]
+    )
+
+
+async def _settle(conn: AsyncConnection, campaign_id: str, floor: str) -> None:
+    campaign = await store.get(conn, campaign_id, lock=True)
+    if campaign is None:
+        return
+    status = settle(_progress(campaign), floor)
+    if status != campaign["status"]:
+        extra = {"completed_at": store.now()} if status == "completed" else {}
+        await store.set_fields(conn, campaign_id, status=status, **extra)
+
+
+async def on_resolved(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
+    payload = envelope.payload
+    campaign = await store.get(conn, str(payload["campaign_id"]), lock=True)
+    if campaign is None:
+        return []  # not one of ours (another deployment sharing the broker)
+    error = payload.get("error")
+    status = after_resolved(_progress(campaign), int(payload["size"]), error)
+    extra = {"completed_at": store.now()} if status in ("completed", "failed") else {}
+    await store.set_fields(
+        conn,
+        campaign["id"],
+        audience_size=int(payload["size"]),
+        status=status,
+        reason=error,
+        **extra,
+    )
+    return []
+
+
+async def on_delivery(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
+    for delta in envelope.payload["campaigns"]:
+        cid = str(delta["campaign_id"])
+        found = await store.add_counts(
+            conn,
+            cid,
+            int(delta.get("queued", 0)),
+            int(delta.get("sent", 0)),
+            int(delta.get("failed", 0)),
+        )
+        if found:
+            await _settle(conn, cid, "launching")
+    return []
+
+
+async def on_segment_saved(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
+    p = envelope.payload
+    await store.save_segment(conn, str(p["segment_id"]), str(p["name"]), p["rules"])
+    return []
+
+
+async def on_segment_deleted(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
+    await store.delete_segment(conn, str(envelope.payload["segment_id"]))
+    return []
+
+
+HANDLERS: dict[tuple[str, int], Handler] = {
+    (ev.AUDIENCE_RESOLVED, 1): on_resolved,
+    (ev.DELIVERY_UPDATED, 1): on_delivery,
+    (ev.SEGMENT_SAVED, 1): on_segment_saved,
+    (ev.SEGMENT_DELETED, 1): on_segment_deleted,
+}

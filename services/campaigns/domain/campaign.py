@@ -1,0 +1,92 @@
+"""A campaign's request validation and its life cycle.
+
+Status moves only forward: ``scheduled → launching → sending → completed`` (or ``failed``
+when its audience cannot be resolved). It is derived from counters the service learns from
+events, never from reading other services' tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from shared.template import TemplateError, parse_template
+
+Status = Literal["scheduled", "launching", "sending", "completed", "failed"]
+ORDER: dict[str, int] = {"scheduled": 0, "launching": 1, "sending": 2, "completed": 3, "failed": 3}
+
+
+class NewCampaign(BaseModel):
+    """``POST /api/v1/campaigns``: a name, exactly one of rules or segment_id, a template."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    rules: dict[str, Any] | None = None
+    segment_id: str | None = Field(default=None, min_length=1, max_length=64)
+    message: str = Field(min_length=1, max_length=2000)
+    schedule_at: datetime | None = None
+
+    @field_validator("message")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        try:
+            parse_template(value)
+        except TemplateError as error:
+            raise ValueError("; ".join(error.errors)) from None
+        return value
+
+    @field_validator("rules")
+    @classmethod
+    def _rules_shape(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        # The segments service checks every field and operator; here only the shape, so
+        # an obviously broken rule set is refused at once.
+        if value is None:
+            return None
+        if value.get("combinator") not in ("and", "or", "AND", "OR"):
+            raise ValueError("must be a rule group with combinator 'and' or 'or'")
+        if not isinstance(value.get("rules"), list) or not value["rules"]:
+            raise ValueError("must be a rule group with at least one rule")
+        return value
+
+    @field_validator("schedule_at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    @model_validator(mode="after")
+    def _one_audience(self) -> NewCampaign:
+        if (self.rules is None) == (self.segment_id is None):
+            raise ValueError("give exactly one of 'rules' or 'segment_id'")
+        return self
+
+
+@dataclass(frozen=True)
+class Progress:
+    status: str
+    audience_size: int | None
+    sent: int
+    failed: int
+
+
+def after_resolved(current: Progress, size: int, error: str | None) -> str:
+    if error:
+        return "failed"
+    return settle(Progress(current.status, size, current.sent, current.failed), "sending")
+
+
+def settle(progress: Progress, floor: str) -> str:
+    """The status a campaign should have now: at least ``floor``, completed once every
+    audience member has a final delivery status."""
+    status = floor if ORDER[floor] > ORDER[progress.status] else progress.status
+    if status in ("completed", "failed"):
+        return status
+    size = progress.audience_size
+    if size is not None and progress.sent + progress.failed >= size:
+        return "completed"
+    return status

@@ -1,0 +1,1 @@
+"""Campaigns' tables and every SQL query it runs."""

@@ -1,0 +1,1 @@
+"""Segments: customer profiles (read model), audience rules, previews, audience resolution."""

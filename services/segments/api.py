@@ -1,0 +1,161 @@
+"""Segments' HTTP API: fields, live previews, saved segments.
+
+Previews read the in-memory columnar cache when it is loaded and SQL otherwise; both give
+the exact size. Rule errors answer 422 with the JSON path of each bad rule.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Response
+from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.segments.cache import ProfileCache
+from services.segments.domain import (
+    Group,
+    RuleError,
+    events,
+    fields_description,
+    mask,
+    parse_rules,
+    rules_to_json,
+    sample_indices,
+)
+from services.segments.settings import SegmentsSettings
+from services.segments.store import profiles as profile_store
+from services.segments.store import rule_sql
+from services.segments.store import segments as segment_store
+from services.segments.store.tables import outbox as outbox_table
+from shared import outbox
+from shared.db import unit_of_work
+from shared.pagination import decode_cursor, encode_cursor
+
+
+class PreviewRequest(BaseModel):
+    rules: dict[str, Any] = Field(description="A react-querybuilder RuleGroup")
+
+
+class SegmentBody(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    rules: dict[str, Any]
+
+
+def parse_or_422(rules: Any) -> Group:
+    try:
+        return parse_rules(rules)
+    except RuleError as error:
+        raise HTTPException(
+            422,
+            [
+                {
+                    "path": "rules" + (f".{e['path']}" if e["path"] else ""),
+                    "message": e["message"],
+                }
+                for e in error.errors
+            ],
+        ) from None
+
+
+def build_router(
+    settings: SegmentsSettings,
+    engine: AsyncEngine,
+    cache: ProfileCache | None,
+    notify: Callable[[], None],
+) -> APIRouter:
+    router = APIRouter(prefix="/api/v1/segments")
+
+    @router.get("/fields")
+    async def fields() -> dict[str, Any]:
+        return fields_description()
+
+    @router.post("/preview")
+    async def preview(body: PreviewRequest) -> dict[str, Any]:
+        group = parse_or_422(body.rules)
+        started = time.perf_counter()
+        now = datetime.now(UTC)
+        k = settings.segments_sample_size
+        if cache is not None and cache.ready.is_set():
+            matched = mask(cache.columns, group, now)
+            size = int(matched.sum())
+            ids = cache.columns.customer_ids_at(sample_indices(matched, k))
+            source = "cache"
+            async with engine.connect() as conn:
+                names = {
+                    p["customer_id"]: p["name"]
+                    for p in await profile_store.known_profiles(conn, [str(i) for i in ids])
+                }
+            sample = [{"customer_id": i, "name": names.get(str(i))} for i in ids]
+        else:
+            condition = rule_sql.where(group, now)
+            async with engine.connect() as conn:
+                size = await profile_store.count_where(conn, condition)
+                sample = await profile_store.sample_where(conn, condition, k)
+            source = "sql"
+        return {
+            "size": size,
+            "sample": sample,
+            "took_ms": round((time.perf_counter() - started) * 1e3, 3),
+            "source": source,
+        }
+
+    @router.post("", status_code=201)
+    async def create(body: SegmentBody) -> dict[str, Any]:
+        rules = rules_to_json(parse_or_422(body.rules))
+        async with unit_of_work(engine) as conn:
+            created = await segment_store.create(conn, body.name, rules)
+            await outbox.add(conn, outbox_table, [events.segment_saved(created)])
+        notify()
+        return created
+
+    @router.get("")
+    async def list_segments(
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100, cursor: str | None = None
+    ) -> dict[str, Any]:
+        async with engine.connect() as conn:
+            items, last = await segment_store.page(
+                conn, before_id=decode_cursor(cursor), limit=limit
+            )
+        return {"items": items, "next_cursor": encode_cursor(last)}
+
+    def segment_id(raw: str) -> int:
+        if not raw.isdigit():
+            raise HTTPException(404, f"segment {raw!r} not found")
+        return int(raw)
+
+    @router.get("/{sid}")
+    async def get_segment(sid: str) -> dict[str, Any]:
+        async with engine.connect() as conn:
+            found = await segment_store.get(conn, segment_id(sid))
+        if found is None:
+            raise HTTPException(404, f"segment {sid!r} not found")
+        return found
+
+    @router.put("/{sid}")
+    async def put_segment(sid: str, body: SegmentBody) -> dict[str, Any]:
+        rules = rules_to_json(parse_or_422(body.rules))
+        async with unit_of_work(engine) as conn:
+            found = await segment_store.replace(conn, segment_id(sid), body.name, rules)
+            if found is not None:
+                await outbox.add(conn, outbox_table, [events.segment_saved(found)])
+        if found is None:
+            raise HTTPException(404, f"segment {sid!r} not found")
+        notify()
+        return found
+
+    @router.delete("/{sid}", status_code=204)
+    async def delete_segment(sid: str) -> Response:
+        async with unit_of_work(engine) as conn:
+            removed = await segment_store.remove(conn, segment_id(sid))
+            if removed:
+                await outbox.add(conn, outbox_table, [events.segment_deleted(segment_id(sid))])
+        if not removed:
+            raise HTTPException(404, f"segment {sid!r} not found")
+        notify()
+        return Response(status_code=204)
+
+    return router

@@ -1,0 +1,59 @@
+"""The one place segments is wired together, for each way it runs.
+
+``api``: fields, previews (with the columnar cache, loaded at start and fed by its own
+exclusive queue) and saved segments. ``worker``: the profiles projection, the audience
+resolver and the audience publisher. ``all``: both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import FastAPI
+
+from services.segments import api, consumers
+from services.segments.cache import ProfileCache
+from services.segments.publisher import AudiencePublisher
+from services.segments.settings import SERVICE, SegmentsSettings
+from services.segments.store.tables import inbox, outbox
+from shared.logging import get_logger
+from shared.runtime import Runtime
+
+log = get_logger(__name__)
+
+
+def build_app(mode: str, settings: SegmentsSettings | None = None) -> FastAPI:
+    settings = settings or SegmentsSettings()
+    runtime = Runtime(SERVICE, settings, outbox_table=outbox, inbox_table=inbox)
+    router = None
+    if mode in ("worker", "all"):
+        publisher = AudiencePublisher(
+            runtime.engine,
+            runtime.broker,
+            runtime.exchange,
+            batch_size=settings.audience_batch_size,
+            timeout=settings.publish_timeout_s,
+        )
+        runtime.add_consumer(consumers.PROFILES, consumers.profile_handlers())
+        runtime.add_consumer(
+            consumers.AUDIENCES,
+            {
+                (consumers.ev.CAMPAIGN_LAUNCHED, 1): consumers.audience_resolver(
+                    settings.audience_batch_size, publisher.notify
+                )
+            },
+        )
+        runtime.add_background(publisher.run)
+    if mode in ("api", "all"):
+        cache = ProfileCache() if settings.segments_cache else None
+        if cache is not None:
+            runtime.add_listener(consumers.CACHE, cache.apply)
+
+            async def load_cache(stop: asyncio.Event) -> None:
+                # The listener queue exists before the load starts, so no change is missed.
+                await cache.load(runtime.engine)
+
+            runtime.add_background(load_cache)
+        assert runtime.relay is not None
+        router = api.build_router(settings, runtime.engine, cache, runtime.relay.notify)
+    return runtime.http_app(router, title=f"Beacon segments ({mode})")

@@ -1,0 +1,113 @@
+"""Segments' consumers.
+
+``segments.profiles`` keeps the profiles read model from ingest's ``customer.upserted`` and
+``order.recorded``, announcing every change as ``profile.changed`` (for the preview caches).
+``segments.audiences`` resolves the audience of each ``campaign.launched``: the members as
+of that moment are materialised in the same transaction as the inbox claim, and the
+audience publisher (``publisher.py``) sends them on.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.segments.domain import RuleError, parse_rules
+from services.segments.domain import events as ev
+from services.segments.store import audiences, profiles, rule_sql
+from services.segments.store import segments as segment_store
+from shared.consumer import Handler
+from shared.envelope import Envelope
+from shared.topology import Binding, ListenerSpec, QueueSpec
+
+PROFILES = QueueSpec(
+    "segments.profiles", (Binding("ingest", (ev.CUSTOMER_UPSERTED, ev.ORDER_RECORDED)),)
+)
+AUDIENCES = QueueSpec("segments.audiences", (Binding("campaigns", (ev.CAMPAIGN_LAUNCHED,)),))
+CACHE = ListenerSpec("segments.cache", Binding("segments", (ev.PROFILE_CHANGED,)))
+
+
+def _naive(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+
+
+async def _changed(conn: AsyncConnection, customer_ids: list[str]) -> list[Envelope]:
+    rows = await profiles.known_profiles(conn, customer_ids)
+    return [ev.profiles_changed(rows)] if rows else []
+
+
+async def apply_customers(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
+    rows: list[dict[str, Any]] = [
+        {
+            "customer_id": c["customer_id"],
+            "version": int(c["version"]),
+            "name": c["name"],
+            "email": c.get("email"),
+            "phone": c.get("phone"),
+            "city": c.get("city"),
+            "created_at": _naive(c.get("created_at")),
+        }
+        for c in envelope.payload["customers"]
+    ]
+    return await _changed(conn, await profiles.upsert_identities(conn, rows))
+
+
+async def apply_orders(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
+    facts = [
+        profiles.OrderFact(
+            order_id=o["order_id"],
+            customer_id=o["customer_id"],
+            amount=Decimal(str(o["amount"])),
+            ordered_at=_naive(o["ordered_at"]),  # type: ignore[arg-type]
+        )
+        for o in envelope.payload["orders"]
+    ]
+    return await _changed(conn, await profiles.add_orders(conn, facts))
+
+
+def audience_resolver(batch_size: int, notify: Any) -> Handler:
+    async def resolve(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
+        payload = envelope.payload
+        campaign_id = str(payload["campaign_id"])
+        if await audiences.get(conn, campaign_id) is not None:
+            return []  # a second launch event for the same campaign: resolved already
+        rules = payload.get("rules")
+        segment_id = payload.get("segment_id")
+        if rules is None and segment_id is not None:
+            saved = (
+                await segment_store.get(conn, int(segment_id))
+                if str(segment_id).isdigit()
+                else None
+            )
+            rules = saved["rules"] if saved else None
+        try:
+            group = parse_rules(rules)
+        except RuleError as error:
+            # Not a poison message: the campaign must learn that it failed, and why.
+            reason = (
+                f"invalid rules: {error}"
+                if rules is not None
+                else f"segment {segment_id} does not exist"
+            )
+            await audiences.record_failure(conn, campaign_id, reason, envelope.correlation_id)
+            notify()
+            return []
+        # "As of that moment": relative dates count back from the launch, not from now.
+        condition = rule_sql.where(group, envelope.occurred_at)
+        await audiences.materialise(
+            conn, campaign_id, condition, batch_size, envelope.correlation_id
+        )
+        notify()
+        return []
+
+    return resolve
+
+
+def profile_handlers() -> dict[tuple[str, int], Handler]:
+    return {(ev.CUSTOMER_UPSERTED, 1): apply_customers, (ev.ORDER_RECORDED, 1): apply_orders}

@@ -1,0 +1,92 @@
+"""The events segments consumes and publishes (ARCHITECTURE.md: Events)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from shared.envelope import Envelope, new_event
+
+PRODUCER = "segments"
+CUSTOMER_UPSERTED = "customer.upserted"
+ORDER_RECORDED = "order.recorded"
+CAMPAIGN_LAUNCHED = "campaign.launched"
+PROFILE_CHANGED = "profile.changed"
+SEGMENT_SAVED = "segment.saved"
+SEGMENT_DELETED = "segment.deleted"
+AUDIENCE_BATCH = "audience.batch"
+AUDIENCE_RESOLVED = "audience.resolved"
+
+# Stable ids: a re-published batch has the id it had the first time, so consumers dedupe it.
+_IDS = uuid.UUID("6f1c3b1e-2d4a-4c55-9a49-6a1e8b9b0c21")
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC).isoformat() if value.tzinfo is None else value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def profiles_changed(rows: Sequence[dict[str, Any]]) -> Envelope:
+    """Full state of each changed profile with its ``revision`` (newer wins)."""
+    return new_event(
+        PROFILE_CHANGED, {"profiles": [{k: _json(v) for k, v in r.items()} for r in rows]}, PRODUCER
+    )
+
+
+def audience_batch_id(campaign_id: str, batch_no: int) -> uuid.UUID:
+    return uuid.uuid5(_IDS, f"{AUDIENCE_BATCH}:{campaign_id}:{batch_no}")
+
+
+def audience_batch(
+    campaign_id: str,
+    batch_no: int,
+    batches: int,
+    recipients: list[dict[str, Any]],
+    correlation_id: str | None,
+) -> Envelope:
+    event_id = audience_batch_id(campaign_id, batch_no)
+    return new_event(
+        AUDIENCE_BATCH,
+        {
+            "campaign_id": campaign_id,
+            "batch_id": str(event_id),
+            "batch_no": batch_no,
+            "batches": batches,
+            "recipients": recipients,
+        },
+        PRODUCER,
+        event_id=event_id,
+        correlation_id=correlation_id,
+    )
+
+
+def audience_resolved(
+    campaign_id: str, size: int, batches: int, correlation_id: str | None, error: str | None = None
+) -> Envelope:
+    """``error`` set (and size 0) when the audience could not be resolved."""
+    return new_event(
+        AUDIENCE_RESOLVED,
+        {"campaign_id": campaign_id, "size": size, "batches": batches, "error": error},
+        PRODUCER,
+        event_id=uuid.uuid5(_IDS, f"{AUDIENCE_RESOLVED}:{campaign_id}"),
+        correlation_id=correlation_id,
+    )
+
+
+def segment_saved(segment: dict[str, Any]) -> Envelope:
+    """A saved segment's current definition, so campaigns can target it by id."""
+    return new_event(
+        SEGMENT_SAVED,
+        {"segment_id": str(segment["id"]), "name": segment["name"], "rules": segment["rules"]},
+        PRODUCER,
+    )
+
+
+def segment_deleted(segment_id: int) -> Envelope:
+    return new_event(SEGMENT_DELETED, {"segment_id": str(segment_id)}, PRODUCER)

@@ -1,0 +1,1 @@
+"""Segments' tables and every SQL query it runs."""

@@ -1,0 +1,144 @@
+"""Materialised audiences: the members of a campaign's audience as of its launch.
+
+:func:`materialise` copies the matching profiles into ``audience_members`` in one
+INSERT ... SELECT, which reads one consistent snapshot, numbering members in a fixed order;
+publishing then reads them back by range, so a resumed publish re-sends identical batches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.segments.store.tables import audience_members, audiences, profiles
+
+
+@dataclass(frozen=True)
+class Audience:
+    campaign_id: str
+    size: int
+    batches: int
+    published_batches: int
+    completed: bool
+    correlation_id: str | None = None
+    error: str | None = None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+async def get(conn: AsyncConnection, campaign_id: str) -> Audience | None:
+    row = (
+        await conn.execute(select(audiences).where(audiences.c.campaign_id == campaign_id))
+    ).first()
+    return _audience(row) if row else None
+
+
+def _audience(row: Any) -> Audience:
+    return Audience(
+        row.campaign_id,
+        row.size,
+        row.batches,
+        row.published_batches,
+        row.completed_at is not None,
+        row.correlation_id,
+        row.error,
+    )
+
+
+async def lock_unfinished(conn: AsyncConnection) -> Audience | None:
+    """The oldest audience still being published that no other publisher holds."""
+    row = (
+        await conn.execute(
+            select(audiences)
+            .where(audiences.c.completed_at.is_(None))
+            .order_by(audiences.c.resolved_at)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+    ).first()
+    return _audience(row) if row else None
+
+
+async def materialise(
+    conn: AsyncConnection,
+    campaign_id: str,
+    condition: ColumnElement[bool],
+    batch_size: int,
+    correlation_id: str | None,
+) -> Audience:
+    members = select(
+        literal(campaign_id),
+        func.row_number().over(order_by=profiles.c.customer_id),
+        profiles.c.customer_id,
+        profiles.c.name,
+        profiles.c.email,
+        profiles.c.phone,
+    ).where(profiles.c.known.is_(True), condition)
+    result = await conn.execute(
+        audience_members.insert().from_select(
+            ["campaign_id", "seq", "customer_id", "name", "email", "phone"], members
+        )
+    )
+    size = int(result.rowcount)
+    batches = (size + batch_size - 1) // batch_size
+    await conn.execute(
+        audiences.insert().values(
+            campaign_id=campaign_id,
+            size=size,
+            batches=batches,
+            correlation_id=correlation_id,
+            resolved_at=_now(),
+        )
+    )
+    return Audience(campaign_id, size, batches, 0, False, correlation_id)
+
+
+async def members(
+    conn: AsyncConnection, campaign_id: str, first_seq: int, last_seq: int
+) -> list[dict[str, Any]]:
+    rows = await conn.execute(
+        select(
+            audience_members.c.customer_id,
+            audience_members.c.name,
+            audience_members.c.email,
+            audience_members.c.phone,
+        )
+        .where(
+            audience_members.c.campaign_id == campaign_id,
+            audience_members.c.seq.between(first_seq, last_seq),
+        )
+        .order_by(audience_members.c.seq)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+async def mark_published(
+    conn: AsyncConnection, campaign_id: str, batches: int, completed: bool
+) -> None:
+    await conn.execute(
+        update(audiences)
+        .where(audiences.c.campaign_id == campaign_id)
+        .values(published_batches=batches, completed_at=_now() if completed else None)
+    )
+
+
+async def record_failure(
+    conn: AsyncConnection, campaign_id: str, error: str, correlation_id: str | None
+) -> None:
+    """An audience that cannot be resolved: published as size 0 with the reason."""
+    await conn.execute(
+        audiences.insert().values(
+            campaign_id=campaign_id,
+            size=0,
+            batches=0,
+            error=error[:1000],
+            correlation_id=correlation_id,
+            resolved_at=_now(),
+        )
+    )

@@ -1,0 +1,96 @@
+"""The ``beacon_segments`` schema: profiles, the orders they count, saved segments,
+materialised audiences, and the shared outbox/inbox."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+)
+from sqlalchemy.dialects.mysql import DATETIME, DECIMAL, VARCHAR
+
+from shared.tables import inbox_table, outbox_table
+
+metadata = MetaData()
+_ID = VARCHAR(64, collation="utf8mb4_bin")
+
+profiles = Table(
+    "profiles",
+    metadata,
+    Column("customer_id", _ID, primary_key=True),
+    # False while only orders are known: the customer has not arrived yet. Such profiles
+    # keep counting their orders but are in no audience until the customer arrives.
+    Column("known", Boolean, nullable=False, server_default="0"),
+    Column("version", Integer, nullable=False, server_default="0"),  # ingest's customer version
+    Column("revision", BigInteger, nullable=False, server_default="0"),  # bumped on every change
+    Column("name", String(200)),
+    Column("email", String(254)),
+    Column("phone", String(32)),
+    Column("city", String(100)),
+    Column("created_at", DATETIME(fsp=6)),
+    Column("total_spend", DECIMAL(16, 2), nullable=False, server_default="0"),
+    Column("visits", Integer, nullable=False, server_default="0"),
+    Column("first_visit_at", DATETIME(fsp=6)),
+    Column("last_visit_at", DATETIME(fsp=6)),
+    Column("updated_at", DATETIME(fsp=6), nullable=False),
+    Index("ix_profiles_spend", "total_spend"),
+    Index("ix_profiles_visits", "visits"),
+    Index("ix_profiles_last_visit", "last_visit_at"),
+    Index("ix_profiles_city", "city"),
+)
+
+# Every order counted into a profile, so a redelivered or resent order counts once.
+profile_orders = Table(
+    "profile_orders",
+    metadata,
+    Column("order_id", _ID, primary_key=True),
+    Column("customer_id", _ID, nullable=False),
+)
+
+segments = Table(
+    "segments",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("rules", JSON, nullable=False),
+    Column("created_at", DATETIME(fsp=6), nullable=False),
+    Column("updated_at", DATETIME(fsp=6), nullable=False),
+)
+
+# One row per campaign whose audience was resolved: the size and publishing progress.
+audiences = Table(
+    "audiences",
+    metadata,
+    Column("campaign_id", _ID, primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("batches", Integer, nullable=False),
+    Column("published_batches", Integer, nullable=False, server_default="0"),
+    Column("correlation_id", String(64)),
+    Column("error", String(1000)),  # why the audience could not be resolved (then size 0)
+    Column("resolved_at", DATETIME(fsp=6), nullable=False),
+    Column("completed_at", DATETIME(fsp=6)),
+)
+
+# The audience as of launch, in a fixed order, so a resumed publish sends the same batches.
+audience_members = Table(
+    "audience_members",
+    metadata,
+    Column("campaign_id", _ID, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("customer_id", _ID, nullable=False),
+    Column("name", String(200)),
+    Column("email", String(254)),
+    Column("phone", String(32)),
+    PrimaryKeyConstraint("campaign_id", "seq"),
+)
+
+outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)
