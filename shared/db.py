@@ -37,6 +37,10 @@ def make_engine(mysql_url: str, schema: str | None = None, pool_size: int = 10) 
         pool_recycle=1800,
         pool_pre_ping=True,
         pool_timeout=10,
+        # READ COMMITTED: an INSERT ... SELECT reads a snapshot instead of share-locking every
+        # row it reads (which deadlocked the audience resolver against the projection), and
+        # upserts take no gap locks. Nothing here relies on repeatable reads across statements.
+        isolation_level="READ COMMITTED",
     )
 
 
@@ -45,12 +49,17 @@ async def ensure_schema(mysql_url: str, schema: str) -> None:
     engine = make_engine(mysql_url, None, pool_size=1)
     try:
         async with engine.begin() as conn:
-            await conn.execute(
-                text(
-                    f"CREATE DATABASE IF NOT EXISTS `{schema}` "
-                    "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-                )
+            exists = await conn.execute(
+                text("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = :s"),
+                {"s": schema},
             )
+            if exists.first() is None:
+                await conn.execute(
+                    text(
+                        f"CREATE DATABASE IF NOT EXISTS `{schema}` "
+                        "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+                    )
+                )
     finally:
         await engine.dispose()
 

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mkdir -p .run
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 
 uv run --frozen python deploy/scripts/check_backends.py
 

@@ -1,0 +1,44 @@
+"""Campaign requests and the status life cycle, without I/O."""
+
+import pytest
+from pydantic import ValidationError
+
+from services.campaigns.domain.campaign import NewCampaign, Progress, after_resolved, settle
+
+RULES = {"combinator": "and", "rules": [{"field": "visits", "operator": ">", "value": 1}]}
+
+
+def test_valid_campaign_with_rules_or_segment() -> None:
+    assert NewCampaign(name="Diwali", rules=RULES, message="Hi {name|there}!").segment_id is None
+    assert NewCampaign(name="Diwali", segment_id="7", message="Hi {first_name}").rules is None
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "x", "rules": RULES, "message": "Hi {nme}"}, "message"),
+        ({"name": "x", "rules": RULES, "message": "Hi {name"}, "message"),
+        ({"name": "", "rules": RULES, "message": "Hi"}, "name"),
+        ({"name": "x", "message": "Hi"}, ""),
+        ({"name": "x", "rules": RULES, "segment_id": "1", "message": "Hi"}, ""),
+        ({"name": "x", "rules": {"combinator": "and", "rules": []}, "message": "Hi"}, "rules"),
+        ({"name": "x", "rules": RULES, "message": "Hi", "colour": "red"}, "colour"),
+    ],
+)
+def test_invalid_campaigns_name_the_field(body: dict[str, object], field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        NewCampaign.model_validate(body)
+    locs = {".".join(str(p) for p in e["loc"]) for e in caught.value.errors()}
+    assert field in locs
+
+
+def test_status_moves_forward_only() -> None:
+    assert settle(Progress("launching", None, 5, 1), "launching") == "launching"
+    assert after_resolved(Progress("launching", None, 0, 0), 10, None) == "sending"
+    assert after_resolved(Progress("launching", None, 0, 0), 0, None) == "completed"
+    assert after_resolved(Progress("launching", None, 0, 0), 0, "segment 9 does not exist") == "failed"
+    # Delivery counted everyone before the size arrived: completed as soon as it does.
+    assert after_resolved(Progress("launching", None, 7, 3), 10, None) == "completed"
+    assert settle(Progress("sending", 10, 9, 0), "launching") == "sending"
+    assert settle(Progress("sending", 10, 9, 1), "launching") == "completed"
+    assert settle(Progress("completed", 10, 10, 0), "launching") == "completed"
