@@ -75,7 +75,7 @@ def audience_resolver(batch_size: int, notify: Any) -> Handler:
     async def resolve(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
         payload = envelope.payload
         campaign_id = str(payload["campaign_id"])
-        if await audiences.get(conn, campaign_id) is not None:
+        if not await audiences.claim(conn, campaign_id, envelope.correlation_id):
             return []  # a second launch event for the same campaign: resolved already
         rules = payload.get("rules")
         segment_id = payload.get("segment_id")
@@ -95,14 +95,12 @@ def audience_resolver(batch_size: int, notify: Any) -> Handler:
                 if rules is not None
                 else f"segment {segment_id} does not exist"
             )
-            await audiences.record_failure(conn, campaign_id, reason, envelope.correlation_id)
+            await audiences.record_failure(conn, campaign_id, reason)
             notify()
             return []
         # "As of that moment": relative dates count back from the launch, not from now.
         condition = rule_sql.where(group, envelope.occurred_at)
-        await audiences.materialise(
-            conn, campaign_id, condition, batch_size, envelope.correlation_id
-        )
+        await audiences.materialise(conn, campaign_id, condition, batch_size)
         notify()
         return []
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, literal, select, update
+from sqlalchemy.dialects.mysql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.segments.store.tables import audience_members, audiences, profiles
@@ -65,13 +66,30 @@ async def lock_unfinished(conn: AsyncConnection) -> Audience | None:
     return _audience(row) if row else None
 
 
+async def claim(conn: AsyncConnection, campaign_id: str, correlation_id: str | None) -> bool:
+    """Take the campaign's audience row; False when another launch event already did.
+
+    The primary key serialises concurrent launch events of one campaign: a second one waits
+    for the first to commit, then finds the row.
+    """
+    result = await conn.execute(
+        insert(audiences)
+        .prefix_with("IGNORE")
+        .values(
+            campaign_id=campaign_id,
+            size=0,
+            batches=0,
+            correlation_id=correlation_id,
+            resolved_at=_now(),
+        )
+    )
+    return result.rowcount == 1
+
+
 async def materialise(
-    conn: AsyncConnection,
-    campaign_id: str,
-    condition: ColumnElement[bool],
-    batch_size: int,
-    correlation_id: str | None,
-) -> Audience:
+    conn: AsyncConnection, campaign_id: str, condition: ColumnElement[bool], batch_size: int
+) -> int:
+    """Copy the audience into ``audience_members``; returns its size."""
     members = select(
         literal(campaign_id),
         func.row_number().over(order_by=profiles.c.customer_id),
@@ -86,17 +104,12 @@ async def materialise(
         )
     )
     size = int(result.rowcount)
-    batches = (size + batch_size - 1) // batch_size
     await conn.execute(
-        audiences.insert().values(
-            campaign_id=campaign_id,
-            size=size,
-            batches=batches,
-            correlation_id=correlation_id,
-            resolved_at=_now(),
-        )
+        update(audiences)
+        .where(audiences.c.campaign_id == campaign_id)
+        .values(size=size, batches=(size + batch_size - 1) // batch_size)
     )
-    return Audience(campaign_id, size, batches, 0, False, correlation_id)
+    return size
 
 
 async def members(
@@ -128,17 +141,8 @@ async def mark_published(
     )
 
 
-async def record_failure(
-    conn: AsyncConnection, campaign_id: str, error: str, correlation_id: str | None
-) -> None:
+async def record_failure(conn: AsyncConnection, campaign_id: str, error: str) -> None:
     """An audience that cannot be resolved: published as size 0 with the reason."""
     await conn.execute(
-        audiences.insert().values(
-            campaign_id=campaign_id,
-            size=0,
-            batches=0,
-            error=error[:1000],
-            correlation_id=correlation_id,
-            resolved_at=_now(),
-        )
+        update(audiences).where(audiences.c.campaign_id == campaign_id).values(error=error[:1000])
     )

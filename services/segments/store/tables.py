@@ -21,6 +21,9 @@ from shared.tables import inbox_table, outbox_table
 
 metadata = MetaData()
 _ID = VARCHAR(64, collation="utf8mb4_bin")
+# Case-insensitive but accent-sensitive, no padding: what the in-memory evaluator's
+# casefold() does ("Zoë" = "ZOË" but not "zoe"; "a " is not "a").
+_TEXT = "utf8mb4_uca1400_nopad_as_ci"
 
 profiles = Table(
     "profiles",
@@ -31,10 +34,10 @@ profiles = Table(
     Column("known", Boolean, nullable=False, server_default="0"),
     Column("version", Integer, nullable=False, server_default="0"),  # ingest's customer version
     Column("revision", BigInteger, nullable=False, server_default="0"),  # bumped on every change
-    Column("name", String(200)),
-    Column("email", String(254)),
-    Column("phone", String(32)),
-    Column("city", String(100)),
+    Column("name", VARCHAR(200, collation=_TEXT)),
+    Column("email", VARCHAR(254, collation=_TEXT)),
+    Column("phone", VARCHAR(32, collation=_TEXT)),
+    Column("city", VARCHAR(100, collation=_TEXT)),
     Column("created_at", DATETIME(fsp=6)),
     Column("total_spend", DECIMAL(16, 2), nullable=False, server_default="0"),
     Column("visits", Integer, nullable=False, server_default="0"),

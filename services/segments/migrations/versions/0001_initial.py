@@ -1,6 +1,6 @@
 """profiles, segments, audiences, outbox, inbox
 
-Revision ID: 80a02f332e0c
+Revision ID: 087ac5f92ad3
 Revises:
 """
 
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import mysql
 
-revision = "80a02f332e0c"
+revision = "087ac5f92ad3"
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -70,10 +70,26 @@ def upgrade() -> None:
         sa.Column("known", sa.Boolean(), server_default="0", nullable=False),
         sa.Column("version", sa.Integer(), server_default="0", nullable=False),
         sa.Column("revision", sa.BigInteger(), server_default="0", nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=True),
-        sa.Column("email", sa.String(length=254), nullable=True),
-        sa.Column("phone", sa.String(length=32), nullable=True),
-        sa.Column("city", sa.String(length=100), nullable=True),
+        sa.Column(
+            "name",
+            mysql.VARCHAR(collation="utf8mb4_uca1400_nopad_as_ci", length=200),
+            nullable=True,
+        ),
+        sa.Column(
+            "email",
+            mysql.VARCHAR(collation="utf8mb4_uca1400_nopad_as_ci", length=254),
+            nullable=True,
+        ),
+        sa.Column(
+            "phone",
+            mysql.VARCHAR(collation="utf8mb4_uca1400_nopad_as_ci", length=32),
+            nullable=True,
+        ),
+        sa.Column(
+            "city",
+            mysql.VARCHAR(collation="utf8mb4_uca1400_nopad_as_ci", length=100),
+            nullable=True,
+        ),
         sa.Column("created_at", mysql.DATETIME(fsp=6), nullable=True),
         sa.Column(
             "total_spend", mysql.DECIMAL(precision=16, scale=2), server_default="0", nullable=False

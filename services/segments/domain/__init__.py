@@ -1,0 +1,34 @@
+"""Audience-rule domain of the segments service: pure logic, no I/O.
+
+fields    the field catalogue and `GET /fields` description
+rules     parse/validate react-querybuilder JSON into `Group`/`Condition`, and back
+evaluate  `matches` (one profile, reference) and `mask`/`count`/`sample_*` (columnar)
+columns   `ProfileColumns`, the in-memory columnar store the columnar evaluator reads
+"""
+
+from .columns import ProfileColumns
+from .evaluate import count, mask, matches, sample_customer_ids, sample_indices
+from .fields import FIELDS, FieldSpec, fields_description
+from .profile import CustomerId, Profile
+from .rules import Condition, ErrorItem, Group, Node, RuleError, parse_rules, rules_to_json
+
+__all__ = [
+    "FIELDS",
+    "Condition",
+    "CustomerId",
+    "ErrorItem",
+    "FieldSpec",
+    "Group",
+    "Node",
+    "Profile",
+    "ProfileColumns",
+    "RuleError",
+    "count",
+    "fields_description",
+    "mask",
+    "matches",
+    "parse_rules",
+    "rules_to_json",
+    "sample_customer_ids",
+    "sample_indices",
+]
