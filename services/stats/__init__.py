@@ -1,0 +1,1 @@
+"""Stats: exact per-campaign counters, pushed live over WebSockets."""

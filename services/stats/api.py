@@ -1,0 +1,136 @@
+"""Stats' HTTP API and WebSocket route: translate HTTP to store and domain calls and back.
+
+Reads go straight to the counters table (the source of truth); the WebSocket pushes what
+the hub hears. Reconcile is an admin action, unauthenticated for now (see ``auth.py``).
+"""
+
+from __future__ import annotations
+
+import base64
+import calendar
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, NoReturn
+
+import orjson
+from fastapi import APIRouter, Depends, HTTPException, Query, WebSocket
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.stats import ws
+from services.stats.auth import require_admin, require_reader
+from services.stats.domain.counters import failure_rate, iso, snapshot
+from services.stats.hub import Hub
+from services.stats.reconcile import reconcile_campaign
+from services.stats.settings import StatsSettings
+from services.stats.store import counters, deltas
+from shared.pagination import decode_cursor, encode_cursor
+
+MAX_IDS = 100
+
+
+def _invalid(param: str, msg: str) -> NoReturn:
+    raise HTTPException(422, [{"loc": ["query", param], "msg": msg, "type": "value_error"}])
+
+
+def _split_ids(ids: str) -> list[str]:
+    found = list(dict.fromkeys(i.strip() for i in ids.split(",") if i.strip()))
+    if len(found) > MAX_IDS:
+        _invalid("ids", f"at most {MAX_IDS} ids, got {len(found)}")
+    return found
+
+
+def _encode_recent(key: tuple[datetime, str] | None) -> str | None:
+    if key is None:
+        return None
+    micros = calendar.timegm(key[0].timetuple()) * 1_000_000 + key[0].microsecond
+    return base64.urlsafe_b64encode(orjson.dumps([micros, key[1]])).decode()
+
+
+def _decode_recent(cursor: str | None) -> tuple[datetime, str] | None:
+    if not cursor:
+        return None
+    try:
+        micros, cid = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        at = datetime(1970, 1, 1) + timedelta(microseconds=int(micros))
+        return at, str(cid)
+    except (ValueError, TypeError, orjson.JSONDecodeError):
+        _invalid("cursor", "is not a cursor this API gave")
+
+
+def build_router(
+    settings: StatsSettings, engine: AsyncEngine, hub: Hub, notify: Callable[[], None]
+) -> APIRouter:
+    router = APIRouter(prefix="/api/v1/stats")
+    read = [Depends(require_reader)]
+
+    @router.get("/campaigns", dependencies=read)
+    async def list_stats(
+        ids: Annotated[str | None, Query(description="comma-separated, at most 100")] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+        cursor: str | None = None,
+    ) -> dict[str, Any]:
+        if ids is not None:
+            async with engine.connect() as conn:
+                found = await counters.get_many(conn, _split_ids(ids))
+            return {"items": [snapshot(c) for c in found], "next_cursor": None}
+        async with engine.connect() as conn:
+            items, last = await counters.page(conn, after=_decode_recent(cursor), limit=limit)
+        return {"items": [snapshot(c) for c in items], "next_cursor": _encode_recent(last)}
+
+    @router.get("/campaigns/{campaign_id}", dependencies=read)
+    async def get_stats(campaign_id: str) -> dict[str, Any]:
+        async with engine.connect() as conn:
+            found = await counters.get(conn, campaign_id)
+        if found is None:
+            raise HTTPException(404, f"no stats for campaign {campaign_id!r}")
+        return snapshot(found)
+
+    @router.get("/campaigns/{campaign_id}/series", dependencies=read)
+    async def get_series(
+        campaign_id: str,
+        limit: Annotated[int, Query(ge=1, le=86_400)] = 3_600,
+        cursor: str | None = None,
+    ) -> dict[str, Any]:
+        after = decode_cursor(cursor)
+        async with engine.connect() as conn:
+            if await counters.get(conn, campaign_id) is None:
+                raise HTTPException(404, f"no stats for campaign {campaign_id!r}")
+            items, last = await deltas.series(
+                conn,
+                campaign_id,
+                after=datetime.fromtimestamp(after, UTC).replace(tzinfo=None) if after else None,
+                limit=limit,
+            )
+        next_key = calendar.timegm(last.timetuple()) if last else None
+        return {
+            "campaign_id": campaign_id,
+            "bucket_seconds": 1,
+            "items": items,
+            "next_cursor": encode_cursor(next_key),
+        }
+
+    @router.get("/overview", dependencies=read)
+    async def overview() -> dict[str, Any]:
+        since = counters.now() - timedelta(days=settings.stats_overview_days)
+        async with engine.connect() as conn:
+            totals = await counters.overview(conn, since)
+        return {
+            **totals,
+            "failure_rate": failure_rate(totals["sent"], totals["failed"]),
+            "since": iso(since),
+        }
+
+    @router.post("/campaigns/{campaign_id}/reconcile", dependencies=[Depends(require_admin)])
+    async def reconcile(campaign_id: str, fix: bool = False) -> dict[str, Any]:
+        report = await reconcile_campaign(engine, campaign_id, fix=fix)
+        if report is None:
+            raise HTTPException(404, f"no stats for campaign {campaign_id!r}")
+        if report["fixed"]:
+            notify()
+        return report
+
+    @router.websocket("/ws")
+    async def websocket(websocket: WebSocket) -> None:
+        await ws.serve(websocket, hub, engine, settings)
+
+    return router

@@ -1,0 +1,1 @@
+"""Stats' pure logic: counter math, snapshots, revisions, the per-client mailbox."""

@@ -1,0 +1,117 @@
+"""Per-campaign counters, the snapshot every reader sees, and delivery deltas.
+
+One snapshot shape serves the HTTP API, the ``stats.changed`` event and the WebSocket, so a
+client can mix them freely; ``revision`` (bumped by every change, under the row lock) orders
+them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+MAX_ID_LENGTH = 64  # the column's width
+
+
+@dataclass(frozen=True)
+class CampaignCounters:
+    campaign_id: str
+    name: str | None
+    audience_size: int | None
+    queued: int
+    sent: int
+    failed: int
+    revision: int
+    first_update_at: datetime
+    updated_at: datetime
+
+
+def pending(audience_size: int | None, queued: int, sent: int, failed: int) -> int:
+    """Recipients not yet finished: of the audience once its size is known, else of the
+    messages queued so far. Never negative (deltas may arrive before the size)."""
+    base = audience_size if audience_size is not None else queued
+    return max(base - sent - failed, 0)
+
+
+def failure_rate(sent: int, failed: int) -> float:
+    """failed / (sent + failed), 0.0 before anything finished; always within [0, 1]."""
+    done = sent + failed
+    if done <= 0:
+        return 0.0
+    return round(min(max(failed / done, 0.0), 1.0), 6)
+
+
+def iso(value: datetime) -> str:
+    """UTC ISO 8601 with a ``Z``; the store keeps naive UTC."""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def snapshot(c: CampaignCounters) -> dict[str, Any]:
+    return {
+        "campaign_id": c.campaign_id,
+        "name": c.name,
+        "audience_size": c.audience_size,
+        "queued": c.queued,
+        "pending": pending(c.audience_size, c.queued, c.sent, c.failed),
+        "sent": c.sent,
+        "failed": c.failed,
+        "failure_rate": failure_rate(c.sent, c.failed),
+        "updated_at": iso(c.updated_at),
+        "first_update_at": iso(c.first_update_at),
+        "revision": c.revision,
+    }
+
+
+@dataclass(frozen=True)
+class Delta:
+    """What one ``delivery.updated`` event adds to one campaign."""
+
+    campaign_id: str
+    queued: int
+    sent: int
+    failed: int
+
+    @property
+    def is_zero(self) -> bool:
+        return self.queued == 0 and self.sent == 0 and self.failed == 0
+
+
+def campaign_id_of(value: Any) -> str:
+    """A campaign id from a payload; anything unusable makes the event poison."""
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise TypeError(f"campaign_id must be a string, got {type(value).__name__}")
+    text = str(value)
+    if not text or len(text) > MAX_ID_LENGTH:
+        raise ValueError(f"campaign_id must be 1-{MAX_ID_LENGTH} characters")
+    return text
+
+
+def count_of(value: Any, field: str) -> int:
+    """An integer count (JSON numbers only; a bool or a fraction is a bad payload)."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{field} must be an integer, got {type(value).__name__}")
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(f"{field} must be an integer, got {value}")
+    return int(value)
+
+
+def parse_deltas(payload: Mapping[str, Any]) -> list[Delta]:
+    """The non-zero deltas of a ``delivery.updated`` payload, one per campaign, sorted by
+    campaign id: every writer locks counter rows in the same order, so two workers applying
+    events that touch the same campaigns never deadlock."""
+    items = payload["campaigns"]
+    if not isinstance(items, list):
+        raise TypeError("campaigns must be a list")
+    merged: dict[str, list[int]] = {}
+    for item in items:
+        cid = campaign_id_of(item["campaign_id"])
+        sums = merged.setdefault(cid, [0, 0, 0])
+        for index, field in enumerate(("queued", "sent", "failed")):
+            sums[index] += count_of(item.get(field), field)
+    deltas = [Delta(cid, *sums) for cid, sums in sorted(merged.items())]
+    return [d for d in deltas if not d.is_zero]

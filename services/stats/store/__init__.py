@@ -1,0 +1,1 @@
+"""Stats' tables and every SQL query it runs."""

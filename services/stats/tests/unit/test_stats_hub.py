@@ -1,0 +1,32 @@
+"""The hub admits only newer snapshots and never waits on a client."""
+
+import asyncio
+
+from services.stats.domain.events import stats_changed
+from services.stats.hub import Hub
+from services.stats.settings import StatsSettings
+
+
+async def test_hub_fans_out_newest_only() -> None:
+    hub = Hub(StatsSettings(stats_ws_coalesce_s=0.25))
+    one, two = hub.connect(), hub.connect()
+    two.mailbox.subscribe(["b"])
+    await hub.apply(stats_changed([{"campaign_id": "a", "revision": 2, "sent": 20}]))
+    await hub.apply(stats_changed([{"campaign_id": "a", "revision": 1, "sent": 10}]))  # late
+    await hub.apply(stats_changed([{"campaign_id": "b", "revision": 1}, {"bad": True}]))
+    assert one.wake.is_set() and two.wake.is_set()
+    got_one = [(m["data"]["campaign_id"], m["data"]["revision"]) for m in one.mailbox.take(0.0)]
+    got_two = [(m["data"]["campaign_id"], m["data"]["revision"]) for m in two.mailbox.take(0.0)]
+    assert got_one == [("a", 2), ("b", 1)]
+    assert got_two == [("b", 1)]
+    hub.disconnect(one)
+    assert hub.clients == 1
+
+
+async def test_a_client_that_never_takes_costs_one_snapshot_per_campaign() -> None:
+    hub = Hub(StatsSettings())
+    stalled = hub.connect()
+    for revision in range(1, 10_001):
+        await hub.apply(stats_changed([{"campaign_id": f"c{revision % 10}", "revision": revision}]))
+    await asyncio.sleep(0)
+    assert stalled.mailbox.pending() == 10
