@@ -38,3 +38,6 @@ fmt:
 
 bench-ingest: install
 	$(RUN) python -m bench.ingest
+
+bench-segments: install
+	$(RUN) python -m bench.segments
