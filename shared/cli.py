@@ -7,7 +7,7 @@ schema and exit). Every mode but ``migrate`` upgrades the schema first, then ser
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,10 @@ def run_service(
     migrations_dir: Path,
     ports: Mapping[str, int],
     extra_modes: Mapping[str, Callable[[], object]] | None = None,
+    schemaless: Collection[str] = (),
 ) -> None:
+    """``ports``: the serving modes and their default ports; ``schemaless``: those of them
+    that need no database (no migration first); ``extra_modes``: one-shot commands."""
     modes = [*ports, "migrate", *(extra_modes or {})]
     parser = argparse.ArgumentParser(prog=f"python -m services.{service}")
     parser.add_argument("mode", choices=modes)
@@ -37,9 +40,10 @@ def run_service(
     if extra_modes and args.mode in extra_modes:
         extra_modes[args.mode]()
         return
-    schema = settings.schema_name(service)
-    upgrade(migrations_dir, settings.mysql_url, schema)
-    log.info("schema_ready", schema=schema)
+    if args.mode not in schemaless:
+        schema = settings.schema_name(service)
+        upgrade(migrations_dir, settings.mysql_url, schema)
+        log.info("schema_ready", schema=schema)
     if args.mode == "migrate":
         return
     port = args.port or ports[args.mode]

@@ -112,6 +112,37 @@ class Runtime:
         self.broker.subscriber(queue, ack_policy=AckPolicy.MANUAL)(on_message)
         self._queues.append(spec)
 
+    def add_manual_consumer(
+        self,
+        spec: QueueSpec,
+        on_message: Callable[[RabbitMessage], Awaitable[None]],
+        *,
+        prefetch: int,
+    ) -> None:
+        """Feed every message of ``spec``'s queue to ``on_message``, which acks it itself
+        (e.g. a whole batch after one commit). Its own channel, so its prefetch (how many
+        unacked messages a batch may gather) is independent of the other consumers'."""
+        queue = spec.queue(self.settings)
+        queue.declare = False  # declared with all its bindings by declare_queue()
+
+        async def deliver(message: RabbitMessage) -> None:
+            await on_message(message)
+
+        self.broker.subscriber(
+            queue, channel=Channel(prefetch_count=prefetch), ack_policy=AckPolicy.MANUAL
+        )(deliver)
+        self._queues.append(spec)
+
+    def declare_only(self, spec: QueueSpec) -> None:
+        """Declare a queue (bindings, DLQ) at connect without consuming from it.
+
+        An API that answers 202 on the broker's confirm declares the queue its own worker
+        consumes: a confirm for a message no queue is bound to yet (no worker has started)
+        would be an accepted request silently dropped.
+        """
+        if spec not in self._queues:
+            self._queues.append(spec)
+
     def add_listener(
         self, spec: ListenerSpec, handle: Callable[[Envelope], Awaitable[None]]
     ) -> None:

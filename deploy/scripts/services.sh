@@ -14,6 +14,7 @@ case "${1:-}" in
     for s in "${present[@]}"; do
       echo "http://127.0.0.1:${PORT[$s]}"
       grep -q "^$s-worker" deploy/Procfile && echo "http://127.0.0.1:${WORKER[$s]}"
-    done ;;
+    done
+    grep -q "^vendor:" deploy/Procfile && echo "http://127.0.0.1:8009" ;;
   *) echo "${present[@]}" ;;
 esac

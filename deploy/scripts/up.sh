@@ -32,4 +32,5 @@ for service in $(deploy/scripts/services.sh); do
   port=$(deploy/scripts/services.sh --port "$service")
   printf '  %-10s http://127.0.0.1:%s/docs\n' "$service" "$port"
 done
+grep -q "^vendor:" deploy/Procfile && printf '  %-10s http://127.0.0.1:8009/docs  (messaging vendor simulator)\n' vendor
 echo "  rabbitmq   http://127.0.0.1:15672/  (guest/guest): exchanges beacon.*, queues <consumer>.<purpose>"

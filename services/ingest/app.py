@@ -19,6 +19,8 @@ def build_app(mode: str, settings: IngestSettings | None = None) -> FastAPI:
     runtime = Runtime(SERVICE, settings, outbox_table=outbox, inbox_table=inbox)
     if mode in ("worker", "all"):
         runtime.add_consumer(consumers.PERSISTENCE, consumers.HANDLERS)
+    else:
+        runtime.declare_only(consumers.PERSISTENCE)
     router = None
     if mode in ("api", "all"):
         router = api.build_router(

@@ -1,0 +1,1 @@
+"""Delivery: writes the communications log, sends messages to the vendor, applies receipts."""

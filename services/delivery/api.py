@@ -1,0 +1,151 @@
+"""Delivery's HTTP API: the vendor's signed receipt callback and the communications log.
+
+``POST /api/v1/receipts`` checks the signature on the raw body first (nothing unsigned is
+even parsed), validates the receipts, and answers 202 once RabbitMQ confirmed the one
+``receipt.received`` event carrying them; applying them is the worker's job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse
+from faststream.rabbit import RabbitBroker, RabbitExchange
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.delivery.domain import events as ev
+from services.delivery.domain.receipts import InvalidReceipts, parse_receipts
+from services.delivery.domain.signature import HEADER, SignatureError, verify
+from services.delivery.domain.status import Status
+from services.delivery.settings import DeliverySettings
+from services.delivery.store import log as log_store
+from shared.envelope import Envelope
+from shared.errors import ServiceUnavailable
+from shared.outbox import publish_envelope
+from shared.pagination import decode_cursor, encode_cursor
+
+_RECEIPTS_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["receipts"],
+                    "properties": {
+                        "receipts": {
+                            "type": "array",
+                            "minItems": 1,
+                            "maxItems": 10_000,
+                            "items": {
+                                "type": "object",
+                                "required": ["message_id", "status", "at"],
+                                "properties": {
+                                    "message_id": {"type": "string"},
+                                    "status": {"enum": ["SENT", "FAILED"]},
+                                    "at": {"type": "string", "format": "date-time"},
+                                    "reason": {"type": ["string", "null"]},
+                                },
+                            },
+                        }
+                    },
+                }
+            }
+        },
+    },
+    "parameters": [
+        {
+            "name": HEADER,
+            "in": "header",
+            "required": True,
+            "schema": {"type": "string"},
+            "description": 't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">',
+        }
+    ],
+}
+
+
+def build_router(
+    settings: DeliverySettings,
+    engine: AsyncEngine,
+    broker: RabbitBroker,
+    exchange: RabbitExchange,
+    broker_ready: asyncio.Event,
+) -> APIRouter:
+    router = APIRouter(prefix="/api/v1")
+    limit_bytes = settings.receipt_max_body_bytes
+
+    async def accept(envelope: Envelope, count: int) -> Response:
+        # Fail fast when the connection is down rather than wait out the publish timeout.
+        if not broker_ready.is_set() or not await broker.ping(timeout=0.25):
+            raise ServiceUnavailable("message broker unavailable; nothing was accepted")
+        try:
+            async with asyncio.timeout(settings.publish_timeout_s):
+                await publish_envelope(
+                    broker, exchange, envelope, timeout=settings.publish_timeout_s
+                )
+        except Exception:
+            raise ServiceUnavailable(
+                "message broker did not confirm; nothing was accepted"
+            ) from None
+        return JSONResponse(
+            {"accepted": count, "event_id": str(envelope.event_id)}, status_code=202
+        )
+
+    @router.post(
+        "/receipts",
+        status_code=202,
+        openapi_extra=_RECEIPTS_BODY,
+        summary="The vendor's delivery receipts (signed callback)",
+    )
+    async def post_receipts(request: Request) -> Response:
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit_bytes:
+            raise HTTPException(413, f"body larger than {limit_bytes} bytes")
+        body = await request.body()
+        if len(body) > limit_bytes:
+            raise HTTPException(413, f"body larger than {limit_bytes} bytes")
+        try:
+            verify(
+                settings.vendor_secret,
+                request.headers.get(HEADER),
+                body,
+                now=time.time(),
+                tolerance_s=settings.signature_tolerance_s,
+            )
+        except SignatureError as error:
+            raise HTTPException(401, str(error)) from None
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError as error:
+            raise HTTPException(
+                422, [{"index": None, "field": "(body)", "message": f"invalid JSON: {error}"}]
+            ) from None
+        try:
+            receipts = parse_receipts(data)
+        except InvalidReceipts as error:
+            raise HTTPException(422, [p.as_dict() for p in error.problems]) from None
+        return await accept(ev.receipt_received(receipts), len(receipts))
+
+    @router.get("/communications", summary="The communications log, oldest first")
+    async def list_communications(
+        campaign_id: str | None = None,
+        status: Status | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        cursor: str | None = None,
+    ) -> dict[str, Any]:
+        async with engine.connect() as conn:
+            items, last = await log_store.page(
+                conn,
+                campaign_id=campaign_id,
+                status=status,
+                after_id=decode_cursor(cursor) or 0,
+                limit=limit,
+            )
+        return {"items": items, "next_cursor": encode_cursor(last)}
+
+    return router

@@ -1,0 +1,55 @@
+"""The one place delivery is wired together, for each way it runs.
+
+``api``: the receipt callback and the communications log. ``worker``: the campaigns and
+audience consumers, the batched receipts consumer, the sender and the parked-receipt
+sweep (HTTP: health and metrics only). ``all``: both. ``vendor``: the vendor simulator
+(no database, no broker).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.delivery import api, consumers
+from services.delivery.parked import parked_sweeper
+from services.delivery.receipt_batches import ReceiptBuffer
+from services.delivery.sender import Sender
+from services.delivery.settings import SERVICE, DeliverySettings
+from services.delivery.store.tables import inbox, outbox
+from services.delivery.vendor.app import build_vendor_app
+from shared.runtime import Runtime
+
+
+def build_app(mode: str, settings: DeliverySettings | None = None) -> FastAPI:
+    settings = settings or DeliverySettings()
+    if mode == "vendor":
+        return build_vendor_app(settings)
+    runtime = Runtime(SERVICE, settings, outbox_table=outbox, inbox_table=inbox)
+    relay_notify = runtime.relay.notify if runtime.relay else (lambda: None)
+    if mode in ("worker", "all"):
+        sender = Sender(runtime.engine, settings, on_emitted=relay_notify)
+        runtime.add_consumer(consumers.CAMPAIGNS, consumers.campaign_handlers())
+        runtime.add_consumer(consumers.AUDIENCE, consumers.audience_handlers(sender.notify))
+        receipts = ReceiptBuffer(
+            runtime.engine,
+            runtime.broker,
+            settings,
+            flush_size=settings.receipt_flush_size,
+            flush_s=settings.receipt_flush_ms / 1000,
+            on_emitted=relay_notify,
+        )
+        runtime.add_manual_consumer(
+            consumers.RECEIPTS, receipts.on_message, prefetch=settings.receipt_prefetch
+        )
+        runtime.add_background(receipts.run)
+        runtime.add_background(sender.run)
+        runtime.add_background(
+            parked_sweeper(runtime.engine, settings.parked_sweep_s, relay_notify)
+        )
+    router = None
+    if mode in ("api", "all"):
+        runtime.declare_only(consumers.RECEIPTS)
+        router = api.build_router(
+            settings, runtime.engine, runtime.broker, runtime.exchange, runtime.broker_ready
+        )
+    return runtime.http_app(router, title=f"Beacon delivery ({mode})")

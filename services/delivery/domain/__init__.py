@@ -1,0 +1,1 @@
+"""Delivery's pure logic: templates, message statuses, receipts, signatures, pacing."""

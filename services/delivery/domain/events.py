@@ -1,0 +1,41 @@
+"""The events delivery consumes and publishes (docs/events.md) and its message ids."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from services.delivery.domain.receipts import receipts_to_json
+from services.delivery.domain.status import Deltas, Receipt
+from shared.envelope import Envelope, new_event
+
+PRODUCER = "delivery"
+CAMPAIGN_LAUNCHED = "campaign.launched"
+AUDIENCE_BATCH = "audience.batch"
+RECEIPT_RECEIVED = "receipt.received"
+DELIVERY_UPDATED = "delivery.updated"
+
+# Never change: message ids derive from it, and the vendor dedupes on message ids, so a
+# message re-sent after a crash must get the id it had the first time.
+MESSAGE_IDS = uuid.UUID("2b7d0c8e-5f0a-4f59-b2d6-0f3c9d1e7a44")
+
+
+def message_id(campaign_id: str, customer_id: str) -> str:
+    """The one id of the message a campaign sends a customer."""
+    return str(uuid.uuid5(MESSAGE_IDS, f"{campaign_id}:{customer_id}"))
+
+
+def receipt_received(receipts: list[Receipt]) -> Envelope:
+    """One callback's receipts, as one event (accepted or refused whole)."""
+    return new_event(RECEIPT_RECEIVED, {"receipts": receipts_to_json(receipts)}, PRODUCER)
+
+
+def delivery_updated(deltas: Mapping[str, Deltas]) -> list[Envelope]:
+    """Per-campaign counter deltas as one ``delivery.updated`` event; none if nothing moved."""
+    campaigns: list[dict[str, Any]] = [
+        {"campaign_id": cid, "queued": d.queued, "sent": d.sent, "failed": d.failed}
+        for cid, d in sorted(deltas.items())
+        if d
+    ]
+    return [new_event(DELIVERY_UPDATED, {"campaigns": campaigns}, PRODUCER)] if campaigns else []

@@ -1,0 +1,18 @@
+"""Delivery's own Prometheus metrics (served on ``/metrics`` with the shared ones)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+MESSAGES_SENT = Counter("beacon_delivery_messages_sent_total", "Messages the vendor accepted (2xx)")
+VENDOR_ERRORS = Counter(
+    "beacon_delivery_vendor_errors_total", "Failed vendor calls, by kind", ["kind"]
+)
+RECEIPTS_APPLIED = Counter(
+    "beacon_delivery_receipts_applied_total",
+    "Receipts by outcome: moved a message, changed nothing, or parked",
+    ["outcome"],
+)
+RECEIPT_FLUSH_SECONDS = Histogram(
+    "beacon_delivery_receipt_flush_seconds", "Time to apply one batch of receipts"
+)

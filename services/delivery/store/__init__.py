@@ -1,0 +1,1 @@
+"""Delivery's tables and every SQL query it runs."""

@@ -1,0 +1,120 @@
+"""The vendor simulator's HTTP API.
+
+- ``POST /vendor/v1/messages`` ``{"messages": [{"message_id", "to", "body"}], "callback_url"}``
+  → 202 at once (or, with probability ``BEACON_VENDOR_ERROR_RATE``, 500 and nothing kept).
+  Messages seen before are acknowledged and not delivered again.
+- ``GET /vendor/v1/stats`` → ``{"received", "unique", "duplicates", "callbacks_sent",
+  "by_status", ...}``; ``GET /vendor/v1/messages/{message_id}`` → how often it was received.
+- ``/healthz``, ``/readyz``, ``/metrics``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from typing import Annotated, Any
+
+import httpx
+from fastapi import APIRouter, FastAPI, HTTPException, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from services.delivery.settings import DeliverySettings
+from services.delivery.vendor.callbacks import CallbackDispatcher
+from services.delivery.vendor.registry import Registry
+from shared.errors import install_error_handlers
+from shared.health import install_request_middleware
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+
+class VendorMessage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    message_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    to: Annotated[str, StringConstraints(min_length=1, max_length=254)]
+    body: str
+
+
+class SendRequest(BaseModel):
+    messages: Annotated[list[VendorMessage], Field(min_length=1, max_length=10_000)]
+    callback_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2000)]
+
+
+def build_vendor_app(
+    settings: DeliverySettings, *, transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    """The simulator app; ``transport`` replaces the network for its callbacks (tests)."""
+    registry = Registry(settings.vendor_seed, settings.vendor_failure_ratio)
+    rng = random.Random(settings.vendor_seed + 1)
+    state: dict[str, Any] = {"errors_injected": 0}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        http = httpx.AsyncClient(timeout=settings.vendor_callback_timeout_s, transport=transport)
+        dispatcher = CallbackDispatcher(settings, http)
+        app.state.dispatcher = dispatcher
+        task = asyncio.create_task(dispatcher.run())
+        log.info("vendor_started", seed=settings.vendor_seed)
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+            await http.aclose()
+
+    app = FastAPI(title="Beacon vendor simulator", lifespan=lifespan, version="0.1.0")
+    install_request_middleware(app)
+    install_error_handlers(app)
+    router = APIRouter()
+
+    @router.post("/vendor/v1/messages", status_code=202)
+    async def send(request: SendRequest) -> Response:
+        if rng.random() < settings.vendor_error_rate:
+            state["errors_injected"] += 1
+            return JSONResponse({"detail": "injected vendor error"}, status_code=500)
+        fresh = registry.accept([m.message_id for m in request.messages])
+        app.state.dispatcher.schedule(request.callback_url, fresh)
+        return JSONResponse({"accepted": len(request.messages), "new": len(fresh)}, status_code=202)
+
+    @router.get("/vendor/v1/stats")
+    async def stats() -> dict[str, Any]:
+        dispatcher: CallbackDispatcher = app.state.dispatcher
+        return {
+            **registry.stats(),
+            "callbacks_sent": dispatcher.callbacks_sent,
+            "receipts_sent": dispatcher.receipts_sent,
+            "duplicate_callbacks": dispatcher.duplicate_callbacks,
+            "callbacks_failed": dispatcher.callbacks_failed,
+            "receipts_dropped": dispatcher.receipts_dropped,
+            "pending_receipts": dispatcher.pending,
+            "errors_injected": state["errors_injected"],
+        }
+
+    @router.get("/vendor/v1/messages/{message_id}")
+    async def message(message_id: str) -> dict[str, Any]:
+        found = registry.message(message_id)
+        if found is None:
+            raise HTTPException(404, f"message {message_id!r} never received")
+        return found
+
+    @router.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": "vendor"}
+
+    @router.get("/readyz", include_in_schema=False)
+    async def readyz() -> dict[str, Any]:
+        # Nothing to depend on: no database, no broker.
+        return {"status": "ready", "service": "vendor", "checks": {}}
+
+    @router.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    app.include_router(router)
+    return app
