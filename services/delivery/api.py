@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, HTTPException, Query, Request, Response
-from fastapi.responses import JSONResponse
 from faststream.rabbit import RabbitBroker, RabbitExchange
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -24,9 +23,8 @@ from services.delivery.domain.status import Status
 from services.delivery.settings import DeliverySettings
 from services.delivery.store import log as log_store
 from shared.envelope import Envelope
-from shared.errors import ServiceUnavailable
-from shared.outbox import publish_envelope
 from shared.pagination import decode_cursor, encode_cursor
+from shared.publishing import accept_confirmed
 
 _RECEIPTS_BODY = {
     "requestBody": {
@@ -80,20 +78,13 @@ def build_router(
     limit_bytes = settings.receipt_max_body_bytes
 
     async def accept(envelope: Envelope, count: int) -> Response:
-        # Fail fast when the connection is down rather than wait out the publish timeout.
-        if not broker_ready.is_set() or not await broker.ping(timeout=0.25):
-            raise ServiceUnavailable("message broker unavailable; nothing was accepted")
-        try:
-            async with asyncio.timeout(settings.publish_timeout_s):
-                await publish_envelope(
-                    broker, exchange, envelope, timeout=settings.publish_timeout_s
-                )
-        except Exception:
-            raise ServiceUnavailable(
-                "message broker did not confirm; nothing was accepted"
-            ) from None
-        return JSONResponse(
-            {"accepted": count, "event_id": str(envelope.event_id)}, status_code=202
+        return await accept_confirmed(
+            broker,
+            exchange,
+            envelope,
+            ready=broker_ready,
+            timeout=settings.publish_timeout_s,
+            count=count,
         )
 
     @router.post(

@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, HTTPException, Query, Request, Response
-from fastapi.responses import JSONResponse
 from faststream.rabbit import RabbitBroker, RabbitExchange
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -22,9 +21,8 @@ from services.ingest.settings import IngestSettings
 from services.ingest.store import customers as customer_store
 from services.ingest.store import orders as order_store
 from shared.envelope import Envelope
-from shared.errors import ServiceUnavailable
-from shared.outbox import publish_envelope
 from shared.pagination import decode_cursor, encode_cursor
+from shared.publishing import accept_confirmed
 
 CUSTOMERS = BatchParser(Customer)
 ORDERS = BatchParser(Order)
@@ -76,19 +74,13 @@ def build_router(
             ) from None
 
     async def accept(envelope: Envelope, count: int) -> Response:
-        if not broker_ready.is_set():
-            raise ServiceUnavailable("message broker unavailable; nothing was accepted")
-        try:
-            async with asyncio.timeout(settings.publish_timeout_s):
-                await publish_envelope(
-                    broker, exchange, envelope, timeout=settings.publish_timeout_s
-                )
-        except Exception:
-            raise ServiceUnavailable(
-                "message broker did not confirm; nothing was accepted"
-            ) from None
-        return JSONResponse(
-            {"accepted": count, "event_id": str(envelope.event_id)}, status_code=202
+        return await accept_confirmed(
+            broker,
+            exchange,
+            envelope,
+            ready=broker_ready,
+            timeout=settings.publish_timeout_s,
+            count=count,
         )
 
     def parse(parser: BatchParser[Any], body: Any) -> list[Any]:

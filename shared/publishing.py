@@ -1,0 +1,39 @@
+"""Publishing from an HTTP request: the request is accepted only once RabbitMQ confirmed.
+
+Used by APIs that answer ``202 Accepted`` (ingest's writes, delivery's receipts): either the
+one event carrying the whole request is confirmed, or the caller gets a 503 quickly and
+nothing was accepted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import Response
+from fastapi.responses import JSONResponse
+from faststream.rabbit import RabbitBroker, RabbitExchange
+
+from shared.envelope import Envelope
+from shared.errors import ServiceUnavailable
+from shared.outbox import publish_envelope
+
+
+async def accept_confirmed(
+    broker: RabbitBroker,
+    exchange: RabbitExchange,
+    envelope: Envelope,
+    *,
+    ready: asyncio.Event,
+    timeout: float,
+    count: int,
+) -> Response:
+    """Publish ``envelope`` and answer 202 with ``count``, or raise ServiceUnavailable."""
+    # Fail fast while the connection is down rather than wait out the publish timeout.
+    if not ready.is_set() or not await broker.ping(timeout=0.25):
+        raise ServiceUnavailable("message broker unavailable; nothing was accepted")
+    try:
+        async with asyncio.timeout(timeout):
+            await publish_envelope(broker, exchange, envelope, timeout=timeout)
+    except Exception:
+        raise ServiceUnavailable("message broker did not confirm; nothing was accepted") from None
+    return JSONResponse({"accepted": count, "event_id": str(envelope.event_id)}, status_code=202)
