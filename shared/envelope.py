@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import to_jsonable_python
 
 from shared.logging import current_correlation_id
 
@@ -26,7 +27,10 @@ class Envelope(BaseModel):
     payload: dict[str, Any]
 
     def to_bytes(self) -> bytes:
-        return orjson.dumps(self.model_dump(mode="json"))
+        # The payload (often 1,000 rows) is serialised once by orjson, not copied by pydantic.
+        head = self.model_dump(mode="json", exclude={"payload"})
+        head["payload"] = self.payload
+        return orjson.dumps(head, default=to_jsonable_python, option=orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS)
 
     @classmethod
     def from_bytes(cls, body: bytes) -> Envelope:

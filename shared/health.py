@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from faststream.rabbit import RabbitBroker
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -73,26 +73,46 @@ async def _broker_ok(broker: RabbitBroker) -> bool:
 
 def install_request_middleware(app: FastAPI) -> None:
     """Bind a correlation id per request, echo it back, log and measure each request."""
+    app.add_middleware(RequestMiddleware)
 
-    @app.middleware("http")
-    async def correlate(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        cid = bind_correlation_id(request.headers.get(CORRELATION_HEADER))
-        bind_contextvars(path=request.url.path)
+
+class RequestMiddleware:
+    """Pure ASGI, not ``@app.middleware("http")``: that one costs a task group and a
+    streamed response per request, measured at a fifth of a small request's CPU."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = None
+        for name, value in scope["headers"]:
+            if name == b"x-correlation-id":
+                given = value.decode("latin-1")
+                break
+        cid = bind_correlation_id(given)
+        bind_contextvars(path=scope["path"])
         started = time.perf_counter()
         status = 500
+        echo = (CORRELATION_HEADER.lower().encode(), cid.encode("latin-1"))
+
+        async def send_with_id(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message = {**message, "headers": [*message.get("headers", ()), echo]}
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            response.headers[CORRELATION_HEADER] = cid
-            return response
+            await self.app(scope, receive, send_with_id)
         finally:
-            route = request.scope.get("route")
-            route_path = getattr(route, "path", "unmatched")
+            route_path = getattr(scope.get("route"), "path", "unmatched")
             elapsed = time.perf_counter() - started
-            HTTP_REQUESTS.labels(request.method, route_path, str(status)).inc()
-            HTTP_LATENCY.labels(request.method, route_path).observe(elapsed)
+            method = scope["method"]
+            HTTP_REQUESTS.labels(method, route_path, str(status)).inc()
+            HTTP_LATENCY.labels(method, route_path).observe(elapsed)
             if status >= 500:
-                log.warning("http_request", method=request.method, status=status, ms=elapsed * 1e3)
+                log.warning("http_request", method=method, status=status, ms=elapsed * 1e3)
             unbind_contextvars("path", "correlation_id")

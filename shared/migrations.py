@@ -47,8 +47,12 @@ def run_env(target_metadata: MetaData) -> None:
             context.configure(connection=connection, target_metadata=target_metadata)
             with context.begin_transaction():
                 context.run_migrations()
+            # Commit before releasing the lock: otherwise the next starter can take the lock
+            # while alembic_version is not yet committed, and migrate a second time.
+            connection.commit()
         finally:
             connection.execute(text("SELECT RELEASE_LOCK(:n)"), {"n": lock})
+            connection.commit()
 
     async def run() -> None:
         engine = make_engine(mysql_url, schema, pool_size=1)

@@ -18,6 +18,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from faststream.middlewares import AckPolicy
@@ -44,6 +45,11 @@ from shared.topology import (
 )
 
 log = get_logger(__name__)
+
+
+async def _as_is(message: Any) -> Any:
+    """A FastStream decoder that decodes nothing: the handler gets the message itself."""
+    return message
 
 
 class Runtime:
@@ -106,10 +112,13 @@ class Runtime:
         queue = spec.queue(self.settings)
         queue.declare = False  # declared with all its bindings by declare_queue()
 
-        async def on_message(message: RabbitMessage) -> None:
+        # The decoder hands the message itself to the handler: EventConsumer parses the body
+        # once, and an unannotated argument spares FastStream a thread hop per message to
+        # resolve a Context annotation (measured at 10-15% of a worker).
+        async def on_message(message: Any) -> None:
             await consumer(message)
 
-        self.broker.subscriber(queue, ack_policy=AckPolicy.MANUAL)(on_message)
+        self.broker.subscriber(queue, ack_policy=AckPolicy.MANUAL, decoder=_as_is)(on_message)
         self._queues.append(spec)
 
     def add_manual_consumer(
@@ -125,11 +134,14 @@ class Runtime:
         queue = spec.queue(self.settings)
         queue.declare = False  # declared with all its bindings by declare_queue()
 
-        async def deliver(message: RabbitMessage) -> None:
+        async def deliver(message: Any) -> None:
             await on_message(message)
 
         self.broker.subscriber(
-            queue, channel=Channel(prefetch_count=prefetch), ack_policy=AckPolicy.MANUAL
+            queue,
+            channel=Channel(prefetch_count=prefetch),
+            ack_policy=AckPolicy.MANUAL,
+            decoder=_as_is,
         )(deliver)
         self._queues.append(spec)
 
@@ -150,7 +162,7 @@ class Runtime:
         queue = spec.queue(self.settings, self.instance)
         queue.declare = False
 
-        async def on_message(message: RabbitMessage) -> None:
+        async def on_message(message: Any) -> None:
             try:
                 envelope = Envelope.from_bytes(message.body)
             except ValueError as error:
@@ -160,7 +172,7 @@ class Runtime:
             await handle(envelope)
             await message.ack()
 
-        self.broker.subscriber(queue, ack_policy=AckPolicy.MANUAL)(on_message)
+        self.broker.subscriber(queue, ack_policy=AckPolicy.MANUAL, decoder=_as_is)(on_message)
         self._listeners.append(spec)
 
     def add_background(self, task: Callable[[asyncio.Event], Awaitable[None]]) -> None:

@@ -16,7 +16,12 @@ from shared.runtime import Runtime
 
 def build_app(mode: str, settings: IngestSettings | None = None) -> FastAPI:
     settings = settings or IngestSettings()
-    runtime = Runtime(SERVICE, settings, outbox_table=outbox, inbox_table=inbox)
+    # Only the worker writes ingest's outbox, so only it runs a relay: in the api process
+    # the relay would publish the worker's events with the CPU the API needs.
+    writes_events = mode in ("worker", "all")
+    runtime = Runtime(
+        SERVICE, settings, outbox_table=outbox if writes_events else None, inbox_table=inbox
+    )
     if mode in ("worker", "all"):
         runtime.add_consumer(consumers.PERSISTENCE, consumers.HANDLERS)
     else:

@@ -27,7 +27,7 @@ async def store_customers(conn: AsyncConnection, envelope: Envelope) -> list[Env
 
 
 async def store_orders(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
-    fresh = await orders.record_new(conn, events.submitted_orders(envelope))
+    fresh = await orders.record_new(conn, events.submitted_order_rows(envelope))
     return [events.orders_recorded(fresh)] if fresh else []
 
 

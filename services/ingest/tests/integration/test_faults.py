@@ -34,7 +34,9 @@ async def post_until_accepted(client: httpx.AsyncClient, items: list[dict[str, o
         await asyncio.sleep(0.2)  # a client's retry pause, not test synchronisation
 
 
-async def test_broker_restart_mid_stream_loses_and_duplicates_nothing(stack: Stack, backends: Backends) -> None:
+async def test_broker_restart_mid_stream_loses_and_duplicates_nothing(
+    stack: Stack, backends: Backends
+) -> None:
     if backends.kind != "containers":
         pytest.skip("needs the session's own RabbitMQ container")
     stack.start("ingest", "worker")
@@ -50,7 +52,9 @@ async def test_broker_restart_mid_stream_loses_and_duplicates_nothing(stack: Sta
         attempts = await asyncio.gather(*(post_until_accepted(client, b) for b in batches[10:]))
         await restart
         assert max(attempts) > 1, "no request met the outage; the test proved nothing"
-        await eventually(lambda: count(stack, "orders"), lambda n: n == 15_000, timeout=120, what="all stored")
+        await eventually(
+            lambda: count(stack, "orders"), lambda n: n == 15_000, timeout=120, what="all stored"
+        )
         await eventually(lambda: recorded_orders(stack), lambda n: n == 15_000, timeout=60)
         # The worker reconnected by itself and keeps working: one more batch goes through.
         await post_until_accepted(client, data.orders(10, customers=5, prefix="after-"))
@@ -79,7 +83,9 @@ async def test_database_pause_worker_backs_off_and_drains(stack: Stack, backends
             await eventually(worker_ready, lambda s: s == 503, timeout=30, what="worker not ready")
         finally:
             await asyncio.to_thread(backends.unpause_db)
-        await eventually(lambda: count(stack, "orders"), lambda n: n == 10_000, timeout=120, what="drained")
+        await eventually(
+            lambda: count(stack, "orders"), lambda n: n == 10_000, timeout=120, what="drained"
+        )
         await eventually(lambda: recorded_orders(stack), lambda n: n == 10_000, timeout=60)
         assert (await client.get(f"{worker.url}/readyz")).status_code == 200
     assert await count(stack, "inbox") == 20
