@@ -30,7 +30,9 @@ class Envelope(BaseModel):
         # The payload (often 1,000 rows) is serialised once by orjson, not copied by pydantic.
         head = self.model_dump(mode="json", exclude={"payload"})
         head["payload"] = self.payload
-        return orjson.dumps(head, default=to_jsonable_python, option=orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS)
+        return orjson.dumps(
+            head, default=to_jsonable_python, option=orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
+        )
 
     @classmethod
     def from_bytes(cls, body: bytes) -> Envelope:
