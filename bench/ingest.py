@@ -1,0 +1,1323 @@
+"""Ingest benchmark: batch throughput end to end, 202→stored latency, single-order POSTs.
+
+``python -m bench.ingest`` (see ``--help`` and docs/performance.md, "Ingest"):
+
+1. starts its own ingest ``api`` and ``--workers`` ``worker`` processes in a fresh namespace
+   (``BEACON_NAMESPACE=bench<random>``: own schema, exchange and queues), or targets a
+   running service with ``--url``;
+2. posts ``--orders`` orders (default 200,000, seeded by :mod:`bench.datagen`, ids unique to
+   the run) in batches of ``--batch`` with ``--concurrency`` requests in flight, request
+   bodies encoded before the clock starts;
+3. watches the inbox every 20 ms: an event id appears there in the same transaction that
+   stores its orders, so "seen in the inbox" is "committed". From that it reports orders/s
+   accepted (last 202) and orders/s stored end to end (last commit seen), and p50/p99 of
+   202→stored over the batches; it checks the exact count of the run's orders afterwards;
+4. posts ``--single`` single-order requests (default 20,000, at most ``--single-seconds``)
+   with ``--single-concurrency`` in flight: requests/s of one api process. By default the
+   workers are paused (SIGSTOP) meanwhile, so this is the api's own rate and not the share
+   of two cores the workers leave it; then it times how long the workers take to store the
+   backlog (``--single-mode live`` keeps them consuming);
+5. measures the raw ceiling: the same rows inserted straight into MariaDB, in a scratch
+   table made ``LIKE`` the orders table, with 1,000-row multi-row INSERTs (one transaction
+   each) on one and on two connections; two connections is "the ceiling";
+6. samples RSS of the api and worker processes (with children) every 100 ms and CPU
+   seconds of every process involved per phase (api, workers, MariaDB, RabbitMQ, this
+   client), which says where the time goes on a shared 2-core machine;
+7. prints a table, writes ``bench/results/ingest.json``, stops what it started, drops the
+   bench schema and deletes the namespace's queues and exchanges.
+
+The client is a minimal keep-alive HTTP/1.1 client over asyncio streams (``--client raw``,
+requests encoded before the clock starts), because httpx spends milliseconds of CPU per
+request at this concurrency on the two cores it shares with the services (``--client httpx``
+is there to compare). The machine may be shared: CPU of other processes and queries that
+other schemas run on MariaDB are reported (``other load``), and ``--wait-quiet`` waits for an
+idle machine. ``--source DIR`` runs the services from another checkout, to measure a change.
+
+Only 127.0.0.1 is ever contacted (the defaults; ``--url`` etc. are the operator's choice).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import platform
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import orjson
+import psutil
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bench.datagen import generate_customers, generate_orders
+from shared.db import drop_schema, make_engine
+from shared.settings import ServiceSettings
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+SERVICE = "ingest"
+CONSUMER = "ingest.persistence"  # the inbox key (and contract queue name) of the worker
+POLL_S = 0.02
+TARGET_E2E_ORDERS_S = 20_000
+TARGET_CEILING_FRACTION = 0.40
+TARGET_SINGLE_RPS = 1_500
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Proc:
+    """One ``python -m services.ingest MODE`` child with its log file."""
+
+    role: str  # "api" or "worker"
+    port: int
+    popen: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@dataclass
+class Services:
+    """The ingest processes this benchmark started, in its own namespace."""
+
+    namespace: str
+    env: dict[str, str]
+    log_dir: Path
+    source: Path = ROOT  # the checkout whose services/ and shared/ run
+    procs: list[Proc] = field(default_factory=list)
+
+    def start(self, role: str) -> Proc:
+        port = free_port()
+        log = self.log_dir / f"{role}-{port}.log"
+        with open(log, "ab") as out:
+            popen = subprocess.Popen(
+                [sys.executable, "-m", f"services.{SERVICE}", role, "--port", str(port)],
+                cwd=self.source,
+                env={**os.environ, **self.env},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        proc = Proc(role, port, popen, log)
+        self.procs.append(proc)
+        return proc
+
+    async def wait_ready(self, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            for proc in self.procs:
+                last = ""
+                while True:
+                    if proc.popen.poll() is not None:
+                        raise RuntimeError(
+                            f"{proc.role} exited with {proc.popen.returncode}; see {proc.log}"
+                        )
+                    try:
+                        response = await client.get(f"{proc.url}/readyz")
+                        if response.status_code == 200:
+                            break
+                        last = response.text[:200]
+                    except httpx.HTTPError as error:
+                        last = repr(error)
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"{proc.role} not ready after {timeout}s: {last}")
+                    await asyncio.sleep(0.1)
+
+    def pids(self, role: str) -> list[int]:
+        return [p.popen.pid for p in self.procs if p.role == role]
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.popen.poll() is None:
+                proc.popen.send_signal(signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.popen.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.popen.kill()
+                proc.popen.wait(10)
+
+
+def find_ingest_pids() -> dict[str, list[int]]:
+    """For ``--url``: python processes running ``services.ingest api|worker|all``."""
+    found: dict[str, list[int]] = {"api": [], "worker": []}
+    for p in psutil.process_iter(["pid", "name", "cmdline"]):
+        cmd = p.info.get("cmdline") or []
+        if "services.ingest" not in cmd or not (p.info.get("name") or "").startswith("python"):
+            continue
+        mode = cmd[cmd.index("services.ingest") + 1] if cmd[-1] != "services.ingest" else ""
+        if mode in ("api", "all"):
+            found["api"].append(p.info["pid"])
+        elif mode == "worker":
+            found["worker"].append(p.info["pid"])
+    return found
+
+
+def listening_pid(port: int) -> int | None:
+    """The process listening on a local TCP port (MariaDB, RabbitMQ), when we can see it."""
+    try:
+        for conn in psutil.net_connections(kind="tcp"):
+            if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port:
+                return conn.pid
+    except psutil.AccessDenied:
+        return None
+    return None
+
+
+def _tree(pid: int) -> list[psutil.Process]:
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+class RssSampler(threading.Thread):
+    """Peak resident memory per role (process plus children), sampled every 100 ms.
+
+    Process objects are cached and the child list refreshed every 2 s: walking /proc for
+    children on every sample costs the client (and so the measurement) real CPU.
+    """
+
+    def __init__(self, roles: dict[str, list[int]], interval: float = 0.1) -> None:
+        super().__init__(daemon=True, name="rss-sampler")
+        self.roles = roles
+        self.interval = interval
+        self.peak_mib: dict[str, float] = {role: 0.0 for role in roles}
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        trees: dict[int, list[psutil.Process]] = {}
+        refreshed = 0.0
+        while not self._halt.is_set():
+            if time.monotonic() - refreshed > 2.0:
+                trees = {pid: _tree(pid) for pids in self.roles.values() for pid in pids}
+                refreshed = time.monotonic()
+            for role, pids in self.roles.items():
+                for pid in pids:  # the peak of any one process of the role
+                    rss = 0
+                    for proc in trees.get(pid, []):
+                        try:
+                            rss += proc.memory_info().rss
+                        except psutil.Error:
+                            pass
+                    self.peak_mib[role] = max(self.peak_mib[role], rss / 2**20)
+            self._halt.wait(self.interval)
+
+    def stop(self) -> dict[str, float]:
+        self._halt.set()
+        self.join(2)
+        return {role: round(v, 1) for role, v in self.peak_mib.items()}
+
+
+class CpuMeter:
+    """CPU seconds (user + system, with children) used by each role between two marks.
+
+    Roles in ``alone`` count their own process only (the bench client's children are the
+    services it started, which have roles of their own).
+    """
+
+    def __init__(self, roles: dict[str, list[int]], alone: Iterable[str] = ()) -> None:
+        self.roles = {role: pids for role, pids in roles.items() if pids}
+        self.alone = set(alone)
+
+    def snapshot(self) -> dict[str, float]:
+        """CPU seconds so far per role, plus ``machine``: all CPU time of the machine."""
+        out: dict[str, float] = {}
+        for role, pids in self.roles.items():
+            total = 0.0
+            for pid in pids:
+                procs = [psutil.Process(pid)] if role in self.alone else _tree(pid)
+                for proc in procs:
+                    try:
+                        t = proc.cpu_times()
+                        total += t.user + t.system
+                    except psutil.Error:
+                        pass
+            out[role] = total
+        m = psutil.cpu_times()
+        out["machine"] = m.user + m.nice + m.system + m.irq + m.softirq + getattr(m, "steal", 0.0)
+        out["at"] = time.time()
+        return out
+
+    @staticmethod
+    def delta(before: dict[str, float], after: dict[str, float], wall: float) -> dict[str, Any]:
+        """CPU seconds and cores busy per role; ``other`` is every other process."""
+        used = {role: after[role] - before.get(role, 0.0) for role in after if role != "at"}
+        machine = used.pop("machine", 0.0)
+        used["other"] = max(0.0, machine - sum(used.values()))
+        return {
+            "started": before.get("at", 0.0),
+            "wall_s": round(wall, 3),
+            "cpu_s": {role: round(v, 2) for role, v in used.items()},
+            "cores_busy": {role: round(v / wall, 2) for role, v in used.items()} if wall else {},
+            "machine_cores_busy": round(machine / wall, 2) if wall else 0.0,
+        }
+
+
+class Profiler:
+    """Optional py-spy sampling of the api and workers during a phase (``--py-spy PATH``).
+
+    Writes collapsed stacks (``py-spy record --format raw``, one file per phase and
+    process) that flamegraph tools read, and that :func:`top_frames` summarises.
+    """
+
+    def __init__(self, exe: str | None, out_dir: Path, roles: dict[str, list[int]]) -> None:
+        self.exe = exe
+        self.out_dir = out_dir
+        self.roles = roles
+        self.files: list[Path] = []
+        self._running: list[subprocess.Popen[bytes]] = []
+
+    def start(self, phase: str) -> None:
+        if not self.exe:
+            return
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        for role, pids in self.roles.items():
+            for k, pid in enumerate(pids):
+                out = self.out_dir / f"profile-{phase}-{role}{k if len(pids) > 1 else ''}.txt"
+                self.files.append(out)
+                self._running.append(
+                    subprocess.Popen(
+                        [self.exe, "record", "--pid", str(pid), "--rate", "250", "--format",
+                         "raw", "--output", str(out), "--nonblocking"],
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
+                )  # fmt: skip
+
+    def stop(self) -> None:
+        for proc in self._running:
+            proc.send_signal(signal.SIGINT)
+        for proc in self._running:
+            try:
+                proc.wait(60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self._running = []
+
+
+def top_frames(path: Path, n: int = 12) -> dict[str, list[tuple[str, float]]]:
+    """A collapsed-stack profile in short: % of samples per function.
+
+    ``self``: where the CPU is (leaf frames); ``project``: inclusive time of frames in
+    ``services/`` and ``shared/``, which says which of our steps it is spent under.
+    """
+    total = 0
+    own: dict[str, int] = {}
+    inclusive: dict[str, int] = {}
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        c = int(count)
+        total += c
+        frames = stack.split(";")
+        own[frames[-1]] = own.get(frames[-1], 0) + c
+        for frame in set(frames):
+            if "(services/" in frame or "(shared/" in frame:
+                inclusive[frame] = inclusive.get(frame, 0) + c
+    if not total:
+        return {"self": [], "project": []}
+
+    def ranked(counts: dict[str, int]) -> list[tuple[str, float]]:
+        best = sorted(counts.items(), key=lambda kv: -kv[1])[:n]
+        return [(frame, round(100 * c / total, 1)) for frame, c in best]
+
+    return {"self": ranked(own), "project": ranked(inclusive)}
+
+
+# --------------------------------------------------------------------------- the database
+
+
+class InboxWatcher:
+    """Polls the inbox: the wall time at which each event id was first seen committed."""
+
+    def __init__(self, engine: AsyncEngine, since: datetime) -> None:
+        self.engine = engine
+        self.since = since.replace(tzinfo=None)
+        self.seen: dict[str, float] = {}
+        self.polls = 0
+        self._task: asyncio.Task[None] | None = None
+        self._changed = asyncio.Event()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        # applied_at is stamped before the commit, so look back generously from the newest seen.
+        horizon = self.since
+        query = text(
+            "SELECT event_id, applied_at FROM inbox WHERE consumer = :c AND applied_at >= :h"
+        )
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"))
+            while True:
+                rows = (await conn.execute(query, {"c": CONSUMER, "h": horizon})).all()
+                await conn.rollback()
+                now = time.time()
+                self.polls += 1
+                newest = horizon
+                for event_id, applied_at in rows:
+                    if event_id not in self.seen:
+                        self.seen[event_id] = now
+                        self._changed.set()
+                    newest = max(newest, applied_at)
+                horizon = max(horizon, newest - timedelta(seconds=30))
+                await asyncio.sleep(POLL_S)
+
+    async def wait_for(self, event_ids: Iterable[str], timeout: float) -> None:
+        wanted = set(event_ids)
+        deadline = time.monotonic() + timeout
+        while not wanted <= self.seen.keys():
+            if self._task is not None and self._task.done():
+                self._task.result()  # raise what stopped the watcher
+            left = deadline - time.monotonic()
+            if left <= 0:
+                missing = len(wanted - self.seen.keys())
+                raise TimeoutError(
+                    f"{missing} of {len(wanted)} batches not stored after {timeout}s"
+                )
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), timeout=min(left, 1.0))
+            except TimeoutError:
+                pass
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+
+class DbActivity:
+    """Samples MariaDB's process list: queries running for other schemas than ours.
+
+    The server is shared; its CPU seconds count other people's queries too. The average
+    number of foreign statements running says how much that skews a phase.
+    """
+
+    def __init__(self, engine: AsyncEngine, ours: Sequence[str], interval: float = 0.25) -> None:
+        self.engine = engine
+        self.ours = list(ours)
+        self.interval = interval
+        self.samples: list[tuple[float, int]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        marks = ", ".join(f":s{i}" for i in range(len(self.ours)))
+        query = text(
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND = 'Query'"
+            f" AND ID <> CONNECTION_ID() AND (DB IS NULL OR DB NOT IN ({marks}))"
+        )
+        params = {f"s{i}": name for i, name in enumerate(self.ours)}
+        try:
+            async with self.engine.connect() as conn:
+                while True:
+                    n = int((await conn.execute(query, params)).scalar() or 0)
+                    await conn.rollback()
+                    self.samples.append((time.time(), n))
+                    await asyncio.sleep(self.interval)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the sampler is a nicety; never fail the run for it
+            return
+
+    def average(self, start: float, end: float) -> float | None:
+        window = [n for t, n in self.samples if start <= t <= end]
+        return round(sum(window) / len(window), 2) if window else None
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+
+async def scalar(engine: AsyncEngine, sql: str, **params: Any) -> Any:
+    async with engine.connect() as conn:
+        return (await conn.execute(text(sql), params)).scalar()
+
+
+async def wait_count(
+    engine: AsyncEngine, sql: str, want: int, timeout: float, interval: float = 0.1, **params: Any
+) -> float:
+    """Poll a COUNT until it reaches ``want``; the wall time when it did."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = int(await scalar(engine, sql, **params))
+        if got >= want:
+            return time.time()
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"count {got} of {want} after {timeout}s: {sql}")
+        await asyncio.sleep(interval)
+
+
+def _sql_literal(order: dict[str, Any]) -> str:
+    ordered = order["ordered_at"].replace("T", " ").replace("Z", "")
+    return f"('{order['order_id']}','{order['customer_id']}',{order['amount']},'{ordered}',NOW(6))"
+
+
+async def raw_ceiling(
+    mysql_url: str,
+    source_schema: str,
+    orders: Sequence[dict[str, Any]],
+    batch: int,
+    rounds: int = 2,
+    meter: CpuMeter | None = None,
+) -> dict[str, Any]:
+    """The same rows straight into MariaDB: multi-row INSERTs, one transaction each.
+
+    Statements are built before the clock starts, so this measures the database (with the
+    same table definition and durability settings) and not the Python client. One and two
+    connections alternate for ``rounds`` rounds and the best time of each counts.
+    """
+    import asyncmy
+
+    url = make_url(mysql_url)
+    scratch = f"{source_schema}_scratch"[:64]
+    statements = [
+        ",".join(_sql_literal(o) for o in orders[i : i + batch])
+        for i in range(0, len(orders), batch)
+    ]
+    columns = "(order_id, customer_id, amount, ordered_at, recorded_at)"
+
+    async def connect() -> Any:
+        return await asyncmy.connect(
+            host=url.host or "127.0.0.1",
+            port=url.port or 3306,
+            user=url.username or "root",
+            password=url.password or "",
+            database=scratch,
+            autocommit=True,
+            charset="utf8mb4",
+            max_allowed_packet=64 * 2**20,
+        )
+
+    async def insert_all(table: str, connections: int) -> float:
+        conns = [await connect() for _ in range(connections)]
+        try:
+
+            async def one(k: int) -> None:
+                async with conns[k].cursor() as cur:
+                    for values in statements[k::connections]:
+                        await cur.execute(f"INSERT IGNORE INTO {table} {columns} VALUES {values}")
+
+            started = time.perf_counter()
+            await asyncio.gather(*(one(k) for k in range(connections)))
+            return time.perf_counter() - started
+        finally:
+            for conn in conns:
+                conn.close()
+
+    admin = make_engine(mysql_url, None, pool_size=1)
+    try:
+        async with admin.begin() as conn:
+            await conn.execute(text(f"DROP DATABASE IF EXISTS `{scratch}`"))
+            await conn.execute(text(f"CREATE DATABASE `{scratch}`"))
+            for table in ("orders_1conn", "orders_2conn"):
+                await conn.execute(
+                    text(f"CREATE TABLE `{scratch}`.{table} LIKE `{source_schema}`.orders")
+                )
+        times: dict[int, list[float]] = {1: [], 2: []}
+        mariadb_cpu: dict[int, list[float]] = {1: [], 2: []}
+        other_cores: dict[int, list[float]] = {1: [], 2: []}
+        for _ in range(rounds):  # alternate, best of each: the machine is shared
+            for n in (1, 2):
+                async with admin.begin() as conn:
+                    await conn.execute(text(f"TRUNCATE TABLE `{scratch}`.orders_{n}conn"))
+                before = meter.snapshot() if meter else {}
+                times[n].append(await insert_all(f"orders_{n}conn", n))
+                if meter:
+                    after = meter.snapshot()
+                    mariadb_cpu[n].append(after.get("mariadb", 0.0) - before.get("mariadb", 0.0))
+                    other_cores[n].append(
+                        CpuMeter.delta(before, after, times[n][-1])["cores_busy"].get("other", 0.0)
+                    )
+        async with admin.connect() as conn:
+            stored = [
+                (await conn.execute(text(f"SELECT COUNT(*) FROM `{scratch}`.{t}"))).scalar()
+                for t in ("orders_1conn", "orders_2conn")
+            ]
+        if stored != [len(orders), len(orders)]:
+            raise RuntimeError(f"raw ceiling stored {stored}, expected {len(orders)} each")
+    finally:
+        async with admin.begin() as conn:
+            await conn.execute(text(f"DROP DATABASE IF EXISTS `{scratch}`"))
+        await admin.dispose()
+    one_s, two_s = min(times[1]), min(times[2])
+    return {
+        "rows": len(orders),
+        "statement_rows": batch,
+        "rounds": rounds,
+        "one_connection_s": round(one_s, 3),
+        "one_connection_rows_s": round(len(orders) / one_s),
+        "two_connections_s": round(two_s, 3),
+        "two_connections_rows_s": round(len(orders) / two_s),
+        "all_runs_s": {f"{n}_connections": [round(t, 3) for t in v] for n, v in times.items()},
+        "mariadb_cpu_ms_per_1000_rows": {
+            f"{n}_connections": [round(c / len(orders) * 1e6, 1) for c in v]
+            for n, v in mariadb_cpu.items()
+        },
+        "other_cores_busy": {f"{n}_connections": v for n, v in other_cores.items()},
+    }
+
+
+# --------------------------------------------------------------------------- HTTP load
+
+
+def _pct(values: Sequence[float], q: float) -> float | None:
+    return round(float(np.percentile(np.asarray(values), q)), 1) if len(values) else None
+
+
+class RawConnection:
+    """A minimal HTTP/1.1 keep-alive client connection for pre-encoded requests.
+
+    httpx costs the client several milliseconds of CPU per request once dozens of requests
+    are in flight (measured: ~9 ms/request at 64 in flight, ~2.7 ms at 8), and the client
+    shares the two cores with what it measures. This one writes prepared bytes and parses
+    only the status line and Content-Length: tens of microseconds per request.
+    """
+
+    def __init__(self, host: str, port: int, timeout: float) -> None:
+        self.host, self.port, self.timeout = host, port, timeout
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+
+    async def request(self, raw: bytes) -> tuple[int, bytes]:
+        if self._writer is None or self._writer.is_closing():
+            self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
+        assert self._reader is not None
+        self._writer.write(raw)
+        async with asyncio.timeout(self.timeout):
+            head = await self._reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            length, close, chunked = 0, False, False
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                name = name.strip().lower()
+                if name == b"content-length":
+                    length = int(value)
+                elif name == b"connection" and value.strip().lower() == b"close":
+                    close = True
+                elif name == b"transfer-encoding" and b"chunked" in value.lower():
+                    chunked = True
+            if chunked:
+                body = b""
+                while True:
+                    size = int((await self._reader.readuntil(b"\r\n")).strip(), 16)
+                    body += await self._reader.readexactly(size + 2)
+                    if size == 0:
+                        break
+            else:
+                body = await self._reader.readexactly(length)
+        if close:
+            await self.close()
+        return status, body[:-2] if chunked else body
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            try:
+                await self._writer.wait_closed()
+            except OSError:
+                pass
+            self._writer = None
+
+
+def raw_post(host: str, port: int, path: str, body: bytes) -> bytes:
+    """The bytes of one ``POST path`` with a JSON body, ready to write."""
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+
+
+async def post_all(
+    url: str,
+    bodies: Sequence[bytes],
+    concurrency: int,
+    *,
+    timeout: float = 120.0,
+    client: str = "raw",
+    deadline: float | None = None,
+) -> tuple[list[float], list[float], list[str]]:
+    """POST every body to /api/v1/orders, ``concurrency`` at a time, over keep-alive.
+
+    Returns per body: wall time sent, wall time of the 202, event id. Anything but 202 fails.
+    ``client`` is ``raw`` (:class:`RawConnection`, requests encoded up front) or ``httpx``.
+    After the wall time ``deadline`` no new request starts (their times stay 0.0).
+    """
+    sent = [0.0] * len(bodies)
+    acked = [0.0] * len(bodies)
+    event_ids = [""] * len(bodies)
+    next_index = iter(range(len(bodies)))
+    lanes = min(concurrency, len(bodies))
+    path = "/api/v1/orders"
+
+    def check(i: int, status: int, content: bytes) -> None:
+        if status != 202:
+            raise RuntimeError(f"request {i} answered {status}: {content[:300]!r}")
+        event_ids[i] = orjson.loads(content)["event_id"]
+
+    if client == "raw":
+        target = httpx.URL(url)
+        host, port = target.host, target.port or 80
+        requests = [raw_post(host, port, path, body) for body in bodies]
+
+        async def raw_lane() -> None:
+            conn = RawConnection(host, port, timeout)
+            try:
+                for i in next_index:
+                    sent[i] = time.time()
+                    if deadline is not None and sent[i] > deadline:
+                        sent[i] = 0.0
+                        break
+                    status, content = await conn.request(requests[i])
+                    acked[i] = time.time()
+                    check(i, status, content)
+            finally:
+                await conn.close()
+
+        await asyncio.gather(*(raw_lane() for _ in range(lanes)))
+        return sent, acked, event_ids
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    headers = {"content-type": "application/json"}
+    async with httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits) as http:
+
+        async def httpx_lane() -> None:
+            for i in next_index:
+                sent[i] = time.time()
+                if deadline is not None and sent[i] > deadline:
+                    sent[i] = 0.0
+                    break
+                response = await http.post(path, content=bodies[i], headers=headers)
+                acked[i] = time.time()
+                check(i, response.status_code, response.content)
+
+        await asyncio.gather(*(httpx_lane() for _ in range(lanes)))
+    return sent, acked, event_ids
+
+
+@dataclass
+class Config:
+    orders: int
+    batch: int
+    concurrency: int
+    single: int
+    single_concurrency: int
+    workers: int
+    url: str | None
+    schema: str
+    seed: int
+    warmup_batches: int
+    client: str
+    single_seconds: float
+    single_mode: str
+
+
+async def run_batches(
+    cfg: Config,
+    url: str,
+    engine: AsyncEngine,
+    orders: Sequence[dict[str, Any]],
+    prefix: str,
+    meter: CpuMeter,
+) -> dict[str, Any]:
+    bodies = [
+        orjson.dumps({"items": orders[i : i + cfg.batch]}) for i in range(0, len(orders), cfg.batch)
+    ]
+    watcher = InboxWatcher(engine, datetime.now(UTC) - timedelta(seconds=2))
+    watcher.start()
+    try:
+        cpu_before = meter.snapshot()
+        started = time.time()
+        sent, acked, event_ids = await post_all(url, bodies, cfg.concurrency, client=cfg.client)
+        all_acked = max(acked)
+        cpu_accept = meter.snapshot()
+        await watcher.wait_for(event_ids, timeout=max(600.0, len(orders) / 500))
+        cpu_after = meter.snapshot()
+    finally:
+        await watcher.stop()
+    stored_at = [watcher.seen[e] for e in event_ids]
+    all_stored = max(stored_at)
+    latency_ms = [(s - a) * 1e3 for s, a in zip(stored_at, acked, strict=True)]
+    request_ms = [(a - s) * 1e3 for s, a in zip(sent, acked, strict=True)]
+    count = int(
+        await scalar(engine, "SELECT COUNT(*) FROM orders WHERE order_id LIKE :p", p=f"{prefix}%")
+    )
+    if count != len(orders):
+        raise RuntimeError(f"stored {count} orders of {len(orders)}")
+    # recorded_at: when the worker began inserting the batch (one value per message).
+    since_202_ms: list[float] = []
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT FLOOR((CAST(SUBSTRING(order_id, :start) AS UNSIGNED) - 1) / :batch)"
+                    " AS b, MIN(recorded_at) FROM orders WHERE order_id LIKE :p GROUP BY b"
+                ),
+                {"start": len(prefix) + 1, "batch": cfg.batch, "p": f"{prefix}%"},
+            )
+        ).all()
+    for b, recorded in rows:
+        since_202_ms.append((recorded.replace(tzinfo=UTC).timestamp() - acked[int(b)]) * 1e3)
+    return {
+        "orders": len(orders),
+        "requests": len(bodies),
+        "accept_s": round(all_acked - started, 3),
+        "end_to_end_s": round(all_stored - started, 3),
+        "accepted_orders_s": round(len(orders) / (all_acked - started)),
+        "stored_orders_s": round(len(orders) / (all_stored - started)),
+        "latency_202_to_stored_ms": {
+            "p50": _pct(latency_ms, 50),
+            "p99": _pct(latency_ms, 99),
+            "max": _pct(latency_ms, 100),
+            "poll_interval_ms": POLL_S * 1e3,
+        },
+        "latency_202_to_worker_insert_ms": {
+            "p50": _pct(since_202_ms, 50),
+            "p99": _pct(since_202_ms, 99),
+        },
+        "request_ms": {"p50": _pct(request_ms, 50), "p99": _pct(request_ms, 99)},
+        "cpu_accept_phase": CpuMeter.delta(cpu_before, cpu_accept, all_acked - started),
+        "cpu_whole_run": CpuMeter.delta(cpu_before, cpu_after, all_stored - started),
+        "inbox_polls": watcher.polls,
+    }
+
+
+async def run_singles(
+    cfg: Config,
+    url: str,
+    engine: AsyncEngine,
+    orders: Sequence[dict[str, Any]],
+    prefix: str,
+    meter: CpuMeter,
+    pause: Sequence[int] = (),
+) -> dict[str, Any]:
+    """Single-order POSTs for at most ``cfg.single`` requests or ``cfg.single_seconds``.
+
+    With ``pause`` (worker pids), the workers are stopped (SIGSTOP) while the API is
+    measured, so the requests/s are those of the api process with RabbitMQ and not a share
+    of the CPU the workers take; they are resumed (SIGCONT) to measure how long they take
+    to store the backlog.
+    """
+    bodies = [orjson.dumps(o) for o in orders]
+    already = int(
+        await scalar(engine, "SELECT COUNT(*) FROM orders WHERE order_id LIKE :p", p=f"{prefix}%")
+    )
+    for pid in pause:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        cpu_before = meter.snapshot()
+        started = time.time()
+        sent, acked, _ = await post_all(
+            url,
+            bodies,
+            cfg.single_concurrency,
+            timeout=30.0,
+            client=cfg.client,
+            deadline=started + cfg.single_seconds,
+        )
+        finished = max(acked)
+        cpu_posted = meter.snapshot()
+    finally:
+        for pid in pause:
+            os.kill(pid, signal.SIGCONT)
+    done = [(s, a) for s, a in zip(sent, acked, strict=True) if a > 0.0]
+    stored = await wait_count(
+        engine,
+        "SELECT COUNT(*) FROM orders WHERE order_id LIKE :p",
+        already + len(done),
+        timeout=max(600.0, len(done) / 20),
+        p=f"{prefix}%",
+    )
+    cpu_stored = meter.snapshot()
+    request_ms = [(a - s) * 1e3 for s, a in done]
+    return {
+        "requests": len(done),
+        "concurrency": cfg.single_concurrency,
+        "workers_paused": bool(pause),
+        "post_s": round(finished - started, 3),
+        "requests_s": round(len(done) / (finished - started)),
+        "request_ms": {"p50": _pct(request_ms, 50), "p99": _pct(request_ms, 99)},
+        "all_stored_after_s": round(stored - started, 3),
+        "drain_s": round(stored - finished, 3),
+        "stored_orders_s": round(len(done) / (stored - started)),
+        "drain_orders_s": round(len(done) / max(stored - finished, 1e-3)) if pause else None,
+        "cpu_post_phase": CpuMeter.delta(cpu_before, cpu_posted, finished - started),
+        "cpu_drain_phase": CpuMeter.delta(cpu_posted, cpu_stored, stored - finished),
+    }
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+def machine_info() -> dict[str, Any]:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": model or platform.processor(),
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def source_info(source: Path) -> dict[str, Any]:
+    """Which code ran: the checkout, its commit and the files changed since."""
+
+    def git(*cmd: str) -> str:
+        try:
+            return subprocess.run(
+                ["git", "-C", str(source), *cmd], capture_output=True, text=True, timeout=10
+            ).stdout.rstrip()  # keep the leading blank of a porcelain status line
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    changed = [
+        line[3:]
+        for line in git("status", "--porcelain", "--", "services/ingest", "shared").splitlines()
+    ]
+    commit = git("rev-parse", "--short", "HEAD").strip()
+    return {"path": str(source), "commit": commit, "changed": changed}
+
+
+async def wait_quiet(max_wait: float, threshold: float = 0.3, window: float = 3.0) -> float:
+    """Cores busy on the machine before we start (over ``window`` s).
+
+    With ``max_wait`` > 0, keep sampling until fewer than ``threshold`` cores are busy or
+    ``max_wait`` seconds have passed: on a shared machine other work skews every number.
+    """
+    deadline = time.monotonic() + max_wait
+    while True:
+        before = psutil.cpu_times()
+        await asyncio.sleep(window)
+        after = psutil.cpu_times()
+        busy = (
+            sum(
+                getattr(after, f) - getattr(before, f)
+                for f in ("user", "nice", "system", "irq", "softirq", "steal")
+                if hasattr(after, f)
+            )
+            / window
+        )
+        if busy < threshold or time.monotonic() >= deadline:
+            if busy >= threshold:
+                print(f"note: {busy:.2f} cores already busy on this machine before the run")
+            return round(busy, 2)
+        print(f"waiting for a quieter machine ({busy:.2f} cores busy) ...", flush=True)
+
+
+async def server_info(engine: AsyncEngine) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        version = (await conn.execute(text("SELECT VERSION()"))).scalar()
+        variables: dict[str, Any] = dict(
+            (
+                await conn.execute(
+                    text(
+                        "SHOW VARIABLES WHERE Variable_name IN ('innodb_flush_log_at_trx_commit',"
+                        " 'innodb_buffer_pool_size', 'log_bin', 'sync_binlog')"
+                    )
+                )
+            ).all()
+        )
+    return {"mariadb": version, **{k: str(v) for k, v in variables.items()}}
+
+
+def render(result: dict[str, Any]) -> str:
+    b = result["batches"]
+    s = result.get("single")
+    c = result.get("ceiling")
+    rss = result["peak_rss_mib"]
+    lat = b["latency_202_to_stored_ms"]
+    rows: list[tuple[str, str, str]] = [
+        ("orders (batches x size, concurrency)",
+         f"{b['orders']:,} ({b['requests']} x {result['config']['batch']:,},"
+         f" {result['config']['concurrency']})", ""),
+        ("worker processes", str(result["config"]["workers"]), ""),
+        ("accepted by the API (orders/s)", f"{b['accepted_orders_s']:,}", ""),
+        ("stored end to end (orders/s)", f"{b['stored_orders_s']:,}",
+         f">= {TARGET_E2E_ORDERS_S:,} {_ok(b['stored_orders_s'] >= TARGET_E2E_ORDERS_S)}"),
+        ("202 -> stored p50 / p99 (ms)", f"{lat['p50']:,} / {lat['p99']:,}", ""),
+        ("batch POST latency p50 / p99 (ms)",
+         f"{b['request_ms']['p50']:,} / {b['request_ms']['p99']:,}", ""),
+    ]  # fmt: skip
+    if c:
+        frac = b["stored_orders_s"] / c["two_connections_rows_s"]
+        rows += [
+            ("raw INSERT ceiling, 1 connection (rows/s)", f"{c['one_connection_rows_s']:,}", ""),
+            ("raw INSERT ceiling, 2 connections (rows/s)", f"{c['two_connections_rows_s']:,}", ""),
+            ("end to end / ceiling", f"{frac:.0%}",
+             f">= {TARGET_CEILING_FRACTION:.0%} {_ok(frac >= TARGET_CEILING_FRACTION)}"),
+        ]  # fmt: skip
+    if s:
+        rows += [
+            (f"single-order POSTs (req/s, {s['concurrency']} in flight"
+             f"{', workers paused' if s['workers_paused'] else ''})", f"{s['requests_s']:,}",
+             f">= {TARGET_SINGLE_RPS:,} {_ok(s['requests_s'] >= TARGET_SINGLE_RPS)}"),
+            ("single POST latency p50 / p99 (ms)",
+             f"{s['request_ms']['p50']:,} / {s['request_ms']['p99']:,}", ""),
+            ("single orders all stored after (s)", f"{s['all_stored_after_s']:,}",
+             f"worker drained {s['drain_orders_s']:,} orders/s" if s["drain_orders_s"]
+             else f"{s['stored_orders_s']:,} orders/s"),
+        ]  # fmt: skip
+    rows += [
+        ("peak RSS api / worker (MiB)", f"{rss.get('api', 0):,} / {rss.get('worker', 0):,}", ""),
+    ]
+    for label, cpu in (
+        ("cores busy, batches until stored", b["cpu_whole_run"]),
+        ("cores busy, single POSTs", (s or {}).get("cpu_post_phase")),
+    ):
+        if cpu:
+            rows.append(
+                (label, f"{cpu['machine_cores_busy']} of {result['machine']['nproc']}",
+                 ", ".join(f"{k} {v}" for k, v in cpu["cores_busy"].items())),
+            )  # fmt: skip
+    other = b["cpu_whole_run"]["cores_busy"].get("other", 0.0)
+    foreign = b.get("foreign_db_queries_avg")
+    rows.append(
+        ("other load: processes (cores) / DB queries", f"{other} / {foreign}",
+         "shared machine: numbers are low" if other > 0.3 or (foreign or 0) > 0.5 else ""),
+    )  # fmt: skip
+    width = max(len(r[0]) for r in rows)
+    vwidth = max(len(r[1]) for r in rows)
+    lines = [f"{'metric':<{width}}  {'value':>{vwidth}}  target", "-" * (width + vwidth + 24)]
+    lines += [f"{k:<{width}}  {v:>{vwidth}}  {t}".rstrip() for k, v, t in rows]
+    return "\n".join(lines)
+
+
+def _ok(met: bool) -> str:
+    return "MET" if met else "MISSED"
+
+
+# --------------------------------------------------------------------------- main
+
+
+async def delete_amqp(amqp_url: str, settings: ServiceSettings) -> None:
+    import aio_pika
+
+    connection = await aio_pika.connect(amqp_url, timeout=10)
+    async with connection:
+        channel = await connection.channel()
+        for queue in (CONSUMER, f"{CONSUMER}.dlq"):
+            await channel.queue_delete(settings.amqp_name(queue))
+        for exchange in ("beacon.ingest", "beacon.dlx"):
+            await channel.exchange_delete(settings.amqp_name(exchange))
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    cfg = Config(
+        orders=args.orders,
+        batch=args.batch,
+        concurrency=args.concurrency,
+        single=args.single,
+        single_concurrency=args.single_concurrency,
+        workers=args.workers,
+        url=args.url,
+        schema=args.schema or "",
+        seed=args.seed,
+        warmup_batches=args.warmup,
+        client=args.client,
+        single_seconds=args.single_seconds,
+        single_mode=args.single_mode if args.url is None else "live",
+    )
+    run_id = secrets.token_hex(3)
+    own = args.url is None
+    namespace = f"bench{run_id}"
+    settings = ServiceSettings(
+        mysql_url=args.mysql_url, amqp_url=args.amqp_url, namespace=namespace if own else ""
+    )
+    schema = settings.schema_name(SERVICE) if own else (args.schema or "beacon_ingest")
+    cfg.schema = schema
+
+    print(f"generating {cfg.orders:,} + {cfg.single:,} orders (seed {cfg.seed}) ...", flush=True)
+    customers = generate_customers(max(1_000, cfg.orders // 10), cfg.seed)
+    prefix = f"B{run_id}-"
+    orders = generate_orders(customers, cfg.orders, cfg.seed, id_prefix=prefix)
+    single_prefix = f"S{run_id}-"
+    singles = generate_orders(customers, cfg.single, cfg.seed + 1, id_prefix=single_prefix)
+    warmup = generate_orders(
+        customers, cfg.warmup_batches * cfg.batch, cfg.seed + 2, id_prefix=f"W{run_id}-"
+    )
+
+    source = source_info(args.source)
+    if own:
+        changed = f", {len(source['changed'])} file(s) changed" if source["changed"] else ""
+        print(f"services from {source['path']} at {source['commit'] or '?'}{changed}")
+    quiet = await wait_quiet(args.wait_quiet)
+    services: Services | None = None
+    sampler: RssSampler | None = None
+    engine = make_engine(args.mysql_url, schema, pool_size=2)
+    result: dict[str, Any] = {}
+    try:
+        if own:
+            log_dir = Path(tempfile.mkdtemp(prefix=f"bench-ingest-{run_id}-"))
+            env = {
+                "BEACON_NAMESPACE": namespace,
+                "BEACON_MYSQL_URL": args.mysql_url,
+                "BEACON_AMQP_URL": args.amqp_url,
+                "BEACON_LOG_LEVEL": "WARNING",
+            }
+            services = Services(namespace, env, log_dir, source=args.source)
+            print(f"starting api + {cfg.workers} worker(s) in namespace {namespace} "
+                  f"(logs in {log_dir}) ...", flush=True)  # fmt: skip
+            # One at a time: processes that start together race each other's migration.
+            for _ in range(cfg.workers):
+                services.start("worker")
+                await services.wait_ready()
+            api = services.start("api")
+            await services.wait_ready()
+            url = api.url
+            roles = {"api": services.pids("api"), "worker": services.pids("worker")}
+        else:
+            url = args.url.rstrip("/")
+            roles = find_ingest_pids()
+            cfg.workers = len(roles["worker"])  # as found running, for the record
+        client_pid = os.getpid()
+        cpu_roles = {
+            **roles,
+            "mariadb": [p for p in [listening_pid(make_url(args.mysql_url).port or 3306)] if p],
+            "rabbitmq": [p for p in [listening_pid(5672)] if p],
+            "bench_client": [client_pid],
+        }
+        meter = CpuMeter(cpu_roles, alone=["bench_client"])
+        sampler = RssSampler(roles)
+        sampler.start()
+        activity = DbActivity(engine, [schema, f"{schema}_scratch"[:64]])
+        activity.start()
+
+        if warmup:
+            print(f"warming up with {cfg.warmup_batches} batches ...", flush=True)
+            wbodies = [
+                orjson.dumps({"items": warmup[i : i + cfg.batch]})
+                for i in range(0, len(warmup), cfg.batch)
+            ]
+            await post_all(url, wbodies, cfg.concurrency, client=cfg.client)
+            await wait_count(
+                engine, "SELECT COUNT(*) FROM orders WHERE order_id LIKE :p", len(warmup),
+                timeout=120, p=f"W{run_id}-%",
+            )  # fmt: skip
+
+        profiler = Profiler(
+            args.py_spy, Path(tempfile.gettempdir()) / f"bench-ingest-{run_id}", roles
+        )
+        print(f"posting {cfg.orders:,} orders in batches of {cfg.batch:,} "
+              f"({cfg.concurrency} in flight) ...", flush=True)  # fmt: skip
+        profiler.start("batches")
+        try:
+            batches = await run_batches(cfg, url, engine, orders, prefix, meter)
+        finally:
+            profiler.stop()
+        print(f"  accepted {batches['accepted_orders_s']:,}/s, "
+              f"stored {batches['stored_orders_s']:,}/s end to end", flush=True)  # fmt: skip
+        single: dict[str, Any] | None = None
+        if cfg.single:
+            print(f"posting {cfg.single:,} single-order requests "
+                  f"({cfg.single_concurrency} in flight) ...", flush=True)  # fmt: skip
+            profiler.start("single")
+            try:
+                pause = roles["worker"] if cfg.single_mode == "paused" else []
+                single = await run_singles(
+                    cfg, url, engine, singles, single_prefix, meter, pause=pause
+                )
+            finally:
+                profiler.stop()
+            print(f"  {single['requests_s']:,} requests/s", flush=True)
+        peak = sampler.stop()
+        sampler = None
+        await activity.stop()
+        phase = batches["cpu_whole_run"]
+        batches["foreign_db_queries_avg"] = activity.average(
+            phase["started"], phase["started"] + phase["wall_s"]
+        )
+        if single is not None:
+            phase = single["cpu_post_phase"]
+            single["foreign_db_queries_avg"] = activity.average(
+                phase["started"], phase["started"] + phase["wall_s"]
+            )
+        if services is not None:
+            services.stop()  # the ceiling runs on a quiet machine
+        ceiling: dict[str, Any] | None = None
+        if not args.no_ceiling:
+            print("measuring the raw INSERT ceiling (1 and 2 connections) ...", flush=True)
+            ceiling = await raw_ceiling(args.mysql_url, schema, orders, 1_000, meter=meter)
+        result = {
+            "benchmark": "ingest",
+            "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+            "command": "python -m bench.ingest " + " ".join(sys.argv[1:]),
+            "config": asdict(cfg),
+            "machine": machine_info(),
+            "source": source,
+            "servers": await server_info(engine),
+            "run_id": run_id,
+            "machine_busy_before_start_cores": quiet,
+            "namespace": namespace if own else None,
+            "batches": batches,
+            "single": single,
+            "ceiling": ceiling,
+            "peak_rss_mib": peak,
+            "profiles": [str(f) for f in profiler.files if f.exists()],
+            "targets": {
+                "end_to_end_orders_s": TARGET_E2E_ORDERS_S,
+                "fraction_of_ceiling": TARGET_CEILING_FRACTION,
+                "single_requests_s": TARGET_SINGLE_RPS,
+            },
+        }
+        met = {"end_to_end_orders_s": batches["stored_orders_s"] >= TARGET_E2E_ORDERS_S}
+        if ceiling:
+            fraction = batches["stored_orders_s"] / ceiling["two_connections_rows_s"]
+            result["fraction_of_ceiling"] = round(fraction, 3)
+            met["fraction_of_ceiling"] = fraction >= TARGET_CEILING_FRACTION
+        if single:
+            met["single_requests_s"] = single["requests_s"] >= TARGET_SINGLE_RPS
+        result["targets_met"] = met
+        return result
+    finally:
+        await _cleanup(args, sampler, engine, services, schema, settings)
+
+
+async def _cleanup(
+    args: argparse.Namespace,
+    sampler: RssSampler | None,
+    engine: AsyncEngine,
+    services: Services | None,
+    schema: str,
+    settings: ServiceSettings,
+) -> None:
+    """Stop what we started and remove the bench namespace; each step whatever the others do."""
+    if sampler is not None:
+        sampler.stop()
+    await engine.dispose()
+    if services is None:
+        return
+    services.stop()
+    if args.keep:
+        print(f"kept schema {schema} and namespace {settings.namespace} (--keep)")
+        return
+    try:
+        await drop_schema(args.mysql_url, schema)
+    except Exception as error:  # report it and go on cleaning
+        print(f"could not drop {schema}: {error!r}", file=sys.stderr)
+    try:
+        await delete_amqp(args.amqp_url, settings)
+    except Exception as error:
+        print(f"could not delete queues of {settings.namespace}: {error!r}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.ingest", description=(__doc__ or "").split("\n")[0]
+    )
+    parser.add_argument("--orders", type=int, default=200_000, help="orders to post in batches")
+    parser.add_argument("--batch", type=int, default=1_000, help="orders per request")
+    parser.add_argument("--concurrency", type=int, default=16, help="batch requests in flight")
+    parser.add_argument("--single", type=int, default=20_000, help="single-order POSTs (0: skip)")
+    parser.add_argument("--single-concurrency", type=int, default=64)
+    parser.add_argument(
+        "--single-seconds", type=float, default=40.0, help="at most this long for single POSTs"
+    )
+    parser.add_argument(
+        "--single-mode",
+        choices=("paused", "live"),
+        default="paused",
+        help="workers stopped (api alone) or consuming during single POSTs (own processes)",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="worker processes to start")
+    parser.add_argument("--warmup", type=int, default=5, help="warm-up batches, not measured")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--client",
+        choices=("raw", "httpx"),
+        default="raw",
+        help="HTTP client: raw keep-alive sockets (cheap) or httpx.AsyncClient",
+    )
+    parser.add_argument(
+        "--url", default=None, help="target a running api instead of starting our own"
+    )
+    parser.add_argument("--schema", default=None, help="with --url: its schema (beacon_ingest)")
+    parser.add_argument("--mysql-url", default="mysql+asyncmy://root@127.0.0.1:3306")
+    parser.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1:5672/")
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0.0,
+        help="wait up to this many seconds for the machine to be idle before starting",
+    )
+    parser.add_argument(
+        "--py-spy",
+        default=None,
+        metavar="PATH",
+        help="py-spy executable: profile api and workers per phase (collapsed stacks in /tmp)",
+    )
+    parser.add_argument("--no-ceiling", action="store_true", help="skip the raw INSERT ceiling")
+    parser.add_argument("--keep", action="store_true", help="keep the bench schema and queues")
+    parser.add_argument("--out", type=Path, default=RESULTS / "ingest.json")
+    parser.add_argument(
+        "--source",
+        type=Path,
+        default=ROOT,
+        help="run the services from this checkout (to compare a change); default: this repo",
+    )
+    args = parser.parse_args(argv)
+    if args.batch < 1 or args.batch > 10_000 or args.orders < args.batch:
+        parser.error("need 1 <= --batch <= 10000 and --orders >= --batch")
+    logging.getLogger("asyncmy").setLevel(logging.ERROR)  # "database doesn't exist" notes
+    try:
+        import uvloop  # the same loop the services run on; a cheaper client
+
+        result = uvloop.run(run(args))
+    except ImportError:
+        result = asyncio.run(run(args))
+    print()
+    print(render(result))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"\nwrote {args.out}")
+    for profile in result.get("profiles") or []:
+        summary = top_frames(Path(profile))
+        for kind, frames in summary.items():
+            print(f"\n{profile}: {kind} (% of samples)")
+            for frame, pct in frames:
+                print(f"  {pct:5.1f}  {frame[:150]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
