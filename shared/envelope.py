@@ -12,6 +12,10 @@ from pydantic_core import to_jsonable_python
 
 from shared.logging import current_correlation_id
 
+# Naive datetimes are UTC everywhere in Beacon (the databases store UTC), so they are
+# written with their offset; keys may be str subclasses (SQLAlchemy's column names).
+_JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEYS
+
 
 class Envelope(BaseModel):
     """An immutable fact: what happened, when, who said so, and the request it came from."""
@@ -31,7 +35,7 @@ class Envelope(BaseModel):
         head = self.model_dump(mode="json", exclude={"payload"})
         head["payload"] = self.payload
         return orjson.dumps(
-            head, default=to_jsonable_python, option=orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
+            head, default=to_jsonable_python, option=_JSON_OPTIONS
         )
 
     @classmethod

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from shared.envelope import Envelope, new_event
@@ -24,19 +22,10 @@ AUDIENCE_RESOLVED = "audience.resolved"
 _IDS = uuid.UUID("6f1c3b1e-2d4a-4c55-9a49-6a1e8b9b0c21")
 
 
-def _json(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC).isoformat() if value.tzinfo is None else value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
 def profiles_changed(rows: Sequence[dict[str, Any]]) -> Envelope:
     """Full state of each changed profile with its ``revision`` (newer wins)."""
-    return new_event(
-        PROFILE_CHANGED, {"profiles": [{k: _json(v) for k, v in r.items()} for r in rows]}, PRODUCER
-    )
+    # Rows go in as read (Decimal, naive UTC datetimes): the envelope serialises them.
+    return new_event(PROFILE_CHANGED, {"profiles": list(rows)}, PRODUCER)
 
 
 def audience_batch_id(campaign_id: str, batch_no: int) -> uuid.UUID:

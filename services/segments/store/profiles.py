@@ -145,7 +145,8 @@ async def known_profiles(
                 profiles.c.known.is_(True), profiles.c.customer_id.in_(ids[start : start + CHUNK])
             )
         )
-        out.extend(dict(r._mapping) for r in rows)
+        names = list(rows.keys())
+        out.extend(dict(zip(names, r, strict=True)) for r in rows)
     return out
 
 
