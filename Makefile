@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV ?= uv
 RUN := $(UV) run --frozen
 
-.PHONY: install up down test unit integration lint typecheck fmt token bench-ingest bench-segments logs
+.PHONY: install up down test unit integration lint fmt logs bench-ingest bench-segments bench-campaign bench-stats
 
 install:  ## Python deps from uv.lock (installs uv itself if missing)
 	@command -v $(UV) >/dev/null || python3 -m pip install --quiet "uv==0.13.9"
@@ -41,3 +41,9 @@ bench-ingest: install
 
 bench-segments: install
 	$(RUN) python -m bench.segments
+
+bench-campaign: install
+	$(RUN) python -m bench.campaign
+
+bench-stats: install
+	$(RUN) python -m bench.stats
