@@ -112,23 +112,19 @@ async def materialise(
     return size
 
 
+_MEMBERS = (
+    "SELECT customer_id, name, email, phone FROM audience_members"
+    " WHERE campaign_id = %s AND seq BETWEEN %s AND %s ORDER BY seq"
+)
+
+
 async def members(
     conn: AsyncConnection, campaign_id: str, first_seq: int, last_seq: int
 ) -> list[dict[str, Any]]:
-    rows = await conn.execute(
-        select(
-            audience_members.c.customer_id,
-            audience_members.c.name,
-            audience_members.c.email,
-            audience_members.c.phone,
-        )
-        .where(
-            audience_members.c.campaign_id == campaign_id,
-            audience_members.c.seq.between(first_seq, last_seq),
-        )
-        .order_by(audience_members.c.seq)
-    )
-    return [dict(r._mapping) for r in rows]
+    # Driver level: SQLAlchemy's per-row Row/_mapping handling was half of each batch.
+    result = await conn.exec_driver_sql(_MEMBERS, (campaign_id, first_seq, last_seq))
+    keys = ("customer_id", "name", "email", "phone")
+    return [dict(zip(keys, row, strict=True)) for row in result.fetchall()]
 
 
 async def mark_published(
