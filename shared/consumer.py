@@ -96,21 +96,33 @@ class EventConsumer:
             return len(events)
 
     async def _dead_letter(self, message: RabbitMessage, reason: str, type_: str) -> None:
-        """Park the message with its reason, then ack it (the copy in the DLQ is confirmed)."""
-        log.error("event_dead_lettered", consumer=self.name, type=type_, reason=reason)
-        EVENTS_CONSUMED.labels(self.name, type_, "dead_lettered").inc()
-        headers = dict(message.headers or {})
-        headers.update({"x-beacon-reason": reason, "x-beacon-queue": self.name})
-        await self.broker.publish(
-            message.body,
-            exchange=dead_letter_exchange(self.settings),
-            routing_key=self.settings.amqp_name(self.name),
-            headers=headers,
-            message_id=message.message_id,
-            correlation_id=message.correlation_id,
-            content_type=message.content_type,
-            persist=True,
-            mandatory=False,
-            timeout=self.settings.publish_timeout_s,
-        )
-        await message.ack()
+        await dead_letter(self.broker, self.settings, self.name, message, reason, type_)
+
+
+async def dead_letter(
+    broker: RabbitBroker,
+    settings: ServiceSettings,
+    queue: str,
+    message: RabbitMessage,
+    reason: str,
+    type_: str,
+) -> None:
+    """Park a message in ``queue``'s DLQ with its reason, then ack it (the copy in the DLQ
+    is confirmed first, so the message is never in neither place)."""
+    log.error("event_dead_lettered", consumer=queue, type=type_, reason=reason)
+    EVENTS_CONSUMED.labels(queue, type_, "dead_lettered").inc()
+    headers = dict(message.headers or {})
+    headers.update({"x-beacon-reason": reason, "x-beacon-queue": queue})
+    await broker.publish(
+        message.body,
+        exchange=dead_letter_exchange(settings),
+        routing_key=settings.amqp_name(queue),
+        headers=headers,
+        message_id=message.message_id,
+        correlation_id=message.correlation_id,
+        content_type=message.content_type,
+        persist=True,
+        mandatory=False,
+        timeout=settings.publish_timeout_s,
+    )
+    await message.ack()

@@ -35,12 +35,12 @@ from services.delivery.store import receipts as receipt_store
 from services.delivery.store.tables import inbox, outbox
 from shared import inbox as inbox_claims
 from shared import outbox as outbox_events
+from shared.consumer import dead_letter
 from shared.db import retry_transient, unit_of_work
 from shared.envelope import Envelope
 from shared.logging import get_logger
 from shared.metrics import EVENTS_CONSUMED
 from shared.settings import ServiceSettings
-from shared.topology import dead_letter_exchange
 
 log = get_logger(__name__)
 NAME = RECEIPTS.name
@@ -185,21 +185,4 @@ class ReceiptBuffer:
                 log.warning("receipt_ack_failed", error=repr(error)[:200])
 
     async def _dead_letter(self, message: RabbitMessage, reason: str, type_: str) -> None:
-        """Park the message in the queue's DLQ with its reason, then ack it."""
-        log.error("event_dead_lettered", consumer=NAME, type=type_, reason=reason)
-        EVENTS_CONSUMED.labels(NAME, type_, "dead_lettered").inc()
-        headers = dict(message.headers or {})
-        headers.update({"x-beacon-reason": reason, "x-beacon-queue": NAME})
-        await self._broker.publish(
-            message.body,
-            exchange=dead_letter_exchange(self._settings),
-            routing_key=self._settings.amqp_name(NAME),
-            headers=headers,
-            message_id=message.message_id,
-            correlation_id=message.correlation_id,
-            content_type=message.content_type,
-            persist=True,
-            mandatory=False,
-            timeout=self._settings.publish_timeout_s,
-        )
-        await message.ack()
+        await dead_letter(self._broker, self._settings, NAME, message, reason, type_)
