@@ -470,11 +470,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             last_print = 0.0
             while not done.is_set() and time.time() < deadline:
                 crashed = processes.check_alive()
-                if crashed:
-                    raise RuntimeError(f"service process(es) exited: {crashed}; logs in {log_dir}")
-                for task in samplers:
-                    if task.done() and task.exception() is not None:
-                        raise RuntimeError(f"sampler failed: {task.exception()!r}")
+                failed = [repr(t.exception())[:300] for t in samplers if t.done() and t.exception()]
+                if crashed or failed:  # stop measuring, but report what was reached
+                    result["error"] = (
+                        f"service process(es) exited: {crashed}; logs in {log_dir}"
+                        if crashed
+                        else f"sampler failed: {failed[0]}"
+                    )
+                    print(f"  stopping: {result['error']}", flush=True)
+                    break
                 if watch.samples and time.time() - last_print > 5:
                     s = watch.samples[-1]
                     print(
@@ -496,40 +500,49 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             result["profile"] = profiler.stop()
             # After the target's end point: the campaign's own status and the stats view.
             completed_s = None
-            for _ in range(120):
-                status = (await http.get(f"{campaigns.url}/api/v1/campaigns/{campaign_id}")).json()
-                if status.get("status") == "completed":
-                    completed_s = round(time.time() - t0, 2)
-                    break
-                if not finished:
-                    break
-                await asyncio.sleep(0.25)
-            result["campaign"] = status
-            if stats is not None:
-                for _ in range(40):
-                    got = (
-                        await http.get(f"{stats.url}/api/v1/stats/campaigns/{campaign_id}")
+            status: dict[str, Any] = {}
+            vendor_stats: dict[str, Any] = {}
+            counts: dict[str, int] = {"total": -1}
+            aud = None
+            try:
+                for _ in range(120):
+                    status = (
+                        await http.get(f"{campaigns.url}/api/v1/campaigns/{campaign_id}")
                     ).json()
-                    if got.get("sent", 0) + got.get("failed", 0) >= n or not finished:
+                    if status.get("status") == "completed":
+                        completed_s = round(time.time() - t0, 2)
+                        break
+                    if not finished:
                         break
                     await asyncio.sleep(0.25)
-                result["stats_counters"] = got
-            vendor_stats = (await http.get(f"{vendor_url}/vendor/v1/stats")).json()
-            result["service_metrics"] = await service_metrics(processes.procs)
-        counts = await count_log(del_engine)
+                if stats is not None:
+                    for _ in range(40):
+                        got = (
+                            await http.get(f"{stats.url}/api/v1/stats/campaigns/{campaign_id}")
+                        ).json()
+                        if got.get("sent", 0) + got.get("failed", 0) >= n or not finished:
+                            break
+                        await asyncio.sleep(0.25)
+                    result["stats_counters"] = got
+                vendor_stats = (await http.get(f"{vendor_url}/vendor/v1/stats")).json()
+                result["service_metrics"] = await service_metrics(processes.procs)
+                counts = await count_log(del_engine)
+                async with seg_engine.connect() as conn:
+                    aud = (
+                        await conn.execute(
+                            text(
+                                "SELECT size, batches, resolved_at, completed_at FROM audiences"
+                                " WHERE campaign_id = :c"
+                            ),
+                            {"c": campaign_id},
+                        )
+                    ).first()
+            except Exception as error:  # e.g. the database went away: report what we have
+                result.setdefault("post_run_errors", []).append(repr(error)[:300])
+            result["campaign"] = status
         target = TARGETS_S.get(n)
         samples = watch.samples
         size = next((s.audience_size for s in reversed(samples) if s.audience_size), None)
-        async with seg_engine.connect() as conn:
-            aud = (
-                await conn.execute(
-                    text(
-                        "SELECT size, batches, resolved_at, completed_at FROM audiences"
-                        " WHERE campaign_id = :c"
-                    ),
-                    {"c": campaign_id},
-                )
-            ).first()
         resolve: dict[str, Any] = {"audience_size": size}
         if aud is not None:
             resolve["audience_size"] = int(aud[0])
@@ -668,6 +681,8 @@ def render(r: dict[str, Any]) -> str:
             (f"<= {target:g} {ok(bool(r['targets_met'].get('all_final_s')))}" if target else ""),
         )
     )
+    if r.get("error"):
+        rows.append(("  run stopped early", f"{r['stopped_at_s']}", r["error"][:100]))
     rows.append(("  POST answered 201 (s)", f"{r['post_201_s']}", ""))
     sampler = r["sampler"]
     rows.append(
