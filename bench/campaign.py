@@ -39,13 +39,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import logging
 import secrets
 import sys
 import tempfile
 import time
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -77,6 +74,7 @@ from bench.pipeline_common import (
     parse_metrics,
     pct,
     queue_depths,
+    run_and_report,
     run_migrate,
     server_info,
     service_metrics,
@@ -826,20 +824,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.recipients < 1 or args.delivery_workers < 1:
         parser.error("need --recipients >= 1 and --delivery-workers >= 1")
-    warnings.filterwarnings("ignore", message=".*database doesn't exist")
-    logging.getLogger("asyncmy").setLevel(logging.ERROR)
-    try:
-        import uvloop
-
-        result = uvloop.run(run(args))
-    except ImportError:
-        result = asyncio.run(run(args))
-    print()
-    print(render(result))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, default=str) + "\n")
-    print(f"\nwrote {args.out}")
-    return 0
+    return run_and_report(lambda: run(args), render, args.out)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ Only 127.0.0.1 is contacted (the default URLs).
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import os
 import platform
 import re
@@ -26,8 +28,9 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -696,3 +699,25 @@ def table(rows: Sequence[tuple[str, str, str]]) -> list[str]:
     ]
     lines += [f"{k:<{width}}  {v:>{vwidth}}  {t}".rstrip() for k, v, t in rows]
     return lines
+
+
+def run_and_report(
+    main: Callable[[], Coroutine[Any, Any, dict[str, Any]]],
+    render: Callable[[dict[str, Any]], str],
+    out: Path,
+) -> int:
+    """Run a bench's coroutine (on uvloop when installed), print its table, write its JSON."""
+    warnings.filterwarnings("ignore", message=".*database doesn't exist")
+    logging.getLogger("asyncmy").setLevel(logging.ERROR)
+    try:
+        import uvloop
+
+        result = uvloop.run(main())
+    except ImportError:
+        result = asyncio.run(main())
+    print()
+    print(render(result))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, default=str) + "\n")
+    print(f"\nwrote {out}")
+    return 0

@@ -38,14 +38,11 @@ import argparse
 import asyncio
 import hashlib
 import heapq
-import json
-import logging
 import random
 import secrets
 import sys
 import tempfile
 import time
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -77,6 +74,7 @@ from bench.pipeline_common import (
     ok,
     other_bench_processes,
     pct,
+    run_and_report,
     run_migrate,
     server_info,
     service_metrics,
@@ -755,20 +753,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1:5672/")
     parser.add_argument("--out", type=Path, default=RESULTS / "stats.json")
     args = parser.parse_args(argv)
-    warnings.filterwarnings("ignore", message=".*database doesn't exist")
-    logging.getLogger("asyncmy").setLevel(logging.ERROR)
-    try:
-        import uvloop
-
-        result = uvloop.run(run(args))
-    except ImportError:
-        result = asyncio.run(run(args))
-    print()
-    print(render(result))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, default=str) + "\n")
-    print(f"\nwrote {args.out}")
-    return 0
+    return run_and_report(lambda: run(args), render, args.out)
 
 
 if __name__ == "__main__":
