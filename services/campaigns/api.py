@@ -19,6 +19,7 @@ from services.campaigns.domain.campaign import NewCampaign
 from services.campaigns.store import campaigns as store
 from services.campaigns.store.tables import outbox as outbox_table
 from shared import outbox
+from shared.auth.dependency import Caller
 from shared.db import unit_of_work
 from shared.pagination import decode_cursor, encode_cursor
 
@@ -27,7 +28,7 @@ def build_router(engine: AsyncEngine, notify: Callable[[], None]) -> APIRouter:
     router = APIRouter(prefix="/api/v1/campaigns")
 
     @router.post("", status_code=201)
-    async def create(body: NewCampaign) -> dict[str, Any]:
+    async def create(body: NewCampaign, who: Caller) -> dict[str, Any]:
         launch_now = body.schedule_at is None or body.schedule_at <= datetime.now(UTC)
         async with unit_of_work(engine) as conn:
             rules = body.rules
@@ -57,6 +58,8 @@ def build_router(engine: AsyncEngine, notify: Callable[[], None]) -> APIRouter:
                     if body.schedule_at
                     else None,
                     "launched_at": store.now() if launch_now else None,
+                    "created_by_sub": who.actor()["sub"],
+                    "created_by_email": who.actor()["email"],
                 },
             )
             if launch_now:
