@@ -15,7 +15,8 @@ from typing import Any
 import jwt
 
 from shared.auth.principal import RANK, AuthError, Principal
-from shared.auth.signing import SigningKeys
+from shared.auth.signing import SigningKeys, load_signing_keys
+from shared.settings import ServiceSettings
 
 ALGORITHM = "EdDSA"
 LEEWAY_S = 30  # clock skew tolerated between Beacon's own processes
@@ -117,3 +118,15 @@ def describe(error: jwt.PyJWTError) -> AuthError:
         if isinstance(error, kind):
             return AuthError(code, message)
     return AuthError("token_invalid", "the token is not valid")
+
+
+def dev_token(settings: ServiceSettings, email: str, role: str, ttl_s: int = 3600) -> str:
+    """A token signed with this box's keys (configured, or the dev keypair file): what
+    ``make token``, the demo-data loader and the benchmarks send."""
+    email = email.strip().lower()
+    service = TokenService(
+        load_signing_keys(settings), issuer=settings.auth_issuer, audience=settings.auth_audience
+    )
+    return service.issue(
+        UserClaims(f"dev:{email}", email, email.partition("@")[0], None, role), ttl_s
+    )
