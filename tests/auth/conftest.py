@@ -19,8 +19,8 @@ from shared.db import make_engine
 from shared.migrations import upgrade
 from tests.backends import Backends
 from tests.support import auth
-from tests.support.stack import SERVICES, Stack
 from tests.support.auth import FakeGoogle
+from tests.support.stack import SERVICES, Stack
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
