@@ -82,13 +82,13 @@ class Sessions:
         reused = False
         async with unit_of_work(self.engine) as conn:
             row = await accounts.lock_refresh(conn, _digest(refresh_token))
-            if row is not None and row.revoked_at is not None:
+            if row is not None and row.rotated:
                 reused = True
                 await accounts.revoke_all_refresh(conn, row.sub)
             elif row is not None and not accounts.expired(row):
                 user = await accounts.get_user(conn, row.sub)
                 if user is not None:
-                    await accounts.revoke_refresh(conn, row.token_hash)
+                    await accounts.revoke_refresh(conn, row.token_hash, rotated=True)
                     claims = UserClaims(user.sub, user.email, user.name, user.picture, user.role)
                     return await self._open(conn, claims)
         if reused:

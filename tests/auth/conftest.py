@@ -45,14 +45,14 @@ class Apps:
             for k, v in vars(module).items()
             if k.endswith("Settings") and k != "ServiceSettings" and isinstance(v, type)
         )
-        return cls(
-            mysql_url=self.stack.mysql_url,
-            amqp_url=self.stack.amqp_url,
-            namespace=self.stack.namespace,
-            auth_signing_key=auth.auth_env()["BEACON_AUTH_SIGNING_KEY"],
-            auth_key_pepper=auth.PEPPER,
-            **overrides,
-        )
+        values = {
+            "mysql_url": self.stack.mysql_url,
+            "amqp_url": self.stack.amqp_url,
+            "namespace": self.stack.namespace,
+            "auth_signing_key": auth.auth_env()["BEACON_AUTH_SIGNING_KEY"],
+            "auth_key_pepper": auth.PEPPER,
+        }
+        return cls(**{**values, **overrides})
 
     def client(self, service: str, **overrides: Any) -> TestClient:
         """A fresh app of ``service`` with other settings (enter it with ``with``)."""

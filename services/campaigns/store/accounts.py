@@ -50,11 +50,11 @@ async def lock_refresh(conn: AsyncConnection, token_hash: str) -> Any | None:
     return (await conn.execute(query.with_for_update())).first()
 
 
-async def revoke_refresh(conn: AsyncConnection, token_hash: str) -> None:
+async def revoke_refresh(conn: AsyncConnection, token_hash: str, *, rotated: bool = False) -> None:
     await conn.execute(
         update(refresh_tokens)
         .where(refresh_tokens.c.token_hash == token_hash, refresh_tokens.c.revoked_at.is_(None))
-        .values(revoked_at=now())
+        .values(revoked_at=now(), rotated=rotated)
     )
 
 

@@ -80,6 +80,8 @@ refresh_tokens = Table(
     Column("created_at", DATETIME(fsp=6), nullable=False),
     Column("expires_at", DATETIME(fsp=6), nullable=False),
     Column("revoked_at", DATETIME(fsp=6)),
+    # Revoked by a refresh (not a sign-out): presenting it again means it was copied.
+    Column("rotated", Boolean, nullable=False, server_default="0"),
 )
 
 api_keys = api_keys_table(metadata)  # the original; other services keep copies

@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("created_at", mysql.DATETIME(fsp=6), nullable=False),
         sa.Column("expires_at", mysql.DATETIME(fsp=6), nullable=False),
         sa.Column("revoked_at", mysql.DATETIME(fsp=6), nullable=True),
+        sa.Column("rotated", sa.Boolean(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("token_hash"),
     )
     op.create_index(op.f("ix_refresh_tokens_sub"), "refresh_tokens", ["sub"], unique=False)
