@@ -42,6 +42,7 @@ from shared.topology import (
     declare_listener,
     declare_queue,
     exchange,
+    replace_outdated_queues,
 )
 
 log = get_logger(__name__)
@@ -169,7 +170,12 @@ class Runtime:
                 log.error("listener_bad_message", queue=spec.purpose, error=str(error)[:300])
                 await message.ack()
                 return
-            await handle(envelope)
+            try:
+                await handle(envelope)
+            except Exception as error:
+                # The state a listener feeds is rebuilt at start; one missed update is
+                # logged, never a message held unacknowledged.
+                log.error("listener_failed", queue=spec.purpose, error=repr(error)[:300])
             await message.ack()
 
         self.broker.subscriber(queue, ack_policy=AckPolicy.MANUAL, decoder=_as_is)(on_message)
@@ -186,6 +192,7 @@ class Runtime:
         delay = 0.5
         while not self._stop.is_set():
             try:
+                await replace_outdated_queues(self.settings, self._queues)
                 await self.broker.connect()
                 await declare_exchange(self.broker, self.settings, self.service)
                 for spec in self._queues:
@@ -213,7 +220,9 @@ class Runtime:
         await self.broker.stop()
         await self.engine.dispose()
 
-    def http_app(self, api: APIRouter | None, *, title: str) -> FastAPI:
+    def http_app(
+        self, api: APIRouter | None, *, title: str, max_body_bytes: int | None = None
+    ) -> FastAPI:
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
             await self.start()
@@ -224,7 +233,9 @@ class Runtime:
 
         app = FastAPI(title=title, lifespan=lifespan, version="0.1.0")
         app.state.runtime = self
-        install_request_middleware(app)
+        install_request_middleware(
+            app, max_body_bytes=max_body_bytes or self.settings.max_body_bytes
+        )
         install_error_handlers(app)
         app.include_router(health_router(self.engine, self.broker, self.broker_ready, self.service))
         if api is not None:

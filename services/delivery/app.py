@@ -52,4 +52,6 @@ def build_app(mode: str, settings: DeliverySettings | None = None) -> FastAPI:
         router = api.build_router(
             settings, runtime.engine, runtime.broker, runtime.exchange, runtime.broker_ready
         )
-    return runtime.http_app(router, title=f"Beacon delivery ({mode})")
+    return runtime.http_app(
+        router, title=f"Beacon delivery ({mode})", max_body_bytes=settings.receipt_max_body_bytes
+    )

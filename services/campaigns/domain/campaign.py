@@ -8,12 +8,12 @@ events, never from reading other services' tables.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.template import TemplateError, parse_template
+from shared.validation import UtcTime
 
 Status = Literal["scheduled", "launching", "sending", "completed", "failed"]
 ORDER: dict[str, int] = {"scheduled": 0, "launching": 1, "sending": 2, "completed": 3, "failed": 3}
@@ -28,7 +28,7 @@ class NewCampaign(BaseModel):
     rules: dict[str, Any] | None = None
     segment_id: str | None = Field(default=None, min_length=1, max_length=64)
     message: str = Field(min_length=1, max_length=2000)
-    schedule_at: datetime | None = None
+    schedule_at: UtcTime | None = None
 
     @field_validator("message")
     @classmethod
@@ -51,13 +51,6 @@ class NewCampaign(BaseModel):
         if not isinstance(value.get("rules"), list) or not value["rules"]:
             raise ValueError("must be a rule group with at least one rule")
         return value
-
-    @field_validator("schedule_at")
-    @classmethod
-    def _utc(cls, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
     @model_validator(mode="after")
     def _one_audience(self) -> NewCampaign:

@@ -69,7 +69,8 @@ def build_vendor_app(
             await http.aclose()
 
     app = FastAPI(title="Beacon vendor simulator", lifespan=lifespan, version="0.1.0")
-    install_request_middleware(app)
+    # A send request holds up to 10,000 rendered messages.
+    install_request_middleware(app, max_body_bytes=32 * 1024 * 1024)
     install_error_handlers(app)
     router = APIRouter()
 

@@ -36,7 +36,9 @@ def test_status_moves_forward_only() -> None:
     assert settle(Progress("launching", None, 5, 1), "launching") == "launching"
     assert after_resolved(Progress("launching", None, 0, 0), 10, None) == "sending"
     assert after_resolved(Progress("launching", None, 0, 0), 0, None) == "completed"
-    assert after_resolved(Progress("launching", None, 0, 0), 0, "segment 9 does not exist") == "failed"
+    assert (
+        after_resolved(Progress("launching", None, 0, 0), 0, "segment 9 does not exist") == "failed"
+    )
     # Delivery counted everyone before the size arrived: completed as soon as it does.
     assert after_resolved(Progress("launching", None, 7, 3), 10, None) == "completed"
     assert settle(Progress("sending", 10, 9, 0), "launching") == "sending"
