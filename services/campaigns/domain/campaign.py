@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shared.rules.rules import RuleError, parse_rules, rules_to_json
 from shared.template import TemplateError, parse_template
 from shared.validation import UtcTime
 
@@ -41,16 +42,16 @@ class NewCampaign(BaseModel):
 
     @field_validator("rules")
     @classmethod
-    def _rules_shape(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        # The segments service checks every field and operator; here only the shape, so
-        # an obviously broken rule set is refused at once.
+    def _rules(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        # The same parser as segments' previews: a rule the audience resolver would refuse
+        # (unknown field, wrong operator, bad value, too deep, too many) is a 422 now, not a
+        # failed campaign later. Stored in its canonical form.
         if value is None:
             return None
-        if value.get("combinator") not in ("and", "or", "AND", "OR"):
-            raise ValueError("must be a rule group with combinator 'and' or 'or'")
-        if not isinstance(value.get("rules"), list) or not value["rules"]:
-            raise ValueError("must be a rule group with at least one rule")
-        return value
+        try:
+            return rules_to_json(parse_rules(value))
+        except RuleError as error:
+            raise ValueError(str(error)[:2000]) from None
 
     @model_validator(mode="after")
     def _one_audience(self) -> NewCampaign:
