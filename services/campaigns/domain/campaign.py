@@ -7,6 +7,7 @@ events, never from reading other services' tables.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -30,6 +31,9 @@ class NewCampaign(BaseModel):
     segment_id: str | None = Field(default=None, min_length=1, max_length=64)
     message: str = Field(min_length=1, max_length=2000)
     schedule_at: UtcTime | None = None
+    # The audience size the sender saw and agreed to message (every message costs money):
+    # needed when the audience is above the configured size, see audience_ceiling().
+    confirm_audience_size: int | None = Field(default=None, ge=0, le=1_000_000_000)
 
     @field_validator("message")
     @classmethod
@@ -58,6 +62,18 @@ class NewCampaign(BaseModel):
         if (self.rules is None) == (self.segment_id is None):
             raise ValueError("give exactly one of 'rules' or 'segment_id'")
         return self
+
+
+# An audience may grow a little between the preview the sender confirmed and the launch.
+CONFIRMATION_SLACK = 1.05
+
+
+def audience_ceiling(confirmed: int | None, unconfirmed_max: int) -> int:
+    """The largest audience a launch may message: the configured size without a
+    confirmation, or the confirmed size (plus a little growth) when one was given."""
+    if confirmed is None:
+        return unconfirmed_max
+    return max(unconfirmed_max, math.ceil(confirmed * CONFIRMATION_SLACK))
 
 
 @dataclass(frozen=True)
