@@ -44,7 +44,7 @@ def build_app(mode: str, settings: CampaignsSettings | None = None) -> FastAPI:
             settings, sessions, Keys(runtime.engine, runtime.relay.notify, settings)
         )
         router = APIRouter()
-        router.include_router(api.build_router(runtime.engine, runtime.relay.notify))
+        router.include_router(api.build_router(settings, runtime.engine, runtime.relay.notify))
         router.include_router(closed)
     return runtime.http_app(router, title=f"Beacon campaigns ({mode})", public=public)
 

@@ -39,7 +39,7 @@ class SigningKeys:
 
 
 def is_production(settings: ServiceSettings) -> bool:
-    return settings.env.strip().lower() in ("production", "prod")
+    return settings.production
 
 
 def load_signing_keys(settings: ServiceSettings) -> SigningKeys:

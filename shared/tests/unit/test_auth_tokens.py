@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -27,7 +28,7 @@ from tests.support import auth
 from tests.support.auth import GOOGLE_CLIENT_ID, fake_google
 
 
-def verifier(**settings: str) -> TokenService:
+def verifier(**settings: Any) -> TokenService:
     config = ServiceSettings(auth_signing_key=private_pem(auth.signing_key()), **settings)
     return TokenService(load_signing_keys(config), issuer="beacon", audience="beacon-api")
 
@@ -103,7 +104,7 @@ def test_key_hashes_need_the_pepper() -> None:
     assert apikeys.key_hash(b"one", key) == apikeys.key_hash(b"one", key)
 
 
-def google(certs_url: str, **settings: str) -> GoogleVerifier:
+def google(certs_url: str, **settings: Any) -> GoogleVerifier:
     return GoogleVerifier(
         ServiceSettings(
             auth_google_client_id=GOOGLE_CLIENT_ID, auth_google_certs_url=certs_url, **settings

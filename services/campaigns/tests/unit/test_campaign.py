@@ -23,6 +23,49 @@ def test_valid_campaign_with_rules_or_segment() -> None:
         ({"name": "x", "rules": RULES, "segment_id": "1", "message": "Hi"}, ""),
         ({"name": "x", "rules": {"combinator": "and", "rules": []}, "message": "Hi"}, "rules"),
         ({"name": "x", "rules": RULES, "message": "Hi", "colour": "red"}, "colour"),
+        # Checked with segments' own parser, not only for shape.
+        (
+            {
+                "name": "x",
+                "rules": {
+                    "combinator": "and",
+                    "rules": [{"field": "password", "operator": "=", "value": "x"}],
+                },
+                "message": "Hi",
+            },
+            "rules",
+        ),
+        (
+            {
+                "name": "x",
+                "rules": {
+                    "combinator": "and",
+                    "rules": [{"field": "visits", "operator": "contains", "value": 1}],
+                },
+                "message": "Hi",
+            },
+            "rules",
+        ),
+        (
+            {
+                "name": "x",
+                "rules": {
+                    "combinator": "and",
+                    "rules": [{"field": "city", "operator": "=", "value": "x" * 2_000_000}],
+                },
+                "message": "Hi",
+            },
+            "rules",
+        ),
+        (
+            {
+                "name": "x",
+                "schedule_at": "0001-01-01T00:00:00+05:30",
+                "rules": RULES,
+                "message": "Hi",
+            },
+            "schedule_at",
+        ),
     ],
 )
 def test_invalid_campaigns_name_the_field(body: dict[str, object], field: str) -> None:
