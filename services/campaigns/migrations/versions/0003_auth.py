@@ -1,7 +1,7 @@
 """api keys copy and audit columns
 
 Revision ID: 11e110a4b288
-Revises: 6c2aee02a736
+Revises: 0002_audience_ceiling
 """
 
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision = "11e110a4b288"
-down_revision = "6c2aee02a736"
+down_revision = "0002_audience_ceiling"
 branch_labels = None
 depends_on = None
 
