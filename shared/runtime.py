@@ -21,6 +21,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
@@ -35,11 +36,11 @@ from shared.auth import apikeys
 from shared.auth.dependency import Authenticator
 from shared.consumer import EventConsumer, Handler
 from shared.db import make_engine
-from shared.envelope import Envelope
+from shared.envelope import Envelope, new_event
 from shared.errors import install_error_handlers
 from shared.health import health_router, install_request_middleware
 from shared.logging import get_logger
-from shared.outbox import OutboxRelay
+from shared.outbox import OutboxRelay, publish_envelope
 from shared.retention import Pruner, older_than, retention_loop
 from shared.settings import ServiceSettings
 from shared.tables import api_keys_table, outbox_table
@@ -252,6 +253,19 @@ class Runtime:
         await self.broker.stop()
         await self.engine.dispose()
 
+    async def _announce_key_used(self, key_id: str) -> None:
+        """``api_key.used``, straight to the broker: losing one costs nothing (the next use
+        within a minute announces it again), and it must not wait for a relay."""
+        if not self.broker_ready.is_set():
+            return
+        at = datetime.now(UTC).isoformat()
+        event = new_event(
+            apikeys.USED, {"key_id": key_id, "at": at, "service": self.service}, self.service
+        )
+        await publish_envelope(
+            self.broker, self.exchange, event, timeout=self.settings.publish_timeout_s
+        )
+
     def http_app(
         self,
         api: APIRouter | None,
@@ -264,7 +278,9 @@ class Runtime:
         auth = None
         if api is not None:
             # Built here, so a process with unsafe auth settings refuses to start.
-            auth = Authenticator(self.service, self.settings, self.engine)
+            auth = Authenticator(
+                self.service, self.settings, self.engine, on_key_used=self._announce_key_used
+            )
             if self.service in apikeys.COPY_SERVICES:
                 table = api_keys_table(MetaData())
                 self.add_consumer(apikeys.copy_queue(self.service), apikeys.copy_handlers(table))

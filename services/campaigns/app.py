@@ -27,6 +27,7 @@ def build_app(mode: str, settings: CampaignsSettings | None = None) -> FastAPI:
     router = public = None
     if mode in ("worker", "all"):
         runtime.add_consumer(consumers.PROGRESS, consumers.HANDLERS)
+        runtime.add_consumer(consumers.KEY_USAGE, consumers.KEY_USAGE_HANDLERS)
         runtime.add_background(
             scheduler(runtime.engine, runtime.relay.notify, settings.scheduler_poll_s)
         )

@@ -5,7 +5,9 @@ keeps its own copy in its own schema, fed by campaigns' ``api_key.created`` and
 ``api_key.revoked`` events through a durable queue ``<service>.api_keys`` (applied through
 the inbox like any event, so every replica of a service shares one copy). Each event carries
 the key's whole state, so the copy comes out right whatever order they arrive in, and a
-revocation, once seen, is never undone. A replica trusts a lookup for
+revocation, once seen, is never undone. Use goes the other way: each replica records
+``last_used_at`` in its copy and announces ``api_key.used`` (at most once a minute per key)
+so campaigns' list shows when a key was last used anywhere. A replica trusts a lookup for
 ``BEACON_AUTH_KEY_CACHE_S`` (2 s): a revoked key is refused everywhere within a few seconds.
 """
 
@@ -15,6 +17,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,12 +29,15 @@ from shared.auth.principal import AuthError, Principal
 from shared.auth.signing import ConfigurationError, is_production
 from shared.db import unit_of_work
 from shared.envelope import Envelope
+from shared.logging import get_logger
 from shared.settings import ServiceSettings
 from shared.topology import Binding, QueueSpec
 
+log = get_logger(__name__)
 PREFIX = "bk_"
 CREATED = "api_key.created"
 REVOKED = "api_key.revoked"
+USED = "api_key.used"  # {"key_id", "at", "service"}: a replica saw the key in use
 # The services that keep a copy (campaigns holds the original); campaigns declares their
 # queues when it starts, so no key event is published before a copy's queue exists.
 COPY_SERVICES = ("ingest", "segments", "delivery", "stats")
@@ -122,8 +128,15 @@ def copy_handlers(table: Table) -> dict[tuple[str, int], Any]:
 class KeyStore:
     """Looks keys up in this service's own ``api_keys`` table, briefly cached."""
 
-    def __init__(self, engine: AsyncEngine, table: Table, settings: ServiceSettings) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        table: Table,
+        settings: ServiceSettings,
+        on_used: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
         self.engine = engine
+        self.on_used = on_used
         self.table = table
         self.secret = pepper(settings)
         self.ttl = settings.auth_key_cache_s
@@ -145,6 +158,11 @@ class KeyStore:
         if now_s - self._last_used.get(found.sub, -LAST_USED_EVERY_S) >= LAST_USED_EVERY_S:
             self._last_used[found.sub] = now_s
             await self._touch(found.sub)
+            if self.on_used is not None:
+                try:
+                    await self.on_used(found.sub)
+                except Exception as error:  # telemetry: the next use announces it again
+                    log.warning("api_key_used_not_announced", error=repr(error)[:200])
         return found
 
     async def _lookup(self, digest: str) -> Principal | None:

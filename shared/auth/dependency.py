@@ -16,6 +16,7 @@ without the right answers 403, before the route runs, so nothing is written.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
@@ -73,14 +74,20 @@ def http_error(error: AuthError) -> HTTPException:
 class Authenticator:
     """Verifies access tokens (locally, by signature) and API keys (this service's copy)."""
 
-    def __init__(self, service: str, settings: ServiceSettings, engine: AsyncEngine) -> None:
+    def __init__(
+        self,
+        service: str,
+        settings: ServiceSettings,
+        engine: AsyncEngine,
+        on_key_used: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
         self.service = service
         self.tokens = TokenService(
             load_signing_keys(settings),
             issuer=settings.auth_issuer,
             audience=settings.auth_audience,
         )
-        self.keys = KeyStore(engine, api_keys_table(MetaData()), settings)
+        self.keys = KeyStore(engine, api_keys_table(MetaData()), settings, on_key_used)
 
     async def authenticate(self, credential: str | None) -> Principal:
         if not credential:

@@ -1,6 +1,7 @@
 """API keys across services, as real processes: a key created on campaigns reaches every
-service's copy through events (also a service first started after the key was made), and a
-revoked key is refused by every replica of every service within 5 seconds."""
+service's copy through events (also a service first started after the key was made), its
+use is reported back to campaigns' list, and a revoked key is refused by every replica of
+every service within 5 seconds."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ async def status(url: str, key: str) -> int:
 
 
 async def test_a_revoked_key_is_refused_on_every_replica_within_5_seconds(stack: Stack) -> None:
-    campaigns = stack.start("campaigns", "api")  # declares every copy's queue
+    campaigns = stack.start("campaigns", "all")  # declares every copy's queue
     replicas = [
         ("ingest", stack.start("ingest", "api")),
         ("ingest", stack.start("ingest", "api")),
@@ -54,6 +55,12 @@ async def test_a_revoked_key_is_refused_on_every_replica_within_5_seconds(stack:
                 headers={"Authorization": f"Bearer {key}"},
             )
         assert posted.status_code == 202
+
+        async def last_used() -> str | None:
+            listed = (await admin.get("/api/v1/keys")).json()["items"]
+            return next(k["last_used_at"] for k in listed if k["id"] == key_id)
+
+        await eventually(last_used, lambda at: at is not None, what="last_used_at reported")
 
         assert (await admin.delete(f"/api/v1/keys/{key_id}")).status_code == 204
         revoked_at = time.monotonic()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.campaigns.store.campaigns import now
@@ -23,6 +24,15 @@ async def get(conn: AsyncConnection, key_id: str, *, lock: bool = False) -> Any 
 
 async def all_keys(conn: AsyncConnection) -> list[Any]:
     return list((await conn.execute(select(api_keys).order_by(api_keys.c.created_at.desc()))).all())
+
+
+async def mark_used(conn: AsyncConnection, key_id: str, at: datetime) -> None:
+    """Keep the latest use reported by any service (reports may come out of order)."""
+    await conn.execute(
+        update(api_keys)
+        .where(api_keys.c.id == key_id)
+        .values(last_used_at=func.greatest(func.coalesce(api_keys.c.last_used_at, at), at))
+    )
 
 
 async def revoke(conn: AsyncConnection, key_id: str) -> Any | None:
