@@ -1,8 +1,8 @@
 """Write RabbitMQ's definitions file (the topology as code) from the services' own declarations.
 
-    uv run python deploy/scripts/rabbitmq_definitions.py            # write deploy/rabbitmq/definitions.json
-    uv run python deploy/scripts/rabbitmq_definitions.py --check    # exit 1 if the file is stale
-    uv run python deploy/scripts/rabbitmq_definitions.py --stdout   # print instead of writing
+    uv run python deploy/scripts/rabbitmq_definitions.py   # write deploy/rabbitmq/definitions.json
+    uv run python deploy/scripts/rabbitmq_definitions.py --check # exit 1 if the file is stale
+    uv run python deploy/scripts/rabbitmq_definitions.py --stdout # print instead of writing
 
 Everything comes from ``shared.topology`` and the ``QueueSpec`` constants of each
 ``services/<name>/consumers.py``: the exchanges ``beacon.<service>`` and ``beacon.dlx``, every

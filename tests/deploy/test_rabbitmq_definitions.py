@@ -67,9 +67,13 @@ def topology(export: dict[str, Any], vhost: str) -> dict[str, Any]:
         )
 
     return {
-        "exchanges": rows("exchanges", ("name", "type", "durable", "auto_delete", "internal", "arguments")),
+        "exchanges": rows(
+            "exchanges", ("name", "type", "durable", "auto_delete", "internal", "arguments")
+        ),
         "queues": rows("queues", ("name", "durable", "auto_delete", "arguments")),
-        "bindings": rows("bindings", ("source", "destination", "destination_type", "routing_key", "arguments")),
+        "bindings": rows(
+            "bindings", ("source", "destination", "destination_type", "routing_key", "arguments")
+        ),
     }
 
 
