@@ -1,6 +1,7 @@
 """Write RabbitMQ's definitions file (the topology as code) from the services' own declarations.
 
     uv run python deploy/scripts/rabbitmq_definitions.py   # write deploy/rabbitmq/definitions.json
+                                                          # and its copy in deploy/k8s/base
     uv run python deploy/scripts/rabbitmq_definitions.py --check # exit 1 if the file is stale
     uv run python deploy/scripts/rabbitmq_definitions.py --stdout # print instead of writing
 
@@ -33,6 +34,8 @@ from shared.topology import DLX, QueueSpec  # noqa: E402
 
 SERVICES = ("ingest", "segments", "campaigns", "delivery", "stats")
 OUTPUT = REPO / "deploy" / "rabbitmq" / "definitions.json"
+# Kustomize reads files under its own root only, so the Kubernetes base keeps a copy.
+OUTPUTS = (OUTPUT, REPO / "deploy" / "k8s" / "base" / "rabbitmq-definitions.json")
 VHOST = "/"
 
 
@@ -136,14 +139,14 @@ def main() -> int:
         sys.stdout.write(text)
         return 0
     if args.check:
-        current = OUTPUT.read_text() if OUTPUT.exists() else ""
-        if current != text:
-            print(f"{OUTPUT.relative_to(REPO)} is stale: run `make rabbitmq-definitions`")
-            return 1
-        return 0
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    OUTPUT.write_text(text)
-    print(f"wrote {OUTPUT.relative_to(REPO)}")
+        stale = [p for p in OUTPUTS if not p.exists() or p.read_text() != text]
+        for path in stale:
+            print(f"{path.relative_to(REPO)} is stale: run `make rabbitmq-definitions`")
+        return 1 if stale else 0
+    for path in OUTPUTS:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        print(f"wrote {path.relative_to(REPO)}")
     return 0
 
 
