@@ -4,6 +4,7 @@
                                                           # and its copy in deploy/k8s/base
     uv run python deploy/scripts/rabbitmq_definitions.py --check # exit 1 if the file is stale
     uv run python deploy/scripts/rabbitmq_definitions.py --stdout # print instead of writing
+    BEACON_DELIVERY_LIMIT=20 uv run python deploy/scripts/rabbitmq_definitions.py --from-env
 
 Everything comes from ``shared.topology`` and the ``QueueSpec`` constants of each
 ``services/<name>/consumers.py``: the exchanges ``beacon.<service>`` and ``beacon.dlx``, every
@@ -48,15 +49,20 @@ def queue_specs() -> list[QueueSpec]:
     return sorted(set(specs), key=lambda s: s.name)
 
 
+FROM_ENV = False  # --from-env: take settings (BEACON_DELIVERY_LIMIT, ...) from the environment
+
+
 def service_settings(service: str) -> ServiceSettings:
-    """The service's own settings class with its defaults (the environment is ignored, so the
-    file does not depend on who generates it)."""
+    """The service's own settings class with its defaults (the environment is ignored unless
+    --from-env, so the file does not depend on who generates it)."""
     module = importlib.import_module(f"services.{service}.settings")
     classes = [
         v
         for v in vars(module).values()
         if isinstance(v, type) and issubclass(v, ServiceSettings) and v is not ServiceSettings
     ]
+    if FROM_ENV:
+        return classes[0]() if classes else ServiceSettings()
     saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("BEACON_")}
     try:
         return classes[0]() if classes else ServiceSettings()
@@ -133,7 +139,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if the file is out of date")
     parser.add_argument("--stdout", action="store_true", help="print instead of writing")
+    parser.add_argument(
+        "--from-env",
+        action="store_true",
+        help="queue arguments from BEACON_* settings in the environment, not the code's defaults",
+    )
     args = parser.parse_args()
+    global FROM_ENV
+    FROM_ENV = args.from_env
     text = render()
     if args.stdout:
         sys.stdout.write(text)

@@ -63,6 +63,7 @@ def override(images: dict[str, str], ports: dict[str, int]) -> dict[str, Any]:
         "BEACON_VENDOR_URL": f"http://127.0.0.1:{ports['vendor']}",
         "BEACON_DELIVERY_PUBLIC_URL": f"http://127.0.0.1:{ports['delivery-api']}",
         "BEACON_VENDOR_PORT": str(ports["vendor"]),
+        "BEACON_VENDOR_CALLBACK_HOSTS": "127.0.0.1",
         "BEACON_VENDOR_DELAY_MIN_S": "0.05",
         "BEACON_VENDOR_DELAY_MAX_S": "0.3",
         **{f"BEACON_{s.upper()}_PORT": str(ports[f"{s}-api"]) for s in SERVICES},
