@@ -16,7 +16,8 @@ COPY frontend/ ./
 RUN npx vite build
 
 FROM ${NGINX_IMAGE}
-ENV BEACON_INGEST_API=ingest-api:8001 \
+ENV BEACON_DASHBOARD_LISTEN=8080 \
+    BEACON_INGEST_API=ingest-api:8001 \
     BEACON_SEGMENTS_API=segments-api:8002 \
     BEACON_CAMPAIGNS_API=campaigns-api:8003 \
     BEACON_DELIVERY_API=delivery-api:8004 \

@@ -6,14 +6,19 @@ to locally built images: the app image from deploy/docker/Dockerfile on the debo
 and the test MariaDB and RabbitMQ images of deploy/images. Everything else is compose.yaml as
 shipped: the per-service database users (created by deploy/mysql/create-users.sh), the
 migration job, RabbitMQ's boot-time definitions with the user made by
-deploy/rabbitmq/entrypoint.sh, the health-checked start order. The dashboard is not started
-(frontend/ may not be built). ``down -v`` removes containers and volumes whatever happens.
+deploy/rabbitmq/entrypoint.sh, the health-checked start order. The dashboard runs its nginx
+template on Debian's nginx (tests/deploy/nginx; the UI's files are a stand-in page, frontend/
+being built elsewhere), and every API call and the stats WebSocket go through it, so the path
+prefixes and the WebSocket upgrade are checked too. ``down -v`` removes containers and volumes
+whatever happens.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import glob
+import json
 import secrets
 import subprocess
 import time
@@ -25,6 +30,7 @@ from typing import Any
 
 import httpx
 import pytest
+import websockets
 import yaml
 
 from tests.backends.containers import free_port
@@ -39,6 +45,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 SERVICES = ("ingest", "segments", "campaigns", "delivery", "stats")
 PROCESSES = [f"{s}-{m}" for s in SERVICES for m in ("api", "worker")] + ["vendor"]
 APP_IMAGE = "beacon-test/app:compose"
+NGINX_IMAGE = "beacon-test/nginx:compose"
+HERE = Path(__file__).resolve().parent
 CUSTOMERS = 120
 
 
@@ -56,7 +64,16 @@ def build_app_image(docker_host: str, base: str) -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
 
-def override(images: dict[str, str], ports: dict[str, int]) -> dict[str, Any]:
+def build_nginx_image(docker_host: str, base: str) -> None:
+    done = subprocess.run(
+        ["docker", "-H", docker_host, "build", "--network", "host", "--build-arg", f"BASE_IMAGE={base}",
+         "-t", NGINX_IMAGE, str(HERE / "nginx")],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+
+def override(images: dict[str, str], ports: dict[str, int], site: Path) -> dict[str, Any]:
     """Host networking, local images, each process on its own free port."""
     host = {"network_mode": "host", "ports": [], "pull_policy": "never"}
     env = {
@@ -114,6 +131,18 @@ def override(images: dict[str, str], ports: dict[str, int]) -> dict[str, Any]:
             "interval": "1s",
         },
     }
+    services["dashboard"] = {
+        **host,
+        "image": NGINX_IMAGE,
+        "environment": {
+            "BEACON_DASHBOARD_LISTEN": str(ports["dashboard"]),
+            **{f"BEACON_{s.upper()}_API": f"127.0.0.1:{ports[f'{s}-api']}" for s in SERVICES},
+        },
+        "volumes": [
+            f"{DEPLOY / 'docker' / 'nginx' / 'default.conf.template'}:/etc/nginx/templates/default.conf.template:ro",
+            f"{site}:/usr/share/nginx/html:ro",
+        ],
+    }
     return {"services": services}
 
 
@@ -130,10 +159,14 @@ def compose_stack(workdir: Path) -> Iterator[ComposeStack]:
     try:
         images = build_local_images(engine.docker_host)
         build_app_image(engine.docker_host, images["base"])
-        names = ["mariadb", "amqp", "epmd", "dist", *PROCESSES]
+        build_nginx_image(engine.docker_host, images["base"])
+        names = ["mariadb", "amqp", "epmd", "dist", "dashboard", *PROCESSES]
         ports = {name: free_port() for name in names}
+        site = workdir / "site"
+        site.mkdir()
+        (site / "index.html").write_text("<!doctype html><title>Beacon</title>")
         override_file = workdir / "compose.override.yaml"
-        write_override(override_file, override(images, ports))
+        write_override(override_file, override(images, ports, site))
         env_file = workdir / "stack.env"
         passwords = {
             "MARIADB_ROOT_PASSWORD": "unused-by-the-test-image",
@@ -164,7 +197,7 @@ def compose_stack(workdir: Path) -> Iterator[ComposeStack]:
         )
         try:
             up = stack.compose("up", "-d", "--no-build", "--pull", "never",
-                               *PROCESSES, check=False, timeout=420)  # fmt: skip
+                               *PROCESSES, "dashboard", check=False, timeout=420)  # fmt: skip
             if up.returncode != 0:
                 pytest.fail(
                     f"compose up failed:\n{up.stdout[-3000:]}\n{up.stderr[-3000:]}\n{stack.logs()}"
@@ -192,10 +225,11 @@ class ComposeStack:
         """Every process answers /readyz 200 (database and broker reachable): polled, because
         ``up --wait`` does not wait for services still held back by their dependencies."""
         deadline = time.monotonic() + timeout
-        waiting = list(PROCESSES)
+        waiting = [*PROCESSES, "dashboard"]
         while waiting:
             try:
-                if httpx.get(f"{self.urls[waiting[0]]}/readyz", timeout=2).status_code == 200:
+                path = "/healthz" if waiting[0] == "dashboard" else "/readyz"
+                if httpx.get(f"{self.urls[waiting[0]]}{path}", timeout=2).status_code == 200:
                     waiting.pop(0)
                     continue
             except httpx.HTTPError:
@@ -224,7 +258,10 @@ async def test_one_campaign_through_the_compose_stack(stack: ComposeStack) -> No
         raise
 
 
-async def run_one_campaign(stack: dict[str, str]) -> None:
+async def run_one_campaign(urls: dict[str, str]) -> None:
+    """Customers and orders in, a campaign out, every log row final and the counters equal to
+    the log; every call through the dashboard's origin (its nginx proxies by path prefix)."""
+    origin = urls["dashboard"]
     customers = [
         {"customer_id": f"cs-{i}", "name": f"Asha {i}", "email": f"a{i}@example.in"}
         for i in range(CUSTOMERS)
@@ -238,22 +275,20 @@ async def run_one_campaign(stack: dict[str, str]) -> None:
         "rules": [{"field": "total_spend", "operator": ">=", "value": 150}],
     }
     audience = sum(1 for i in range(CUSTOMERS) if 100 + i >= 150)
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with httpx.AsyncClient(base_url=origin, timeout=30) as client:
         for path, items in (("/api/v1/customers", customers), ("/api/v1/orders", orders)):
-            response = await client.post(f"{stack['ingest-api']}{path}", json={"items": items})
+            response = await client.post(path, json={"items": items})
             assert response.status_code == 202, response.text
 
         async def preview() -> int:
-            response = await client.post(
-                f"{stack['segments-api']}/api/v1/segments/preview", json={"rules": rules}
-            )
+            response = await client.post("/api/v1/segments/preview", json={"rules": rules})
             return int(response.json()["size"]) if response.status_code == 200 else -1
 
         await eventually(
             preview, lambda n: n == audience, timeout=120, interval=0.5, what="profiles"
         )
         created = await client.post(
-            f"{stack['campaigns-api']}/api/v1/campaigns",
+            "/api/v1/campaigns",
             json={"name": "Compose", "rules": rules, "message": "Hi {first_name}, 10% off!"},
         )
         assert created.status_code == 201, created.text
@@ -268,11 +303,7 @@ async def run_one_campaign(stack: dict[str, str]) -> None:
                     "limit": 1000,
                     **({"cursor": cursor} if cursor else {}),
                 }
-                page = (
-                    await client.get(
-                        f"{stack['delivery-api']}/api/v1/communications", params=params
-                    )
-                ).json()
+                page = (await client.get("/api/v1/communications", params=params)).json()
                 items += page["items"]
                 cursor = page["next_cursor"]
                 if not cursor:
@@ -281,24 +312,41 @@ async def run_one_campaign(stack: dict[str, str]) -> None:
         rows = await eventually(
             log,
             lambda r: len(r) == audience and all(x["status"] in {"SENT", "FAILED"} for x in r),
-            timeout=180, interval=1.0, what="every log row final",
-        )  # fmt: skip
-        assert all(r["message"].startswith("Hi Asha, 10% off!") for r in rows)
+            timeout=180,
+            interval=1.0,
+            what="every log row final",
+        )
+        assert all(r["message"] == "Hi Asha, 10% off!" for r in rows)
         sent = sum(1 for r in rows if r["status"] == "SENT")
 
         async def stats() -> dict[str, Any]:
-            return dict(
-                (
-                    await client.get(f"{stack['stats-api']}/api/v1/stats/campaigns/{campaign_id}")
-                ).json()
-            )
+            return dict((await client.get(f"/api/v1/stats/campaigns/{campaign_id}")).json())
 
         final = await eventually(
-            stats, lambda s: s.get("pending") == 0 and s.get("sent", 0) + s.get("failed", 0) == audience,
-            timeout=60, interval=0.5, what="stats final",
-        )  # fmt: skip
+            stats,
+            lambda s: s.get("pending") == 0 and s.get("sent", 0) + s.get("failed", 0) == audience,
+            timeout=60,
+            interval=0.5,
+            what="stats final",
+        )
         assert (final["audience_size"], final["sent"], final["failed"]) == (
             audience,
             sent,
             audience - sent,
         )
+        assert (await client.get("/campaigns/whatever")).status_code == 200  # the SPA's fallback
+
+    # The live counters over the WebSocket, through the same origin: a subscription gets the
+    # campaign's current snapshot at once.
+    ws_url = origin.replace("http://", "ws://") + "/api/v1/stats/ws"
+    async with websockets.connect(ws_url, open_timeout=10) as socket:
+        await socket.send(json.dumps({"type": "subscribe", "campaign_ids": [campaign_id]}))
+        async with asyncio.timeout(30):
+            while True:
+                message = json.loads(await socket.recv())
+                if (
+                    message["type"] == "campaign_stats"
+                    and message["data"]["campaign_id"] == campaign_id
+                ):
+                    break
+    assert (message["data"]["sent"], message["data"]["failed"]) == (sent, audience - sent)
