@@ -33,6 +33,7 @@ import pytest
 import websockets
 import yaml
 
+from tests.backends import selected_backend
 from tests.backends.containers import free_port
 from tests.backends.engine import acquire_engine
 from tests.backends.images import build_local_images
@@ -246,6 +247,9 @@ class ComposeStack:
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[ComposeStack]:
+    if selected_backend() == "env":
+        # Like the fault-injection tests: reported as skipped, with the reason.
+        pytest.skip("the Compose stack needs a Docker engine (BEACON_TEST_BACKEND=env chosen)")
     with compose_stack(tmp_path) as started:
         yield started
 
