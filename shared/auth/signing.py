@@ -25,7 +25,8 @@ from shared.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DEV_KEY_FILE = ROOT / ".run" / "auth" / "dev-ed25519.pem"
-_PEM_BLOCK = re.compile(r"-----BEGIN [A-Z ]+-----.+?-----END [A-Z ]+-----", re.S)
+# A PEM block, tolerating what environment files do to newlines (one line, or literal \n).
+_PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z ]+)-----(.+?)-----END \1-----", re.S)
 
 
 class ConfigurationError(RuntimeError):
@@ -45,8 +46,7 @@ def is_production(settings: ServiceSettings) -> bool:
 def load_signing_keys(settings: ServiceSettings) -> SigningKeys:
     private = _private(settings.auth_signing_key) if settings.auth_signing_key else None
     public = [
-        serialization.load_pem_public_key(block.encode())
-        for block in _PEM_BLOCK.findall(settings.auth_public_keys)
+        serialization.load_pem_public_key(pem) for pem in pem_blocks(settings.auth_public_keys)
     ]
     if private is None and not public:
         if is_production(settings):
@@ -62,8 +62,23 @@ def load_signing_keys(settings: ServiceSettings) -> SigningKeys:
     return SigningKeys(private, tuple(public))  # type: ignore[arg-type]
 
 
+def pem_blocks(text: str) -> list[bytes]:
+    """Every PEM block in ``text``, rebuilt with proper line breaks."""
+    blocks = []
+    for label, body in _PEM_BLOCK.findall(text.replace("\\n", "\n")):
+        data = "".join(body.split())
+        lines = [data[i : i + 64] for i in range(0, len(data), 64)]
+        blocks.append(
+            f"-----BEGIN {label}-----\n" + "\n".join(lines) + f"\n-----END {label}-----\n"
+        )
+    return [block.encode() for block in blocks]
+
+
 def _private(pem: str) -> Ed25519PrivateKey:
-    key = serialization.load_pem_private_key(pem.encode(), password=None)
+    blocks = pem_blocks(pem)
+    if len(blocks) != 1:
+        raise ConfigurationError("BEACON_AUTH_SIGNING_KEY must hold one PEM private key")
+    key = serialization.load_pem_private_key(blocks[0], password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ConfigurationError("BEACON_AUTH_SIGNING_KEY must be an Ed25519 private key")
     return key
@@ -91,15 +106,25 @@ def dev_private_key(settings: ServiceSettings) -> Ed25519PrivateKey:
     """
     path = Path(settings.auth_dev_key_file) if settings.auth_dev_key_file else DEFAULT_DEV_KEY_FILE
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        scratch = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-        fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(private_pem(Ed25519PrivateKey.generate()))
         try:
-            os.link(scratch, path)
-        except FileExistsError:
-            pass
-        finally:
-            scratch.unlink()
+            _create(path)
+        except OSError as error:  # a read-only image, say: keys must come from settings
+            raise ConfigurationError(
+                f"no BEACON_AUTH_SIGNING_KEY/BEACON_AUTH_PUBLIC_KEYS set and the dev keypair "
+                f"file {path} cannot be created ({error.strerror})"
+            ) from None
     return _private(path.read_text())
+
+
+def _create(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scratch = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(private_pem(Ed25519PrivateKey.generate()))
+    try:
+        os.link(scratch, path)
+    except FileExistsError:
+        pass  # another process won the race: its key is the one everybody reads
+    finally:
+        scratch.unlink()

@@ -3,6 +3,7 @@ file: the real verification code, no network beyond 127.0.0.1."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -162,3 +163,27 @@ async def test_the_google_allow_list_takes_listed_domains_and_addresses() -> Non
         # A Workspace domain is checked with hd, not by the address alone.
         with pytest.raises(AuthError):
             await verify(g.id_token("ana@shop.in"))
+
+
+def test_keys_survive_environment_files_that_flatten_newlines() -> None:
+    key = Ed25519PrivateKey.generate()
+    for flattened in (
+        private_pem(key).replace("\n", ""),
+        private_pem(key).replace("\n", "\\n"),
+        private_pem(key).replace("\n", " "),
+    ):
+        public = public_pem(key.public_key()).replace("\n", "")
+        keys = load_signing_keys(
+            ServiceSettings(auth_signing_key=flattened, auth_public_keys=public + public)
+        )
+        assert keys.private is not None and len(keys.public) == 2
+
+
+def test_an_unwritable_dev_key_file_says_what_to_set(tmp_path: Path) -> None:
+    locked = tmp_path / "ro"
+    locked.mkdir(mode=0o500)
+    settings = ServiceSettings(auth_dev_key_file=str(locked / "sub" / "dev.pem"))
+    if os.geteuid() == 0:
+        settings = ServiceSettings(auth_dev_key_file="/proc/beacon/dev.pem")
+    with pytest.raises(ConfigurationError, match="BEACON_AUTH_SIGNING_KEY"):
+        load_signing_keys(settings)
