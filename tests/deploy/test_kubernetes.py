@@ -42,6 +42,8 @@ SECRETS = {f"beacon-{s}-db" for s in SERVICES} | {
     "beacon-amqp",
     "beacon-vendor",
     "beacon-rabbitmq-users",
+    "beacon-auth",
+    "beacon-auth-signing",
 }
 
 
@@ -253,8 +255,9 @@ def test_credentials_come_from_secrets_per_service(overlay: str) -> None:
     assert used <= SECRETS, used - SECRETS
     script = (DEPLOY / "scripts" / "k8s-secrets.sh").read_text()  # creates every one of them
     assert "beacon-$user-db" in script and "for user in migrator" in script
-    for name in ("beacon-amqp", "beacon-vendor", "beacon-rabbitmq-users"):
+    for name in ("beacon-amqp", "beacon-vendor", "beacon-rabbitmq-users", "beacon-auth"):
         assert f"apply_secret {name}" in script
+    assert "apply_secret beacon-auth-signing" in script
 
 
 def test_rabbitmq_cluster_loads_the_topology() -> None:
