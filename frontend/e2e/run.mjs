@@ -1,0 +1,242 @@
+// The dashboard end to end in a real browser (playwright-core driving Debian's Chromium)
+// against a running suite at BASE_URL: dev sign-in; build "total_spend > 10000 AND
+// visits <= 3"; the size shown equals the API's preview; save; launch a campaign from it;
+// its history row reaches final counts equal to the stats API without a reload; the
+// campaign page's log filtered to FAILED. Then axe on the main pages and screenshots at
+// 1280 and 390 px. Prints one JSON line of measurements; exits 1 on the first failure.
+import AxeBuilder from '@axe-core/playwright';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const BASE = process.env.BASE_URL ?? 'http://127.0.0.1:8080';
+const SHOTS = process.env.SCREENSHOTS_DIR ?? '';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const FINISH_TIMEOUT = Number(process.env.E2E_FINISH_TIMEOUT_MS ?? 120_000);
+const EMAIL = 'marketer@example.in';
+const results = {};
+
+function digits(text) {
+  const only = (text ?? '').replace(/[^0-9]/g, '');
+  return only === '' ? null : Number(only);
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+/** JSON from the API with the page's own session (same origin, same token). */
+async function api(page, url, init) {
+  return page.evaluate(
+    async ([u, i]) => {
+      const session = JSON.parse(localStorage.getItem('beacon.session') ?? 'null');
+      const headers = { 'content-type': 'application/json' };
+      if (session?.accessToken) headers.authorization = `Bearer ${session.accessToken}`;
+      const response = await fetch(u, { ...(i ?? {}), headers });
+      return { status: response.status, body: await response.json().catch(() => null) };
+    },
+    [url, init],
+  );
+}
+
+async function settledSize(page) {
+  const size = page.getByTestId('audience-size');
+  await size.and(page.locator('[data-current="true"]')).waitFor({ timeout: 15_000 });
+  return digits(await size.textContent());
+}
+
+async function signIn(page) {
+  await page.goto(`${BASE}/audiences/new`);
+  await page.waitForURL(/\/signin\?next=/);
+  await page.getByLabel('Email').fill(EMAIL);
+  await page.getByRole('button', { name: 'Sign in (dev)' }).click();
+  await page.waitForURL(/\/audiences\/new$/);
+}
+
+async function buildAudience(page) {
+  await page.getByLabel('Audience name').fill(`Big spenders, few visits ${Date.now()}`);
+  const first = page.locator('.rule').nth(0);
+  await first.locator('.rule-value').fill('10000');
+  await page.getByRole('button', { name: '+ Rule' }).first().click();
+  const second = page.locator('.rule').nth(1);
+  await second.locator('.rule-fields').selectOption('visits');
+  await second.locator('.rule-operators').selectOption('<=');
+  const edited = Date.now();
+  await second.locator('.rule-value').fill('3');
+  const shown = await settledSize(page);
+  results.audience_size_on_screen_ms = Date.now() - edited;
+  const rules = {
+    combinator: 'and',
+    rules: [
+      { field: 'total_spend', operator: '>', value: 10000 },
+      { field: 'visits', operator: '<=', value: 3 },
+    ],
+  };
+  const preview = await api(page, '/api/v1/segments/preview', { method: 'POST', body: JSON.stringify({ rules }) });
+  check(preview.status === 200, `preview answered ${preview.status}`);
+  check(shown === preview.body.size, `audience size on screen ${shown} != API preview ${preview.body.size}`);
+  check(shown > 0, 'the seed rule matches nobody: load data first');
+  results.audience_size = shown;
+  results.preview_took_ms = preview.body.took_ms;
+
+  await page.getByRole('button', { name: 'Save audience' }).click();
+  await page.waitForURL(/\/audiences\/\d+$/);
+  return shown;
+}
+
+async function launch(page, size) {
+  await page.getByRole('link', { name: 'New campaign to this audience' }).click();
+  await page.waitForURL(/\/campaigns\/new\?segment=/);
+  await page.getByLabel('Campaign name').fill(`E2E offer ${new Date().toISOString()}`);
+  check((await settledSize(page)) === size, 'new-campaign page shows another audience size');
+  await page.locator('.bubble').first().waitFor(); // the rendered preview for real customers
+  await page.getByRole('button', { name: 'Launch…' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  const heading = await dialog.getByRole('heading').textContent();
+  check(digits(heading) === size, `confirm says "${heading}", expected ${size}`);
+  await dialog.getByRole('button', { name: /^Send to/ }).click();
+  await page.waitForURL(/\/campaigns\?launched=/);
+  return new URL(page.url()).searchParams.get('launched');
+}
+
+async function watchHistory(page, id) {
+  await page.evaluate(() => {
+    window.__noReload = true;
+  });
+  const row = page.locator(`[data-testid="campaign-row"][data-campaign-id="${id}"]`);
+  await row.waitFor();
+  // Time each change of the row's numbers as the screen shows it.
+  await page.evaluate((cid) => {
+    const el = document.querySelector(`[data-campaign-id="${cid}"]`);
+    window.__changes = [];
+    new MutationObserver(() => {
+      window.__changes.push({ at: Date.now(), text: el?.textContent ?? '' });
+    }).observe(el, { subtree: true, characterData: true, childList: true });
+  }, id);
+  await page.waitForFunction(
+    (cid) => {
+      const row = document.querySelector(`[data-campaign-id="${cid}"]`);
+      const n = (tid) => Number((row?.querySelector(`[data-testid="${tid}"]`)?.textContent ?? '').replace(/[^0-9]/g, '') || NaN);
+      return n('stat-audience') > 0 && n('stat-sent') + n('stat-failed') === n('stat-audience');
+    },
+    id,
+    { timeout: FINISH_TIMEOUT, polling: 100 },
+  );
+  const finishedOnScreen = Date.now();
+  check(await page.evaluate(() => window.__noReload === true), 'the history page reloaded');
+  const shown = {
+    audience: digits(await row.getByTestId('stat-audience').textContent()),
+    sent: digits(await row.getByTestId('stat-sent').textContent()),
+    failed: digits(await row.getByTestId('stat-failed').textContent()),
+  };
+  const stats = await api(page, `/api/v1/stats/campaigns/${id}`);
+  check(stats.status === 200, `stats answered ${stats.status}`);
+  for (const key of ['audience', 'sent', 'failed']) {
+    const apiValue = key === 'audience' ? stats.body.audience_size : stats.body[key];
+    check(shown[key] === apiValue, `row ${key} ${shown[key]} != stats API ${apiValue}`);
+  }
+  await row.getByTestId('campaign-status').filter({ hasText: 'Completed' }).waitFor({ timeout: 10_000 });
+  results.final = shown;
+  // Stats commit of the last receipt → on screen (the stats API's updated_at is that commit).
+  results.stats_commit_to_screen_ms = finishedOnScreen - Date.parse(stats.body.updated_at);
+  return shown;
+}
+
+async function failedLog(page, id, failed) {
+  await page.locator(`[data-campaign-id="${id}"] a`).first().click();
+  await page.waitForURL(new RegExp(`/campaigns/${id}$`));
+  await page.getByLabel('Status').selectOption('FAILED');
+  await page.waitForURL(/status=FAILED/);
+  if (failed > 0) {
+    await page.getByTestId('communication-row').first().waitFor();
+    const statuses = await page.getByTestId('communication-row').evaluateAll((rows) => rows.map((r) => r.dataset.status));
+    check(statuses.length > 0 && statuses.every((s) => s === 'FAILED'), `log shows ${statuses.join(',')}`);
+    results.failed_rows_shown = statuses.length;
+  }
+}
+
+const PAGES = [
+  ['campaigns', '/campaigns'],
+  ['campaign', null],
+  ['new-campaign', '/campaigns/new'],
+  ['audiences', '/audiences'],
+  ['audience-builder', null],
+  ['customers', '/customers'],
+];
+
+async function audit(page, urls) {
+  const serious = [];
+  for (const [name, url] of urls) {
+    await page.goto(`${BASE}${url}`);
+    await page.waitForLoadState('networkidle');
+    await page.locator('.skeleton').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+    const report = await new AxeBuilder({ page }).analyze();
+    for (const v of report.violations) {
+      if (v.impact === 'serious' || v.impact === 'critical') {
+        serious.push(`${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`);
+      }
+    }
+  }
+  results.axe_pages = urls.length;
+  check(serious.length === 0, `axe: ${serious.join('\n')}`);
+}
+
+async function screenshots(browser, storage, urls) {
+  await mkdir(SHOTS, { recursive: true });
+  for (const [width, height, suffix] of [
+    [1280, 860, 'desktop'],
+    [390, 844, 'mobile'],
+  ]) {
+    const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: 1, storageState: storage });
+    const page = await context.newPage();
+    for (const [name, url] of [['signin', '/signin'], ...urls]) {
+      if (name === 'signin') {
+        const fresh = await browser.newContext({ viewport: { width, height } });
+        const p = await fresh.newPage();
+        await p.goto(`${BASE}/signin`);
+        await p.getByLabel('Email').waitFor();
+        await p.screenshot({ path: path.join(SHOTS, `${name}-${suffix}.png`) });
+        await fresh.close();
+        continue;
+      }
+      await page.goto(`${BASE}${url}`);
+      await page.waitForLoadState('networkidle');
+      await page.locator('.skeleton').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+      if (name === 'audience-builder' || name === 'new-campaign') {
+        await page.getByTestId('audience-size').and(page.locator('[data-current="true"]')).waitFor({ timeout: 10_000 }).catch(() => undefined);
+      }
+      await page.screenshot({ path: path.join(SHOTS, `${name}-${suffix}.png`), fullPage: true });
+    }
+    await context.close();
+  }
+}
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+let failed = false;
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+  await signIn(page);
+  const size = await buildAudience(page);
+  const audienceUrl = new URL(page.url()).pathname;
+  const id = await launch(page, size);
+  results.campaign_id = id;
+  const shown = await watchHistory(page, id);
+  await failedLog(page, id, shown.failed);
+  const urls = PAGES.map(([name, url]) => [name, url ?? (name === 'campaign' ? `/campaigns/${id}` : audienceUrl)]);
+  await audit(page, urls);
+  if (SHOTS) await screenshots(browser, await context.storageState(), urls);
+  await context.close();
+} catch (error) {
+  failed = true;
+  console.error(error instanceof Error ? error.stack : error);
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(results));
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,34 @@
+/** Sent and failed per second over the campaign's life (recharts; its own chunk). */
+import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { SeriesPoint } from '../api/models';
+import { formatCount } from '../lib/format';
+
+const time = new Intl.DateTimeFormat('en-IN', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
+export default function SeriesChart({ points }: { points: SeriesPoint[] }) {
+  const data = points.map((p) => ({ ...p, t: Date.parse(p.at) }));
+  return (
+    <div className="chart" role="img" aria-label="Messages sent and failed per second">
+      <ResponsiveContainer width="100%" height={220}>
+        <AreaChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+          <CartesianGrid stroke="var(--line)" vertical={false} />
+          <XAxis
+            dataKey="t"
+            type="number"
+            domain={['dataMin', 'dataMax']}
+            tickFormatter={(t: number) => time.format(t)}
+            stroke="var(--muted)"
+            fontSize={12}
+          />
+          <YAxis width={48} tickFormatter={(v: number) => formatCount(v)} stroke="var(--muted)" fontSize={12} allowDecimals={false} />
+          <Tooltip
+            labelFormatter={(t) => time.format(Number(t))}
+            formatter={(v, n) => [formatCount(Number(v)), n === 'sent' ? 'Sent' : 'Failed']}
+          />
+          <Area type="monotone" dataKey="sent" stackId="1" stroke="var(--ok)" fill="var(--ok-soft)" isAnimationActive={false} />
+          <Area type="monotone" dataKey="failed" stackId="1" stroke="var(--bad)" fill="var(--bad-soft)" isAnimationActive={false} />
+        </AreaChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
