@@ -40,7 +40,7 @@ export function AudienceSize({ preview, current, slow, empty, error, compact }: 
               : 'Counting…'}
       </p>
       {!compact && show && preview.sample.length > 0 && (
-        <>
+        <div className="sample-wrap">
           <h3 className="card-label">For example</h3>
           <ul className="sample">
             {preview.sample.slice(0, 8).map((s) => (
@@ -50,7 +50,7 @@ export function AudienceSize({ preview, current, slow, empty, error, compact }: 
               </li>
             ))}
           </ul>
-        </>
+        </div>
       )}
     </section>
   );

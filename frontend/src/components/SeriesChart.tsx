@@ -6,9 +6,16 @@ import { formatCount } from '../lib/format';
 const time = new Intl.DateTimeFormat('en-IN', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
 export default function SeriesChart({ points }: { points: SeriesPoint[] }) {
-  const data = points.map((p) => ({ ...p, t: Date.parse(p.at) }));
+  // Running totals read as "how far along", which per-second buckets do not.
+  let sent = 0;
+  let failed = 0;
+  const data = points.map((p) => {
+    sent += p.sent;
+    failed += p.failed;
+    return { t: Date.parse(p.at), sent, failed };
+  });
   return (
-    <div className="chart" role="img" aria-label="Messages sent and failed per second">
+    <div className="chart" role="img" aria-label="Messages sent and failed so far, over time">
       <ResponsiveContainer width="100%" height={220}>
         <AreaChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid stroke="var(--line)" vertical={false} />
@@ -19,6 +26,7 @@ export default function SeriesChart({ points }: { points: SeriesPoint[] }) {
             tickFormatter={(t: number) => time.format(t)}
             stroke="var(--muted)"
             fontSize={12}
+            minTickGap={48}
           />
           <YAxis width={48} tickFormatter={(v: number) => formatCount(v)} stroke="var(--muted)" fontSize={12} allowDecimals={false} />
           <Tooltip

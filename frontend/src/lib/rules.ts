@@ -37,14 +37,25 @@ export function inputTypeFor(field: FieldDescription | undefined, operator: stri
   return 'text';
 }
 
+/** Words a marketer reads instead of symbols; anything else keeps the API's label. */
+const FRIENDLY: Record<string, Record<string, string>> = {
+  number: { '=': 'is', '!=': 'is not', '<': 'is less than', '<=': 'is at most', '>': 'is more than', '>=': 'is at least', between: 'is between' },
+  date: { before: 'is before', after: 'is after', between: 'is between', inLastDays: 'in the last', notInLastDays: 'not in the last' },
+  text: { '=': 'is', '!=': 'is not', contains: 'contains', beginsWith: 'begins with', in: 'is one of (comma-separated)' },
+};
+
+export function operatorLabel(field: FieldDescription, operator: { name: string; label: string }): string {
+  const type = field.type === 'integer' ? 'number' : field.type;
+  return FRIENDLY[type]?.[operator.name] ?? operator.label;
+}
+
 /** react-querybuilder fields, with the API's labels and operators. */
 export function toBuilderFields(fields: FieldDescription[]): Field[] {
   return fields.map((f) => ({
     name: f.name,
     value: f.name,
     label: f.label,
-    inputType: inputTypeFor(f, ''),
-    operators: f.operators.map((o) => ({ name: o.name, value: o.name, label: o.label, arity: o.arity })),
+    operators: f.operators.map((o) => ({ name: o.name, value: o.name, label: operatorLabel(f, o), arity: o.arity })),
     defaultOperator: f.operators.find((o) => o.arity === 'binary')?.name,
   }));
 }
@@ -167,9 +178,11 @@ export function describeRules(json: RuleGroupJson | null | undefined, fields?: F
     if ('rules' in r) return `(${describeRules(r, fields)})`;
     const field = fields?.get(r.field);
     const label = field?.label ?? r.field;
-    const op = field?.operators.find((o) => o.name === r.operator)?.label ?? r.operator;
+    const found = field?.operators.find((o) => o.name === r.operator);
+    const op = field && found ? operatorLabel(field, found) : r.operator;
+    const unit = r.operator === 'inLastDays' || r.operator === 'notInLastDays' ? ' days' : '';
     const value = r.value == null ? '' : ` ${Array.isArray(r.value) ? r.value.join('–') : String(r.value)}`;
-    return `${label} ${op}${value}`;
+    return `${label} ${op}${value}${unit}`;
   });
   return `${json.not ? 'not ' : ''}${parts.join(` ${json.combinator.toLowerCase()} `)}`;
 }

@@ -130,7 +130,7 @@ function CommunicationsLog({ campaignId }: { campaignId: string }) {
           params: {
             query: {
               campaign_id: campaignId,
-              limit: 50,
+              limit: 25,
               ...(status ? { status: status as 'SENT' } : {}),
               ...(pageParam ? { cursor: pageParam } : {}),
             },
