@@ -50,6 +50,8 @@ export interface components {
          * @description ``POST /api/v1/campaigns``: a name, exactly one of rules or segment_id, a template.
          */
         NewCampaign: {
+            /** Confirm Audience Size */
+            confirm_audience_size?: number | null;
             /** Message */
             message: string;
             /** Name */

@@ -64,7 +64,7 @@ export function useSlow(busy: boolean, ms: number): boolean {
   return slow;
 }
 
-const DEBOUNCE_MS = 120;
+const DEBOUNCE_MS = 80;
 
 /**
  * The audience size for `rules`, following edits: debounced, and the previous request

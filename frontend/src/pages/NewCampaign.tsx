@@ -82,6 +82,8 @@ function Form() {
           body: {
             name: name.trim(),
             message,
+            // The size the person just confirmed: the API refuses a launch that grew beyond it.
+            confirm_audience_size: size,
             ...(mode === 'segment' && segment ? { segment_id: String(segment.id) } : { rules: rules as unknown as Record<string, unknown> }),
             ...(when === 'later' && scheduleAt ? { schedule_at: new Date(scheduleAt).toISOString() } : {}),
           },
