@@ -10,6 +10,7 @@ finish live, the FAILED log, axe, screenshots. Needs `make ui` (or builds it) an
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -33,6 +34,8 @@ CUSTOMERS, ORDERS = 5_000, 50_000
 
 
 def node() -> str:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
     found = shutil.which("node")
     if found is None:
         pytest.fail("node is not installed (the dashboard needs Node 20.19+)")
@@ -59,9 +62,41 @@ def start_suite(stack: Stack) -> dict[str, str]:
         BEACON_VENDOR_FAILURE_RATIO="0.25",  # enough FAILED rows for the log filter
     )
     delivery = stack.start("delivery", "api")
-    stack.start("delivery", "worker", BEACON_VENDOR_URL=vendor.url, BEACON_DELIVERY_PUBLIC_URL=delivery.url)
+    stack.start(
+        "delivery", "worker", BEACON_VENDOR_URL=vendor.url, BEACON_DELIVERY_PUBLIC_URL=delivery.url
+    )
     urls["delivery"] = delivery.url
     return urls
+
+
+def start_preview(node_bin: str, env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    with open(log_path, "wb") as log:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            [node_bin, "node_modules/vite/bin/vite.js", "preview", "--strictPort"],
+            cwd=FRONTEND,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def run_browser(node_bin: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [node_bin, "e2e/run.mjs"],
+        cwd=FRONTEND,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 def port_of(url: str) -> str:
@@ -77,7 +112,9 @@ async def load_demo_data(stack: Stack, ingest_url: str) -> None:
                 response = await client.post(path, json={"items": items[start : start + 5_000]})
                 assert response.status_code == 202, response.text
     await eventually(
-        lambda: stack.scalar("segments", "SELECT COALESCE(SUM(visits), 0) + SUM(known) FROM profiles"),
+        lambda: stack.scalar(
+            "segments", "SELECT COALESCE(SUM(visits), 0) + SUM(known) FROM profiles"
+        ),
         lambda n: n == ORDERS + CUSTOMERS,
         timeout=120,
         what="profiles projected",
@@ -87,10 +124,8 @@ async def load_demo_data(stack: Stack, ingest_url: str) -> None:
 async def test_marketer_builds_an_audience_and_watches_a_campaign_finish(
     stack: Stack, tmp_path: Path
 ) -> None:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
-    node_bin = node()
-    ensure_built()
+    node_bin = node()  # and Chromium
+    await asyncio.to_thread(ensure_built)
     urls = start_suite(stack)
     await load_demo_data(stack, urls["ingest"])
 
@@ -104,14 +139,7 @@ async def test_marketer_builds_an_audience_and_watches_a_campaign_finish(
         "BEACON_DELIVERY_PORT": port_of(urls["delivery"]),
         "BEACON_STATS_PORT": port_of(urls["stats"]),
     }
-    log = open(tmp_path / "vite-preview.log", "wb")  # noqa: SIM115
-    preview = subprocess.Popen(
-        [node_bin, "node_modules/vite/bin/vite.js", "preview", "--strictPort"],
-        cwd=FRONTEND,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    preview = start_preview(node_bin, env, tmp_path / "vite-preview.log")
     base = f"http://127.0.0.1:{ui_port}"
     try:
 
@@ -124,13 +152,10 @@ async def test_marketer_builds_an_audience_and_watches_a_campaign_finish(
 
         await eventually(index, lambda status: status == 200, timeout=30, what="vite preview up")
         shots = os.environ.get("BEACON_UI_SCREENSHOTS", str(ROOT / "docs" / "screenshots"))
-        run = subprocess.run(
-            [node_bin, "e2e/run.mjs"],
-            cwd=FRONTEND,
-            env={**env, "BASE_URL": base, "SCREENSHOTS_DIR": shots, "CHROMIUM_PATH": CHROMIUM},
-            capture_output=True,
-            text=True,
-            timeout=600,
+        run = await asyncio.to_thread(
+            run_browser,
+            node_bin,
+            {**env, "BASE_URL": base, "SCREENSHOTS_DIR": shots, "CHROMIUM_PATH": CHROMIUM},
         )
         assert run.returncode == 0, f"{run.stdout}\n{run.stderr}"
         results: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
@@ -149,9 +174,4 @@ async def test_marketer_builds_an_audience_and_watches_a_campaign_finish(
         )
         assert final["sent"] + final["failed"] == final["audience"] == results["audience_size"]
     finally:
-        preview.terminate()
-        try:
-            preview.wait(10)
-        except subprocess.TimeoutExpired:
-            preview.kill()
-        log.close()
+        stop(preview)
