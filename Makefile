@@ -55,6 +55,7 @@ api-types: install  ## regenerate the dashboard's API types from the services' O
 	PYTHONPATH=. $(RUN) python deploy/scripts/openapi.py frontend/openapi
 	cd frontend && node scripts/api-types.mjs
 
-test-ui: install ui  ## dashboard: Vitest component tests, then the browser end-to-end test
+test-ui: install ui  ## dashboard: Vitest component tests, first-load budget, then the browser end-to-end test
 	cd frontend && npx vitest run
+	cd frontend && node scripts/bundle-size.mjs src/pages/Campaigns.tsx --max-kb 250
 	$(RUN) pytest tests/ui -q

@@ -42,6 +42,7 @@ export default defineConfig({
   },
   build: {
     sourcemap: false,
+    manifest: true, // scripts/bundle-size.mjs reads it
     chunkSizeWarningLimit: 600,
   },
   test: {

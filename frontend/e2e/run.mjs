@@ -61,10 +61,22 @@ async function buildAudience(page) {
   const second = page.locator('.rule').nth(1);
   await second.locator('.rule-fields').selectOption('visits');
   await second.locator('.rule-operators').selectOption('<=');
-  const edited = Date.now();
+  // Time, inside the page, from the last keystroke to the settled size on screen.
+  await page.evaluate(() => {
+    window.__lastInput = 0;
+    window.__sizeShown = [];
+    document.addEventListener('input', () => (window.__lastInput = performance.now()), true);
+    const el = document.querySelector('[data-testid="audience-size"]');
+    new MutationObserver(() => {
+      if (el.dataset.current === 'true') window.__sizeShown.push({ at: performance.now(), text: el.textContent });
+    }).observe(el, { attributes: true, characterData: true, childList: true, subtree: true });
+  });
   await second.locator('.rule-value').fill('3');
   const shown = await settledSize(page);
-  results.audience_size_on_screen_ms = Date.now() - edited;
+  results.audience_size_on_screen_ms = await page.evaluate(() => {
+    const after = window.__sizeShown.filter((e) => e.at >= window.__lastInput);
+    return after.length ? Math.round(after[0].at - window.__lastInput) : null;
+  });
   const rules = {
     combinator: 'and',
     rules: [
@@ -149,9 +161,14 @@ async function failedLog(page, id, failed) {
   await page.getByLabel('Status').selectOption('FAILED');
   await page.waitForURL(/status=FAILED/);
   if (failed > 0) {
-    await page.getByTestId('communication-row').first().waitFor();
+    // The filtered page replaces the unfiltered one: wait for rows that are all FAILED.
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid="communication-row"]')];
+      return rows.length > 0 && rows.every((r) => r.dataset.status === 'FAILED');
+    });
     const statuses = await page.getByTestId('communication-row').evaluateAll((rows) => rows.map((r) => r.dataset.status));
-    check(statuses.length > 0 && statuses.every((s) => s === 'FAILED'), `log shows ${statuses.join(',')}`);
+    check(statuses.every((s) => s === 'FAILED'), `log shows ${statuses.join(',')}`);
+    check(statuses.length === Math.min(failed, 25), `log shows ${statuses.length} FAILED rows, stats say ${failed}`);
     results.failed_rows_shown = statuses.length;
   }
 }
@@ -203,6 +220,11 @@ async function screenshots(browser, storage, urls) {
       await page.goto(`${BASE}${url}`);
       await page.waitForLoadState('networkidle');
       await page.locator('.skeleton').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+      if (name === 'customers') {
+        await page.locator('table.customers button.link').first().click();
+        await page.getByText('Total spend').waitFor();
+        await page.waitForLoadState('networkidle');
+      }
       if (name === 'audience-builder' || name === 'new-campaign') {
         await page.getByTestId('audience-size').and(page.locator('[data-current="true"]')).waitFor({ timeout: 10_000 }).catch(() => undefined);
       }

@@ -94,6 +94,11 @@ export function fromApiRules(json: RuleGroupJson): RuleGroupType {
   return prepareRuleGroup(structuredClone(json) as unknown as RuleGroupType);
 }
 
+/** A new audience starts with the rule most shops begin with: total spend above some amount. */
+export function starterQuery(): RuleGroupType {
+  return fromApiRules({ combinator: 'and', rules: [{ field: 'total_spend', operator: '>', value: '' }] });
+}
+
 function isBlank(value: unknown): boolean {
   if (value == null) return true;
   if (typeof value === 'string') return value.trim() === '';

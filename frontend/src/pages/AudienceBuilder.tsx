@@ -12,12 +12,7 @@ import { useAudiencePreview, useFields, useSegment } from '../api/queries';
 import { AudienceSize } from '../components/AudienceSize';
 import { RuleEditor } from '../components/RuleEditor';
 import { ErrorState, Skeleton } from '../components/States';
-import { completeRules, fromApiRules, indexFields, problemsByRule, toApiRules } from '../lib/rules';
-
-export const STARTER: RuleGroupType = fromApiRules({
-  combinator: 'and',
-  rules: [{ field: 'total_spend', operator: '>', value: '' }],
-});
+import { completeRules, fromApiRules, indexFields, problemsByRule, starterQuery, toApiRules } from '../lib/rules';
 
 export default function AudienceBuilder() {
   const { id } = useParams();
@@ -35,7 +30,7 @@ function Builder({ id, initial }: { id: string | undefined; initial: Segment | u
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const [name, setName] = useState(initial?.name ?? '');
-  const [query, setQuery] = useState<RuleGroupType>(() => (initial ? fromApiRules(initial.rules) : STARTER));
+  const [query, setQuery] = useState<RuleGroupType>(() => (initial ? fromApiRules(initial.rules) : starterQuery()));
   const [saved, setSaved] = useState(false);
 
   const pruned = useMemo(() => completeRules(query, index), [query, index]);

@@ -25,7 +25,7 @@ export default function Customers() {
     queryFn: ({ pageParam, signal }) =>
       unwrap<Page<Customer>>(
         ingest.GET('/api/v1/customers', {
-          params: { query: { limit: 50, ...(q ? { q } : {}), ...(pageParam ? { cursor: pageParam } : {}) } },
+          params: { query: { limit: 25, ...(q ? { q } : {}), ...(pageParam ? { cursor: pageParam } : {}) } },
           signal,
         }),
       ),

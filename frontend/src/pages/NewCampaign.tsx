@@ -15,9 +15,8 @@ import { MessageEditor, MessagePreview } from '../components/Message';
 import { RuleEditor } from '../components/RuleEditor';
 import { ErrorState, Skeleton } from '../components/States';
 import { formatCount, formatDateTime } from '../lib/format';
-import { completeRules, indexFields, problemsByRule } from '../lib/rules';
+import { completeRules, indexFields, problemsByRule, starterQuery } from '../lib/rules';
 import { parseTemplate, renderTemplate, type Recipient } from '../lib/template';
-import { STARTER } from './AudienceBuilder';
 
 const DEFAULT_MESSAGE = "Hi {first_name}, here's 10% off on your next order!";
 
@@ -38,7 +37,7 @@ function Form() {
   const saved = useSegments().data?.items ?? [];
   const [segmentId, setSegmentId] = useState<string>(params.get('segment') ?? (saved[0] ? String(saved[0].id) : ''));
   const [mode, setMode] = useState<'segment' | 'rules'>(saved.length || params.get('segment') ? 'segment' : 'rules');
-  const [query, setQuery] = useState<RuleGroupType>(STARTER);
+  const [query, setQuery] = useState<RuleGroupType>(starterQuery);
   const [name, setName] = useState('');
   const [message, setMessage] = useState(DEFAULT_MESSAGE);
   const [when, setWhen] = useState<'now' | 'later'>('now');
