@@ -150,8 +150,14 @@ async function watchHistory(page, id) {
   }
   await row.getByTestId('campaign-status').filter({ hasText: 'Completed' }).waitFor({ timeout: 10_000 });
   results.final = shown;
-  // Stats commit of the last receipt → on screen (the stats API's updated_at is that commit).
-  results.stats_commit_to_screen_ms = finishedOnScreen - Date.parse(stats.body.updated_at);
+  // When the final numbers appeared (the row's last change, timed in the page), against when
+  // the stats service committed them and when delivery applied the last receipt.
+  const changes = await page.evaluate(() => window.__changes);
+  const onScreen = changes.length ? changes[changes.length - 1].at : finishedOnScreen;
+  results.stats_commit_to_screen_ms = onScreen - Date.parse(stats.body.updated_at);
+  const log = await api(page, `/api/v1/communications?campaign_id=${id}&limit=1000`);
+  const applied = Math.max(...log.body.items.map((m) => Date.parse(m.updated_at)));
+  results.last_receipt_applied_to_screen_ms = onScreen - applied;
   return shown;
 }
 

@@ -184,8 +184,10 @@ function CustomerCard({ id, onClose }: { id: string; onClose: () => void }) {
         <ul className="orders">
           {orders.data.items.map((o) => (
             <li key={o.order_id}>
-              <span className="mono small">{o.order_id}</span>
-              <span className="muted small">{formatDateTime(o.ordered_at)}</span>
+              <span>
+                <span className="mono small block">{o.order_id}</span>
+                <span className="muted small block">{formatDateTime(o.ordered_at)}</span>
+              </span>
               <span className="num">{formatInr(o.amount)}</span>
             </li>
           ))}
