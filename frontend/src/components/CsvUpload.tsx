@@ -22,7 +22,7 @@ export interface RowProblem {
   message: string;
 }
 
-interface Report {
+export interface Report {
   total: number;
   done: number;
   accepted: number;
@@ -50,6 +50,38 @@ export function rowProblems(error: ApiError, batchStart: number): RowProblem[] {
   }));
 }
 
+/**
+ * Send `rows` in batches through `post`, reporting progress after each batch. A 422 lists
+ * the batch's bad rows and the upload goes on; any other error stops it where it was.
+ */
+export async function uploadRows(
+  rows: Record<string, string>[],
+  post: (items: Record<string, string>[]) => Promise<unknown>,
+  onProgress: (report: Report) => void,
+): Promise<Report> {
+  let state: Report = { total: rows.length, done: 0, accepted: 0, problems: [], failure: null };
+  onProgress(state);
+  for (let start = 0; start < rows.length; start += BATCH) {
+    const items = rows.slice(start, start + BATCH);
+    try {
+      await post(items);
+      state = { ...state, accepted: state.accepted + items.length };
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 422) {
+        state = { ...state, problems: [...state.problems, ...rowProblems(error, start)] };
+      } else {
+        const message = error instanceof Error ? error.message : 'upload failed';
+        state = { ...state, failure: `Stopped at row ${start + 2}: ${message}` };
+        onProgress(state);
+        return state;
+      }
+    }
+    state = { ...state, done: Math.min(rows.length, start + BATCH) };
+    onProgress(state);
+  }
+  return state;
+}
+
 export function CsvUpload({ onDone }: { onDone?: () => void }) {
   const [kind, setKind] = useState<Kind>('customers');
   const [report, setReport] = useState<Report | null>(null);
@@ -68,27 +100,10 @@ export function CsvUpload({ onDone }: { onDone?: () => void }) {
   };
 
   async function send(rows: Record<string, string>[]) {
-    let state: Report = { total: rows.length, done: 0, accepted: 0, problems: [], failure: null };
-    setReport(state);
-    for (let start = 0; start < rows.length; start += BATCH) {
-      const items = rows.slice(start, start + BATCH);
-      try {
-        const path = kind === 'customers' ? '/api/v1/customers' : '/api/v1/orders';
-        await unwrap(ingest.POST(path, { body: { items } as never }));
-        state = { ...state, accepted: state.accepted + items.length };
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 422) {
-          state = { ...state, problems: [...state.problems, ...rowProblems(error, start)] };
-        } else {
-          const message = error instanceof Error ? error.message : 'upload failed';
-          setReport({ ...state, failure: `Stopped at row ${start + 2}: ${message}` });
-          return;
-        }
-      }
-      state = { ...state, done: Math.min(rows.length, start + BATCH) };
-      setReport(state);
-    }
-    onDone?.();
+    const path = kind === 'customers' ? '/api/v1/customers' : '/api/v1/orders';
+    const post = (items: Record<string, string>[]) => unwrap(ingest.POST(path, { body: { items } as never }));
+    const final = await uploadRows(rows, post, setReport);
+    if (!final.failure) onDone?.();
   }
 
   const percent = report && report.total ? Math.round((report.done / report.total) * 100) : 0;
