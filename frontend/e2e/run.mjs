@@ -161,6 +161,19 @@ async function watchHistory(page, id) {
   return shown;
 }
 
+/** A campaign launched through the API (as the CLI or another person would) shows up. */
+async function launchedElsewhere(page, segmentId) {
+  const created = await api(page, '/api/v1/campaigns', {
+    method: 'POST',
+    body: JSON.stringify({ name: `Launched by the API ${Date.now()}`, segment_id: segmentId, message: 'Hi {first_name}!' }),
+  });
+  check(created.status === 201, `API launch answered ${created.status}: ${JSON.stringify(created.body)}`);
+  const started = Date.now();
+  await page.locator(`[data-testid="campaign-row"][data-campaign-id="${created.body.id}"]`).waitFor({ timeout: 30_000 });
+  check(await page.evaluate(() => window.__noReload === true), 'the history page reloaded');
+  results.launched_elsewhere_row_after_ms = Date.now() - started;
+}
+
 async function failedLog(page, id, failed) {
   await page.locator(`[data-campaign-id="${id}"] a`).first().click();
   await page.waitForURL(new RegExp(`/campaigns/${id}$`));
@@ -255,6 +268,7 @@ try {
   const id = await launch(page, size);
   results.campaign_id = id;
   const shown = await watchHistory(page, id);
+  await launchedElsewhere(page, audienceUrl.split('/').pop());
   await failedLog(page, id, shown.failed);
   const urls = PAGES.map(([name, url]) => [name, url ?? (name === 'campaign' ? `/campaigns/${id}` : audienceUrl)]);
   await audit(page, urls);

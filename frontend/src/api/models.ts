@@ -48,6 +48,7 @@ export interface CampaignStats {
   sent: number;
   failed: number;
   updated_at: string | null;
+  first_update_at?: string | null;
   revision?: number;
 }
 

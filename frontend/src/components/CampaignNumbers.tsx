@@ -56,3 +56,10 @@ export function Progress({ stats, label }: { stats: CampaignStats; label: string
     </div>
   );
 }
+
+/** Messages per second while sending (receipts so far over the time they took). */
+export function sendingRate(n: CampaignStats): number | null {
+  if (!n.first_update_at || !n.updated_at) return null;
+  const seconds = (Date.parse(n.updated_at) - Date.parse(n.first_update_at)) / 1000;
+  return seconds >= 1 ? (n.sent + n.failed) / seconds : null;
+}

@@ -7,7 +7,7 @@ import { useEffect, useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { campaigns, stats, unwrap } from '../api/client';
 import type { Campaign, CampaignStats, Page } from '../api/models';
-import { displayStatus, numbersOf, Progress, StatusTag } from '../components/CampaignNumbers';
+import { displayStatus, numbersOf, Progress, sendingRate, StatusTag } from '../components/CampaignNumbers';
 import { Empty, ErrorState, Skeleton } from '../components/States';
 import { formatAgo, formatCount, formatDateTime, formatRate } from '../lib/format';
 import { useLive } from '../live/LiveStats';
@@ -124,6 +124,7 @@ export default function Campaigns() {
               {rows.map((c) => {
                 const n = numbersOf(c, state.stats[c.id]);
                 const status = displayStatus(c, n);
+                const rate = status === 'sending' ? sendingRate(n) : null;
                 return (
                   <tr
                     key={c.id}
@@ -156,6 +157,7 @@ export default function Campaigns() {
                     </td>
                     <td className="col-progress" data-label="Progress">
                       <Progress stats={n} label={`${c.name} progress`} />
+                      {rate != null && <span className="muted small rate">{formatCount(Math.round(rate))}/s</span>}
                     </td>
                   </tr>
                 );

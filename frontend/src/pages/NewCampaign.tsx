@@ -74,6 +74,13 @@ function Form() {
     message.trim() !== '' &&
     (when === 'now' || scheduleAt !== '');
 
+  const missing = [
+    name.trim() ? null : 'a name',
+    rules ? null : 'an audience',
+    message.trim() && !templateErrors.length ? null : 'a valid message',
+    when === 'now' || scheduleAt ? null : 'a send time',
+  ].filter(Boolean);
+
   const launch = useMutation({
     mutationFn: () =>
       unwrap<Campaign>(
@@ -110,9 +117,12 @@ function Form() {
           </p>
           <h1>New campaign</h1>
         </div>
-        <button type="submit" className="btn btn-primary" disabled={!ready}>
-          {when === 'later' ? 'Schedule…' : 'Launch…'}
-        </button>
+        <div className="actions">
+          {!ready && <span className="hint">Needs {missing.join(', ')}</span>}
+          <button type="submit" className="btn btn-primary" disabled={!ready}>
+            {when === 'later' ? 'Schedule…' : 'Launch…'}
+          </button>
+        </div>
       </div>
       <div className="split">
         <div className="stack">
