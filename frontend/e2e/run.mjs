@@ -54,7 +54,7 @@ async function signIn(page) {
 }
 
 async function buildAudience(page) {
-  await page.getByLabel('Audience name').fill(`Big spenders, few visits ${Date.now()}`);
+  await page.getByLabel('Audience name').fill('Big spenders, few visits');
   const first = page.locator('.rule').nth(0);
   await first.locator('.rule-value').fill('10000');
   await page.getByRole('button', { name: '+ Rule' }).first().click();
@@ -99,7 +99,7 @@ async function buildAudience(page) {
 async function launch(page, size) {
   await page.getByRole('link', { name: 'New campaign to this audience' }).click();
   await page.waitForURL(/\/campaigns\/new\?segment=/);
-  await page.getByLabel('Campaign name').fill(`E2E offer ${new Date().toISOString()}`);
+  await page.getByLabel('Campaign name').fill(`10% off for big spenders · ${new Date().toISOString().slice(11, 19)}`);
   check((await settledSize(page)) === size, 'new-campaign page shows another audience size');
   await page.locator('.bubble').first().waitFor(); // the rendered preview for real customers
   await page.getByRole('button', { name: 'Launch…' }).click();
@@ -165,7 +165,7 @@ async function watchHistory(page, id) {
 async function launchedElsewhere(page, segmentId) {
   const created = await api(page, '/api/v1/campaigns', {
     method: 'POST',
-    body: JSON.stringify({ name: `Launched by the API ${Date.now()}`, segment_id: segmentId, message: 'Hi {first_name}!' }),
+    body: JSON.stringify({ name: `Free delivery weekend (sent by the API) · ${new Date().toISOString().slice(11, 19)}`, segment_id: segmentId, message: 'Hi {first_name}, delivery is free this weekend!' }),
   });
   check(created.status === 201, `API launch answered ${created.status}: ${JSON.stringify(created.body)}`);
   const started = Date.now();
