@@ -3,7 +3,8 @@ SHELL := /bin/bash
 UV ?= uv
 RUN := $(UV) run --frozen
 
-.PHONY: install up down test unit integration lint fmt logs bench-ingest bench-segments bench-campaign bench-stats ui api-types test-ui
+.PHONY: install up down test unit integration lint fmt logs bench-ingest bench-segments bench-campaign bench-stats \
+	test-deploy rabbitmq-definitions images ui api-types test-ui
 
 install:  ## Python deps from uv.lock (installs uv itself if missing)
 	@command -v $(UV) >/dev/null || python3 -m pip install --quiet "uv==0.13.9"
@@ -26,6 +27,16 @@ unit: install
 
 integration: install
 	$(RUN) pytest -m integration
+
+test-deploy: install  ## Compose config, Kubernetes render + validation, RabbitMQ definitions, the Compose stack (slow)
+	$(RUN) pytest tests/deploy
+
+rabbitmq-definitions:  ## regenerate deploy/rabbitmq/definitions.json (and its k8s copy) from the code
+	$(RUN) python deploy/scripts/rabbitmq_definitions.py
+
+images:  ## build beacon/app and beacon/dashboard (needs a Docker engine and a registry for the bases)
+	docker build -f deploy/docker/Dockerfile -t beacon/app:latest .
+	docker build -f deploy/docker/dashboard.Dockerfile -t beacon/dashboard:latest .
 
 lint:
 	$(RUN) ruff check .

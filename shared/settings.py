@@ -41,6 +41,9 @@ class ServiceSettings(BaseSettings):
     # Inbox and published outbox rows older than this are pruned (0 keeps them forever).
     retention_days: float = 14.0
     retention_sweep_s: float = 3600.0
+    # Upgrade the schema at start (false where a migration job with its own user does it
+    # and the service's database user has no DDL rights).
+    migrate_on_start: bool = True
 
     @property
     def production(self) -> bool:
