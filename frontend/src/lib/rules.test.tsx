@@ -134,3 +134,12 @@ describe('rule editor ↔ API JSON', () => {
     expect(screen.getByRole('alert')).toHaveTextContent('must be ≥ 0');
   });
 });
+
+describe('describeRules', () => {
+  it('reads like a sentence, with rupees and counts formatted for India', async () => {
+    const { describeRules } = await import('./rules');
+    expect(describeRules(SEED, index)).toBe(
+      'Total spend (₹) is more than ₹10,000 and (Visits (orders) is at most 3 or Last visit date not in the last 90 days)',
+    );
+  });
+});

@@ -13,6 +13,7 @@ import {
   type ValidationMap,
 } from 'react-querybuilder';
 import type { FieldDescription, ProblemItem, RuleGroupJson, RuleJson } from '../api/models';
+import { formatCount, formatInr } from './format';
 
 export type FieldIndex = Map<string, FieldDescription>;
 
@@ -186,7 +187,14 @@ export function describeRules(json: RuleGroupJson | null | undefined, fields?: F
     const found = field?.operators.find((o) => o.name === r.operator);
     const op = field && found ? operatorLabel(field, found) : r.operator;
     const unit = r.operator === 'inLastDays' || r.operator === 'notInLastDays' ? ' days' : '';
-    const value = r.value == null ? '' : ` ${Array.isArray(r.value) ? r.value.join('–') : String(r.value)}`;
+    const show = (v: unknown): string => {
+      const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+      if (field?.type === 'number' && Number.isFinite(n)) return formatInr(n);
+      if (field?.type === 'integer' && Number.isFinite(n)) return formatCount(n);
+      return String(v);
+    };
+    const parts = Array.isArray(r.value) ? r.value : typeof r.value === 'string' && r.operator === 'between' ? r.value.split(',') : [r.value];
+    const value = r.value == null ? '' : ` ${parts.map(show).join(' and ')}`;
     return `${label} ${op}${value}${unit}`;
   });
   return `${json.not ? 'not ' : ''}${parts.join(` ${json.combinator.toLowerCase()} `)}`;
