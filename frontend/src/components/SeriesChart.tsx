@@ -5,7 +5,15 @@ import { formatCount } from '../lib/format';
 
 const time = new Intl.DateTimeFormat('en-IN', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
-export default function SeriesChart({ points }: { points: SeriesPoint[] }) {
+/** At most five distinct whole-second ticks between the first and the last point. */
+function secondTicks(from: number, to: number): number[] {
+  const step = Math.max(1000, Math.ceil((to - from) / 4 / 1000) * 1000);
+  const ticks: number[] = [];
+  for (let t = Math.ceil(from / 1000) * 1000; t <= to; t += step) ticks.push(t);
+  return ticks;
+}
+
+export default function SeriesChart({ points, start }: { points: SeriesPoint[]; start?: string | null }) {
   // Running totals read as "how far along", which per-second buckets do not.
   let sent = 0;
   let failed = 0;
@@ -14,6 +22,11 @@ export default function SeriesChart({ points }: { points: SeriesPoint[] }) {
     failed += p.failed;
     return { t: Date.parse(p.at), sent, failed };
   });
+  // Start from zero at launch, so the curve shows the climb rather than a floating line.
+  const first = data[0]?.t;
+  const launched = start ? Date.parse(start) : NaN;
+  if (first != null) data.unshift({ t: Number.isFinite(launched) && launched < first ? launched : first - 1000, sent: 0, failed: 0 });
+  const ticks = data.length ? secondTicks(data[0]!.t, data[data.length - 1]!.t) : [];
   return (
     <div className="chart" role="img" aria-label="Messages sent and failed so far, over time">
       <ResponsiveContainer width="100%" height={220}>
@@ -26,7 +39,8 @@ export default function SeriesChart({ points }: { points: SeriesPoint[] }) {
             tickFormatter={(t: number) => time.format(t)}
             stroke="var(--muted)"
             fontSize={12}
-            minTickGap={48}
+            ticks={ticks}
+            minTickGap={24}
           />
           <YAxis width={48} tickFormatter={(v: number) => formatCount(v)} stroke="var(--muted)" fontSize={12} allowDecimals={false} />
           <Tooltip

@@ -96,7 +96,7 @@ export default function CampaignPage() {
           </h2>
           {series.data && series.data.items.length > 0 ? (
             <Suspense fallback={<Skeleton rows={4} label="Loading chart" />}>
-              <SeriesChart points={series.data.items} />
+              <SeriesChart points={series.data.items} start={c.launched_at} />
             </Suspense>
           ) : series.isPending ? (
             <Skeleton rows={4} label="Loading chart" />
