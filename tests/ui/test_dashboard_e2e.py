@@ -106,7 +106,9 @@ def port_of(url: str) -> str:
 async def load_demo_data(stack: Stack, ingest_url: str) -> None:
     customers = generate_customers(CUSTOMERS, seed=42)
     orders = generate_orders(customers, ORDERS, seed=42)
-    async with httpx.AsyncClient(base_url=ingest_url, timeout=60) as client:
+    async with httpx.AsyncClient(
+        base_url=ingest_url, timeout=60, headers=stack.headers()
+    ) as client:
         for path, items in (("/api/v1/customers", customers), ("/api/v1/orders", orders)):
             for start in range(0, len(items), 5_000):
                 response = await client.post(path, json={"items": items[start : start + 5_000]})

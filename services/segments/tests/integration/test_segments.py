@@ -387,7 +387,9 @@ async def test_profile_route_shows_spend_and_visits_of_a_known_customer(stack: S
     segments = stack.start("segments", "all")
     await ingest(stack, customers, orders)
     await profiles_settled(stack, visits=3, known=1)
-    async with httpx.AsyncClient(base_url=segments.url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        base_url=segments.url, timeout=10, headers=stack.headers()
+    ) as client:
         found = (await client.get("/api/v1/segments/profiles/p-1")).json()
         assert found["total_spend"] == "150.50" and found["visits"] == 2
         assert found["first_visit_at"] == "2026-10-01T10:00:00Z"
