@@ -4,7 +4,7 @@ UV ?= uv
 RUN := $(UV) run --frozen
 
 .PHONY: install up down token test unit integration lint fmt logs bench-ingest bench-segments bench-campaign bench-stats \
-	test-deploy rabbitmq-definitions images
+	test-deploy rabbitmq-definitions images ui api-types test-ui
 
 install:  ## Python deps from uv.lock (installs uv itself if missing)
 	@command -v $(UV) >/dev/null || python3 -m pip install --quiet "uv==0.13.9"
@@ -62,3 +62,15 @@ bench-campaign: install
 
 bench-stats: install
 	$(RUN) python -m bench.stats
+
+ui:  ## build the dashboard (npm ci from package-lock.json when it changed, tsc, vite build)
+	deploy/scripts/ui.sh build
+
+api-types: install  ## regenerate the dashboard's API types from the services' OpenAPI documents
+	PYTHONPATH=. $(RUN) python deploy/scripts/openapi.py frontend/openapi
+	cd frontend && node scripts/api-types.mjs
+
+test-ui: install ui  ## dashboard: Vitest component tests, first-load budget, then the browser end-to-end test
+	cd frontend && npx vitest run
+	cd frontend && node scripts/bundle-size.mjs src/pages/Campaigns.tsx --max-kb 250
+	$(RUN) pytest tests/ui -q

@@ -105,6 +105,14 @@ def build_router(
             "source": source,
         }
 
+    @router.get("/profiles/{customer_id}", summary="One customer's profile: spend, visits")
+    async def get_profile(customer_id: str) -> dict[str, Any]:
+        async with engine.connect() as conn:
+            found = await profile_store.get_profile(conn, customer_id)
+        if found is None:
+            raise HTTPException(404, f"no profile for customer {customer_id!r}")
+        return found
+
     @router.post("", status_code=201)
     async def create(body: SegmentBody, who: Caller) -> dict[str, Any]:
         rules = rules_to_json(parse_or_422(body.rules))

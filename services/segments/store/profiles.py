@@ -150,6 +150,31 @@ async def known_profiles(
     return out
 
 
+async def get_profile(conn: AsyncConnection, customer_id: str) -> dict[str, Any] | None:
+    """One known customer's profile as JSON (money as a decimal string, times in UTC)."""
+    row = (
+        await conn.execute(
+            select(
+                profiles.c.customer_id,
+                profiles.c.name,
+                profiles.c.total_spend,
+                profiles.c.visits,
+                profiles.c.first_visit_at,
+                profiles.c.last_visit_at,
+                profiles.c.updated_at,
+            ).where(profiles.c.customer_id == customer_id, profiles.c.known.is_(True))
+        )
+    ).first()
+    if row is None:
+        return None
+    out = dict(row._mapping)
+    out["total_spend"] = str(out["total_spend"])
+    for key in ("first_visit_at", "last_visit_at", "updated_at"):
+        if out[key] is not None:
+            out[key] = out[key].replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+    return out
+
+
 async def stream_known(conn: AsyncConnection, chunk: int = 20_000) -> AsyncIterator[list[Any]]:
     """Every known profile, in key order, a chunk at a time (for loading the cache)."""
     after = ""
