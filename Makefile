@@ -23,7 +23,9 @@ token:  ## print a dev-mode access token valid 1 h: make -s token EMAIL=you@exam
 logs:
 	tail -f .run/beacon.log
 
-test: install lint  ## unit + integration tests (containers when an engine can be had)
+test: install lint ui  ## lint, the dashboard's component tests, then every Python test (unit, integration, e2e, browser)
+	cd frontend && npx vitest run
+	cd frontend && node scripts/bundle-size.mjs src/pages/Campaigns.tsx --max-kb 250
 	$(RUN) pytest
 
 unit: install
