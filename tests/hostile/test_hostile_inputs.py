@@ -7,6 +7,7 @@ chunked body that never ends are answered 413 at once, by every service that tak
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 from urllib.parse import quote
@@ -39,7 +40,7 @@ def check_error_body(response_status: int, body: bytes, sent_cid: str | None) ->
 
 
 async def send(client: httpx.AsyncClient, apis: Apis, row: Case) -> tuple[httpx.Response, str | None]:
-    headers = {"content-type": "application/json", **row.headers}
+    headers: dict[str, str] = {"content-type": "application/json", **row.headers}
     sent_cid: str | None = None
     if "X-Correlation-ID" not in headers:
         sent_cid = f"hostile-{row.id}"[:64]
@@ -48,7 +49,7 @@ async def send(client: httpx.AsyncClient, apis: Apis, row: Case) -> tuple[httpx.
     if row.sign:
         headers[HEADER] = sign(VENDOR_SECRET, int(time.time()), body or b"")
     elif row.signature is not None:
-        headers[HEADER] = row.signature
+        headers[HEADER] = row.signature.encode()  # type: ignore[assignment]  # may be non-ASCII
     response = await client.request(
         row.method,
         apis.urls[row.service] + row.path,
@@ -74,7 +75,7 @@ async def test_hostile_input(apis: Apis, row: Case) -> None:
         elif response.status_code == 202 and row.stored is not None:
             # An accepted item is stored, exactly as sent (no 202 that ends in nothing).
             path, key = row.stored
-            sent = orjson.loads(row.body or b"{}")
+            sent = json.loads(row.body or b"{}")
             url = apis.urls[row.service] + quote(path)
 
             async def fetch() -> httpx.Response:
