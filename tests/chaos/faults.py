@@ -1,0 +1,119 @@
+"""The faults of a chaos run, and the supervisor that brings crashed processes back.
+
+The supervisor plays the part of systemd or Kubernetes: any process that exits (killed here
+or crashed on its own) is started again on the same port. The killer SIGKILLs a random
+worker every few seconds. Broker and database restarts are one-off, on the test backends'
+own containers (never the machine's MariaDB or RabbitMQ).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from tests.backends import Backends
+from tests.support.processes import ServiceProcess
+
+
+@dataclass
+class FaultLog:
+    """What was injected, and what the suite did about it."""
+
+    kills: Counter[str] = field(default_factory=Counter)
+    restarts: Counter[str] = field(default_factory=Counter)  # by the supervisor
+    crashes: Counter[str] = field(default_factory=Counter)  # exits nobody asked for
+    broker_restarts: list[float] = field(default_factory=list)  # seconds down
+    db_restarts: list[float] = field(default_factory=list)
+    timeline: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+
+    def note(self, what: str) -> None:
+        self.timeline.append(f"{time.monotonic() - self.started:7.1f}s {what}")
+
+
+def name_of(process: ServiceProcess) -> str:
+    return f"{process.service}-{process.mode}"
+
+
+class Supervisor:
+    """Restarts any supervised process that has exited, until stopped."""
+
+    def __init__(self, processes: list[ServiceProcess], log: FaultLog) -> None:
+        self.processes = processes
+        self.log = log
+        self._killed: set[int] = set()  # ids of processes we killed on purpose
+        self._stop = asyncio.Event()
+
+    def expect_exit(self, process: ServiceProcess) -> None:
+        self._killed.add(id(process))
+
+    async def run(self) -> None:
+        while not self._stop.is_set():
+            for process in self.processes:
+                if process.proc is not None and process.proc.poll() is not None:
+                    name = name_of(process)
+                    if id(process) in self._killed:
+                        self._killed.discard(id(process))
+                    else:
+                        self.log.crashes[name] += 1
+                        self.log.note(f"{name} exited by itself ({process.proc.returncode})")
+                    process.start(wait=False)
+                    self.log.restarts[name] += 1
+            try:
+                await asyncio.wait_for(self._stop.wait(), 0.3)
+            except TimeoutError:
+                pass
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+async def kill_workers(
+    workers: list[ServiceProcess],
+    supervisor: Supervisor,
+    log: FaultLog,
+    *,
+    every_s: tuple[float, float],
+    min_kills: int,
+    done: asyncio.Event,
+    rng: random.Random,
+) -> None:
+    """SIGKILL a random worker every uniform(*every_s) seconds until ``done`` is set and at
+    least ``min_kills`` kills happened."""
+    while not (done.is_set() and sum(log.kills.values()) >= min_kills):
+        await asyncio.sleep(rng.uniform(*every_s))
+        if done.is_set() and sum(log.kills.values()) >= min_kills:
+            break
+        alive = [w for w in workers if w.proc is not None and w.proc.poll() is None]
+        if not alive:
+            continue
+        victim = rng.choice(alive)
+        supervisor.expect_exit(victim)
+        await asyncio.to_thread(victim.kill)
+        log.kills[name_of(victim)] += 1
+        log.note(f"SIGKILL {name_of(victim)}")
+
+
+async def restart_broker(backends: Backends, log: FaultLog, down_s: float = 3.0) -> None:
+    """Stop RabbitMQ, keep it down ``down_s`` (clients see 503s), start it again."""
+    began = time.monotonic()
+    log.note("RabbitMQ stop")
+    await asyncio.to_thread(backends.stop_broker)
+    await asyncio.sleep(down_s)
+    await asyncio.to_thread(backends.start_broker)
+    log.broker_restarts.append(time.monotonic() - began)
+    log.note("RabbitMQ answers again")
+
+
+async def restart_db(backends: Backends, log: FaultLog, down_s: float = 3.0) -> None:
+    """Stop MariaDB (a clean shutdown), keep it down ``down_s``, start it again."""
+    began = time.monotonic()
+    log.note("MariaDB stop")
+    await asyncio.to_thread(backends.stop_db)
+    await asyncio.sleep(down_s)
+    await asyncio.to_thread(backends.start_db)
+    log.db_restarts.append(time.monotonic() - began)
+    log.note("MariaDB answers again")
