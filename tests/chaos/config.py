@@ -1,13 +1,15 @@
 """How big and how rough a chaos run is: ``short`` (CI) or ``long`` (documented run).
 
 ``BEACON_CHAOS=long`` (or ``make test-chaos-long``) picks the long run; single numbers can be
-overridden with ``BEACON_CHAOS_ORDERS``, ``BEACON_CHAOS_RECIPIENTS``, ``BEACON_CHAOS_KILLS``.
+overridden with ``BEACON_CHAOS_ORDERS``, ``BEACON_CHAOS_RECIPIENTS``, ``BEACON_CHAOS_KILLS``,
+``BEACON_CHAOS_DEADLINE_S`` (how long each phase may take to settle).
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,7 @@ class ChaosConfig:
     customer_batch: int
     concurrency: int  # client requests in flight
     deadline_s: float  # for each phase to settle
+    send_rate: int  # messages/s the delivery worker may send, so the campaign lasts a while
     seed: int = 7
 
 
@@ -36,6 +39,7 @@ SHORT = ChaosConfig(
     customer_batch=500,
     concurrency=4,
     deadline_s=180.0,
+    send_rate=200,
 )
 LONG = ChaosConfig(
     mode="long",
@@ -48,14 +52,18 @@ LONG = ChaosConfig(
     customer_batch=1000,
     concurrency=6,
     deadline_s=900.0,
+    send_rate=1000,
 )
 
 
 def chaos_config() -> ChaosConfig:
     base = LONG if os.environ.get("BEACON_CHAOS", "short").strip().lower() == "long" else SHORT
-    overrides = {
+    overrides: dict[str, Any] = {
         "orders": os.environ.get("BEACON_CHAOS_ORDERS"),
         "recipients": os.environ.get("BEACON_CHAOS_RECIPIENTS"),
         "min_kills": os.environ.get("BEACON_CHAOS_KILLS"),
     }
-    return replace(base, **{k: int(v) for k, v in overrides.items() if v})
+    chosen: dict[str, Any] = {k: int(v) for k, v in overrides.items() if v}
+    config = replace(base, **chosen)
+    deadline = os.environ.get("BEACON_CHAOS_DEADLINE_S")  # per phase; a busy machine needs more
+    return replace(config, deadline_s=float(deadline)) if deadline else config

@@ -31,7 +31,9 @@ class FaultLog:
     started: float = field(default_factory=time.monotonic)
 
     def note(self, what: str) -> None:
-        self.timeline.append(f"{time.monotonic() - self.started:7.1f}s {what}")
+        line = f"{time.monotonic() - self.started:7.1f}s {what}"
+        self.timeline.append(line)
+        print(f"chaos: {line}", flush=True)  # live progress under pytest -s
 
 
 def name_of(process: ServiceProcess) -> str:
@@ -81,20 +83,27 @@ async def kill_workers(
     done: asyncio.Event,
     rng: random.Random,
 ) -> None:
-    """SIGKILL a random worker every uniform(*every_s) seconds until ``done`` is set and at
-    least ``min_kills`` kills happened."""
+    """SIGKILL a worker every uniform(*every_s) seconds until ``done`` is set and at least
+    ``min_kills`` kills happened. Victims come from a shuffled cycle over the workers, so
+    each is killed as often as the others (a plain random pick left some never killed)."""
+    cycle: list[ServiceProcess] = []
     while not (done.is_set() and sum(log.kills.values()) >= min_kills):
         await asyncio.sleep(rng.uniform(*every_s))
         if done.is_set() and sum(log.kills.values()) >= min_kills:
             break
-        alive = [w for w in workers if w.proc is not None and w.proc.poll() is None]
-        if not alive:
-            continue
-        victim = rng.choice(alive)
-        supervisor.expect_exit(victim)
-        await asyncio.to_thread(victim.kill)
-        log.kills[name_of(victim)] += 1
-        log.note(f"SIGKILL {name_of(victim)}")
+        if not cycle:
+            cycle = rng.sample(workers, len(workers))
+        await kill(cycle.pop(), supervisor, log)
+
+
+async def kill(victim: ServiceProcess, supervisor: Supervisor, log: FaultLog) -> None:
+    """SIGKILL one process (if it is running); the supervisor starts it again."""
+    if victim.proc is None or victim.proc.poll() is not None:
+        return
+    supervisor.expect_exit(victim)
+    await asyncio.to_thread(victim.kill)
+    log.kills[name_of(victim)] += 1
+    log.note(f"SIGKILL {name_of(victim)}")
 
 
 async def restart_broker(backends: Backends, log: FaultLog, down_s: float = 3.0) -> None:

@@ -28,9 +28,8 @@ def order(i: int) -> dict[str, str]:
 async def test_ingest_pushes_back_while_the_database_is_down(backends: Backends, stack: Stack) -> None:
     if backends.kind != "containers":
         pytest.skip("stopping MariaDB needs the container backends")
-    limit = {"BEACON_MAX_QUEUE_LENGTH": str(MAX_QUEUE)}
-    api = stack.start("ingest", "api", **limit)
-    stack.start("ingest", "worker", **limit)
+    api = stack.start("ingest", "api", BEACON_MAX_QUEUE_LENGTH=str(MAX_QUEUE))
+    stack.start("ingest", "worker", BEACON_MAX_QUEUE_LENGTH=str(MAX_QUEUE))
     accepted: list[str] = []
     refused: list[httpx.Response] = []
     await asyncio.to_thread(backends.stop_db)

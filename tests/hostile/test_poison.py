@@ -35,7 +35,7 @@ def raw(type_: str, payload: dict[str, Any], *, correlation_id: str | None = Non
         "correlation_id": correlation_id,
         "payload": payload,
     }
-    return head["event_id"], orjson.dumps(head)
+    return str(head["event_id"]), orjson.dumps(head)
 
 
 def order(order_id: str, **over: Any) -> dict[str, Any]:
@@ -48,7 +48,7 @@ def order(order_id: str, **over: Any) -> dict[str, Any]:
     }
 
 
-INGEST_POISON = {
+INGEST_POISON: dict[str, tuple[str, dict[str, Any], str | None]] = {
     # The reviewer's case: the outbox column holds 64 characters.
     "customer-correlation-id-100": (
         "customer.submitted",
@@ -116,7 +116,7 @@ def receipt(message_id: str, **over: Any) -> dict[str, Any]:
     return {"message_id": message_id, "status": "SENT", "at": "2026-01-01T00:00:00Z", "reason": None, **over}
 
 
-RECEIPT_POISON = {
+RECEIPT_POISON: dict[str, dict[str, Any]] = {
     # The reviewer's case: OverflowError while converting to UTC.
     "receipt-at-year-1": {"receipts": [receipt("p-m-y1", at=YEAR_1)]},
     "receipt-at-year-9999": {"receipts": [receipt("p-m-y9999", at=YEAR_9999)]},
