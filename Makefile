@@ -4,7 +4,7 @@ UV ?= uv
 RUN := $(UV) run --frozen
 
 .PHONY: install up down test unit integration lint fmt logs bench-ingest bench-segments bench-campaign bench-stats \
-	test-hostile test-chaos test-chaos-long soak
+	test-hostile test-chaos test-chaos-long soak test-deploy rabbitmq-definitions images
 
 install:  ## Python deps from uv.lock (installs uv itself if missing)
 	@command -v $(UV) >/dev/null || python3 -m pip install --quiet "uv==0.13.9"
@@ -40,6 +40,16 @@ test-chaos-long: install  ## the documented long chaos run: 100k orders, 50k rec
 
 soak: install  ## 10 min at half the benchmarked rates, RSS of every process sampled (not in CI)
 	$(RUN) python -m tests.chaos.soak
+
+test-deploy: install  ## Compose config, Kubernetes render + validation, RabbitMQ definitions, the Compose stack (slow)
+	$(RUN) pytest tests/deploy
+
+rabbitmq-definitions:  ## regenerate deploy/rabbitmq/definitions.json (and its k8s copy) from the code
+	$(RUN) python deploy/scripts/rabbitmq_definitions.py
+
+images:  ## build beacon/app and beacon/dashboard (needs a Docker engine and a registry for the bases)
+	docker build -f deploy/docker/Dockerfile -t beacon/app:latest .
+	docker build -f deploy/docker/dashboard.Dockerfile -t beacon/dashboard:latest .
 
 lint:
 	$(RUN) ruff check .

@@ -137,14 +137,18 @@ async def test_profiles_previews_and_rebuild_match_plain_python(stack: Stack) ->
             assert response.status_code == 200, response.text
             return dict(response.json())
 
-        # The cache follows the projection through profile.changed events.
-        await eventually(
-            lambda: preview(
-                {"combinator": "and", "rules": [{"field": "visits", "operator": ">=", "value": 0}]}
-            ),
-            lambda r: r["size"] == 300 and r["source"] == "cache",
-            what="cache caught up",
-        )
+        # The cache follows the projection through profile.changed events (customers
+        # first, then their orders): wait, with a deadline, until every seed rule agrees.
+        want = {name: plain_count(expected, name) for name in SEED_RULES}
+
+        async def sizes() -> dict[str, int | str]:
+            found: dict[str, int | str] = {}
+            for name, rules in SEED_RULES.items():
+                result = await preview(rules)
+                found[name] = result["size"] if result["source"] == "cache" else "sql"
+            return found
+
+        await eventually(sizes, lambda got: got == want, timeout=60, what="cache caught up")
         for name, rules in SEED_RULES.items():
             result = await preview(rules)
             assert result["size"] == plain_count(expected, name), name
