@@ -14,6 +14,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+import httpx
+
 from tests.backends import Backends
 from tests.support.processes import ServiceProcess
 
@@ -49,8 +51,15 @@ class Supervisor:
         self._killed: set[int] = set()  # ids of processes we killed on purpose
         self._stop = asyncio.Event()
 
+        self.started_at: dict[int, float] = {id(p): time.monotonic() for p in processes}
+        self.ready_since: dict[int, float] = {}  # first seen ready since its last start
+
     def expect_exit(self, process: ServiceProcess) -> None:
         self._killed.add(id(process))
+
+    def up_for(self, process: ServiceProcess) -> float:
+        """Seconds since the supervisor last started ``process``."""
+        return time.monotonic() - self.started_at.get(id(process), 0.0)
 
     async def run(self) -> None:
         while not self._stop.is_set():
@@ -63,6 +72,8 @@ class Supervisor:
                         self.log.crashes[name] += 1
                         self.log.note(f"{name} exited by itself ({process.proc.returncode})")
                     process.start(wait=False)
+                    self.started_at[id(process)] = time.monotonic()
+                    self.ready_since.pop(id(process), None)
                     self.log.restarts[name] += 1
             try:
                 await asyncio.wait_for(self._stop.wait(), 0.3)
@@ -82,10 +93,14 @@ async def kill_workers(
     min_kills: int,
     done: asyncio.Event,
     rng: random.Random,
+    min_work_s: float = 10.0,
 ) -> None:
     """SIGKILL a worker every uniform(*every_s) seconds until ``done`` is set and at least
     ``min_kills`` kills happened. Victims come from a shuffled cycle over the workers, so
-    each is killed as often as the others (a plain random pick left some never killed)."""
+    each is killed as often as the others (a plain random pick left some never killed). A
+    worker is killed only once it has been ready for ``min_work_s``: on a busy machine a
+    restart takes longer than the kill interval, and a worker killed before it ever
+    consumed would test nothing but start-up (the long run stalled that way)."""
     cycle: list[ServiceProcess] = []
     while not (done.is_set() and sum(log.kills.values()) >= min_kills):
         await asyncio.sleep(rng.uniform(*every_s))
@@ -93,7 +108,27 @@ async def kill_workers(
             break
         if not cycle:
             cycle = rng.sample(workers, len(workers))
-        await kill(cycle.pop(), supervisor, log)
+        victim = cycle.pop()
+        while True:
+            if await working_for(victim, supervisor, min_work_s):
+                break
+            await asyncio.sleep(0.5)
+        await kill(victim, supervisor, log)
+
+
+async def working_for(process: ServiceProcess, supervisor: Supervisor, seconds: float) -> bool:
+    """True once ``process`` has answered /readyz for at least ``seconds`` since its start."""
+    if supervisor.up_for(process) < seconds:
+        return False
+    try:
+        async with httpx.AsyncClient(timeout=2) as client:
+            ready = (await client.get(f"{process.url}/readyz")).status_code == 200
+    except httpx.HTTPError:
+        return False
+    if ready and id(process) not in supervisor.ready_since:
+        supervisor.ready_since[id(process)] = time.monotonic()
+    since = supervisor.ready_since.get(id(process))
+    return ready and since is not None and time.monotonic() - since >= seconds
 
 
 async def kill(victim: ServiceProcess, supervisor: Supervisor, log: FaultLog) -> None:
