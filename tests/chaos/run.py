@@ -129,11 +129,18 @@ async def run_chaos(backends: Backends, stack: Stack, cfg: ChaosConfig) -> Chaos
         await _campaign_phase(
             stack, procs, supervisor, cfg, data, faults, backends, notes, campaign_id
         )
-    finally:
-        done.set()
-        await background[1]  # the killer stops once it has done its minimum
+    except BaseException:
+        # Interrupted or broken: stop restarting and killing at once, so the stack's
+        # clean-up is not undone by the supervisor.
         supervisor.stop()
-        await background[0]
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+        raise
+    done.set()
+    await background[1]  # the killer stops once it has done its minimum
+    supervisor.stop()
+    await background[0]
     for process in procs.values():  # the last kill may have come after the supervisor stopped
         if process.proc is not None and process.proc.poll() is not None:
             process.start(wait=False)
