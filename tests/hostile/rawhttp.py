@@ -124,3 +124,44 @@ async def endless_chunks(
         writer.close()
         with contextlib.suppress(Exception):
             await writer.wait_closed()
+
+
+async def post_body(
+    url: str,
+    path: str,
+    body: bytes,
+    *,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 30.0,
+) -> RawResponse:
+    """POST ``body`` with its true Content-Length, in chunks, stopping as soon as the server
+    answers: a server that refuses a large body at once may close the connection before
+    the client has written it all, which a plain client reports as a reset, not a 413."""
+    all_headers = {
+        "Content-Type": "application/json",
+        "Content-Length": str(len(body)),
+        "Connection": "close",
+        **(headers or {}),
+    }
+    host, port, head = _head("POST", url, path, all_headers)
+    reader, writer = await asyncio.open_connection(host, port)
+    started = time.monotonic()
+    answer = asyncio.create_task(_read_response(reader))
+    sent = 0
+    try:
+        writer.write(head)
+        while sent < len(body) and not answer.done():
+            writer.write(body[sent : sent + CHUNK])
+            try:
+                await writer.drain()
+            except (ConnectionError, OSError):
+                break
+            sent += CHUNK
+            await asyncio.sleep(0)
+        status, got_headers, got = await asyncio.wait_for(answer, timeout)
+        return RawResponse(status, got_headers, got, time.monotonic() - started, min(sent, len(body)))
+    finally:
+        answer.cancel()
+        writer.close()
+        with contextlib.suppress(Exception):
+            await writer.wait_closed()

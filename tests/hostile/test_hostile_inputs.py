@@ -8,6 +8,7 @@ chunked body that never ends are answered 413 at once, by every service that tak
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 from urllib.parse import quote
@@ -27,6 +28,13 @@ pytestmark = pytest.mark.integration
 CASES = all_cases()
 
 
+def correlation_id(row: Case) -> str:
+    """The id a row sends: its name in the header's alphabet (letters, digits, ``._:-``)."""
+    return re.sub(r"[^A-Za-z0-9._:-]", "-", f"hostile-{row.id}")[:64]
+
+LARGE = 512 * 1024  # bodies above this go through rawhttp.post_body (see there)
+
+
 def check_error_body(response_status: int, body: bytes, sent_cid: str | None) -> dict[str, Any]:
     """A 4xx/5xx body is JSON with ``detail`` and the correlation id of the request."""
     data = orjson.loads(body)
@@ -43,7 +51,7 @@ async def send(client: httpx.AsyncClient, apis: Apis, row: Case) -> tuple[httpx.
     headers: dict[str, str] = {"content-type": "application/json", **row.headers}
     sent_cid: str | None = None
     if "X-Correlation-ID" not in headers:
-        sent_cid = f"hostile-{row.id}"[:64]
+        sent_cid = correlation_id(row)
         headers["X-Correlation-ID"] = sent_cid
     body = row.body
     if row.sign:
@@ -60,10 +68,24 @@ async def send(client: httpx.AsyncClient, apis: Apis, row: Case) -> tuple[httpx.
     return response, sent_cid
 
 
+async def send_large(apis: Apis, row: Case) -> tuple[httpx.Response, str | None]:
+    body = row.body or b""
+    sent_cid = correlation_id(row)
+    headers = {"X-Correlation-ID": sent_cid, **row.headers}
+    if row.sign:
+        headers[HEADER] = sign(VENDOR_SECRET, int(time.time()), body)
+    answer = await rawhttp.post_body(apis.urls[row.service], row.path, body, headers=headers)
+    response = httpx.Response(answer.status, headers=answer.headers, content=answer.body)
+    return response, sent_cid
+
+
 @pytest.mark.parametrize("row", CASES, ids=[c.id for c in CASES])
 async def test_hostile_input(apis: Apis, row: Case) -> None:
     async with httpx.AsyncClient(timeout=60) as client:
-        response, sent_cid = await send(client, apis, row)
+        if row.method == "POST" and len(row.body or b"") > LARGE:
+            response, sent_cid = await send_large(apis, row)
+        else:
+            response, sent_cid = await send(client, apis, row)
         assert response.status_code < 500, f"{row.id}: {response.status_code} {response.text[:500]}"
         assert response.status_code in row.expect, (
             f"{row.id}: expected {sorted(row.expect)}, got {response.status_code} {response.text[:500]}"
@@ -135,9 +157,11 @@ async def test_endless_chunked_body_is_cut_off(apis: Apis, service: str, path: s
 
 
 async def test_keep_alive_survives_hostile_rows(apis: Apis) -> None:
-    """Errors answer on the same connection: no reset after a refused request."""
+    """Errors answer on the same connection: no reset after a refused request (bodies the
+    server refuses unread are left out: it may close after those, by design)."""
+    rows = [c for c in CASES if c.service == "segments" and len(c.body or b"") <= LARGE]
     async with httpx.AsyncClient(timeout=30) as client:
-        for row in [c for c in CASES if c.service == "segments"][:15]:
+        for row in rows[:15]:
             response, _ = await send(client, apis, row)
             assert response.status_code < 500, (row.id, response.text[:300])
         ok = await client.get(apis.urls["segments"] + "/api/v1/segments/fields")
