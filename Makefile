@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV ?= uv
 RUN := $(UV) run --frozen
 
-.PHONY: install up down test unit integration lint fmt logs bench-ingest bench-segments bench-campaign bench-stats \
+.PHONY: install up down token test unit integration lint fmt logs bench-ingest bench-segments bench-campaign bench-stats \
 	test-hostile test-chaos test-chaos-long soak test-deploy rabbitmq-definitions images
 
 install:  ## Python deps from uv.lock (installs uv itself if missing)
@@ -15,6 +15,10 @@ up: install  ## install, migrate, start all services, load demo data, print URLs
 
 down:  ## stop what `make up` started
 	deploy/scripts/down.sh
+
+token:  ## print a dev-mode access token valid 1 h: make -s token EMAIL=you@example.com [ROLE=admin]
+	@test -n "$(EMAIL)" || { echo "usage: make -s token EMAIL=you@example.com [ROLE=admin]" >&2; exit 2; }
+	@$(RUN) python -m services.campaigns token --email "$(EMAIL)" --role "$(or $(ROLE),marketer)"
 
 logs:
 	tail -f .run/beacon.log

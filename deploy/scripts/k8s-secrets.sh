@@ -12,6 +12,8 @@
 #   beacon-migrator-db      BEACON_MYSQL_URL   the migration Job's user
 #   beacon-amqp             BEACON_AMQP_URL    Beacon's RabbitMQ user (services and KEDA)
 #   beacon-vendor           BEACON_VENDOR_SECRET
+#   beacon-auth             BEACON_AUTH_PUBLIC_KEYS, BEACON_AUTH_KEY_PEPPER   (every service)
+#   beacon-auth-signing     BEACON_AUTH_SIGNING_KEY   the token signing key (campaigns only)
 #   beacon-rabbitmq-users   users.json         RabbitMQ's users, loaded at boot
 set -euo pipefail
 
@@ -40,6 +42,13 @@ admin_password="$(secret)"
 apply_secret beacon-amqp \
     "--from-literal=BEACON_AMQP_URL=amqp://beacon:$amqp_password@beacon-rabbitmq:5672/"
 apply_secret beacon-vendor "--from-literal=BEACON_VENDOR_SECRET=$(secret)"
+# Sign-in: a new Ed25519 keypair (re-running this rotates it: everyone signs in again) and the
+# API key pepper (rotating it invalidates every API key: docs/security.md, Key rotation).
+signing_key="$(openssl genpkey -algorithm ed25519)"
+apply_secret beacon-auth-signing "--from-literal=BEACON_AUTH_SIGNING_KEY=$signing_key"
+apply_secret beacon-auth \
+    "--from-literal=BEACON_AUTH_PUBLIC_KEYS=$(openssl pkey -pubout <<<"$signing_key")" \
+    "--from-literal=BEACON_AUTH_KEY_PEPPER=$(openssl rand -hex 32)"
 users_json="$(cat <<JSON
 {
   "users": [

@@ -30,6 +30,7 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from shared.auth import apikeys  # noqa: E402
 from shared.settings import ServiceSettings  # noqa: E402
 from shared.topology import DLX, QueueSpec  # noqa: E402
 
@@ -46,6 +47,8 @@ def queue_specs() -> list[QueueSpec]:
     for service in SERVICES:
         module = importlib.import_module(f"services.{service}.consumers")
         specs.extend(v for v in vars(module).values() if isinstance(v, QueueSpec))
+    # Each service's copy of the API keys (shared.auth.apikeys), declared by shared.runtime.
+    specs.extend(apikeys.copy_queue(service) for service in apikeys.COPY_SERVICES)
     return sorted(set(specs), key=lambda s: s.name)
 
 

@@ -32,13 +32,16 @@ import httpx
 import pytest
 import websockets
 import yaml
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from shared.auth.signing import private_pem, public_pem
 from tests.backends import selected_backend
 from tests.backends.containers import free_port
 from tests.backends.engine import acquire_engine
 from tests.backends.images import build_local_images
 from tests.deploy.compose import compose
 from tests.deploy.support import DEPLOY, REPO
+from tests.support import auth
 from tests.support.wait import eventually
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -49,6 +52,7 @@ APP_IMAGE = "beacon-test/app:compose"
 NGINX_IMAGE = "beacon-test/nginx:compose"
 HERE = Path(__file__).resolve().parent
 CUSTOMERS = 120
+SIGNING_KEY = Ed25519PrivateKey.generate()  # the stack's, given to it through its env file
 
 
 def build_app_image(docker_host: str, base: str) -> None:
@@ -177,6 +181,10 @@ def compose_stack(workdir: Path) -> Iterator[ComposeStack]:
             },
             "BEACON_RABBITMQ_PASSWORD": secrets.token_hex(12),
             "BEACON_VENDOR_SECRET": secrets.token_hex(16),
+            # Sign-in keys, one line each as deploy/.env.example shows.
+            "BEACON_AUTH_SIGNING_KEY": private_pem(SIGNING_KEY).replace("\n", ""),
+            "BEACON_AUTH_PUBLIC_KEYS": public_pem(SIGNING_KEY.public_key()).replace("\n", ""),
+            "BEACON_AUTH_KEY_PEPPER": secrets.token_hex(16),
         }
         settings = {
             **passwords,
@@ -279,7 +287,9 @@ async def run_one_campaign(urls: dict[str, str]) -> None:
         "rules": [{"field": "total_spend", "operator": ">=", "value": 150}],
     }
     audience = sum(1 for i in range(CUSTOMERS) if 100 + i >= 150)
-    async with httpx.AsyncClient(base_url=origin, timeout=30) as client:
+    token = auth.mint("admin", key=SIGNING_KEY)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=origin, timeout=30, headers=headers) as client:
         for path, items in (("/api/v1/customers", customers), ("/api/v1/orders", orders)):
             response = await client.post(path, json={"items": items})
             assert response.status_code == 202, response.text
@@ -342,7 +352,7 @@ async def run_one_campaign(urls: dict[str, str]) -> None:
 
     # The live counters over the WebSocket, through the same origin: a subscription gets the
     # campaign's current snapshot at once.
-    ws_url = origin.replace("http://", "ws://") + "/api/v1/stats/ws"
+    ws_url = origin.replace("http://", "ws://") + f"/api/v1/stats/ws?access_token={token}"
     async with websockets.connect(ws_url, open_timeout=10) as socket:
         await socket.send(json.dumps({"type": "subscribe", "campaign_ids": [campaign_id]}))
         async with asyncio.timeout(30):
