@@ -64,6 +64,7 @@ async def post_all(
     *,
     concurrency: int,
     give_up_s: float,
+    headers: dict[str, str] | None = None,
     progress: Callable[[int], None] = lambda n: None,
 ) -> None:
     """Post ``items`` in batches, ``concurrency`` at a time; record accepted ids by ``key``."""
@@ -73,7 +74,7 @@ async def post_all(
     for chunk in batches:
         queue.put_nowait(chunk)
     limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+    async with httpx.AsyncClient(timeout=30, limits=limits, headers=headers) as client:
 
         async def worker() -> None:
             while not queue.empty():

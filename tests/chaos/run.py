@@ -42,6 +42,7 @@ T = TypeVar("T")
 VENDOR_SECRET = "chaos-vendor-secret"
 WORKERS = ("ingest", "segments", "campaigns", "delivery", "stats")
 FINAL = ("SENT", "FAILED")
+TOKEN_TTL_S = 4 * 3600  # outlives the long run
 
 
 @dataclass
@@ -179,9 +180,10 @@ async def _ingest_phase(
     fault = asyncio.create_task(broker_fault())
     ingest = procs["ingest-api"].url
     give_up = cfg.deadline_s
+    auth = stack.headers("admin", ttl_s=TOKEN_TTL_S)
     await asyncio.gather(
-        post_all(f"{ingest}/api/v1/customers", "customers", data.customers, "customer_id", cfg.customer_batch, clients, concurrency=1, give_up_s=give_up),
-        post_all(f"{ingest}/api/v1/orders", "orders", data.orders, "order_id", cfg.order_batch, clients, concurrency=cfg.concurrency, give_up_s=give_up, progress=progress),
+        post_all(f"{ingest}/api/v1/customers", "customers", data.customers, "customer_id", cfg.customer_batch, clients, concurrency=1, give_up_s=give_up, headers=auth),
+        post_all(f"{ingest}/api/v1/orders", "orders", data.orders, "order_id", cfg.order_batch, clients, concurrency=cfg.concurrency, give_up_s=give_up, headers=auth, progress=progress),
     )
     half.set()
     await fault
@@ -194,10 +196,12 @@ async def _ingest_phase(
     if not stored:
         notes["ingest phase"] = f"profiles not complete after {cfg.deadline_s:.0f} s"
     faults.note("profiles projected" if stored else "profiles NOT projected by the deadline")
-    return await _create_campaign(procs["campaigns-api"].url, len(data.audience), clients, cfg)
+    return await _create_campaign(procs["campaigns-api"].url, len(data.audience), clients, cfg, auth)
 
 
-async def _create_campaign(url: str, audience: int, clients: ClientLog, cfg: ChaosConfig) -> str:
+async def _create_campaign(
+    url: str, audience: int, clients: ClientLog, cfg: ChaosConfig, auth: dict[str, str]
+) -> str:
     body = {
         "name": "Chaos",
         "message": "Hi {first_name|there}, this one arrives exactly once.",
@@ -205,7 +209,7 @@ async def _create_campaign(url: str, audience: int, clients: ClientLog, cfg: Cha
         "confirm_audience_size": audience,
     }
     deadline = time.monotonic() + cfg.deadline_s
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with httpx.AsyncClient(timeout=30, headers=auth) as client:
         while True:
             try:
                 response = await client.post(f"{url}/api/v1/campaigns", json=body)
@@ -303,7 +307,7 @@ async def _account(
     tallies.append(check("every log row final (SENT/FAILED)", len(rows) - open_rows, open_rows))
     by_status = Counter(r.status for r in rows)
 
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with httpx.AsyncClient(timeout=30, headers=stack.headers("admin", ttl_s=TOKEN_TTL_S)) as client:
 
         async def stats() -> dict[str, Any]:
             response = await client.get(f"{procs['stats-api'].url}/api/v1/stats/campaigns/{campaign_id}")

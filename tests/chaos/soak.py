@@ -40,12 +40,14 @@ ORDER_BATCH = 1_000
 SAMPLE_S = 5.0
 
 
-async def feed_orders(url: str, rate: float, until: float, log: ClientLog) -> None:
+async def feed_orders(
+    url: str, rate: float, until: float, log: ClientLog, auth: dict[str, str]
+) -> None:
     """Batches of ORDER_BATCH orders paced to ``rate`` orders/s, four requests in flight."""
     interval = ORDER_BATCH / rate
     seq = 0
     inflight: set[asyncio.Task[None]] = set()
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with httpx.AsyncClient(timeout=30, headers=auth) as client:
         next_at = time.monotonic()
         while time.monotonic() < until:
             batch = [
@@ -70,7 +72,7 @@ async def feed_orders(url: str, rate: float, until: float, log: ClientLog) -> No
         await asyncio.gather(*inflight)
 
 
-async def run_campaigns(url: str, until: float, log: ClientLog) -> int:
+async def run_campaigns(url: str, until: float, log: ClientLog, auth: dict[str, str]) -> int:
     """One campaign to every customer after another; the sender's rate limit paces them."""
     launched = 0
     body = {
@@ -79,7 +81,7 @@ async def run_campaigns(url: str, until: float, log: ClientLog) -> int:
         "rules": {"combinator": "and", "rules": [{"field": "name", "operator": "notNull"}]},
         "confirm_audience_size": CUSTOMERS,
     }
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with httpx.AsyncClient(timeout=30, headers=auth) as client:
         while time.monotonic() < until:
             response = await client.post(f"{url}/api/v1/campaigns", json=body)
             log.answers[f"campaign {response.status_code}"] += 1
@@ -140,7 +142,8 @@ async def soak(minutes: float, orders_per_s: float, sends_per_s: float) -> str:
     try:
         procs, _ = start_suite(stack)
         ingest = procs["ingest-api"].url
-        async with httpx.AsyncClient(timeout=60) as client:
+        auth = stack.headers("admin", ttl_s=4 * 3600)
+        async with httpx.AsyncClient(timeout=60, headers=auth) as client:
             people = [{"customer_id": f"k{i}", "name": f"Soak {i}"} for i in range(CUSTOMERS)]
             for start in range(0, CUSTOMERS, 5000):
                 await post_until_accepted(
@@ -150,8 +153,8 @@ async def soak(minutes: float, orders_per_s: float, sends_per_s: float) -> str:
         until = began + minutes * 60
         samples, _, launched = await asyncio.gather(
             sample_rss(procs, until),
-            feed_orders(f"{ingest}/api/v1/orders", orders_per_s, until, log),
-            run_campaigns(procs["campaigns-api"].url, until, log),
+            feed_orders(f"{ingest}/api/v1/orders", orders_per_s, until, log, auth),
+            run_campaigns(procs["campaigns-api"].url, until, log, auth),
         )
         elapsed = time.monotonic() - began
         stored = await stack.scalar("ingest", "SELECT COUNT(*) FROM orders")

@@ -34,7 +34,7 @@ async def test_ingest_pushes_back_while_the_database_is_down(backends: Backends,
     refused: list[httpx.Response] = []
     await asyncio.to_thread(backends.stop_db)
     try:
-        async with httpx.AsyncClient(timeout=30) as client:
+        async with httpx.AsyncClient(timeout=30, headers=stack.headers()) as client:
             for i in range(MAX_QUEUE * 10):
                 response = await client.post(f"{api.url}/api/v1/orders", json=order(i))
                 assert response.status_code in (202, 503), response.text

@@ -48,7 +48,11 @@ def check_error_body(response_status: int, body: bytes, sent_cid: str | None) ->
 
 
 async def send(client: httpx.AsyncClient, apis: Apis, row: Case) -> tuple[httpx.Response, str | None]:
-    headers: dict[str, str] = {"content-type": "application/json", **row.headers}
+    headers: dict[str, str] = {
+        "content-type": "application/json",
+        **apis.stack.headers(ttl_s=3600),
+        **row.headers,
+    }
     sent_cid: str | None = None
     if "X-Correlation-ID" not in headers:
         sent_cid = correlation_id(row)
@@ -71,7 +75,7 @@ async def send(client: httpx.AsyncClient, apis: Apis, row: Case) -> tuple[httpx.
 async def send_large(apis: Apis, row: Case) -> tuple[httpx.Response, str | None]:
     body = row.body or b""
     sent_cid = correlation_id(row)
-    headers = {"X-Correlation-ID": sent_cid, **row.headers}
+    headers = {"X-Correlation-ID": sent_cid, **apis.stack.headers(ttl_s=3600), **row.headers}
     if row.sign:
         headers[HEADER] = sign(VENDOR_SECRET, int(time.time()), body)
     answer = await rawhttp.post_body(apis.urls[row.service], row.path, body, headers=headers)
@@ -81,7 +85,7 @@ async def send_large(apis: Apis, row: Case) -> tuple[httpx.Response, str | None]
 
 @pytest.mark.parametrize("row", CASES, ids=[c.id for c in CASES])
 async def test_hostile_input(apis: Apis, row: Case) -> None:
-    async with httpx.AsyncClient(timeout=60) as client:
+    async with httpx.AsyncClient(timeout=60, headers=apis.stack.headers(ttl_s=3600)) as client:
         if row.method == "POST" and len(row.body or b"") > LARGE:
             response, sent_cid = await send_large(apis, row)
         else:
@@ -128,7 +132,7 @@ async def test_declared_100mb_content_length_is_refused_at_once(apis: Apis, serv
     extra = receipt_signature() if service == "delivery" else {}
     cid = f"hostile-declared-{service}"
     answer = await rawhttp.declared_length(
-        apis.urls[service], path, 100 * 1024 * 1024, headers={**extra, "X-Correlation-ID": cid}, timeout=10
+        apis.urls[service], path, 100 * 1024 * 1024, headers={**extra, **apis.stack.headers(), "X-Correlation-ID": cid}, timeout=10
     )
     assert answer.status == 413, (answer.status, answer.body[:300])
     assert answer.seconds < 5, f"answered only after {answer.seconds:.1f} s"
@@ -148,7 +152,7 @@ async def test_endless_chunked_body_is_cut_off(apis: Apis, service: str, path: s
         path,
         chunk=chunk,
         max_bytes=256 * 1024 * 1024,
-        headers={**extra, "X-Correlation-ID": cid},
+        headers={**extra, **apis.stack.headers(), "X-Correlation-ID": cid},
         timeout=20,
     )
     assert answer.status in expect, (answer.status, answer.body[:300])
@@ -160,7 +164,7 @@ async def test_keep_alive_survives_hostile_rows(apis: Apis) -> None:
     """Errors answer on the same connection: no reset after a refused request (bodies the
     server refuses unread are left out: it may close after those, by design)."""
     rows = [c for c in CASES if c.service == "segments" and len(c.body or b"") <= LARGE]
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with httpx.AsyncClient(timeout=30, headers=apis.stack.headers()) as client:
         for row in rows[:15]:
             response, _ = await send(client, apis, row)
             assert response.status_code < 500, (row.id, response.text[:300])

@@ -42,6 +42,8 @@ def test_no_server_errors(apis: Apis, service: str) -> None:
         "--request-timeout",
         "30",
         "--no-color",
+        "--header",
+        f"Authorization: Bearer {apis.stack.token(ttl_s=3600)}",
     ]
     proc = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     output = proc.stdout + proc.stderr
