@@ -134,12 +134,15 @@ async def post_body(
     headers: Mapping[str, str] | None = None,
     timeout: float = 30.0,
 ) -> RawResponse:
-    """POST ``body`` with its true Content-Length, in chunks, stopping as soon as the server
-    answers: a server that refuses a large body at once may close the connection before
-    the client has written it all, which a plain client reports as a reset, not a 413."""
+    """POST ``body`` with its true Content-Length and ``Expect: 100-continue`` (as curl does
+    for large bodies): a server that refuses the body unread answers at once, before a byte
+    of it is sent; otherwise its ``100 Continue`` releases the body, written in chunks until
+    the server answers. Without this, a server that closes after an early 413 with the body
+    unread makes the kernel reset the connection, and the client never sees the 413."""
     all_headers = {
         "Content-Type": "application/json",
         "Content-Length": str(len(body)),
+        "Expect": "100-continue",
         "Connection": "close",
         **(headers or {}),
     }
@@ -150,6 +153,11 @@ async def post_body(
     sent = 0
     try:
         writer.write(head)
+        await writer.drain()
+        status, got_headers, got = await asyncio.wait_for(answer, timeout)
+        if status != 100:
+            return RawResponse(status, got_headers, got, time.monotonic() - started, 0)
+        answer = asyncio.create_task(_read_response(reader))
         while sent < len(body) and not answer.done():
             writer.write(body[sent : sent + CHUNK])
             try:
