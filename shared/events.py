@@ -83,7 +83,7 @@ class CampaignLaunched(_Payload):
     name: str | None = None
     rules: dict[str, Any] | None = None
     segment_id: str | None = None
-    message: str
+    message: str | None = None  # the template (delivery needs it; segments does not)
     max_audience: int | None = Field(default=None, ge=0)
     created_by: Actor | None = None
 
@@ -120,9 +120,10 @@ class ReceiptsPayload(_Payload):
 
 class CampaignDelta(_Payload):
     campaign_id: str = Field(min_length=1, max_length=64)
-    queued: int = Field(ge=0)
-    sent: int = Field(ge=0)
-    failed: int = Field(ge=0)
+    # Deltas: a counter that did not move may be left out.
+    queued: int = Field(default=0, ge=0)
+    sent: int = Field(default=0, ge=0)
+    failed: int = Field(default=0, ge=0)
 
 
 class DeliveryUpdated(_Payload):
