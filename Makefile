@@ -4,7 +4,7 @@ UV ?= uv
 RUN := $(UV) run --frozen
 
 .PHONY: install up down token test unit integration lint fmt logs bench-ingest bench-segments bench-campaign bench-stats \
-	test-deploy rabbitmq-definitions images ui api-types test-ui
+	test-hostile test-chaos test-chaos-long soak test-deploy rabbitmq-definitions images ui api-types test-ui
 
 install:  ## Python deps from uv.lock (installs uv itself if missing)
 	@command -v $(UV) >/dev/null || python3 -m pip install --quiet "uv==0.13.9"
@@ -33,6 +33,19 @@ unit: install
 
 integration: install
 	$(RUN) pytest -m integration
+
+test-hostile: install  ## hostile-input table, poison messages, schemathesis (no 5xx)
+	$(RUN) pytest tests/hostile -q
+
+test-chaos: install  ## short chaos run + back-pressure (needs the container backends; ~5 min)
+	BEACON_TEST_BACKEND=$${BEACON_TEST_BACKEND:-containers} $(RUN) pytest tests/chaos -q -s
+
+test-chaos-long: install  ## the documented long chaos run: 100k orders, 50k recipients, >= 50 kills
+	BEACON_CHAOS=long BEACON_TEST_BACKEND=$${BEACON_TEST_BACKEND:-containers} \
+		$(RUN) pytest tests/chaos/test_chaos.py -q -s
+
+soak: install  ## 10 min at half the benchmarked rates, RSS of every process sampled (not in CI)
+	$(RUN) python -m tests.chaos.soak
 
 test-deploy: install  ## Compose config, Kubernetes render + validation, RabbitMQ definitions, the Compose stack (slow)
 	$(RUN) pytest tests/deploy
