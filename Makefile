@@ -83,7 +83,7 @@ ui:  ## build the dashboard (npm ci from package-lock.json when it changed, tsc,
 
 api-types: install  ## regenerate the dashboard's API types from the services' OpenAPI documents
 	PYTHONPATH=. $(RUN) python deploy/scripts/openapi.py frontend/openapi
-	cd frontend && node scripts/api-types.mjs
+	cd frontend && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && node scripts/api-types.mjs
 
 test-ui: install ui  ## dashboard: Vitest component tests, first-load budget, then the browser end-to-end test
 	cd frontend && npx vitest run

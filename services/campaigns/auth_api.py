@@ -28,8 +28,8 @@ def _picture(value: object) -> str | None:
 
 
 class DevSignIn(BaseModel):
-    # 254: the longest address SMTP carries; "dev:<email>" then fits the 255-character sub.
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
+    # "dev:<email>" must fit the 255-character sub (SMTP's own limit is 254).
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=250)
     name: str | None = Field(default=None, max_length=200)
     role: Role | None = None
 
