@@ -30,7 +30,7 @@ integration: install
 lint:
 	$(RUN) ruff check .
 	$(RUN) lint-imports
-	$(RUN) mypy shared services
+	$(RUN) mypy shared services beacon_cli
 
 fmt:
 	$(RUN) ruff format .
