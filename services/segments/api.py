@@ -68,7 +68,7 @@ def _member_cursor(cursor: str | None) -> str:
     if not cursor:
         return ""
     try:
-        return base64.urlsafe_b64decode(cursor.encode()).decode()
+        return base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise HTTPException(
             422, [{"loc": ["query", "cursor"], "msg": "is not a cursor this API gave",
