@@ -71,8 +71,14 @@ def _member_cursor(cursor: str | None) -> str:
         return base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise HTTPException(
-            422, [{"loc": ["query", "cursor"], "msg": "is not a cursor this API gave",
-                   "type": "value_error"}]
+            422,
+            [
+                {
+                    "loc": ["query", "cursor"],
+                    "msg": "is not a cursor this API gave",
+                    "type": "value_error",
+                }
+            ],
         ) from None
 
 

@@ -11,15 +11,17 @@ from pathlib import Path
 
 from tests.support.processes import ROOT
 
-CUSTOMER_HEADER = ["Customer ID", "First Name", "Last Name", "Email", "Phone", "City",
-                   "Created At"]
+CUSTOMER_HEADER = ["Customer ID", "First Name", "Last Name", "Email", "Phone", "City", "Created At"]
 ORDER_HEADER = ["Order ID", "Customer ID", "Order Total", "Order Date", "Notes"]
 
 
 def cli(*args: str, env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "beacon_cli", *args],
-        cwd=ROOT, env={**os.environ, **env, "COLUMNS": "200"}, capture_output=True, text=True,
+        cwd=ROOT,
+        env={**os.environ, **env, "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
         timeout=timeout,
     )
 
@@ -27,8 +29,11 @@ def cli(*args: str, env: dict[str, str], timeout: float = 600) -> subprocess.Com
 def cli_process(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "beacon_cli", *args],
-        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, text=True,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
 
 
@@ -39,8 +44,15 @@ def write_customers(path: Path, count: int, bad_every: int) -> int:
         out = csv.writer(handle)
         out.writerow(CUSTOMER_HEADER)
         for i in range(count):
-            row = [f"C{i}", f"Asha{i}", "Iyer", f"asha{i}@example.in", "+91 98450 12345",
-                   ["Pune", "Chennai", "Delhi"][i % 3], "2025-06-01 09:30:00"]
+            row = [
+                f"C{i}",
+                f"Asha{i}",
+                "Iyer",
+                f"asha{i}@example.in",
+                "+91 98450 12345",
+                ["Pune", "Chennai", "Delhi"][i % 3],
+                "2025-06-01 09:30:00",
+            ]
             if i and i % bad_every == 0:
                 kind = bad % 4
                 if kind == 0:
@@ -62,8 +74,13 @@ def write_orders(path: Path, count: int, customers: int, bad_every: int) -> int:
         out = csv.writer(handle)
         out.writerow(ORDER_HEADER)
         for i in range(count):
-            row = [f"O{i}", f"C{(i * 7) % customers}", f"{(i * 7919) % 6000}.50",
-                   f"2026-{1 + i % 10:02d}-{1 + i % 28:02d}T10:00:00+05:30", ""]
+            row = [
+                f"O{i}",
+                f"C{(i * 7) % customers}",
+                f"{(i * 7919) % 6000}.50",
+                f"2026-{1 + i % 10:02d}-{1 + i % 28:02d}T10:00:00+05:30",
+                "",
+            ]
             if i and i % bad_every == 0:
                 kind = bad % 5
                 if kind == 0:

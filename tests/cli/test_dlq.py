@@ -22,8 +22,13 @@ def test_the_cli_knows_every_consumer_queue() -> None:
 
 
 def body(n: int) -> bytes:
-    return orjson.dumps({"event_id": f"00000000-0000-0000-0000-00000000000{n}",
-                         "type": "order.submitted", "payload": {"n": n}})
+    return orjson.dumps(
+        {
+            "event_id": f"00000000-0000-0000-0000-00000000000{n}",
+            "type": "order.submitted",
+            "payload": {"n": n},
+        }
+    )
 
 
 async def test_list_show_replay_purge(stack: Stack) -> None:
@@ -42,19 +47,31 @@ async def test_list_show_replay_purge(stack: Stack) -> None:
         dlx = await channel.get_exchange(name(DLX))
         ingest = await channel.get_exchange(name("beacon.ingest"))
         # 1: parked by a service's code, with the original exchange and key recorded.
-        await dlx.publish(aio_pika.Message(body(1), headers={
-            "x-beacon-reason": "ValueError: bad amount", "x-beacon-queue": "ingest.persistence",
-            "x-beacon-exchange": name("beacon.ingest"), "x-beacon-routing-key": "order.submitted",
-        }), routing_key=name("ingest.persistence"))
+        await dlx.publish(
+            aio_pika.Message(
+                body(1),
+                headers={
+                    "x-beacon-reason": "ValueError: bad amount",
+                    "x-beacon-queue": "ingest.persistence",
+                    "x-beacon-exchange": name("beacon.ingest"),
+                    "x-beacon-routing-key": "order.submitted",
+                },
+            ),
+            routing_key=name("ingest.persistence"),
+        )
         # 2: dead-lettered by RabbitMQ itself (rejected without requeue): x-death etc.
         await ingest.publish(aio_pika.Message(body(2)), routing_key="order.submitted")
         queue = await channel.declare_queue(name("ingest.persistence"), passive=True)
         rejected = await queue.get(timeout=5)
         await rejected.reject(requeue=False)
         # 3: parked without its origin (an older service): only --direct can replay it.
-        await dlx.publish(aio_pika.Message(body(3), headers={
-            "x-beacon-reason": "no handler", "x-beacon-queue": "ingest.persistence"}),
-            routing_key=name("ingest.persistence"))
+        await dlx.publish(
+            aio_pika.Message(
+                body(3),
+                headers={"x-beacon-reason": "no handler", "x-beacon-queue": "ingest.persistence"},
+            ),
+            routing_key=name("ingest.persistence"),
+        )
 
         env = stack.env
         listed = cli("dlq", "list", env=env)

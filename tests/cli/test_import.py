@@ -23,8 +23,10 @@ def env_for(stack: Stack, url: str) -> dict[str, str]:
 
 
 async def counts(stack: Stack) -> tuple[int, int]:
-    return (await stack.scalar("ingest", "SELECT COUNT(*) FROM customers"),
-            await stack.scalar("ingest", "SELECT COUNT(*) FROM orders"))
+    return (
+        await stack.scalar("ingest", "SELECT COUNT(*) FROM customers"),
+        await stack.scalar("ingest", "SELECT COUNT(*) FROM orders"),
+    )
 
 
 async def test_import_counts_exact_and_bad_rows_reported(stack: Stack, tmp_path: Path) -> None:
@@ -42,10 +44,12 @@ async def test_import_counts_exact_and_bad_rows_reported(stack: Stack, tmp_path:
     assert "25 bad" in done.stdout
 
     expected = (CUSTOMERS - bad_customers, ORDERS - bad_orders)
-    await eventually(lambda: counts(stack), lambda c: c == expected, timeout=120,
-                     what="imported rows stored")
+    await eventually(
+        lambda: counts(stack), lambda c: c == expected, timeout=120, what="imported rows stored"
+    )
     bad = report_lines(tmp_path / "customers.csv.customers.bad.jsonl") + report_lines(
-        tmp_path / "orders.csv.orders.bad.jsonl")
+        tmp_path / "orders.csv.orders.bad.jsonl"
+    )
     assert len(bad) == 37
     assert all(b["line"] and b["field"] and b["reason"] for b in bad)
     assert {b["field"] for b in bad} >= {"email", "ordered_at", "amount", "order_id"}
@@ -58,8 +62,9 @@ async def test_killed_import_resumes_to_exact_counts(stack: Stack, tmp_path: Pat
     env = env_for(stack, ingest.url)
     state = tmp_path / "orders.csv.orders.state.json"
 
-    run = cli_process("import", "orders", str(orders), "--batch-size", "1000",
-                      "--concurrency", "2", env=env)
+    run = cli_process(
+        "import", "orders", str(orders), "--batch-size", "1000", "--concurrency", "2", env=env
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # until about a third is confirmed, then kill
         if state.exists() and json.loads(state.read_text())["confirmed_line"] > ORDERS // 3:
@@ -74,8 +79,12 @@ async def test_killed_import_resumes_to_exact_counts(stack: Stack, tmp_path: Pat
     done = cli("import", "orders", str(orders), "--resume", env=env)
     assert done.returncode == 0, done.stderr + done.stdout
     assert "skipped" in done.stdout
-    await eventually(lambda: counts(stack), lambda c: c[1] == ORDERS - bad_orders, timeout=120,
-                     what="every order stored once")
+    await eventually(
+        lambda: counts(stack),
+        lambda c: c[1] == ORDERS - bad_orders,
+        timeout=120,
+        what="every order stored once",
+    )
     assert len(report_lines(tmp_path / "orders.csv.orders.bad.jsonl")) == bad_orders
     assert json.loads(state.read_text())["done"]
     again = cli("import", "orders", str(orders), "--resume", env=env)

@@ -16,11 +16,19 @@ from tests.support.wait import eventually
 
 pytestmark = pytest.mark.integration
 
-RULES = {"combinator": "and", "rules": [
-    {"field": "total_spend", "operator": ">", "value": 4000},
-    {"combinator": "or", "rules": [
-        {"field": "visits", "operator": "<=", "value": 3},
-        {"field": "city", "operator": "=", "value": "Pune"}]}]}
+RULES = {
+    "combinator": "and",
+    "rules": [
+        {"field": "total_spend", "operator": ">", "value": 4000},
+        {
+            "combinator": "or",
+            "rules": [
+                {"field": "visits", "operator": "<=", "value": 3},
+                {"field": "city", "operator": "=", "value": "Pune"},
+            ],
+        },
+    ],
+}
 
 
 async def test_export_has_the_preview_size(stack: Stack, tmp_path: Path) -> None:
@@ -34,7 +42,10 @@ async def test_export_has_the_preview_size(stack: Stack, tmp_path: Path) -> None
         assert done.returncode == 0, done.stderr
     await eventually(
         lambda: stack.scalar("segments", "SELECT SUM(visits) FROM profiles WHERE known = 1"),
-        lambda n: n == 12000, timeout=120, what="profiles projected")
+        lambda n: n == 12000,
+        timeout=120,
+        what="profiles projected",
+    )
 
     rules = tmp_path / "rules.json"
     rules.write_text(json.dumps({"rules": RULES}))
@@ -46,8 +57,9 @@ async def test_export_has_the_preview_size(stack: Stack, tmp_path: Path) -> None
     async with httpx.AsyncClient(base_url=segments.url) as http:
         saved = (await http.post("/api/v1/segments", json={"name": "big", "rules": RULES})).json()
         out = tmp_path / "members.csv"
-        export = cli("segments", "export", saved["id"], "--out", str(out), "--page-size", "97",
-                     env=env)
+        export = cli(
+            "segments", "export", saved["id"], "--out", str(out), "--page-size", "97", env=env
+        )
         assert export.returncode == 0, export.stderr
         with out.open() as handle:
             members = list(csv.DictReader(handle))

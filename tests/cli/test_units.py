@@ -61,10 +61,14 @@ def test_customer_rules_match_the_api(row: dict[str, Any]) -> None:
 
 
 def test_shop_spellings_map_and_first_last_names_join() -> None:
-    m = mapping.build("customers", ["Customer ID", "First Name", "Last Name", "E-mail",
-                                    "Created At", "Tags"], {})
-    assert m.columns == {"customer_id": "Customer ID", "email": "E-mail",
-                         "created_at": "Created At"}
+    m = mapping.build(
+        "customers", ["Customer ID", "First Name", "Last Name", "E-mail", "Created At", "Tags"], {}
+    )
+    assert m.columns == {
+        "customer_id": "Customer ID",
+        "email": "E-mail",
+        "created_at": "Created At",
+    }
     assert m.apply({"First Name": "Asha", "Last Name": "Iyer"})["name"] == "Asha Iyer"
     assert m.ignored == ["Tags"]
     orders = mapping.build("orders", ["Order Number", "Customer", "Amount", "Created At"], {})
@@ -81,8 +85,12 @@ def test_unknown_headers_get_the_closest_suggestion() -> None:
 
 
 def test_date_format_and_money_spellings() -> None:
-    row = {"order_id": "O1", "customer_id": "C1", "amount": "₹1,499.00",
-           "ordered_at": "05/11/2026 10:30"}
+    row = {
+        "order_id": "O1",
+        "customer_id": "C1",
+        "amount": "₹1,499.00",
+        "ordered_at": "05/11/2026 10:30",
+    }
     order = validation.validate("orders", row, "%d/%m/%Y %H:%M")
     assert str(order.amount) == "1499.00"  # type: ignore[attr-defined]
     assert order.ordered_at.month == 11  # type: ignore[attr-defined]
@@ -108,20 +116,29 @@ async def test_rows_the_api_refuses_go_to_the_report_and_the_rest_is_resent(
 ) -> None:
     """The client let a row through that the API refuses: report it, resend the rest."""
     path = tmp_path / "orders.csv"
-    path.write_text("order_id,customer_id,amount,ordered_at\n"
-                    + "".join(f"O{i},C1,1,2026-01-01\n" for i in range(5)))
+    path.write_text(
+        "order_id,customer_id,amount,ordered_at\n"
+        + "".join(f"O{i},C1,1,2026-01-01\n" for i in range(5))
+    )
     bodies: list[bytes] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
         bodies.append(request.content)
         if b"O3" in request.content:
-            return httpx.Response(422, json={"detail": [
-                {"index": 3, "field": "order_id", "message": "taken by another shop"}]})
+            return httpx.Response(
+                422,
+                json={
+                    "detail": [
+                        {"index": 3, "field": "order_id", "message": "taken by another shop"}
+                    ]
+                },
+            )
         return httpx.Response(202, json={"accepted": 4})
 
     real = httpx.AsyncClient
-    monkeypatch.setattr(httpx, "AsyncClient",
-                        lambda **kw: real(transport=httpx.MockTransport(answer), **kw))
+    monkeypatch.setattr(
+        httpx, "AsyncClient", lambda **kw: real(transport=httpx.MockTransport(answer), **kw)
+    )
     job = Importer(CliSettings(), Options("orders", path))
     job.open()
     summary = await job.run()
