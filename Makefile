@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV ?= uv
 RUN := $(UV) run --frozen
 
-.PHONY: install up down test unit integration lint fmt logs bench-ingest bench-segments bench-campaign bench-stats
+.PHONY: install up down test unit integration lint fmt logs postman bench-ingest bench-segments bench-campaign bench-stats
 
 install:  ## Python deps from uv.lock (installs uv itself if missing)
 	@command -v $(UV) >/dev/null || python3 -m pip install --quiet "uv==0.13.9"
@@ -47,3 +47,6 @@ bench-campaign: install
 
 bench-stats: install
 	$(RUN) python -m bench.stats
+
+postman: install  ## regenerate docs/postman from the services' OpenAPI (needs node and npm)
+	tools/postman/build.sh docs/postman

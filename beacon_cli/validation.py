@@ -110,7 +110,11 @@ def prepare(kind: str, row: dict[str, Any], date_format: str | None) -> dict[str
     for key, value in row.items():
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
-        if key == "amount" and isinstance(value, str):
+        if (
+            key == "amount"
+            and isinstance(value, str)
+            and (not value[:1].isdigit() or "," in value)  # the common case skips the regex
+        ):
             value = _MONEY_NOISE.sub("", value)
         if key in DATE_FIELDS and date_format and isinstance(value, str):
             try:

@@ -1,0 +1,63 @@
+"""The Postman collection: regenerated from the services' OpenAPI it equals the committed
+one (else run ``make postman``), and newman runs it against a live suite, every request
+passing its tests."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.support.processes import ROOT
+from tests.support.stack import Stack
+
+TOOLS = ROOT / "tools" / "postman"
+DOCS = ROOT / "docs" / "postman"
+FILES = ("beacon.postman_collection.json", "beacon.postman_environment.json")
+
+
+@pytest.fixture(scope="module")
+def node_tools() -> Path:
+    """tools/postman's npm packages (openapi-to-postmanv2, newman), installed from its lock."""
+    assert shutil.which("npm"), "node and npm are needed (apt-get install nodejs npm)"
+    if not (TOOLS / "node_modules" / ".bin" / "newman").exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=TOOLS,
+                       check=True, timeout=600)
+    return TOOLS / "node_modules" / ".bin"
+
+
+def test_collection_is_generated_from_the_current_api(node_tools: Path, tmp_path: Path) -> None:
+    subprocess.run([str(TOOLS / "build.sh"), str(tmp_path)], check=True, timeout=300,
+                   capture_output=True)
+    for name in FILES:
+        assert (tmp_path / name).read_text() == (DOCS / name).read_text(), (
+            f"docs/postman/{name} is stale: run `make postman` and commit it")
+
+
+@pytest.mark.integration
+def test_newman_runs_every_request_green(node_tools: Path, stack: Stack, tmp_path: Path) -> None:
+    urls = {
+        "ingest": stack.start("ingest", "all").url,
+        "segments": stack.start("segments", "all").url,
+        "campaigns": stack.start("campaigns", "all").url,
+        "stats": stack.start("stats", "all").url,
+    }
+    vendor = stack.start("delivery", "vendor", BEACON_VENDOR_DELAY_MIN_S="0.05",
+                         BEACON_VENDOR_DELAY_MAX_S="0.2")
+    urls["delivery"] = stack.start("delivery", "api").url
+    stack.start("delivery", "worker", BEACON_VENDOR_URL=vendor.url,
+                BEACON_DELIVERY_PUBLIC_URL=urls["delivery"])
+    report = tmp_path / "newman.json"
+    args = [str(node_tools / "newman"), "run", str(DOCS / FILES[0]), "-e", str(DOCS / FILES[1]),
+            "--reporters", "cli,json", "--reporter-json-export", str(report),
+            "--timeout-request", "30000"]
+    for service, url in urls.items():
+        args += ["--env-var", f"{service}Url={url}"]
+    run = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    stats = json.loads(report.read_text())["run"]["stats"]
+    assert stats["assertions"]["failed"] == 0 and stats["requests"]["failed"] == 0
+    assert stats["assertions"]["total"] >= 27
