@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 
 from beacon_cli import mapping, state, validation
 from beacon_cli.client import raise_for_auth, unreachable
@@ -54,9 +55,15 @@ class Options:
 class Batch:
     number: int
     last_line: int  # the last source line this batch settles (bad rows included)
-    items: list[Any] = field(default_factory=list)
-    lines: list[int] = field(default_factory=list)
-    raws: list[str] = field(default_factory=list)
+    items: list[Any] = field(default_factory=list)  # validated rows, until sealed
+    lines: list[int] = field(default_factory=list)  # each row's source line
+    body: bytes = b""  # the request body; the rows themselves are not kept (memory)
+    accepted: int = 0
+
+    def seal(self, adapter: Any) -> Batch:
+        self.body = b'{"items":' + adapter.dump_json(self.items) + b"}"
+        self.items = []
+        return self
 
 
 @dataclass
@@ -158,20 +165,20 @@ class Importer:
                 s.rows += 1
                 batch.last_line = line
                 self._check(batch, line, row, raw)
-                if len(batch.items) >= o.batch_size:
+                if len(batch.lines) >= o.batch_size:
                     if failure:
                         break
                     await limit.acquire()
                     if failure:
                         break
-                    tasks.add(asyncio.create_task(send(batch)))
+                    tasks.add(asyncio.create_task(send(batch.seal(self.adapter))))
                     number += 1
                     batch = Batch(number, line)
                     progress(source.position(), s.rows, s.sent)
                     await asyncio.sleep(0)  # let the new request start before reading on
             else:
                 await limit.acquire()
-                tasks.add(asyncio.create_task(send(batch)))
+                tasks.add(asyncio.create_task(send(batch.seal(self.adapter))))
             if tasks:
                 await asyncio.wait(tasks)
             progress(source.position(), s.rows, s.sent)
@@ -194,25 +201,28 @@ class Importer:
             return
         batch.items.append(item)
         batch.lines.append(line)
-        batch.raws.append(raw)
 
     async def _send(self, http: httpx.AsyncClient, batch: Batch) -> None:
         """Send until accepted; rows the API refuses go to the report, the rest again."""
         if self.o.dry_run:
             return
-        while batch.items:
-            body = b'{"items":' + self.adapter.dump_json(batch.items) + b"}"
+        body = batch.body
+        while batch.lines:
             response = await self._post(http, body)
             if response.status_code == 202:
                 self._accepted_any = True
-                self.summary.sent += len(batch.items)
+                batch.accepted = len(batch.lines)
+                self.summary.sent += batch.accepted
                 return
             refused = self._refused(response)
+            items = orjson.loads(body)["items"]  # rare: the body is the only copy of the rows
             for index in sorted(refused, reverse=True):
+                field_, reason = refused[index]
                 self.report.add(
-                    batch.lines[index], refused[index][0], refused[index][1], batch.raws[index]
+                    batch.lines[index], field_, reason, orjson.dumps(items[index]).decode()
                 )
-                del batch.items[index], batch.lines[index], batch.raws[index]
+                del items[index], batch.lines[index]
+            body = orjson.dumps({"items": items})
 
     def _refused(self, response: httpx.Response) -> dict[int, tuple[str, str]]:
         raise_for_auth(response)
@@ -279,6 +289,6 @@ class Importer:
             self._next += 1
             advanced = True
         if advanced and not self.o.dry_run:
-            self.state.sent = self.summary.sent - sum(len(b.items) for b in self._done.values())
+            self.state.sent = self.summary.sent - sum(b.accepted for b in self._done.values())
             self.report.flush()  # the report holds every bad row up to confirmed_line first
             self.state.save(self.o.state)

@@ -9,8 +9,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 
+from tests.cli.support import cli
 from tests.support.processes import ROOT
 from tests.support.stack import Stack
 
@@ -24,17 +26,20 @@ def node_tools() -> Path:
     """tools/postman's npm packages (openapi-to-postmanv2, newman), installed from its lock."""
     assert shutil.which("npm"), "node and npm are needed (apt-get install nodejs npm)"
     if not (TOOLS / "node_modules" / ".bin" / "newman").exists():
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=TOOLS,
-                       check=True, timeout=600)
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=TOOLS, check=True, timeout=600
+        )
     return TOOLS / "node_modules" / ".bin"
 
 
 def test_collection_is_generated_from_the_current_api(node_tools: Path, tmp_path: Path) -> None:
-    subprocess.run([str(TOOLS / "build.sh"), str(tmp_path)], check=True, timeout=300,
-                   capture_output=True)
+    subprocess.run(
+        [str(TOOLS / "build.sh"), str(tmp_path)], check=True, timeout=300, capture_output=True
+    )
     for name in FILES:
         assert (tmp_path / name).read_text() == (DOCS / name).read_text(), (
-            f"docs/postman/{name} is stale: run `make postman` and commit it")
+            f"docs/postman/{name} is stale: run `make postman` and commit it"
+        )
 
 
 @pytest.mark.integration
@@ -45,15 +50,30 @@ def test_newman_runs_every_request_green(node_tools: Path, stack: Stack, tmp_pat
         "campaigns": stack.start("campaigns", "all").url,
         "stats": stack.start("stats", "all").url,
     }
-    vendor = stack.start("delivery", "vendor", BEACON_VENDOR_DELAY_MIN_S="0.05",
-                         BEACON_VENDOR_DELAY_MAX_S="0.2")
+    vendor = stack.start(
+        "delivery", "vendor", BEACON_VENDOR_DELAY_MIN_S="0.05", BEACON_VENDOR_DELAY_MAX_S="0.2"
+    )
     urls["delivery"] = stack.start("delivery", "api").url
-    stack.start("delivery", "worker", BEACON_VENDOR_URL=vendor.url,
-                BEACON_DELIVERY_PUBLIC_URL=urls["delivery"])
+    stack.start(
+        "delivery",
+        "worker",
+        BEACON_VENDOR_URL=vendor.url,
+        BEACON_DELIVERY_PUBLIC_URL=urls["delivery"],
+    )
     report = tmp_path / "newman.json"
-    args = [str(node_tools / "newman"), "run", str(DOCS / FILES[0]), "-e", str(DOCS / FILES[1]),
-            "--reporters", "cli,json", "--reporter-json-export", str(report),
-            "--timeout-request", "30000"]
+    args = [
+        str(node_tools / "newman"),
+        "run",
+        str(DOCS / FILES[0]),
+        "-e",
+        str(DOCS / FILES[1]),
+        "--reporters",
+        "cli,json",
+        "--reporter-json-export",
+        str(report),
+        "--timeout-request",
+        "30000",
+    ]
     for service, url in urls.items():
         args += ["--env-var", f"{service}Url={url}"]
     run = subprocess.run(args, capture_output=True, text=True, timeout=600)
@@ -61,3 +81,19 @@ def test_newman_runs_every_request_green(node_tools: Path, stack: Stack, tmp_pat
     stats = json.loads(report.read_text())["run"]["stats"]
     assert stats["assertions"]["failed"] == 0 and stats["requests"]["failed"] == 0
     assert stats["assertions"]["total"] >= 27
+
+    # The CLI's campaign views on the same suite: history, and live counters until done.
+    env = {**stack.env, **{f"BEACON_{s.upper()}_URL": u for s, u in urls.items()}}
+    listed = cli("campaigns", "list", env=env)
+    assert listed.returncode == 0 and "Postman" in listed.stdout, listed.stderr
+    campaign_id = _campaign_id(urls["campaigns"])
+    watched = cli("campaigns", "show", campaign_id, "--watch", "--until-done", env=env, timeout=120)
+    assert watched.returncode == 0, watched.stderr
+    assert "audience" in watched.stdout and "pending 0" in watched.stdout
+
+
+def _campaign_id(campaigns_url: str) -> str:
+    """The campaign the collection launched (the newest)."""
+    items = httpx.get(f"{campaigns_url}/api/v1/campaigns", params={"limit": 1}).json()["items"]
+    assert items and items[0]["name"].startswith("Postman"), items
+    return str(items[0]["id"])

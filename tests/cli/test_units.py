@@ -145,3 +145,30 @@ async def test_rows_the_api_refuses_go_to_the_report_and_the_rest_is_resent(
     assert (summary.sent, summary.bad, len(bodies)) == (4, 1, 2)
     assert "taken by another shop" in (tmp_path / "orders.csv.orders.bad.jsonl").read_text()
     assert '"line":5' in (tmp_path / "orders.csv.orders.bad.jsonl").read_text()
+
+
+def test_plain_messages_for_common_mistakes(tmp_path: Path) -> None:
+    from tests.cli.support import cli
+
+    missing = cli("import", "orders", str(tmp_path / "nope.csv"), env={})
+    assert missing.returncode == 1 and "file not found" in missing.stderr
+    (tmp_path / "o.csv").write_text("order_id,customer_id,amount,ordered_at\nO1,C1,1,2026-01-01\n")
+    down = cli(
+        "import", "orders", str(tmp_path / "o.csv"), env={"BEACON_INGEST_URL": "http://127.0.0.1:9"}
+    )
+    assert down.returncode == 1 and "cannot reach the ingest service" in down.stderr
+    assert "Traceback" not in down.stderr
+
+
+def test_expired_token_says_so() -> None:
+    from beacon_cli.client import check
+
+    request = httpx.Request("GET", "http://x/api/v1/campaigns")
+    response = httpx.Response(
+        401,
+        request=request,
+        json={"detail": {"error": "token_expired", "message": "expired at 10:00"}},
+    )
+    with pytest.raises(CliError, match="expired") as error:
+        check(response, "GET /api/v1/campaigns")
+    assert error.value.hint and "BEACON_API_KEY" in error.value.hint
