@@ -422,7 +422,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             t0 = time.time()
             response = await http.post(
                 f"{campaigns.url}/api/v1/campaigns",
-                json={"name": f"bench {run_id}", "rules": ALL_RULE, "message": MESSAGE},
+                json={
+                    "name": f"bench {run_id}",
+                    "rules": ALL_RULE,
+                    "message": MESSAGE,
+                    "confirm_audience_size": n,
+                },
             )
             created_s = time.time() - t0
             if response.status_code != 201:

@@ -408,7 +408,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             t0 = time.time()
             response = await http.post(
                 f"{campaigns.url}/api/v1/campaigns",
-                json={"name": f"bench stats {run_id}", "rules": ALL_RULE, "message": MESSAGE},
+                json={
+                    "name": f"bench stats {run_id}",
+                    "rules": ALL_RULE,
+                    "message": MESSAGE,
+                    "confirm_audience_size": n,
+                },
             )
             if response.status_code != 201:
                 raise RuntimeError(f"POST /api/v1/campaigns: {response.status_code}")

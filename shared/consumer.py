@@ -1,27 +1,32 @@
-"""The one way a Beacon consumer applies an event.
+"""The one way a Beacon consumer applies an event, and the rule for every failure.
 
 For each message: parse the envelope; find the handler for its type and version (unknown
 ones are poison); then, in one transaction, claim the event id in the inbox, apply the
 handler's effect and add the events it emits to the outbox. Only after the commit is the
-message acknowledged. Transient database failures are retried with backoff while the
-message stays unacknowledged; poison messages are parked in the queue's DLQ with the
-reason in the ``x-beacon-reason`` header, never retried forever.
+message acknowledged.
+
+Every failure ends in one of two ways, never in a message left unacknowledged:
+- transient (deadlock, lock timeout, database or broker away): retried in process a few
+  times with back-off, then handed back to the broker (``nack`` with requeue). The queue's
+  delivery limit (quorum ``x-delivery-limit``) bounds the redeliveries: past it RabbitMQ
+  itself parks the message in the DLQ.
+- anything else: parked in the queue's DLQ with the reason in ``x-beacon-reason`` and the
+  original exchange and routing key (for replay), then acknowledged.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 
-import orjson
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.message import RabbitMessage
-from pydantic import ValidationError
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared import inbox, outbox
-from shared.db import retry_transient, unit_of_work
+from shared.db import is_transient, retry_transient, unit_of_work
 from shared.envelope import Envelope
 from shared.logging import bind_correlation_id, get_logger
 from shared.metrics import EVENTS_CONSUMED
@@ -31,6 +36,7 @@ from shared.topology import dead_letter_exchange
 log = get_logger(__name__)
 
 Handler = Callable[[AsyncConnection, Envelope], Awaitable[list[Envelope]]]
+UNKNOWN_TYPE = "unknown"  # the metrics label for types no handler knows (bounded labels)
 
 
 class PermanentError(Exception):
@@ -39,9 +45,14 @@ class PermanentError(Exception):
 
 class RetryLater(Exception):
     """An event that cannot be applied yet (something it depends on has not arrived): the
-    transaction rolls back and the event is retried with backoff, still unacknowledged."""
+    transaction rolls back and the event is retried with backoff, then redelivered."""
 
     retry_later = True  # read by shared.db.is_transient
+
+
+def describe(error: BaseException) -> str:
+    """The reason stored with a parked message (bounded: it travels in a header)."""
+    return f"{type(error).__name__}: {error}"[:1000]
 
 
 @dataclass
@@ -58,31 +69,33 @@ class EventConsumer:
     on_emitted: Callable[[], None] = lambda: None
 
     async def __call__(self, message: RabbitMessage) -> None:
+        type_ = "?"
         try:
-            envelope = Envelope.from_bytes(message.body)
-        except (ValidationError, orjson.JSONDecodeError, ValueError) as error:
-            await self._dead_letter(message, f"bad envelope: {error}"[:1000], "?")
-            return
-        bind_correlation_id(envelope.correlation_id)
-        handler = self.handlers.get((envelope.type, envelope.version))
-        if handler is None:
-            reason = f"no handler for {envelope.type} version {envelope.version}"
-            await self._dead_letter(message, reason, envelope.type)
-            return
-        try:
+            try:
+                envelope = Envelope.from_bytes(message.body)
+            except ValueError as error:  # JSON and validation errors are ValueErrors
+                await self._dead_letter(message, f"bad envelope: {error}"[:1000], "?")
+                return
+            bind_correlation_id(envelope.correlation_id)
+            handler = self.handlers.get((envelope.type, envelope.version))
+            if handler is None:
+                reason = f"no handler for {envelope.type[:100]} version {envelope.version}"
+                await self._dead_letter(message, reason, UNKNOWN_TYPE)
+                return
+            type_ = envelope.type
             emitted = await retry_transient(
-                lambda: self._apply(handler, envelope), what=f"{self.name}:{envelope.type}"
+                lambda: self._apply(handler, envelope),
+                what=f"{self.name}:{type_}",
+                attempts=self.settings.transient_attempts,
             )
-        except (PermanentError, ValidationError, KeyError, TypeError, ValueError) as error:
-            await self._dead_letter(
-                message, f"{type(error).__name__}: {error}"[:1000], envelope.type
-            )
+        except Exception as error:
+            await settle_failure(self.broker, self.settings, self.name, message, error, type_)
             return
         if emitted is None:
-            EVENTS_CONSUMED.labels(self.name, envelope.type, "duplicate").inc()
+            EVENTS_CONSUMED.labels(self.name, type_, "duplicate").inc()
             log.info("event_duplicate_skipped", consumer=self.name, event_id=str(envelope.event_id))
         else:
-            EVENTS_CONSUMED.labels(self.name, envelope.type, "applied").inc()
+            EVENTS_CONSUMED.labels(self.name, type_, "applied").inc()
             if emitted:
                 self.on_emitted()
         await message.ack()
@@ -99,6 +112,32 @@ class EventConsumer:
         await dead_letter(self.broker, self.settings, self.name, message, reason, type_)
 
 
+async def settle_failure(
+    broker: RabbitBroker,
+    settings: ServiceSettings,
+    queue: str,
+    message: RabbitMessage,
+    error: BaseException,
+    type_: str,
+) -> None:
+    """End a message whose handling failed: back to the broker if the failure may pass
+    (its delivery limit bounds how often), to the DLQ with the reason otherwise."""
+    if is_transient(error):
+        log.warning("event_requeued", consumer=queue, type=type_, error=repr(error)[:300])
+        EVENTS_CONSUMED.labels(queue, type_, "requeued").inc()
+        await requeue(message)
+        return
+    log.error("event_failed", consumer=queue, type=type_, error=repr(error)[:300])
+    await dead_letter(broker, settings, queue, message, describe(error), type_)
+
+
+async def requeue(message: RabbitMessage) -> None:
+    """Hand a message back to the broker; if even that fails the channel is gone, and the
+    broker redelivers the message anyway."""
+    with suppress(Exception):
+        await message.nack(requeue=True)
+
+
 async def dead_letter(
     broker: RabbitBroker,
     settings: ServiceSettings,
@@ -108,21 +147,36 @@ async def dead_letter(
     type_: str,
 ) -> None:
     """Park a message in ``queue``'s DLQ with its reason, then ack it (the copy in the DLQ
-    is confirmed first, so the message is never in neither place)."""
+    is confirmed first, so the message is never in neither place). If the DLQ cannot be
+    reached the message goes back to the broker instead."""
     log.error("event_dead_lettered", consumer=queue, type=type_, reason=reason)
-    EVENTS_CONSUMED.labels(queue, type_, "dead_lettered").inc()
     headers = dict(message.headers or {})
-    headers.update({"x-beacon-reason": reason, "x-beacon-queue": queue})
-    await broker.publish(
-        message.body,
-        exchange=dead_letter_exchange(settings),
-        routing_key=settings.amqp_name(queue),
-        headers=headers,
-        message_id=message.message_id,
-        correlation_id=message.correlation_id,
-        content_type=message.content_type,
-        persist=True,
-        mandatory=False,
-        timeout=settings.publish_timeout_s,
+    raw = message.raw_message
+    headers.update(
+        {
+            "x-beacon-reason": reason,
+            "x-beacon-queue": queue,
+            # Where it came from, so `beacon dlq replay` can send it back there.
+            "x-beacon-exchange": getattr(raw, "exchange", None) or "",
+            "x-beacon-routing-key": getattr(raw, "routing_key", None) or "",
+        }
     )
+    try:
+        await broker.publish(
+            message.body,
+            exchange=dead_letter_exchange(settings),
+            routing_key=settings.amqp_name(queue),
+            headers=headers,
+            message_id=message.message_id,
+            correlation_id=message.correlation_id,
+            content_type=message.content_type,
+            persist=True,
+            mandatory=False,
+            timeout=settings.publish_timeout_s,
+        )
+    except Exception as error:
+        log.error("dead_letter_failed", consumer=queue, error=repr(error)[:300])
+        await requeue(message)
+        return
+    EVENTS_CONSUMED.labels(queue, type_, "dead_lettered").inc()
     await message.ack()

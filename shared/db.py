@@ -12,6 +12,15 @@ from typing import TypeVar
 
 from sqlalchemy import exc, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_never,
+    wait_exponential_jitter,
+)
+from tenacity.stop import stop_base
 
 from shared.logging import get_logger
 
@@ -97,26 +106,55 @@ def is_transient(error: BaseException) -> bool:
     return isinstance(error, exc.TimeoutError)
 
 
+class _StopWhenSet(stop_base):
+    """Give up once the process is stopping (tenacity's own takes a threading.Event)."""
+
+    def __init__(self, event: asyncio.Event) -> None:
+        self.event = event
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self.event.is_set()
+
+
 async def retry_transient(
     action: Callable[[], Awaitable[T]],
     *,
     what: str,
+    attempts: int | None = None,
     first_delay: float = 0.1,
     max_delay: float = 5.0,
     stop: asyncio.Event | None = None,
 ) -> T:
-    """Run ``action`` until it succeeds, backing off exponentially on transient DB errors.
+    """Run ``action``, retrying transient DB errors with jittered exponential back-off.
 
-    Never gives up on a transient error: holding the message unacknowledged while the
-    database is away is what keeps acknowledgements in order and nothing lost.
+    ``attempts`` bounds the tries (a consumer then hands the message back to the broker,
+    whose delivery limit bounds the rest); None retries until ``stop`` is set (a
+    background loop that holds no message). Other errors are raised at once.
     """
-    delay = first_delay
-    while True:
-        try:
-            return await action()
-        except Exception as error:
-            if not is_transient(error) or (stop is not None and stop.is_set()):
-                raise
-            log.warning("transient_db_error", what=what, error=repr(error)[:300], retry_in=delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, max_delay)
+    give_up: stop_base = stop_never if attempts is None else stop_after_attempt(attempts)
+    if stop is not None:
+        give_up = give_up | _StopWhenSet(stop)
+
+    def log_retry(state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        log.warning(
+            "transient_db_error",
+            what=what,
+            attempt=state.attempt_number,
+            error=repr(error)[:300],
+            retry_in=round(wait, 2),
+        )
+
+    retrying = AsyncRetrying(
+        retry=retry_if_exception(is_transient),
+        wait=wait_exponential_jitter(initial=first_delay, max=max_delay),
+        stop=give_up,
+        before_sleep=log_retry,
+        reraise=True,
+    )
+
+    async def attempt() -> T:  # a coroutine function, so tenacity awaits what it returns
+        return await action()
+
+    return await retrying(attempt)

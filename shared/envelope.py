@@ -34,9 +34,7 @@ class Envelope(BaseModel):
         # The payload (often 1,000 rows) is serialised once by orjson, not copied by pydantic.
         head = self.model_dump(mode="json", exclude={"payload"})
         head["payload"] = self.payload
-        return orjson.dumps(
-            head, default=to_jsonable_python, option=_JSON_OPTIONS
-        )
+        return orjson.dumps(head, default=to_jsonable_python, option=_JSON_OPTIONS)
 
     @classmethod
     def from_bytes(cls, body: bytes) -> Envelope:

@@ -34,6 +34,7 @@ from shared.errors import install_error_handlers
 from shared.health import health_router, install_request_middleware
 from shared.logging import get_logger
 from shared.outbox import OutboxRelay
+from shared.retention import Pruner, older_than, retention_loop
 from shared.settings import ServiceSettings
 from shared.topology import (
     ListenerSpec,
@@ -42,6 +43,7 @@ from shared.topology import (
     declare_listener,
     declare_queue,
     exchange,
+    replace_outdated_queues,
 )
 
 log = get_logger(__name__)
@@ -60,7 +62,10 @@ class Runtime:
         *,
         outbox_table: Table | None = None,
         inbox_table: Table | None = None,
+        keep_outbox: bool = False,
     ) -> None:
+        """``keep_outbox``: the outbox is the service's event log (replayed to rebuild read
+        models downstream), so its rows are never pruned."""
         self.service = service
         self.settings = settings
         self.engine = make_engine(
@@ -95,6 +100,11 @@ class Runtime:
         self.broker_ready = asyncio.Event()
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._pruners: dict[str, Pruner] = {}
+        if inbox_table is not None:
+            self._pruners["inbox"] = older_than(inbox_table, "applied_at")
+        if outbox_table is not None and not keep_outbox:
+            self._pruners["outbox"] = older_than(outbox_table, "published_at")
 
     def add_consumer(self, spec: QueueSpec, handlers: Mapping[tuple[str, int], Handler]) -> None:
         """Register a queue and the handlers that apply its events through the inbox."""
@@ -169,11 +179,20 @@ class Runtime:
                 log.error("listener_bad_message", queue=spec.purpose, error=str(error)[:300])
                 await message.ack()
                 return
-            await handle(envelope)
+            try:
+                await handle(envelope)
+            except Exception as error:
+                # The state a listener feeds is rebuilt at start; one missed update is
+                # logged, never a message held unacknowledged.
+                log.error("listener_failed", queue=spec.purpose, error=repr(error)[:300])
             await message.ack()
 
         self.broker.subscriber(queue, ack_policy=AckPolicy.MANUAL, decoder=_as_is)(on_message)
         self._listeners.append(spec)
+
+    def add_retention(self, name: str, pruner: Pruner) -> None:
+        """Prune rows past the retention window (see shared.retention) in this process."""
+        self._pruners[name] = pruner
 
     def add_background(self, task: Callable[[asyncio.Event], Awaitable[None]]) -> None:
         """A loop to run once the broker is up, until the process stops."""
@@ -186,6 +205,7 @@ class Runtime:
         delay = 0.5
         while not self._stop.is_set():
             try:
+                await replace_outdated_queues(self.settings, self._queues)
                 await self.broker.connect()
                 await declare_exchange(self.broker, self.settings, self.service)
                 for spec in self._queues:
@@ -201,6 +221,14 @@ class Runtime:
         self.broker_ready.set()
         log.info("broker_connected", consumers=[q.name for q in self._queues])
         loops = [task(self._stop) for task in self._background]
+        if self._pruners and self.settings.retention_days > 0:
+            sweep = retention_loop(
+                self.engine,
+                self._pruners,
+                days=self.settings.retention_days,
+                every_s=self.settings.retention_sweep_s,
+            )
+            loops.append(sweep(self._stop))
         if self.relay is not None:
             loops.append(self.relay.run(self._stop))
         await asyncio.gather(*loops)
@@ -213,7 +241,9 @@ class Runtime:
         await self.broker.stop()
         await self.engine.dispose()
 
-    def http_app(self, api: APIRouter | None, *, title: str) -> FastAPI:
+    def http_app(
+        self, api: APIRouter | None, *, title: str, max_body_bytes: int | None = None
+    ) -> FastAPI:
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
             await self.start()
@@ -224,7 +254,9 @@ class Runtime:
 
         app = FastAPI(title=title, lifespan=lifespan, version="0.1.0")
         app.state.runtime = self
-        install_request_middleware(app)
+        install_request_middleware(
+            app, max_body_bytes=max_body_bytes or self.settings.max_body_bytes
+        )
         install_error_handlers(app)
         app.include_router(health_router(self.engine, self.broker, self.broker_ready, self.service))
         if api is not None:

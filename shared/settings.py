@@ -26,6 +26,25 @@ class ServiceSettings(BaseSettings):
     prefetch: int = 16
     outbox_batch: int = 500
     outbox_poll_s: float = 0.2
+    # "production" turns on the guards: no dev secrets, no dev sign-in.
+    env: str = "development"
+    # Consumers: in-process attempts at a transient failure (deadlock, database away) before
+    # the message goes back to the broker, and how many deliveries the broker allows before
+    # it parks the message in the queue's DLQ (quorum queues' x-delivery-limit).
+    transient_attempts: int = 6
+    delivery_limit: int = 50
+    # Queues a 202 API publishes into hold at most this many messages; beyond it the
+    # broker refuses the publish and the API answers 503 (back-pressure).
+    max_queue_length: int = 100_000
+    # Request bodies larger than this are refused with 413 before they are read.
+    max_body_bytes: int = 1024 * 1024
+    # Inbox and published outbox rows older than this are pruned (0 keeps them forever).
+    retention_days: float = 14.0
+    retention_sweep_s: float = 3600.0
+
+    @property
+    def production(self) -> bool:
+        return self.env.lower() in ("production", "prod")
 
     def schema_name(self, service: str) -> str:
         """The MySQL schema a service owns, e.g. ``beacon_ingest``."""

@@ -15,7 +15,8 @@ from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.campaigns.domain import events
-from services.campaigns.domain.campaign import NewCampaign
+from services.campaigns.domain.campaign import NewCampaign, audience_ceiling
+from services.campaigns.settings import CampaignsSettings
 from services.campaigns.store import campaigns as store
 from services.campaigns.store.tables import outbox as outbox_table
 from shared import outbox
@@ -23,7 +24,9 @@ from shared.db import unit_of_work
 from shared.pagination import decode_cursor, encode_cursor
 
 
-def build_router(engine: AsyncEngine, notify: Callable[[], None]) -> APIRouter:
+def build_router(
+    settings: CampaignsSettings, engine: AsyncEngine, notify: Callable[[], None]
+) -> APIRouter:
     router = APIRouter(prefix="/api/v1/campaigns")
 
     @router.post("", status_code=201)
@@ -57,6 +60,9 @@ def build_router(engine: AsyncEngine, notify: Callable[[], None]) -> APIRouter:
                     if body.schedule_at
                     else None,
                     "launched_at": store.now() if launch_now else None,
+                    "max_audience": audience_ceiling(
+                        body.confirm_audience_size, settings.campaign_confirm_above
+                    ),
                 },
             )
             if launch_now:

@@ -25,5 +25,5 @@ def build_app(mode: str, settings: CampaignsSettings | None = None) -> FastAPI:
             scheduler(runtime.engine, runtime.relay.notify, settings.scheduler_poll_s)
         )
     if mode in ("api", "all"):
-        router = api.build_router(runtime.engine, runtime.relay.notify)
+        router = api.build_router(settings, runtime.engine, runtime.relay.notify)
     return runtime.http_app(router, title=f"Beacon campaigns ({mode})")

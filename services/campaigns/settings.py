@@ -11,3 +11,5 @@ class CampaignsSettings(ServiceSettings):
     campaigns_port: int = 8003
     campaigns_worker_port: int = 8103
     scheduler_poll_s: float = 1.0
+    # Campaigns to more people than this need "confirm_audience_size" (OWASP API6).
+    campaign_confirm_above: int = 10_000

@@ -14,14 +14,19 @@ from services.delivery import api, consumers
 from services.delivery.parked import parked_sweeper
 from services.delivery.receipt_batches import ReceiptBuffer
 from services.delivery.sender import Sender
-from services.delivery.settings import SERVICE, DeliverySettings
-from services.delivery.store.tables import inbox, outbox
+from services.delivery.settings import DEV_VENDOR_SECRET, SERVICE, DeliverySettings
+from services.delivery.store.tables import inbox, outbox, parked_receipts
 from services.delivery.vendor.app import build_vendor_app
+from shared.retention import older_than
 from shared.runtime import Runtime
 
 
 def build_app(mode: str, settings: DeliverySettings | None = None) -> FastAPI:
     settings = settings or DeliverySettings()
+    if settings.production and settings.vendor_secret == DEV_VENDOR_SECRET:
+        raise SystemExit(
+            "BEACON_ENV=production with the development vendor secret: set BEACON_VENDOR_SECRET"
+        )
     if mode == "vendor":
         return build_vendor_app(settings)
     runtime = Runtime(SERVICE, settings, outbox_table=outbox, inbox_table=inbox)
@@ -42,6 +47,9 @@ def build_app(mode: str, settings: DeliverySettings | None = None) -> FastAPI:
             consumers.RECEIPTS, receipts.on_message, prefetch=settings.receipt_prefetch
         )
         runtime.add_background(receipts.run)
+        # Receipts for messages never written (a vendor's mistake, or a stray callback)
+        # are dropped with a log line once past the retention window.
+        runtime.add_retention("parked_receipts", older_than(parked_receipts, "parked_at"))
         runtime.add_background(sender.run)
         runtime.add_background(
             parked_sweeper(runtime.engine, settings.parked_sweep_s, relay_notify)
@@ -52,4 +60,6 @@ def build_app(mode: str, settings: DeliverySettings | None = None) -> FastAPI:
         router = api.build_router(
             settings, runtime.engine, runtime.broker, runtime.exchange, runtime.broker_ready
         )
-    return runtime.http_app(router, title=f"Beacon delivery ({mode})")
+    return runtime.http_app(
+        router, title=f"Beacon delivery ({mode})", max_body_bytes=settings.receipt_max_body_bytes
+    )

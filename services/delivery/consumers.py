@@ -29,7 +29,10 @@ log = get_logger(__name__)
 
 CAMPAIGNS = QueueSpec("delivery.campaigns", (Binding("campaigns", (ev.CAMPAIGN_LAUNCHED,)),))
 AUDIENCE = QueueSpec("delivery.audience", (Binding("segments", (ev.AUDIENCE_BATCH,)),))
-RECEIPTS = QueueSpec("delivery.receipts", (Binding("delivery", (ev.RECEIPT_RECEIVED,)),))
+# Bounded: the receipt API answers 503 (the vendor retries) rather than overfill it.
+RECEIPTS = QueueSpec(
+    "delivery.receipts", (Binding("delivery", (ev.RECEIPT_RECEIVED,)),), bounded=True
+)
 
 
 async def remember_campaign(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:

@@ -16,27 +16,24 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
 
-import orjson
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.message import RabbitMessage
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.delivery.consumers import RECEIPTS
 from services.delivery.domain import events as ev
-from services.delivery.domain.receipts import InvalidReceipts, receipts_from_json
+from services.delivery.domain.receipts import receipts_from_json
 from services.delivery.domain.status import Receipt, first_per_message
 from services.delivery.metrics import RECEIPT_FLUSH_SECONDS, RECEIPTS_APPLIED
 from services.delivery.store import receipts as receipt_store
 from services.delivery.store.tables import inbox, outbox
 from shared import inbox as inbox_claims
 from shared import outbox as outbox_events
-from shared.consumer import dead_letter
-from shared.db import retry_transient, unit_of_work
+from shared.consumer import UNKNOWN_TYPE, dead_letter, describe, requeue, settle_failure
+from shared.db import is_transient, retry_transient, unit_of_work
 from shared.envelope import Envelope
 from shared.logging import get_logger
 from shared.metrics import EVENTS_CONSUMED
@@ -76,20 +73,21 @@ class ReceiptBuffer:
         self._lock = asyncio.Lock()  # one flush at a time: acks follow commits in order
 
     async def on_message(self, message: RabbitMessage) -> None:
-        """Called for every delivered message (concurrently): buffer it, flush when full."""
+        """Called for every delivered message (concurrently): buffer it, flush when full.
+        A message that cannot even be read is parked here, whatever the error."""
         try:
             envelope = Envelope.from_bytes(message.body)
-        except (ValidationError, orjson.JSONDecodeError, ValueError) as error:
+        except ValueError as error:  # JSON and validation errors are ValueErrors
             await self._dead_letter(message, f"bad envelope: {error}"[:1000], "?")
             return
         if (envelope.type, envelope.version) != (ev.RECEIPT_RECEIVED, 1):
-            reason = f"no handler for {envelope.type} version {envelope.version}"
-            await self._dead_letter(message, reason, envelope.type)
+            reason = f"no handler for {envelope.type[:100]} version {envelope.version}"
+            await self._dead_letter(message, reason, UNKNOWN_TYPE)
             return
         try:
             receipts = receipts_from_json(envelope.payload["receipts"])
-        except (InvalidReceipts, KeyError, TypeError) as error:
-            await self._dead_letter(message, f"bad receipts: {error}"[:1000], envelope.type)
+        except Exception as error:
+            await self._dead_letter(message, f"bad receipts: {describe(error)}", envelope.type)
             return
         self._items.append(_Item(message, envelope, receipts))
         self._receipts += len(receipts)
@@ -109,7 +107,7 @@ class ReceiptBuffer:
             self._arrived.clear()
             try:
                 await self.flush()
-            except Exception as error:  # never let the loop die; messages stay unacked
+            except Exception as error:  # never let the loop die
                 log.error("receipt_flush_failed", error=repr(error)[:300])
 
     async def flush(self) -> None:
@@ -119,9 +117,18 @@ class ReceiptBuffer:
                 return
             started = time.perf_counter()
             try:
-                emitted = await retry_transient(lambda: self._apply(batch), what=f"{NAME}:flush")
+                emitted = await retry_transient(
+                    lambda: self._apply(batch),
+                    what=f"{NAME}:flush",
+                    attempts=self._settings.transient_attempts,
+                )
             except Exception as error:
                 log.error("receipt_batch_failed", error=repr(error)[:300], events=len(batch))
+                if is_transient(error):
+                    # The database is away: every message goes back to the broker.
+                    for item in batch:
+                        await requeue(item.message)
+                    return
                 await self._one_by_one(batch)
                 return
             await self._ack(batch)
@@ -160,17 +167,15 @@ class ReceiptBuffer:
         """After a batch failed for good: apply each event alone, park the poison one."""
         for item in batch:
             try:
-                emitted = await retry_transient(partial(self._apply, [item]), what=f"{NAME}:one")
+                emitted = await retry_transient(
+                    partial(self._apply, [item]),
+                    what=f"{NAME}:one",
+                    attempts=self._settings.transient_attempts,
+                )
             except Exception as error:
-                reason = f"{type(error).__name__}: {error}"[:1000]
-                try:
-                    await self._dead_letter(item.message, reason, item.envelope.type)
-                except Exception as failure:
-                    # Not even parked: hand it back to the broker rather than hold it
-                    # unacknowledged (and out of the buffer) until the channel closes.
-                    log.error("dead_letter_failed", error=repr(failure)[:300])
-                    with suppress(Exception):
-                        await item.message.nack(requeue=True)
+                await settle_failure(
+                    self._broker, self._settings, NAME, item.message, error, item.envelope.type
+                )
                 continue
             await self._ack([item])
             if emitted:

@@ -57,3 +57,7 @@ class DeliverySettings(ServiceSettings):
     vendor_callback_timeout_s: float = 10.0
     vendor_callback_max_attempts: Annotated[int, Field(ge=1)] = 30
     vendor_tick_s: float = 0.05  # how often due receipts are gathered into callbacks
+    # Hosts the simulator posts receipts to (comma-separated), and how many message ids it
+    # remembers for its dedupe and counts (the oldest are forgotten past it).
+    vendor_callback_hosts: str = "127.0.0.1,localhost,::1"
+    vendor_remember: Annotated[int, Field(ge=1)] = 2_000_000

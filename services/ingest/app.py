@@ -20,7 +20,11 @@ def build_app(mode: str, settings: IngestSettings | None = None) -> FastAPI:
     # the relay would publish the worker's events with the CPU the API needs.
     writes_events = mode in ("worker", "all")
     runtime = Runtime(
-        SERVICE, settings, outbox_table=outbox if writes_events else None, inbox_table=inbox
+        SERVICE,
+        settings,
+        outbox_table=outbox if writes_events else None,
+        inbox_table=inbox,
+        keep_outbox=True,  # ingest's event log: `replay` rebuilds the profiles from it
     )
     if mode in ("worker", "all"):
         runtime.add_consumer(consumers.PERSISTENCE, consumers.HANDLERS)

@@ -15,9 +15,12 @@ from shared.consumer import Handler
 from shared.envelope import Envelope
 from shared.topology import Binding, QueueSpec
 
+# Bounded: while the worker cannot keep up (or the database is away) the API accepts
+# into the queue up to max_queue_length messages, then answers 503 with Retry-After.
 PERSISTENCE = QueueSpec(
     "ingest.persistence",
     (Binding("ingest", (events.CUSTOMER_SUBMITTED, events.ORDER_SUBMITTED)),),
+    bounded=True,
 )
 
 

@@ -36,6 +36,7 @@ from services.segments.store.tables import outbox as outbox_table
 from shared import outbox
 from shared.db import unit_of_work
 from shared.pagination import decode_cursor, encode_cursor
+from shared.validation import parse_int_id
 
 
 class PreviewRequest(BaseModel):
@@ -144,9 +145,10 @@ def build_router(
         return {"items": items, "next_cursor": encode_cursor(last)}
 
     def segment_id(raw: str) -> int:
-        if not raw.isdigit():
-            raise HTTPException(404, f"segment {raw!r} not found")
-        return int(raw)
+        found = parse_int_id(raw)
+        if found is None:
+            raise HTTPException(404, f"segment {raw[:80]!r} not found")
+        return found
 
     @router.get("/{sid}")
     async def get_segment(sid: str) -> dict[str, Any]:

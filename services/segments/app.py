@@ -15,6 +15,7 @@ from services.segments import api, consumers
 from services.segments.cache import ProfileCache
 from services.segments.publisher import AudiencePublisher
 from services.segments.settings import SERVICE, SegmentsSettings
+from services.segments.store import audiences
 from services.segments.store.tables import inbox, outbox
 from shared.logging import get_logger
 from shared.runtime import Runtime
@@ -44,6 +45,7 @@ def build_app(mode: str, settings: SegmentsSettings | None = None) -> FastAPI:
             },
         )
         runtime.add_background(publisher.run)
+        runtime.add_retention("audience_members", audiences.prune_members)
     if mode in ("api", "all"):
         cache = ProfileCache() if settings.segments_cache else None
         if cache is not None:

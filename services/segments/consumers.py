@@ -71,6 +71,14 @@ async def apply_orders(conn: AsyncConnection, envelope: Envelope) -> list[Envelo
     return await _changed(conn, await profiles.add_orders(conn, facts))
 
 
+class AudienceTooLarge(Exception):
+    def __init__(self, size: int, ceiling: int) -> None:
+        super().__init__(
+            f"audience of {size} customers is above the {ceiling} this launch may message; "
+            f"create the campaign again with confirm_audience_size={size}"
+        )
+
+
 def audience_resolver(batch_size: int, notify: Any) -> Handler:
     async def resolve(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
         payload = envelope.payload
@@ -100,7 +108,15 @@ def audience_resolver(batch_size: int, notify: Any) -> Handler:
             return []
         # "As of that moment": relative dates count back from the launch, not from now.
         condition = rule_sql.where(group, envelope.occurred_at)
-        await audiences.materialise(conn, campaign_id, condition, batch_size)
+        ceiling = payload.get("max_audience")
+        try:
+            # A savepoint, so an audience above what the sender confirmed leaves no members.
+            async with conn.begin_nested():
+                size = await audiences.materialise(conn, campaign_id, condition, batch_size)
+                if isinstance(ceiling, int) and size > ceiling:
+                    raise AudienceTooLarge(size, ceiling)
+        except AudienceTooLarge as error:
+            await audiences.record_failure(conn, campaign_id, str(error))
         notify()
         return []
 

@@ -28,6 +28,10 @@ from shared.pagination import decode_cursor, encode_cursor
 MAX_IDS = 100
 
 
+# Cursors name a time before 2200; anything larger was not made by this API.
+MAX_CURSOR_MICROS = 7_258_118_400 * 1_000_000
+
+
 def _invalid(param: str, msg: str) -> NoReturn:
     raise HTTPException(422, [{"loc": ["query", param], "msg": msg, "type": "value_error"}])
 
@@ -51,9 +55,11 @@ def _decode_recent(cursor: str | None) -> tuple[datetime, str] | None:
         return None
     try:
         micros, cid = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
-        at = datetime(1970, 1, 1) + timedelta(microseconds=int(micros))
-        return at, str(cid)
-    except (ValueError, TypeError, orjson.JSONDecodeError):
+        if not isinstance(micros, int) or not 0 <= micros < MAX_CURSOR_MICROS:
+            raise ValueError("out of range")
+        at = datetime(1970, 1, 1) + timedelta(microseconds=micros)
+        return at, str(cid)[:64]
+    except (ValueError, TypeError, OverflowError, orjson.JSONDecodeError):
         _invalid("cursor", "is not a cursor this API gave")
 
 
@@ -91,7 +97,7 @@ def build_router(
         limit: Annotated[int, Query(ge=1, le=86_400)] = 3_600,
         cursor: str | None = None,
     ) -> dict[str, Any]:
-        after = decode_cursor(cursor)
+        after = decode_cursor(cursor, maximum=MAX_CURSOR_MICROS // 1_000_000)
         async with engine.connect() as conn:
             if await counters.get(conn, campaign_id) is None:
                 raise HTTPException(404, f"no stats for campaign {campaign_id!r}")

@@ -7,13 +7,15 @@ events, never from reading other services' tables.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shared.rules.rules import RuleError, parse_rules, rules_to_json
 from shared.template import TemplateError, parse_template
+from shared.validation import UtcTime
 
 Status = Literal["scheduled", "launching", "sending", "completed", "failed"]
 ORDER: dict[str, int] = {"scheduled": 0, "launching": 1, "sending": 2, "completed": 3, "failed": 3}
@@ -28,7 +30,10 @@ class NewCampaign(BaseModel):
     rules: dict[str, Any] | None = None
     segment_id: str | None = Field(default=None, min_length=1, max_length=64)
     message: str = Field(min_length=1, max_length=2000)
-    schedule_at: datetime | None = None
+    schedule_at: UtcTime | None = None
+    # The audience size the sender saw and agreed to message (every message costs money):
+    # needed when the audience is above the configured size, see audience_ceiling().
+    confirm_audience_size: int | None = Field(default=None, ge=0, le=1_000_000_000)
 
     @field_validator("message")
     @classmethod
@@ -41,29 +46,34 @@ class NewCampaign(BaseModel):
 
     @field_validator("rules")
     @classmethod
-    def _rules_shape(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        # The segments service checks every field and operator; here only the shape, so
-        # an obviously broken rule set is refused at once.
+    def _rules(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        # The same parser as segments' previews: a rule the audience resolver would refuse
+        # (unknown field, wrong operator, bad value, too deep, too many) is a 422 now, not a
+        # failed campaign later. Stored in its canonical form.
         if value is None:
             return None
-        if value.get("combinator") not in ("and", "or", "AND", "OR"):
-            raise ValueError("must be a rule group with combinator 'and' or 'or'")
-        if not isinstance(value.get("rules"), list) or not value["rules"]:
-            raise ValueError("must be a rule group with at least one rule")
-        return value
-
-    @field_validator("schedule_at")
-    @classmethod
-    def _utc(cls, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        try:
+            return rules_to_json(parse_rules(value))
+        except RuleError as error:
+            raise ValueError(str(error)[:2000]) from None
 
     @model_validator(mode="after")
     def _one_audience(self) -> NewCampaign:
         if (self.rules is None) == (self.segment_id is None):
             raise ValueError("give exactly one of 'rules' or 'segment_id'")
         return self
+
+
+# An audience may grow a little between the preview the sender confirmed and the launch.
+CONFIRMATION_SLACK = 1.05
+
+
+def audience_ceiling(confirmed: int | None, unconfirmed_max: int) -> int:
+    """The largest audience a launch may message: the configured size without a
+    confirmation, or the confirmed size (plus a little growth) when one was given."""
+    if confirmed is None:
+        return unconfirmed_max
+    return max(unconfirmed_max, math.ceil(confirmed * CONFIRMATION_SLACK))
 
 
 @dataclass(frozen=True)

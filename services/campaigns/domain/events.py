@@ -24,6 +24,8 @@ def campaign_launched(campaign: dict[str, Any]) -> Envelope:
             "rules": campaign["rules"],
             "segment_id": campaign["segment_id"],
             "message": campaign["message"],
+            # Segments refuses to resolve a larger audience (the campaign fails, unsent).
+            "max_audience": campaign.get("max_audience"),
         },
         PRODUCER,
     )

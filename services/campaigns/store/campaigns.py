@@ -33,6 +33,7 @@ def as_json(row: Any) -> dict[str, Any]:
         "segment_id": m["segment_id"],
         "schedule_at": _iso(m["schedule_at"]),
         "audience_size": size,
+        "max_audience": m["max_audience"],
         "queued": m["queued"],
         "sent": m["sent"],
         "failed": m["failed"],

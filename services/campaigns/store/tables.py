@@ -33,6 +33,7 @@ campaigns = Table(
     Column("rules", JSON),
     Column("segment_id", _ID),
     Column("schedule_at", DATETIME(fsp=6)),
+    Column("max_audience", Integer),  # the launch fails if the audience is larger
     Column("audience_size", Integer),
     Column("queued", Integer, nullable=False, server_default="0"),
     Column("sent", Integer, nullable=False, server_default="0"),

@@ -5,11 +5,9 @@ answers 422 listing every problem as ``{index, field, message}``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -19,6 +17,7 @@ from pydantic import (
 )
 
 from services.delivery.domain.status import Receipt, Status
+from shared.validation import UtcTime
 
 MAX_RECEIPTS = 10_000
 MAX_REASON = 500
@@ -40,19 +39,6 @@ class InvalidReceipts(Exception):
         self.problems = problems
 
 
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-LATEST = datetime(2200, 1, 1, tzinfo=UTC)
-
-
-def _utc(value: datetime) -> datetime:
-    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    # Bounded here, not by the database: an out-of-range time would fail the whole batch
-    # of receipts it is applied with.
-    if not EARLIEST <= value < LATEST:
-        raise ValueError("must be between 2000-01-01 and 2200-01-01")
-    return value
-
-
 def _short_reason(value: Any) -> Any:
     # A long reason is the vendor's prose, not an error: keep the start rather than
     # rejecting the callback (which the vendor would retry forever).
@@ -64,7 +50,9 @@ class _ReceiptIn(BaseModel):
 
     message_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     status: Literal["SENT", "FAILED"]
-    at: Annotated[datetime, AfterValidator(_utc)]
+    # Bounded here, not by the database: an out-of-range time would fail the whole batch
+    # of receipts it is applied with.
+    at: UtcTime
     reason: Annotated[str | None, BeforeValidator(_short_reason)] = None
 
 

@@ -31,6 +31,54 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={signature(secret, timestamp, body)}"
 
 
+MAX_HEADER = 1024  # t, and a few v1 values of 64 hex digits each
+MAX_SIGNATURES = 4
+
+
+def parse_header(
+    header: str | None, *, now: float, tolerance_s: float = DEFAULT_TOLERANCE_S
+) -> tuple[int, list[str]]:
+    """The timestamp and candidate signatures of ``header``, checked before the body is
+    read: missing, oversized, malformed or stale headers raise :class:`SignatureError`."""
+    if not header:
+        raise SignatureError(f"missing {HEADER} header")
+    if len(header) > MAX_HEADER:
+        raise SignatureError(f"malformed {HEADER} header: longer than {MAX_HEADER} characters")
+    timestamp: int | None = None
+    candidates: list[str] = []
+    for item in header.split(","):
+        key, eq, value = item.strip().partition("=")
+        if not eq:
+            continue
+        if key == "t":
+            value = value.strip()
+            # At most 12 digits: any real unix time, and never a float overflow below.
+            if not (value.isascii() and value.isdigit() and len(value) <= 12):
+                raise SignatureError(f"malformed {HEADER} header: bad timestamp")
+            timestamp = int(value)
+        elif key == "v1":
+            candidates.append(value.strip().lower())
+    if timestamp is None or not candidates:
+        raise SignatureError(f"malformed {HEADER} header: expected t=<unix time>,v1=<hex>")
+    if len(candidates) > MAX_SIGNATURES:
+        raise SignatureError(f"malformed {HEADER} header: more than {MAX_SIGNATURES} signatures")
+    if abs(now - timestamp) > tolerance_s:
+        raise SignatureError("signature timestamp outside the allowed window")
+    return timestamp, candidates
+
+
+def check_body(secret: str, timestamp: int, candidates: list[str], body: bytes) -> None:
+    """Raise :class:`SignatureError` unless one candidate signs ``body`` at ``timestamp``."""
+    expected = signature(secret, timestamp, body).encode()
+    # Compare every candidate (no early exit) in constant time per candidate; as bytes,
+    # because compare_digest refuses non-ASCII str and a header may carry anything.
+    matched = False
+    for candidate in candidates:
+        matched |= hmac.compare_digest(expected, candidate.encode("utf-8", "replace"))
+    if not matched:
+        raise SignatureError("signature does not match the body")
+
+
 def verify(
     secret: str,
     header: str | None,
@@ -41,30 +89,5 @@ def verify(
 ) -> None:
     """Raise :class:`SignatureError` unless ``header`` signs ``body`` with ``secret``
     at a time within ``tolerance_s`` of ``now`` (either side: clocks drift both ways)."""
-    if not header:
-        raise SignatureError(f"missing {HEADER} header")
-    timestamp: int | None = None
-    candidates: list[str] = []
-    for item in header.split(","):
-        key, eq, value = item.strip().partition("=")
-        if not eq:
-            continue
-        if key == "t":
-            try:
-                timestamp = int(value)
-            except ValueError:
-                raise SignatureError(f"malformed {HEADER} header: bad timestamp") from None
-        elif key == "v1":
-            candidates.append(value.strip().lower())
-    if timestamp is None or not candidates:
-        raise SignatureError(f"malformed {HEADER} header: expected t=<unix time>,v1=<hex>")
-    if abs(now - timestamp) > tolerance_s:
-        raise SignatureError("signature timestamp outside the allowed window")
-    expected = signature(secret, timestamp, body).encode()
-    # Compare every candidate (no early exit) in constant time per candidate; as bytes,
-    # because compare_digest refuses non-ASCII str and a header may carry anything.
-    matched = False
-    for candidate in candidates:
-        matched |= hmac.compare_digest(expected, candidate.encode("utf-8", "replace"))
-    if not matched:
-        raise SignatureError("signature does not match the body")
+    timestamp, candidates = parse_header(header, now=now, tolerance_s=tolerance_s)
+    check_body(secret, timestamp, candidates, body)

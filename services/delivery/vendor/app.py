@@ -15,6 +15,7 @@ import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import httpx
 from fastapi import APIRouter, FastAPI, HTTPException, Response
@@ -49,7 +50,10 @@ def build_vendor_app(
     settings: DeliverySettings, *, transport: httpx.AsyncBaseTransport | None = None
 ) -> FastAPI:
     """The simulator app; ``transport`` replaces the network for its callbacks (tests)."""
-    registry = Registry(settings.vendor_seed, settings.vendor_failure_ratio)
+    registry = Registry(
+        settings.vendor_seed, settings.vendor_failure_ratio, remember=settings.vendor_remember
+    )
+    allowed_hosts = {h.strip().lower() for h in settings.vendor_callback_hosts.split(",")}
     rng = random.Random(settings.vendor_seed + 1)
     state: dict[str, Any] = {"errors_injected": 0}
 
@@ -69,7 +73,8 @@ def build_vendor_app(
             await http.aclose()
 
     app = FastAPI(title="Beacon vendor simulator", lifespan=lifespan, version="0.1.0")
-    install_request_middleware(app)
+    # A send request holds up to 10,000 rendered messages.
+    install_request_middleware(app, max_body_bytes=32 * 1024 * 1024)
     install_error_handlers(app)
     router = APIRouter()
 
@@ -78,6 +83,19 @@ def build_vendor_app(
         if rng.random() < settings.vendor_error_rate:
             state["errors_injected"] += 1
             return JSONResponse({"detail": "injected vendor error"}, status_code=500)
+        host = urlsplit(request.callback_url).hostname or ""
+        if host.lower() not in allowed_hosts:
+            # Else the simulator would sign receipts and post them to any URL it is given.
+            raise HTTPException(
+                422,
+                [
+                    {
+                        "loc": ["body", "callback_url"],
+                        "msg": f"host {host[:100]!r} is not in BEACON_VENDOR_CALLBACK_HOSTS",
+                        "type": "value_error",
+                    }
+                ],
+            )
         fresh = registry.accept([m.message_id for m in request.messages])
         app.state.dispatcher.schedule(request.callback_url, fresh)
         return JSONResponse({"accepted": len(request.messages), "new": len(fresh)}, status_code=202)

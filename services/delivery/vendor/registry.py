@@ -49,10 +49,13 @@ class Fresh:
 
 
 class Registry:
-    def __init__(self, seed: int, failure_ratio: float) -> None:
+    def __init__(self, seed: int, failure_ratio: float, *, remember: int = 2_000_000) -> None:
         self.seed = seed
         self.failure_ratio = failure_ratio
+        # Insertion-ordered: past ``remember`` ids the oldest is forgotten (bounded memory).
         self.messages: dict[str, MessageRecord] = {}
+        self.remember = remember
+        self.forgotten = 0
         self.received = 0
         self.duplicates = 0
         self.by_status: Counter[str] = Counter()
@@ -69,6 +72,9 @@ class Registry:
                 continue
             status, reason = outcome(self.seed, message_id, self.failure_ratio)
             self.messages[message_id] = MessageRecord(1, 1, status, reason)
+            if len(self.messages) > self.remember:
+                del self.messages[next(iter(self.messages))]
+                self.forgotten += 1
             self.by_status[status] += 1
             fresh.append(Fresh(message_id, status, reason))
         return fresh
@@ -89,7 +95,8 @@ class Registry:
         delivered = [r.delivered for r in self.messages.values()]
         return {
             "received": self.received,
-            "unique": len(self.messages),
+            "unique": len(self.messages) + self.forgotten,
+            "forgotten": self.forgotten,
             "duplicates": self.duplicates,
             "by_status": {"SENT": self.by_status["SENT"], "FAILED": self.by_status["FAILED"]},
             "delivered": sum(delivered),

@@ -7,23 +7,15 @@ Ids are opaque strings compared exactly (numbers are accepted and turned into st
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from shared.validation import UtcTime
+
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()\-.]{2,30}$")
-EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
-LATEST = datetime(2200, 1, 1, tzinfo=UTC)
-
-
-def _utc(value: datetime) -> datetime:
-    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    if not EARLIEST <= value < LATEST:
-        raise ValueError("must be between 1900-01-01 and 2200-01-01")
-    return value
 
 
 def _email(value: str | None) -> str | None:
@@ -47,7 +39,6 @@ def _blank_to_none(value: str | None) -> str | None:
 
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-UtcTime = Annotated[datetime, AfterValidator(_utc)]
 
 
 class _Input(BaseModel):

@@ -6,11 +6,20 @@ evaluate  `matches` (one profile, reference) and `mask`/`count`/`sample_*` (colu
 columns   `ProfileColumns`, the in-memory columnar store the columnar evaluator reads
 """
 
+from shared.rules.fields import FIELDS, FieldSpec, fields_description
+from shared.rules.rules import (
+    Condition,
+    ErrorItem,
+    Group,
+    Node,
+    RuleError,
+    parse_rules,
+    rules_to_json,
+)
+
 from .columns import ProfileColumns
 from .evaluate import count, mask, matches, sample_customer_ids, sample_indices
-from .fields import FIELDS, FieldSpec, fields_description
 from .profile import CustomerId, Profile
-from .rules import Condition, ErrorItem, Group, Node, RuleError, parse_rules, rules_to_json
 
 __all__ = [
     "FIELDS",

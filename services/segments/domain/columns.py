@@ -35,9 +35,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .fields import FIELDS, FieldType
+from shared.rules.fields import FIELDS, FieldType
+from shared.rules.values import to_epoch_us, to_paise
+
 from .profile import CustomerId, Profile
-from .values import to_epoch_us, to_paise
 
 BoolArray = NDArray[np.bool_]
 _CACHE_SIZE = 16  # cached per-needle predicates per text column (1 byte per distinct value)

@@ -34,11 +34,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from shared.rules.fields import FIELDS
+from shared.rules.rules import Condition, Group, Node, Value
+from shared.rules.values import DAY_US, to_epoch_us, to_paise, to_utc
+
 from .columns import BoolArray, ProfileColumns
-from .fields import FIELDS
 from .profile import CustomerId, Profile
-from .rules import Condition, Group, Node, Value
-from .values import DAY_US, to_epoch_us, to_paise, to_utc
 
 _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     "=": operator.eq,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, select, update
+from sqlalchemy import ColumnElement, delete, func, literal, select, update
 from sqlalchemy.dialects.mysql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -142,3 +142,23 @@ async def record_failure(conn: AsyncConnection, campaign_id: str, error: str) ->
     await conn.execute(
         update(audiences).where(audiences.c.campaign_id == campaign_id).values(error=error[:1000])
     )
+
+
+async def prune_members(conn: AsyncConnection, cutoff: datetime) -> int:
+    """Forget the members of audiences published before ``cutoff`` (their campaigns keep
+    their own copy in delivery's log); one batch of at most 5,000 rows per call."""
+    done = (
+        select(audience_members.c.campaign_id)
+        .join(audiences, audiences.c.campaign_id == audience_members.c.campaign_id)
+        .where(audiences.c.completed_at < cutoff)
+        .limit(1)
+    )
+    campaign_id = (await conn.execute(done)).scalar()
+    if campaign_id is None:
+        return 0
+    statement = (
+        delete(audience_members)
+        .where(audience_members.c.campaign_id == campaign_id)
+        .with_dialect_options(mysql_limit=5_000)
+    )
+    return int((await conn.execute(statement)).rowcount)

@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, literal, not_, or_
 
-from services.segments.domain.fields import FIELDS
-from services.segments.domain.rules import Condition, Group, Node
 from services.segments.store.tables import profiles
+from shared.rules.fields import FIELDS
+from shared.rules.rules import Condition, Group, Node
 
 _ESCAPE = "\\"
 

@@ -23,6 +23,49 @@ def test_valid_campaign_with_rules_or_segment() -> None:
         ({"name": "x", "rules": RULES, "segment_id": "1", "message": "Hi"}, ""),
         ({"name": "x", "rules": {"combinator": "and", "rules": []}, "message": "Hi"}, "rules"),
         ({"name": "x", "rules": RULES, "message": "Hi", "colour": "red"}, "colour"),
+        # Checked with segments' own parser, not only for shape.
+        (
+            {
+                "name": "x",
+                "rules": {
+                    "combinator": "and",
+                    "rules": [{"field": "password", "operator": "=", "value": "x"}],
+                },
+                "message": "Hi",
+            },
+            "rules",
+        ),
+        (
+            {
+                "name": "x",
+                "rules": {
+                    "combinator": "and",
+                    "rules": [{"field": "visits", "operator": "contains", "value": 1}],
+                },
+                "message": "Hi",
+            },
+            "rules",
+        ),
+        (
+            {
+                "name": "x",
+                "rules": {
+                    "combinator": "and",
+                    "rules": [{"field": "city", "operator": "=", "value": "x" * 2_000_000}],
+                },
+                "message": "Hi",
+            },
+            "rules",
+        ),
+        (
+            {
+                "name": "x",
+                "schedule_at": "0001-01-01T00:00:00+05:30",
+                "rules": RULES,
+                "message": "Hi",
+            },
+            "schedule_at",
+        ),
     ],
 )
 def test_invalid_campaigns_name_the_field(body: dict[str, object], field: str) -> None:
@@ -36,7 +79,9 @@ def test_status_moves_forward_only() -> None:
     assert settle(Progress("launching", None, 5, 1), "launching") == "launching"
     assert after_resolved(Progress("launching", None, 0, 0), 10, None) == "sending"
     assert after_resolved(Progress("launching", None, 0, 0), 0, None) == "completed"
-    assert after_resolved(Progress("launching", None, 0, 0), 0, "segment 9 does not exist") == "failed"
+    assert (
+        after_resolved(Progress("launching", None, 0, 0), 0, "segment 9 does not exist") == "failed"
+    )
     # Delivery counted everyone before the size arrived: completed as soon as it does.
     assert after_resolved(Progress("launching", None, 7, 3), 10, None) == "completed"
     assert settle(Progress("sending", 10, 9, 0), "launching") == "sending"

@@ -45,6 +45,7 @@ async def vendor(receiver: Receiver, **overrides: Any) -> AsyncIterator[httpx.As
         vendor_delay_min_s=0.0,
         vendor_delay_max_s=0.05,
         vendor_tick_s=0.01,
+        vendor_callback_hosts="delivery.test",
         **overrides,
     )
     app = build_vendor_app(settings, transport=httpx.MockTransport(receiver))
@@ -154,3 +155,19 @@ async def test_bad_requests_are_422() -> None:
         assert (await client.post("/vendor/v1/messages", json={"messages": []})).status_code == 422
         bad_url = {"messages": [{"message_id": "a", "to": "b", "body": ""}], "callback_url": "x"}
         assert (await client.post("/vendor/v1/messages", json=bad_url)).status_code == 422
+
+
+async def test_callbacks_go_only_to_configured_hosts() -> None:
+    receiver = Receiver()
+    async with vendor(receiver) as client:
+        response = await client.post(
+            "/vendor/v1/messages",
+            json={
+                "messages": [{"message_id": "m-1", "to": "x", "body": "hi"}],
+                "callback_url": "http://attacker.example/steal",
+            },
+        )
+        assert response.status_code == 422
+        assert "callback_url" in response.text
+        stats = (await client.get("/vendor/v1/stats")).json()
+    assert stats["received"] == 0

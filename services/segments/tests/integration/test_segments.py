@@ -310,3 +310,61 @@ async def test_launched_campaign_audience_published_exactly_once(stack: Stack) -
     assert [r["payload"]["size"] for r in resolved] == [len(want)]
     names = {r["customer_id"]: r["name"] for b in batches for r in b["payload"]["recipients"]}
     assert all(names[c] == f"Zoë {c.split('-')[1]}" for c in want)
+
+
+async def test_audience_above_the_confirmed_size_fails_and_sends_nobody(stack: Stack) -> None:
+    customers, orders = dataset()
+    expected = expected_profiles(customers, orders)
+    stack.start("segments", "worker")
+    await ingest(stack, customers, orders)
+    await profiles_settled(stack, visits=1_200, known=300)
+    size = sum(1 for p in expected.values() if p["spend"] > 10000)
+    assert size > 1
+    settings = stack.settings
+    campaign_id = f"camp-{uuid.uuid4().hex[:8]}"
+    launch = new_event(
+        "campaign.launched",
+        {"campaign_id": campaign_id, "rules": SEED_RULES["spend>10000"], "max_audience": size - 1},
+        "test",
+    )
+    connection = await aio_pika.connect(stack.amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        campaigns = await channel.declare_exchange(
+            settings.amqp_name("beacon.campaigns"), "topic", durable=True
+        )
+        segments = await channel.declare_exchange(
+            settings.amqp_name("beacon.segments"), "topic", durable=True
+        )
+        tap = await channel.declare_queue(exclusive=True)
+        await tap.bind(segments, "audience.*")
+        await campaigns.publish(
+            aio_pika.Message(launch.to_bytes()), routing_key="campaign.launched"
+        )
+
+        received: list[dict[str, Any]] = []
+
+        async def drain() -> list[dict[str, Any]]:
+            while (message := await tap.get(fail=False)) is not None:
+                await message.ack()
+                received.append(json.loads(message.body))
+            return received
+
+        await eventually(
+            drain,
+            lambda items: any(m["type"] == "audience.resolved" for m in items),
+            timeout=60,
+            what="audience resolved",
+        )
+    assert [m["type"] for m in received] == ["audience.resolved"]  # no batch at all
+    payload = received[0]["payload"]
+    assert payload["size"] == 0
+    assert f"audience of {size} customers" in payload["error"]
+    assert (
+        await stack.scalar(
+            "segments",
+            "SELECT COUNT(*) FROM audience_members WHERE campaign_id = :c",
+            c=campaign_id,
+        )
+        == 0
+    )

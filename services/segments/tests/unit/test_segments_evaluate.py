@@ -17,7 +17,7 @@ from services.segments.domain.evaluate import (
     sample_indices,
 )
 from services.segments.domain.profile import Profile
-from services.segments.domain.rules import Group, parse_rules
+from shared.rules.rules import Group, parse_rules
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 

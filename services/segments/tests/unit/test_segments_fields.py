@@ -2,7 +2,7 @@
 
 import json
 
-from services.segments.domain.fields import FIELDS, OPERATORS, fields_description
+from shared.rules.fields import FIELDS, OPERATORS, fields_description
 
 
 def test_every_contract_field_is_catalogued_with_its_type() -> None:

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from services.segments.domain.columns import ProfileColumns
 from services.segments.domain.evaluate import mask, matches
-from services.segments.domain.fields import FIELDS
 from services.segments.domain.profile import Profile
-from services.segments.domain.rules import (
+from shared.rules.fields import FIELDS
+from shared.rules.rules import (
     Condition,
     Group,
     Node,

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from services.segments.domain.fields import FIELDS
-from services.segments.domain.rules import (
+from shared.rules.fields import FIELDS
+from shared.rules.rules import (
     Condition,
     ErrorItem,
     Group,
