@@ -86,10 +86,11 @@ def contract_name(name: str) -> str:
 
 def origin(headers: dict[str, Any]) -> tuple[str | None, str | None]:
     """(exchange, routing key) the message was first published to, if it says."""
-    exchange = headers.get("x-beacon-exchange")
-    key = headers.get("x-beacon-routing-key")
+    # An empty value means the service did not know it (as None): fall back to RabbitMQ's.
+    exchange = headers.get("x-beacon-exchange") or None
+    key = headers.get("x-beacon-routing-key") or None
     if exchange is None:
-        exchange = headers.get("x-first-death-exchange")
+        exchange = headers.get("x-first-death-exchange") or None
     if key is None:
         deaths = headers.get("x-death") or []
         if deaths and isinstance(deaths[0], dict):

@@ -13,6 +13,7 @@ from beacon_cli.dlq import QUEUES
 from shared.topology import DLX, declare_queue
 from tests.cli.support import cli
 from tests.support.stack import Stack, known_queues
+from tests.support.wait import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -107,3 +108,44 @@ async def test_list_show_replay_purge(stack: Stack) -> None:
 
         missing = cli("dlq", "show", "nosuch.queue", env=env)
         assert missing.returncode == 1 and "no dead-letter queue" in missing.stderr
+
+
+async def test_replay_reaches_the_consumer_that_parked_it(stack: Stack) -> None:
+    """A poison message parked by the real ingest worker names its origin; a replay puts it
+    back in front of that worker, which parks it again (it is still poison), counted."""
+    stack.start("ingest", "worker")
+    name = stack.settings.amqp_name
+    env = stack.env
+    connection = await aio_pika.connect(stack.amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        ingest = await channel.get_exchange(name("beacon.ingest"))
+        await ingest.publish(aio_pika.Message(b"not an envelope"), routing_key="order.submitted")
+
+        async def parked() -> int:
+            dlq = await channel.declare_queue(name("ingest.persistence.dlq"), passive=True)
+            return int(dlq.declaration_result.message_count or 0)
+
+        await eventually(parked, lambda n: n == 1, timeout=30, what="the worker parks it")
+        shown = cli("dlq", "show", "ingest.persistence", "--headers", env=env)
+        assert shown.returncode == 0, shown.stderr
+        assert "bad envelope" in shown.stdout
+        assert f"{name('beacon.ingest')} / order.submitted" in shown.stdout
+
+        replayed = cli("dlq", "replay", "ingest.persistence", "--yes", env=env)
+        assert replayed.returncode == 0 and "1 replayed" in replayed.stdout, replayed.stderr
+
+        async def replay_count() -> int | None:
+            dlq = await channel.declare_queue(name("ingest.persistence.dlq"), passive=True)
+            message = await dlq.get(fail=False)
+            if message is None:
+                return None
+            await message.nack(requeue=True)
+            return int((message.headers or {}).get("x-beacon-replayed", 0))
+
+        await eventually(
+            replay_count,
+            lambda n: n == 1,
+            timeout=30,
+            what="the worker parks the replayed message again",
+        )
