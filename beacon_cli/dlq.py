@@ -38,6 +38,11 @@ QUEUES = (
     "delivery.audience",
     "delivery.receipts",
     "stats.counters",
+    # Each API replica's copy of the API keys (sign-in work); absent before it lands.
+    "ingest.api_keys",
+    "segments.api_keys",
+    "delivery.api_keys",
+    "stats.api_keys",
 )
 DLQ_SUFFIX = ".dlq"
 DROPPED_ON_REPLAY = (

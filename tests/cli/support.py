@@ -8,11 +8,25 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from tests.support.processes import ROOT
 
 CUSTOMER_HEADER = ["Customer ID", "First Name", "Last Name", "Email", "Phone", "City", "Created At"]
 ORDER_HEADER = ["Order ID", "Customer ID", "Order Total", "Order Date", "Notes"]
+
+
+def auth_env(stack: Any) -> dict[str, str]:
+    """The stack's environment, plus a token when the services check tokens (once sign-in
+    exists, the Stack mints them)."""
+    env = dict(stack.env)
+    if hasattr(stack, "token"):
+        env["BEACON_TOKEN"] = stack.token("admin")
+    return env
+
+
+def auth_headers(stack: Any) -> dict[str, str]:
+    return dict(stack.headers("admin")) if hasattr(stack, "headers") else {}
 
 
 def cli(*args: str, env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess[str]:

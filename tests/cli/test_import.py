@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.support import cli, cli_process, report_lines, write_customers, write_orders
+from tests.cli.support import (
+    auth_env,
+    cli,
+    cli_process,
+    report_lines,
+    write_customers,
+    write_orders,
+)
 from tests.support.stack import Stack
 from tests.support.wait import eventually
 
@@ -19,7 +26,7 @@ CUSTOMERS, ORDERS = 20_000, 100_000
 
 
 def env_for(stack: Stack, url: str) -> dict[str, str]:
-    return {"BEACON_INGEST_URL": url, **stack.env}
+    return {"BEACON_INGEST_URL": url, **auth_env(stack)}
 
 
 async def counts(stack: Stack) -> tuple[int, int]:

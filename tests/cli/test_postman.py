@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.cli.support import cli
+from tests.cli.support import auth_env, auth_headers, cli
 from tests.support.processes import ROOT
 from tests.support.stack import Stack
 
@@ -76,6 +76,8 @@ def test_newman_runs_every_request_green(node_tools: Path, stack: Stack, tmp_pat
     ]
     for service, url in urls.items():
         args += ["--env-var", f"{service}Url={url}"]
+    if "BEACON_TOKEN" in auth_env(stack):  # once sign-in exists: a token the stack trusts
+        args += ["--env-var", f"token={auth_env(stack)['BEACON_TOKEN']}"]
     run = subprocess.run(args, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
     stats = json.loads(report.read_text())["run"]["stats"]
@@ -83,17 +85,19 @@ def test_newman_runs_every_request_green(node_tools: Path, stack: Stack, tmp_pat
     assert stats["assertions"]["total"] >= 27
 
     # The CLI's campaign views on the same suite: history, and live counters until done.
-    env = {**stack.env, **{f"BEACON_{s.upper()}_URL": u for s, u in urls.items()}}
+    env = {**auth_env(stack), **{f"BEACON_{s.upper()}_URL": u for s, u in urls.items()}}
     listed = cli("campaigns", "list", env=env)
     assert listed.returncode == 0 and "Postman" in listed.stdout, listed.stderr
-    campaign_id = _campaign_id(urls["campaigns"])
+    campaign_id = _campaign_id(urls["campaigns"], auth_headers(stack))
     watched = cli("campaigns", "show", campaign_id, "--watch", "--until-done", env=env, timeout=120)
     assert watched.returncode == 0, watched.stderr
     assert "audience" in watched.stdout and "pending 0" in watched.stdout
 
 
-def _campaign_id(campaigns_url: str) -> str:
+def _campaign_id(campaigns_url: str, headers: dict[str, str]) -> str:
     """The campaign the collection launched (the newest)."""
-    items = httpx.get(f"{campaigns_url}/api/v1/campaigns", params={"limit": 1}).json()["items"]
+    items = httpx.get(
+        f"{campaigns_url}/api/v1/campaigns", params={"limit": 1}, headers=headers
+    ).json()["items"]
     assert items and items[0]["name"].startswith("Postman"), items
     return str(items[0]["id"])

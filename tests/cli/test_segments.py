@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.cli.support import cli, write_customers, write_orders
+from tests.cli.support import auth_env, auth_headers, cli, write_customers, write_orders
 from tests.support.stack import Stack
 from tests.support.wait import eventually
 
@@ -34,7 +34,7 @@ RULES = {
 async def test_export_has_the_preview_size(stack: Stack, tmp_path: Path) -> None:
     ingest = stack.start("ingest", "all")
     segments = stack.start("segments", "all")
-    env = {**stack.env, "BEACON_INGEST_URL": ingest.url, "BEACON_SEGMENTS_URL": segments.url}
+    env = {**auth_env(stack), "BEACON_INGEST_URL": ingest.url, "BEACON_SEGMENTS_URL": segments.url}
     write_customers(tmp_path / "c.csv", 3000, bad_every=10**9)
     write_orders(tmp_path / "o.csv", 12000, 3000, bad_every=10**9)
     for kind, file in (("customers", "c.csv"), ("orders", "o.csv")):
@@ -54,7 +54,7 @@ async def test_export_has_the_preview_size(stack: Stack, tmp_path: Path) -> None
     size = int(preview.stdout.split("size ")[1].split()[0].replace(",", ""))
     assert 0 < size < 3000
 
-    async with httpx.AsyncClient(base_url=segments.url) as http:
+    async with httpx.AsyncClient(base_url=segments.url, headers=auth_headers(stack)) as http:
         saved = (await http.post("/api/v1/segments", json={"name": "big", "rules": RULES})).json()
         out = tmp_path / "members.csv"
         export = cli(
