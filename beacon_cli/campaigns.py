@@ -22,9 +22,10 @@ __all__ = ["Beacon", "history", "one", "watch"]
 def history(beacon: Beacon, limit: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     items = beacon.get("campaigns", "/api/v1/campaigns", limit=limit)["items"]
     stats: dict[str, Any] = {}
-    if items:
-        found = beacon.get("stats", "/api/v1/stats/campaigns", ids=",".join(c["id"] for c in items))
-        stats = {s["campaign_id"]: s for s in found.get("items", [])}
+    for start in range(0, len(items), 100):  # the stats route takes at most 100 ids
+        ids = ",".join(c["id"] for c in items[start : start + 100])
+        found = beacon.get("stats", "/api/v1/stats/campaigns", ids=ids)
+        stats.update({s["campaign_id"]: s for s in found.get("items", [])})
     return items, stats
 
 
