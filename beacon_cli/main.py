@@ -17,6 +17,7 @@ from beacon_cli import importer, mapping, views
 from beacon_cli.config import CliSettings
 from beacon_cli.errors import CliError
 from beacon_cli.progress import import_progress
+from beacon_cli.state import ImportState
 
 app = typer.Typer(
     help="Beacon from the command line: load data, audiences, campaigns, dead letters.",
@@ -109,6 +110,14 @@ def _import(
     )
     job = importer.Importer(settings(), options)
     job.open()
+    if not resume and not dry_run:
+        earlier = ImportState.load(options.state)
+        if earlier is not None and not earlier.done and earlier.confirmed_line:
+            err.print(
+                f"[yellow]note:[/] an earlier import of this file stopped after line "
+                f"{earlier.confirmed_line:,}; starting over (--resume would go on from there).",
+                highlight=False,
+            )
     with import_progress(console, file, kind) as progress:
         summary = asyncio.run(job.run(progress))
     views.print_import_summary(console, options, summary)
