@@ -65,14 +65,15 @@ async def watch(
             with Live(
                 views.campaign_table(campaign, stats), console=console, refresh_per_second=4
             ) as live:
-                while not (until_done and finished(stats)):
+                heard = False  # the server answers a subscribe with the current snapshot
+                while not (heard and until_done and finished(stats)):
                     message = orjson.loads(await socket.recv())
                     data = message.get("data") or {}
                     if (
                         message.get("type") == "campaign_stats"
                         and data.get("campaign_id") == campaign["id"]
                     ):
-                        stats = data
+                        stats, heard = data, True
                         live.update(views.campaign_table(campaign, stats))
     except websockets.exceptions.ConnectionClosedError as error:
         if error.rcvd is not None and error.rcvd.code == 1008:

@@ -4,10 +4,12 @@ passing its tests."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -15,6 +17,7 @@ import pytest
 from tests.cli.support import auth_env, auth_headers, cli
 from tests.support.processes import ROOT
 from tests.support.stack import Stack
+from tests.support.wait import eventually
 
 TOOLS = ROOT / "tools" / "postman"
 DOCS = ROOT / "docs" / "postman"
@@ -43,7 +46,9 @@ def test_collection_is_generated_from_the_current_api(node_tools: Path, tmp_path
 
 
 @pytest.mark.integration
-def test_newman_runs_every_request_green(node_tools: Path, stack: Stack, tmp_path: Path) -> None:
+async def test_newman_runs_every_request_green(
+    node_tools: Path, stack: Stack, tmp_path: Path
+) -> None:
     urls = {
         "ingest": stack.start("ingest", "all").url,
         "segments": stack.start("segments", "all").url,
@@ -78,7 +83,7 @@ def test_newman_runs_every_request_green(node_tools: Path, stack: Stack, tmp_pat
         args += ["--env-var", f"{service}Url={url}"]
     if "BEACON_TOKEN" in auth_env(stack):  # once sign-in exists: a token the stack trusts
         args += ["--env-var", f"token={auth_env(stack)['BEACON_TOKEN']}"]
-    run = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    run = await asyncio.to_thread(subprocess.run, args, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
     stats = json.loads(report.read_text())["run"]["stats"]
     assert stats["assertions"]["failed"] == 0 and stats["requests"]["failed"] == 0
@@ -89,9 +94,21 @@ def test_newman_runs_every_request_green(node_tools: Path, stack: Stack, tmp_pat
     listed = cli("campaigns", "list", env=env)
     assert listed.returncode == 0 and "Postman" in listed.stdout, listed.stderr
     campaign_id = _campaign_id(urls["campaigns"], auth_headers(stack))
+    final = await eventually(
+        lambda: _stats(urls["stats"], campaign_id, auth_headers(stack)),
+        lambda s: s.get("audience_size") and s["sent"] + s["failed"] == s["audience_size"],
+        timeout=120,
+        what="every message of the campaign final",
+    )
     watched = cli("campaigns", "show", campaign_id, "--watch", "--until-done", env=env, timeout=120)
     assert watched.returncode == 0, watched.stderr
-    assert "audience" in watched.stdout and "pending 0" in watched.stdout
+    assert f"sent {final['sent']:,}" in watched.stdout and "pending 0" in watched.stdout
+
+
+async def _stats(stats_url: str, campaign_id: str, headers: dict[str, str]) -> dict[str, Any]:
+    async with httpx.AsyncClient(headers=headers) as http:
+        response = await http.get(f"{stats_url}/api/v1/stats/campaigns/{campaign_id}")
+    return dict(response.json()) if response.status_code == 200 else {}
 
 
 def _campaign_id(campaigns_url: str, headers: dict[str, str]) -> str:
