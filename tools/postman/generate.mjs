@@ -47,8 +47,8 @@ const pollUntil200 = (name, condition = 'true') => ({
   ].join('\n'),
 });
 
-const customer = { customer_id: 'pm-{{runId}}-1', name: 'Zoë Iyer', email: 'zoe@example.in', phone: '+91 98450 12345', city: 'Pune', created_at: '2026-01-15T10:00:00+05:30' };
-const customers = [2, 3, 4].map((i) => ({ customer_id: `pm-{{runId}}-${i}`, name: `Asha ${i}`, email: `asha${i}@example.in`, city: ['Pune', 'Chennai', 'Delhi'][i % 3] }));
+const customer = { customer_id: 'pm-{{runId}}-1', name: 'Zoë Iyer', email: 'zoe-{{runId}}@example.in', phone: '+91 98450 12345', city: 'Pune', created_at: '2026-01-15T10:00:00+05:30' };
+const customers = [2, 3, 4].map((i) => ({ customer_id: `pm-{{runId}}-${i}`, name: `Asha ${i}`, email: `asha${i}-{{runId}}@example.in`, city: ['Pune', 'Chennai', 'Delhi'][i % 3] }));
 const order = { order_id: 'pm-{{runId}}-o1', customer_id: 'pm-{{runId}}-1', amount: '12499.00', ordered_at: '2026-11-01T10:00:00+05:30' };
 const orders = [2, 3, 4].map((i) => ({ order_id: `pm-{{runId}}-o${i}`, customer_id: `pm-{{runId}}-${i}`, amount: `${i * 1000}.50`, ordered_at: '2026-10-01T10:00:00Z' }));
 
@@ -72,6 +72,12 @@ const STEPS = [
   { op: 'GET /api/v1/customers', name: 'List customers', query: { limit: '10' }, test: expect(200) },
   { op: 'GET /api/v1/orders', name: 'List orders of a customer', query: { customer_id: 'pm-{{runId}}-1', limit: '10' }, ...pollUntil200('List orders of a customer', 'pm.response.json().items.length === 1') },
   { op: 'GET /api/v1/segments/fields', name: 'Audience fields and operators', test: expect(200) },
+  {
+    op: 'POST /api/v1/segments/preview',
+    name: 'Preview: the customers just sent (waits for the profiles)',
+    body: { rules: { combinator: 'and', rules: [{ field: 'email', operator: 'contains', value: '{{runId}}' }] } },
+    ...pollUntil200('Preview: the customers just sent (waits for the profiles)', 'pm.response.json().size === 4'),
+  },
   { op: 'POST /api/v1/segments/preview', name: 'Preview: big spenders', body: { rules: BIG_SPENDERS }, test: expect(200) },
   { op: 'POST /api/v1/segments/preview', name: 'Preview: few visits', body: { rules: FEW_VISITS }, test: expect(200) },
   { op: 'POST /api/v1/segments/preview', name: 'Preview: lapsed 90 days', body: { rules: LAPSED }, test: expect(200) },
@@ -108,6 +114,10 @@ const STEPS = [
   },
   { op: 'DELETE /api/v1/segments/{sid}', name: 'Delete the segment', vars: { sid: '{{segmentId}}' }, test: expect(204) },
 ];
+STEPS.find((s) => s.name === 'Campaign stats').test +=
+  `\npm.test('the audience is resolved', () => pm.expect(pm.response.json().audience_size).to.be.above(0));`;
+STEPS.find((s) => s.name.startsWith('Preview: the customers just sent')).test +=
+  `\npm.test('all four are in the audiences', () => pm.expect(pm.response.json().size).to.equal(4));`;
 // The communications step also remembers a message id for the signed receipt.
 STEPS.find((s) => s.name === 'Communications log of the campaign').test +=
   `\nif (pm.response.code === 200 && pm.response.json().items.length) { ${save('messageId', 'pm.response.json().items[0].message_id')} }`;
