@@ -68,14 +68,20 @@ def audience_resolved(
     )
 
 
-def segment_saved(segment: dict[str, Any]) -> Envelope:
-    """A saved segment's current definition, so campaigns can target it by id."""
+def segment_saved(segment: dict[str, Any], actor: dict[str, Any]) -> Envelope:
+    """A saved segment's current definition, so campaigns can target it by id; ``actor``
+    (``sub``, ``email``) is who saved or changed it (audit)."""
     return new_event(
         SEGMENT_SAVED,
-        {"segment_id": str(segment["id"]), "name": segment["name"], "rules": segment["rules"]},
+        {
+            "segment_id": str(segment["id"]),
+            "name": segment["name"],
+            "rules": segment["rules"],
+            "actor": actor,
+        },
         PRODUCER,
     )
 
 
-def segment_deleted(segment_id: int) -> Envelope:
-    return new_event(SEGMENT_DELETED, {"segment_id": str(segment_id)}, PRODUCER)
+def segment_deleted(segment_id: int, actor: dict[str, Any]) -> Envelope:
+    return new_event(SEGMENT_DELETED, {"segment_id": str(segment_id), "actor": actor}, PRODUCER)
