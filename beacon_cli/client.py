@@ -41,8 +41,12 @@ def raise_for_auth(response: httpx.Response) -> None:
         detail = _detail(response)
         code = detail.get("error") if isinstance(detail, dict) else None
         what = {
-            "token_expired": "your token or key has expired",
-            "token_invalid": "your token or key is not valid",
+            "token_expired": "your token has expired",
+            "token_invalid": "your token is not valid",
+            "missing_token": "no token or key was sent",
+            "key_invalid": "the API key is not valid (revoked or mistyped)",
+            "bad_signature": "the token is not signed by this Beacon",
+            "wrong_audience": "the token is not for this Beacon",
         }.get(str(code), "Beacon asks you to sign in")
         message = detail.get("message") if isinstance(detail, dict) else detail
         raise CliError(f"401: {what} ({message}).", hint=SIGN_IN_HINT)
