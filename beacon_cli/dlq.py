@@ -38,7 +38,8 @@ QUEUES = (
     "delivery.audience",
     "delivery.receipts",
     "stats.counters",
-    # Each API replica's copy of the API keys (sign-in work); absent before it lands.
+    # Sign-in: each service's copy of the API keys, and campaigns' record of key use.
+    "campaigns.key_usage",
     "ingest.api_keys",
     "segments.api_keys",
     "delivery.api_keys",
