@@ -1,9 +1,9 @@
 """The ingest API's rules for a customer and an order, applied before sending.
 
-These mirror ``services/ingest/domain/models.py`` (the CLI imports no service code: it is
-installed where no service runs); ``tests/cli/test_validation_parity.py`` runs the same
-inputs through both and fails when they disagree. Anything that still slips through is
-caught by the API's 422, whose rows go to the report like these.
+These mirror ``services/ingest/domain/models.py`` and ``shared/validation.py`` (the CLI
+imports no Beacon code: it is installed where no service runs); ``tests/cli/test_units.py``
+runs a table of inputs through both and fails when they disagree. Anything that still slips
+through is caught by the API's 422, whose rows go to the report like these.
 """
 
 from __future__ import annotations
@@ -25,16 +25,15 @@ from pydantic import (
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()\-.]{2,30}$")
-EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
-LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 DATE_FIELDS = ("created_at", "ordered_at")
 
 
 def _utc(value: datetime) -> datetime:
-    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    if not EARLIEST <= value < LATEST:
+    """As ``shared/validation.py``'s ``to_utc``: the wall time is checked before converting,
+    with a day's margin for any offset (so converting never overflows)."""
+    if not datetime(1900, 1, 2) <= value.replace(tzinfo=None) < datetime(2199, 12, 31):
         raise ValueError("must be between 1900-01-01 and 2200-01-01")
-    return value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _email(value: str | None) -> str | None:

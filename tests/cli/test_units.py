@@ -27,6 +27,9 @@ ORDERS: list[dict[str, Any]] = [
     {"order_id": "O1", "customer_id": "C1", "amount": "1", "ordered_at": "1899-12-31T23:00Z"},
     {"order_id": "O1", "customer_id": "C1", "amount": "1", "ordered_at": "2199-12-31T23:00Z"},
     {"order_id": "O1", "customer_id": "C1", "amount": "1", "ordered_at": "yesterday"},
+    {"order_id": "O1", "customer_id": "C1", "amount": "1", "ordered_at": "1900-01-01T12:00Z"},
+    {"order_id": "O1", "customer_id": "C1", "amount": "1", "ordered_at": "0001-01-01T00:00+05:30"},
+    {"order_id": "O1", "customer_id": "C1", "amount": "1", "ordered_at": "9999-12-31T23:00-05:00"},
     {"order_id": 7, "customer_id": 8, "amount": 1e3, "ordered_at": 1700000000},
     {"order_id": "O1", "customer_id": "C1", "amount": "1e20", "ordered_at": "2026-01-01"},
 ]
