@@ -55,15 +55,15 @@ const orders = [2, 3, 4].map((i) => ({ order_id: `pm-{{runId}}-o${i}`, customer_
 // One step per request, in the order newman runs them. An ``optional`` step is dropped
 // when its route is not in the document (the sign-in routes, before they exist).
 const STEPS = [
-  { optional: true, op: 'GET /api/v1/auth/config', name: 'Sign-in configuration', auth: { type: 'noauth' }, test: expect(200) },
-  { optional: true, op: 'POST /api/v1/auth/dev', name: 'Development sign-in', auth: { type: 'noauth' }, body: { email: '{{email}}', role: 'admin' }, test: `${expect(200)}\n${save('refreshToken', 'pm.response.json().refresh_token')}` },
-  { optional: true, op: 'GET /api/v1/auth/me', name: 'Who am I', test: expect(200) },
-  { optional: true, op: 'POST /api/v1/auth/refresh', name: 'Refresh the session', auth: { type: 'noauth' }, body: { refresh_token: '{{refreshToken}}' }, test: `${expect(200)}\n${save('refreshToken', 'pm.response.json().refresh_token')}` },
-  { optional: true, op: 'POST /api/v1/auth/google', name: 'Google sign-in (a bad credential is refused)', auth: { type: 'noauth' }, body: { credential: 'not-a-google-id-token' }, test: "pm.test('refused: 401, or 404 when no Google client id is configured', () => pm.expect([401, 404]).to.include(pm.response.code));" },
-  { optional: true, op: 'POST /api/v1/keys', name: 'Create an API key (admin)', body: { name: 'postman {{runId}}', scopes: ['ingest:write'] }, test: `${expect(201)}\n${save('keyId', 'pm.response.json().id')}` },
-  { optional: true, op: 'GET /api/v1/keys', name: 'List API keys (admin)', test: expect(200) },
-  { optional: true, op: 'DELETE /api/v1/keys/{key_id}', name: 'Revoke the API key (admin)', vars: { key_id: '{{keyId}}' }, test: expect(204) },
-  { optional: true, op: 'POST /api/v1/auth/signout', name: 'Sign out (revokes the refresh token)', body: { refresh_token: '{{refreshToken}}' }, test: expect(204) },
+  { optional: true, folder: 'sign-in', op: 'GET /api/v1/auth/config', name: 'Sign-in configuration', auth: { type: 'noauth' }, test: expect(200) },
+  { optional: true, folder: 'sign-in', op: 'POST /api/v1/auth/dev', name: 'Development sign-in', auth: { type: 'noauth' }, body: { email: '{{email}}', role: 'admin' }, test: `${expect(200)}\n${save('refreshToken', 'pm.response.json().refresh_token')}` },
+  { optional: true, folder: 'sign-in', op: 'GET /api/v1/auth/me', name: 'Who am I', test: expect(200) },
+  { optional: true, folder: 'sign-in', op: 'POST /api/v1/auth/refresh', name: 'Refresh the session', auth: { type: 'noauth' }, body: { refresh_token: '{{refreshToken}}' }, test: `${expect(200)}\n${save('refreshToken', 'pm.response.json().refresh_token')}` },
+  { optional: true, folder: 'sign-in', op: 'POST /api/v1/auth/google', name: 'Google sign-in (a bad credential is refused)', auth: { type: 'noauth' }, body: { credential: 'not-a-google-id-token' }, test: "pm.test('refused: 401, or 404 when no Google client id is configured', () => pm.expect([401, 404]).to.include(pm.response.code));" },
+  { optional: true, folder: 'sign-in', op: 'POST /api/v1/keys', name: 'Create an API key (admin)', body: { name: 'postman {{runId}}', scopes: ['ingest:write'] }, test: `${expect(201)}\n${save('keyId', 'pm.response.json().id')}` },
+  { optional: true, folder: 'sign-in', op: 'GET /api/v1/keys', name: 'List API keys (admin)', test: expect(200) },
+  { optional: true, folder: 'sign-in', op: 'DELETE /api/v1/keys/{key_id}', name: 'Revoke the API key (admin)', vars: { key_id: '{{keyId}}' }, test: expect(204) },
+  { optional: true, folder: 'sign-in', op: 'POST /api/v1/auth/signout', name: 'Sign out (revokes the refresh token)', body: { refresh_token: '{{refreshToken}}' }, test: expect(204) },
   { op: 'POST /api/v1/customers', name: 'Upsert one customer', body: customer, test: expect(202) },
   { op: 'POST /api/v1/customers', name: 'Upsert a batch of customers', body: { items: customers }, test: expect(202) },
   { op: 'POST /api/v1/orders', name: 'Record one order', body: order, test: expect(202) },
@@ -112,7 +112,7 @@ const STEPS = [
     ].join('\n'),
     test: expect(202),
   },
-  { op: 'DELETE /api/v1/segments/{sid}', name: 'Delete the segment', vars: { sid: '{{segmentId}}' }, test: expect(204) },
+  { folder: 'clean-up', op: 'DELETE /api/v1/segments/{sid}', name: 'Delete the segment', vars: { sid: '{{segmentId}}' }, test: expect(204) },
 ];
 STEPS.find((s) => s.name === 'Campaign stats').test +=
   `\npm.test('the audience is resolved', () => pm.expect(pm.response.json().audience_size).to.be.above(0));`;
@@ -210,12 +210,19 @@ if (missing.length || unknown.length) {
   console.error(`routes without an example step: ${missing.join(', ') || '-'}; steps for unknown routes: ${unknown.join(', ') || '-'}`);
   process.exit(1);
 }
+// Folders follow the steps: a run goes folder by folder, so a folder's steps must be
+// contiguous or a later step (say, a launch) would run before an earlier one (the data).
 const folders = [];
 for (const step of steps) {
   const { item, service } = ops.get(step.op);
-  let folder = folders.find((f) => f.name === service);
-  if (!folder) {
-    folder = { id: id('folder', service), name: service, item: [] };
+  const name = step.folder || service;
+  let folder = folders.at(-1);
+  if (!folder || folder.name !== name) {
+    if (folders.some((f) => f.name === name)) {
+      console.error(`folder ${name} would run out of order at step "${step.name}": give it a folder of its own`);
+      process.exit(1);
+    }
+    folder = { id: id('folder', name), name, item: [] };
     folders.push(folder);
   }
   folder.item.push(request(step, item, service));
