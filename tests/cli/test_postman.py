@@ -85,9 +85,8 @@ async def test_newman_runs_every_request_green(
         args += ["--env-var", f"token={auth_env(stack)['BEACON_TOKEN']}"]
     run = await asyncio.to_thread(subprocess.run, args, capture_output=True, text=True, timeout=600)
     if run.returncode != 0:  # say what the suite thought of the collection's campaign
-        campaigns = httpx.get(
-            f"{urls['campaigns']}/api/v1/campaigns", headers=auth_headers(stack)
-        ).text
+        async with httpx.AsyncClient(headers=auth_headers(stack)) as http:
+            campaigns = (await http.get(f"{urls['campaigns']}/api/v1/campaigns")).text
         raise AssertionError(run.stdout[-5000:] + run.stderr[-2000:] + "\n" + campaigns[:3000])
     stats = json.loads(report.read_text())["run"]["stats"]
     assert stats["assertions"]["failed"] == 0 and stats["requests"]["failed"] == 0
