@@ -29,15 +29,16 @@ from shared.auth.principal import AuthError, Principal
 from shared.auth.signing import ConfigurationError, is_production
 from shared.db import unit_of_work
 from shared.envelope import Envelope
+from shared.events import API_KEY_CREATED, API_KEY_REVOKED, API_KEY_USED
 from shared.logging import get_logger
 from shared.settings import ServiceSettings
 from shared.topology import Binding, QueueSpec
 
 log = get_logger(__name__)
 PREFIX = "bk_"
-CREATED = "api_key.created"
-REVOKED = "api_key.revoked"
-USED = "api_key.used"  # {"key_id", "at", "service"}: a replica saw the key in use
+CREATED = API_KEY_CREATED
+REVOKED = API_KEY_REVOKED
+USED = API_KEY_USED  # {"key_id", "at", "service"}: a replica saw the key in use
 # The services that keep a copy (campaigns holds the original); campaigns declares their
 # queues when it starts, so no key event is published before a copy's queue exists.
 COPY_SERVICES = ("ingest", "segments", "delivery", "stats")

@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from shared.envelope import Envelope, new_event
+from shared.events import (  # noqa: F401 (re-exported for the service)
+    API_KEY_CREATED,
+    API_KEY_REVOKED,
+    AUDIENCE_RESOLVED,
+    CAMPAIGN_LAUNCHED,
+    DELIVERY_UPDATED,
+    SEGMENT_DELETED,
+    SEGMENT_SAVED,
+)
 
 PRODUCER = "campaigns"
-CAMPAIGN_LAUNCHED = "campaign.launched"
-AUDIENCE_RESOLVED = "audience.resolved"
-DELIVERY_UPDATED = "delivery.updated"
-SEGMENT_SAVED = "segment.saved"
-SEGMENT_DELETED = "segment.deleted"
-API_KEY_CREATED = "api_key.created"
-API_KEY_REVOKED = "api_key.revoked"
 
 
 def campaign_launched(campaign: dict[str, Any]) -> Envelope:

@@ -173,7 +173,10 @@ async def test_early_late_and_duplicate_receipts(stack: Stack) -> None:
 
         # A poison event (it never passed the API's validation) is parked with its reason.
         poison = new_event(
-            "receipt.received", {"receipts": [{"message_id": "x", "status": "LOST"}]}, "test"
+            "receipt.received",
+            {"receipts": [{"message_id": "x", "status": "LOST"}]},
+            "test",
+            check_catalogue=False,
         )
         await publish(stack, "delivery", [poison])
         reason = await eventually(

@@ -168,7 +168,7 @@ async def test_worker_killed_mid_stream_loses_and_duplicates_nothing(stack: Stac
 async def test_unknown_event_version_is_dead_lettered_with_reason(stack: Stack) -> None:
     stack.start("ingest", "worker")
     settings = stack.settings
-    event = new_event("order.submitted", {"orders": []}, "test", version=99)
+    event = new_event("order.submitted", {"orders": []}, "test", version=99, check_catalogue=False)
     connection = await aio_pika.connect(stack.amqp_url)
     async with connection:
         channel = await connection.channel()
