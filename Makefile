@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV ?= uv
 RUN := $(UV) run --frozen
 
-.PHONY: install up down token test unit integration lint fmt logs bench-ingest bench-segments bench-campaign bench-stats \
+.PHONY: install up down token test unit integration lint fmt logs postman bench-ingest bench-segments bench-campaign bench-stats \
 	test-hostile test-chaos test-chaos-long soak test-deploy rabbitmq-definitions images ui api-types test-ui
 
 install:  ## Python deps from uv.lock (installs uv itself if missing)
@@ -23,7 +23,8 @@ token:  ## print a dev-mode access token valid 1 h: make -s token EMAIL=you@exam
 logs:
 	tail -f .run/beacon.log
 
-test: install lint ui  ## lint, the dashboard's component tests, then every Python test (unit, integration, e2e, browser)
+test: install lint ui  ## lint, the dashboard's component tests, then every Python test (unit, integration, e2e, browser, newman)
+	[ -d tools/postman/node_modules ] || npm ci --prefix tools/postman --no-audit --no-fund --silent
 	cd frontend && npx vitest run
 	cd frontend && node scripts/bundle-size.mjs src/pages/Campaigns.tsx --max-kb 250
 	$(RUN) pytest
@@ -60,7 +61,7 @@ images:  ## build beacon/app and beacon/dashboard (needs a Docker engine and a r
 lint:
 	$(RUN) ruff check .
 	$(RUN) lint-imports
-	$(RUN) mypy shared services
+	$(RUN) mypy shared services beacon_cli
 
 fmt:
 	$(RUN) ruff format .
@@ -89,3 +90,6 @@ test-ui: install ui  ## dashboard: Vitest component tests, first-load budget, th
 	cd frontend && npx vitest run
 	cd frontend && node scripts/bundle-size.mjs src/pages/Campaigns.tsx --max-kb 250
 	$(RUN) pytest tests/ui -q
+
+postman: install  ## regenerate docs/postman from the services' OpenAPI (needs node and npm)
+	tools/postman/build.sh docs/postman

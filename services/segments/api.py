@@ -6,6 +6,8 @@ the exact size. Rule errors answer 422 with the JSON path of each bad rule.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -59,6 +61,25 @@ def parse_or_422(rules: Any) -> Group:
                     "message": e["message"],
                 }
                 for e in error.errors
+            ],
+        ) from None
+
+
+def _member_cursor(cursor: str | None) -> str:
+    """The customer id a members cursor stands for ("" for the first page)."""
+    if not cursor:
+        return ""
+    try:
+        return base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise HTTPException(
+            422,
+            [
+                {
+                    "loc": ["query", "cursor"],
+                    "msg": "is not a cursor this API gave",
+                    "type": "value_error",
+                }
             ],
         ) from None
 
@@ -145,6 +166,23 @@ def build_router(
         if found is None:
             raise HTTPException(404, f"segment {sid!r} not found")
         return found
+
+    @router.get("/{sid}/members")
+    async def members(
+        sid: str, limit: Annotated[int, Query(ge=1, le=10_000)] = 1000, cursor: str | None = None
+    ) -> dict[str, Any]:
+        """The segment's members now (SQL, customer id order), a page at a time."""
+        async with engine.connect() as conn:
+            found = await segment_store.get(conn, segment_id(sid))
+            if found is None:
+                raise HTTPException(404, f"segment {sid!r} not found")
+            condition = rule_sql.where(parse_or_422(found["rules"]), datetime.now(UTC))
+            items = await profile_store.members_where(
+                conn, condition, _member_cursor(cursor), limit
+            )
+        last = items[-1]["customer_id"] if len(items) == limit else None
+        next_cursor = base64.urlsafe_b64encode(last.encode()).decode() if last else None
+        return {"items": items, "next_cursor": next_cursor}
 
     @router.put("/{sid}")
     async def put_segment(sid: str, body: SegmentBody, who: Caller) -> dict[str, Any]:

@@ -214,6 +214,40 @@ async def sample_where(
     return [dict(r._mapping) for r in await conn.execute(query)]
 
 
+MEMBER_COLUMNS = (
+    profiles.c.customer_id,
+    profiles.c.name,
+    profiles.c.email,
+    profiles.c.phone,
+    profiles.c.city,
+    profiles.c.total_spend,
+    profiles.c.visits,
+    profiles.c.last_visit_at,
+)
+
+
+async def members_where(
+    conn: AsyncConnection, condition: ColumnElement[bool], after: str, limit: int
+) -> list[dict[str, Any]]:
+    """One page of matching known profiles after ``after``, in customer id order (keyset)."""
+    query = (
+        select(*MEMBER_COLUMNS)
+        .where(and_(profiles.c.known.is_(True), profiles.c.customer_id > after, condition))
+        .order_by(profiles.c.customer_id)
+        .limit(limit)
+    )
+    out = []
+    for row in await conn.execute(query):
+        item = dict(row._mapping)
+        item["total_spend"] = str(item["total_spend"])
+        last = item["last_visit_at"]
+        item["last_visit_at"] = (
+            last.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z") if last else None
+        )
+        out.append(item)
+    return out
+
+
 async def reset(conn: AsyncConnection, consumer: str) -> None:
     """Forget every profile and every applied ingest event, ready for a replay."""
     await conn.execute(text("DELETE FROM profiles"))
