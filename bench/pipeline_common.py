@@ -58,6 +58,9 @@ QUEUES = (
     "delivery.audience",
     "delivery.receipts",
     "stats.counters",
+    # Sign-in: the API-key copies and the key-usage queue.
+    "campaigns.key_usage",
+    *(f"{s}.api_keys" for s in ("ingest", "segments", "delivery", "stats")),
 )
 EXCHANGES = tuple(f"beacon.{s}" for s in ("ingest", *SERVICES)) + ("beacon.dlx",)
 MESSAGE = "Hi {first_name|there}, your {name} account has 10% off this week. Reply STOP to opt out."
