@@ -78,7 +78,7 @@ const STEPS = [
     body: { rules: { combinator: 'and', rules: [{ field: 'email', operator: 'contains', value: '{{runId}}' }] } },
     ...pollUntil200('Preview: the customers just sent (waits for the profiles)', 'pm.response.json().size === 4'),
   },
-  { op: 'GET /api/v1/segments/profiles/{customer_id}', name: "A customer's profile (spend, visits)", vars: { customer_id: 'pm-{{runId}}-1' }, ...pollUntil200("A customer's profile (spend, visits)") },
+  { op: 'GET /api/v1/segments/profiles/{customer_id}', name: 'Profile of a customer (spend, visits)', vars: { customer_id: 'pm-{{runId}}-1' }, ...pollUntil200('Profile of a customer (spend, visits)') },
   { op: 'POST /api/v1/segments/preview', name: 'Preview: big spenders', body: { rules: BIG_SPENDERS }, test: expect(200) },
   { op: 'POST /api/v1/segments/preview', name: 'Preview: few visits', body: { rules: FEW_VISITS }, test: expect(200) },
   { op: 'POST /api/v1/segments/preview', name: 'Preview: lapsed 90 days', body: { rules: LAPSED }, test: expect(200) },
