@@ -97,6 +97,7 @@ class Runtime:
         self._queues: list[QueueSpec] = []
         self._listeners: list[ListenerSpec] = []
         self._batch_consumers: list[BatchConsumer] = []
+        self._channels: dict[str, Channel] = {}  # queues consumed on a channel of their own
         self.instance = uuid.uuid4().hex[:12]
         self._background: list[Callable[[asyncio.Event], Awaitable[None]]] = []
         self.broker_ready = asyncio.Event()
@@ -171,12 +172,11 @@ class Runtime:
         async def deliver(message: Any) -> None:
             await consumer(message)
 
-        self.broker.subscriber(
-            queue,
-            channel=Channel(prefetch_count=size * (flushes + 1)),
-            ack_policy=AckPolicy.MANUAL,
-            decoder=_as_is,
-        )(deliver)
+        channel = Channel(prefetch_count=size * (flushes + 1))
+        self.broker.subscriber(queue, channel=channel, ack_policy=AckPolicy.MANUAL, decoder=_as_is)(
+            deliver
+        )
+        self._channels[spec.name] = channel
         self._queues.append(spec)
         self._batch_consumers.append(consumer)
         return consumer
@@ -235,7 +235,8 @@ class Runtime:
                 await self.broker.connect()
                 await declare_exchange(self.broker, self.settings, self.service)
                 for spec in self._queues:
-                    await declare_queue(self.broker, self.settings, spec)
+                    channel = self._channels.get(spec.name)
+                    await declare_queue(self.broker, self.settings, spec, channel)
                 for listener in self._listeners:
                     await declare_listener(self.broker, self.settings, listener, self.instance)
                 await self.broker.start()
