@@ -54,6 +54,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.auth import auth_headers
 from bench.pipeline_common import (
     ALL_RULE,
     MESSAGE,
@@ -156,7 +157,10 @@ async def sample_fast(
     each commit) and the ``audiences`` row. Sets ``reached`` when every row looks final."""
     size: int | None = None
     completed_at: datetime | None = None
-    async with segments.connect() as sconn, httpx.AsyncClient(timeout=5.0) as http:
+    async with (
+        segments.connect() as sconn,
+        httpx.AsyncClient(timeout=5.0, headers=auth_headers()) as http,
+    ):
         while not done.is_set():
             started = time.time()
             bodies = await asyncio.gather(
@@ -262,7 +266,7 @@ async def sample_rest(
     """Every 0.5 s: queue depths, the simulator's counters, the campaign's status."""
     names = {q: settings.amqp_name(q) for q in WATCHED_QUEUES}
     connection = await aio_pika.connect(amqp_url, timeout=10)
-    async with connection, httpx.AsyncClient(timeout=5.0) as http:
+    async with connection, httpx.AsyncClient(timeout=5.0, headers=auth_headers()) as http:
         channel = await connection.channel()
         while not done.is_set():
             now = time.time() - t0
@@ -418,7 +422,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         before = cpu.snapshot()
         load_t0 = loadavg()
         print(f"launching a campaign to {n:,} recipients ...", flush=True)
-        async with httpx.AsyncClient(timeout=30.0) as http:
+        async with httpx.AsyncClient(timeout=30.0, headers=auth_headers()) as http:
             t0 = time.time()
             response = await http.post(
                 f"{campaigns.url}/api/v1/campaigns",

@@ -47,6 +47,8 @@ from typing import Any
 
 import numpy as np
 
+from bench.auth import auth_headers
+
 FIRST_NAMES: tuple[str, ...] = (
     # north
     "Aarav", "Vivaan", "Aditya", "Arjun", "Rohan", "Rahul", "Amit", "Vikram", "Karan", "Nikhil",
@@ -356,7 +358,9 @@ async def post_batches(
     event_ids: list[str] = [""] * len(bodies)
     gate = asyncio.Semaphore(concurrency)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, timeout=60.0, limits=limits) as client:
+    async with httpx.AsyncClient(
+        base_url=url, timeout=60.0, limits=limits, headers=auth_headers()
+    ) as client:
 
         async def send(index: int, body: bytes) -> None:
             async with gate:

@@ -66,6 +66,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.auth import auth_headers, token
 from bench.datagen import generate_customers, generate_orders
 from shared.db import drop_schema, make_engine
 from shared.settings import ServiceSettings
@@ -657,6 +658,7 @@ def raw_post(host: str, port: int, path: str, body: bytes) -> bytes:
     """The bytes of one ``POST path`` with a JSON body, ready to write."""
     return (
         f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+        f"Authorization: Bearer {token()}\r\n"
         f"Content-Length: {len(body)}\r\n\r\n"
     ).encode() + body
 
@@ -711,7 +713,7 @@ async def post_all(
         return sent, acked, event_ids
 
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    headers = {"content-type": "application/json"}
+    headers = {"content-type": "application/json", **auth_headers()}
     async with httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits) as http:
 
         async def httpx_lane() -> None:

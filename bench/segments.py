@@ -73,6 +73,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.auth import auth_headers
 from bench.datagen import generate_customers, generate_orders
 from bench.segments_data import DataSpec, load, read_meta, safe_phase, shift_times, spec_dict
 from bench.segments_rules import audience_rule, naive_count_sql, rule_mix, uses_orders
@@ -416,7 +417,7 @@ async def phase_previews(
             }
         }
     )
-    headers = {"content-type": "application/json"}
+    headers = {"content-type": "application/json", **auth_headers()}
     path = "/api/v1/segments/preview"
     sql_probe_ms: list[float] = []
     async with httpx.AsyncClient(base_url=api.url, timeout=60.0) as client:
@@ -709,7 +710,7 @@ async def post_batches(
     todo = iter(zip(bodies, due, strict=True))
     start = time.monotonic()
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    headers = {"content-type": "application/json"}
+    headers = {"content-type": "application/json", **auth_headers()}
     async with httpx.AsyncClient(base_url=url, timeout=120.0, limits=limits) as client:
 
         async def lane() -> None:

@@ -56,6 +56,7 @@ import orjson
 from aio_pika.abc import AbstractIncomingMessage
 from sqlalchemy import text
 
+from bench.auth import auth_headers, token
 from bench.pipeline_common import (
     ALL_RULE,
     MESSAGE,
@@ -378,7 +379,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             processes.start(f"stats-api-{k + 1}", "stats", "api") for k in range(args.stats_apis)
         ]
         await processes.wait_ready()
-        urls = ",".join(f"ws://127.0.0.1:{a.port}/api/v1/stats/ws" for a in apis)
+        urls = ",".join(
+            f"ws://127.0.0.1:{a.port}/api/v1/stats/ws?access_token={token()}" for a in apis
+        )
         clients_proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bench.pipeline_wsclients", "--urls", urls,
             "--clients", str(args.clients), "--out", str(client_out),
@@ -404,7 +407,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         before = cpu.snapshot()
         load_t0 = loadavg()
         print(f"launching a campaign to {n:,} recipients ...", flush=True)
-        async with httpx.AsyncClient(timeout=30.0) as http:
+        async with httpx.AsyncClient(timeout=30.0, headers=auth_headers()) as http:
             t0 = time.time()
             response = await http.post(
                 f"{campaigns.url}/api/v1/campaigns",

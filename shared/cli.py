@@ -40,7 +40,7 @@ def run_service(
     if extra_modes and args.mode in extra_modes:
         extra_modes[args.mode]()
         return
-    if args.mode not in schemaless:
+    if args.mode not in schemaless and (settings.migrate_on_start or args.mode == "migrate"):
         schema = settings.schema_name(service)
         upgrade(migrations_dir, settings.mysql_url, schema)
         log.info("schema_ready", schema=schema)

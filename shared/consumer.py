@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from shared import inbox, outbox
 from shared.db import is_transient, retry_transient, unit_of_work
 from shared.envelope import Envelope
+from shared.events import check as check_payload
 from shared.logging import bind_correlation_id, get_logger
 from shared.metrics import EVENTS_CONSUMED
 from shared.settings import ServiceSettings
@@ -83,6 +84,7 @@ class EventConsumer:
                 await self._dead_letter(message, reason, UNKNOWN_TYPE)
                 return
             type_ = envelope.type
+            check_payload(envelope.type, envelope.version, envelope.payload)
             emitted = await retry_transient(
                 lambda: self._apply(handler, envelope),
                 what=f"{self.name}:{type_}",

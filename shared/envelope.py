@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import to_jsonable_python
 
+from shared.events import check
 from shared.logging import current_correlation_id
 
 # Naive datetimes are UTC everywhere in Beacon (the databases store UTC), so they are
 # written with their offset; keys may be str subclasses (SQLAlchemy's column names).
 _JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEYS
+
+
+def _at_most_64(value: str | None) -> str | None:
+    return value[:64] if value else value
 
 
 class Envelope(BaseModel):
@@ -27,7 +32,8 @@ class Envelope(BaseModel):
     version: int = Field(ge=1)
     occurred_at: datetime
     producer: str
-    correlation_id: str | None = None
+    # Bounded like the outbox column; a foreign producer's longer id is cut, not refused.
+    correlation_id: Annotated[str | None, AfterValidator(_at_most_64)] = None
     payload: dict[str, Any]
 
     def to_bytes(self) -> bytes:
@@ -49,8 +55,14 @@ def new_event(
     version: int = 1,
     event_id: uuid.UUID | None = None,
     correlation_id: str | None = None,
+    check_catalogue: bool = True,
 ) -> Envelope:
-    """Create an envelope stamped now, carrying the correlation id bound to this task."""
+    """Create an envelope stamped now, carrying the correlation id bound to this task.
+
+    The payload must fit the event catalogue (``shared.events``): ValueError if not.
+    ``check_catalogue=False`` makes what a foreign or broken producer might send (tests)."""
+    if check_catalogue:
+        check(type, version, payload)
     return Envelope(
         event_id=event_id or uuid.uuid4(),
         type=type,

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from shared.db import unit_of_work
 from shared.envelope import Envelope
 from shared.logging import get_logger
+from shared.loops import Wakeup, run_loop
 from shared.metrics import OUTBOX_PUBLISHED
 
 log = get_logger(__name__)
@@ -110,30 +111,24 @@ class OutboxRelay:
         self._batch = batch
         self._poll_s = poll_s
         self._timeout = timeout
-        self._wake = asyncio.Event()
+        self._wakeup = Wakeup()
 
     def notify(self) -> None:
         """Tell the relay new rows were committed, so it need not wait for its next poll."""
-        self._wake.set()
+        self._wakeup.notify()
 
     async def run(self, stop: asyncio.Event) -> None:
-        backoff = 0.1
-        while not stop.is_set():
-            try:
-                published = await self.publish_pending()
-                backoff = 0.1
-            except Exception as error:
-                log.warning("outbox_relay_error", error=repr(error)[:300], retry_in=backoff)
-                published = 0
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-                continue
-            if published < self._batch:
-                self._wake.clear()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll_s)
-                except TimeoutError:
-                    pass
+        async def step() -> bool:
+            return await self.publish_pending() >= self._batch
+
+        await run_loop(
+            step,
+            stop,
+            what="outbox_relay",
+            idle_s=self._poll_s,
+            wakeup=self._wakeup,
+            max_backoff_s=5.0,
+        )
 
     async def publish_pending(self) -> int:
         """Publish one batch of unpublished rows; return how many."""

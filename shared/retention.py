@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.db import unit_of_work
 from shared.logging import get_logger
+from shared.loops import run_loop
 
 log = get_logger(__name__)
 BATCH = 5_000
@@ -64,15 +65,11 @@ def retention_loop(
     engine: AsyncEngine, pruners: dict[str, Pruner], *, days: float, every_s: float
 ) -> Callable[[asyncio.Event], Awaitable[None]]:
     async def run(stop: asyncio.Event) -> None:
-        while not stop.is_set():
+        async def step() -> bool:
             cutoff = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=days)
-            try:
-                await prune_once(engine, pruners, cutoff)
-            except Exception as error:  # the next sweep tries again
-                log.warning("retention_failed", error=repr(error)[:300])
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=every_s)
-            except TimeoutError:
-                pass
+            await prune_once(engine, pruners, cutoff)
+            return False
+
+        await run_loop(step, stop, what="retention", idle_s=every_s)
 
     return run

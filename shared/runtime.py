@@ -7,7 +7,10 @@ Every service builds its process the same way::
     runtime.add_batch_consumer(QueueSpec(...), batch_handlers)  # many events per commit
     app = runtime.http_app(api_router, consumers=True)      # FastAPI app with lifespan
 
-The HTTP app always serves /healthz, /readyz, /metrics; the API routes only when given.
+The HTTP app always serves /healthz, /readyz, /metrics; the API routes only when given,
+every one of them behind the sign-in dependency (``shared.auth``) unless served on the
+deliberately ``public`` router. A process serving an API also keeps its service's copy of
+the API keys up to date (the ``<service>.api_keys`` queue).
 The broker connection is retried in the background, so an API process starts (and answers
 503 on writes) while RabbitMQ is down, and becomes ready when it comes back.
 """
@@ -19,24 +22,29 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from faststream.middlewares import AckPolicy
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.schemas import Channel
-from sqlalchemy import Table
+from sqlalchemy import MetaData, Table
 
+from shared.auth import apikeys
+from shared.auth.dependency import Authenticator
 from shared.batch_consumer import BatchConsumer, BatchHandler, SqlUnitOfWork
 from shared.consumer import EventConsumer, Handler
 from shared.db import make_engine
-from shared.envelope import Envelope
+from shared.envelope import Envelope, new_event
 from shared.errors import install_error_handlers
 from shared.health import health_router, install_request_middleware
 from shared.logging import get_logger
-from shared.outbox import OutboxRelay
+from shared.outbox import OutboxRelay, publish_envelope
 from shared.retention import Pruner, older_than, retention_loop
 from shared.settings import ServiceSettings
+from shared.tables import api_keys_table, outbox_table
 from shared.topology import (
     ListenerSpec,
     QueueSpec,
@@ -111,13 +119,17 @@ class Runtime:
 
     def add_consumer(self, spec: QueueSpec, handlers: Mapping[tuple[str, int], Handler]) -> None:
         """Register a queue and the handlers that apply its events through the inbox."""
-        assert self.inbox_table is not None and self.outbox_table is not None
+        assert self.inbox_table is not None
         consumer = EventConsumer(
             name=spec.name,
             handlers=handlers,
             engine=self.engine,
             inbox_table=self.inbox_table,
-            outbox_table=self.outbox_table,
+            # A process without a relay (ingest's API) still writes the service's outbox
+            # table; that service's worker relays it.
+            outbox_table=self.outbox_table
+            if self.outbox_table is not None
+            else outbox_table(MetaData()),
             broker=self.broker,
             settings=self.settings,
             on_emitted=self.relay.notify if self.relay else (lambda: None),
@@ -271,9 +283,38 @@ class Runtime:
         await self.broker.stop()
         await self.engine.dispose()
 
+    async def _announce_key_used(self, key_id: str) -> None:
+        """``api_key.used``, straight to the broker: losing one costs nothing (the next use
+        within a minute announces it again), and it must not wait for a relay."""
+        if not self.broker_ready.is_set():
+            return
+        at = datetime.now(UTC).isoformat()
+        event = new_event(
+            apikeys.USED, {"key_id": key_id, "at": at, "service": self.service}, self.service
+        )
+        await publish_envelope(
+            self.broker, self.exchange, event, timeout=self.settings.publish_timeout_s
+        )
+
     def http_app(
-        self, api: APIRouter | None, *, title: str, max_body_bytes: int | None = None
+        self,
+        api: APIRouter | None,
+        *,
+        title: str,
+        max_body_bytes: int | None = None,
+        public: APIRouter | None = None,
     ) -> FastAPI:
+        """``api``: routes behind sign-in; ``public``: the few that must stay open."""
+        auth = None
+        if api is not None:
+            # Built here, so a process with unsafe auth settings refuses to start.
+            auth = Authenticator(
+                self.service, self.settings, self.engine, on_key_used=self._announce_key_used
+            )
+            if self.service in apikeys.COPY_SERVICES:
+                table = api_keys_table(MetaData())
+                self.add_consumer(apikeys.copy_queue(self.service), apikeys.copy_handlers(table))
+
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
             await self.start()
@@ -288,7 +329,16 @@ class Runtime:
             app, max_body_bytes=max_body_bytes or self.settings.max_body_bytes
         )
         install_error_handlers(app)
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=[self.settings.ui_origin],
+            allow_methods=["*"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type", "X-Correlation-ID"],
+        )
         app.include_router(health_router(self.engine, self.broker, self.broker_ready, self.service))
-        if api is not None:
-            app.include_router(api)
+        if public is not None:
+            app.include_router(public)
+        if api is not None and auth is not None:
+            app.state.auth = auth
+            app.include_router(api, dependencies=[Depends(auth.dependency)])
         return app

@@ -47,10 +47,32 @@ class ServiceSettings(BaseSettings):
     # Inbox and published outbox rows older than this are pruned (0 keeps them forever).
     retention_days: float = 14.0
     retention_sweep_s: float = 3600.0
+    # Upgrade the schema at start (false where a migration job with its own user does it
+    # and the service's database user has no DDL rights).
+    migrate_on_start: bool = True
 
     @property
     def production(self) -> bool:
         return self.env.lower() in ("production", "prod")
+
+    # Sign-in and API keys (see docs/security.md); production refuses dev sign-in, the dev
+    # keypair and a missing pepper.
+    ui_origin: str = "http://127.0.0.1:8080"  # the one origin CORS allows
+    auth_signing_key: str = ""  # Ed25519 private key PEM (campaigns, the issuer)
+    auth_public_keys: str = ""  # PEM public key(s) that verify tokens (several while rotating)
+    auth_dev_key_file: str = ""  # dev/test keypair file; default .run/auth/dev-ed25519.pem
+    auth_issuer: str = "beacon"
+    auth_audience: str = "beacon-api"
+    auth_access_ttl_s: int = 900
+    auth_refresh_ttl_s: int = 30 * 24 * 3600
+    auth_google_client_id: str = ""
+    auth_google_certs_url: str = "https://www.googleapis.com/oauth2/v3/certs"
+    auth_allowed_domains: str = ""  # comma-separated Workspace domains (the ``hd`` claim)
+    auth_allowed_emails: str = ""  # comma-separated single addresses
+    auth_admin_emails: str = ""  # comma-separated; these sign in as admin
+    auth_default_role: str = "marketer"  # role of a new user who is neither first nor admin
+    auth_key_pepper: str = ""  # HMAC secret for API key hashes (same on every service)
+    auth_key_cache_s: float = 2.0  # how long a replica trusts a key lookup (revocation lag)
 
     def schema_name(self, service: str) -> str:
         """The MySQL schema a service owns, e.g. ``beacon_ingest``."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Column,
     Index,
@@ -38,4 +39,23 @@ def inbox_table(metadata: MetaData) -> Table:
         Column("consumer", String(100), primary_key=True),
         Column("event_id", String(36), primary_key=True),
         Column("applied_at", DATETIME(fsp=6), nullable=False),
+    )
+
+
+def api_keys_table(metadata: MetaData) -> Table:
+    """API keys: campaigns' original, and each other service's copy (see shared.auth.apikeys).
+
+    Only the HMAC of a key is kept; ``last_used_at`` is this service's own record of use."""
+    return Table(
+        "api_keys",
+        metadata,
+        Column("id", String(36), primary_key=True),
+        Column("key_hash", String(64), nullable=False, unique=True),
+        Column("name", String(200), nullable=False),
+        Column("scopes", JSON, nullable=False),
+        Column("created_by_sub", String(255)),
+        Column("created_by_email", String(320)),
+        Column("created_at", DATETIME(fsp=6), nullable=False),
+        Column("revoked_at", DATETIME(fsp=6)),
+        Column("last_used_at", DATETIME(fsp=6)),
     )

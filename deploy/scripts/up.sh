@@ -34,3 +34,9 @@ for service in $(deploy/scripts/services.sh); do
 done
 grep -q "^vendor:" deploy/Procfile && printf '  %-10s http://127.0.0.1:8009/docs  (messaging vendor simulator)\n' vendor
 echo "  rabbitmq   http://127.0.0.1:15672/  (guest/guest): exchanges beacon.*, queues <consumer>.<purpose>"
+echo
+echo "Every /api/v1 route needs a token (dev sign-in, no Google client id configured):"
+echo '  TOKEN=$(make -s token EMAIL=you@example.com)            # marketer, valid 1 h'
+echo '  TOKEN=$(make -s token EMAIL=you@example.com ROLE=admin) # admin (keys, reconcile)'
+echo '  curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8003/api/v1/campaigns'
+echo "  In /docs: Authorize, paste the token. Sign-in and keys live on campaigns (:8003)."

@@ -20,6 +20,7 @@ from services.campaigns.settings import CampaignsSettings
 from services.campaigns.store import campaigns as store
 from services.campaigns.store.tables import outbox as outbox_table
 from shared import outbox
+from shared.auth.dependency import Caller
 from shared.db import unit_of_work
 from shared.pagination import decode_cursor, encode_cursor
 
@@ -30,7 +31,7 @@ def build_router(
     router = APIRouter(prefix="/api/v1/campaigns")
 
     @router.post("", status_code=201)
-    async def create(body: NewCampaign) -> dict[str, Any]:
+    async def create(body: NewCampaign, who: Caller) -> dict[str, Any]:
         launch_now = body.schedule_at is None or body.schedule_at <= datetime.now(UTC)
         async with unit_of_work(engine) as conn:
             rules = body.rules
@@ -63,6 +64,8 @@ def build_router(
                     "max_audience": audience_ceiling(
                         body.confirm_audience_size, settings.campaign_confirm_above
                     ),
+                    "created_by_sub": who.actor()["sub"],
+                    "created_by_email": who.actor()["email"],
                 },
             )
             if launch_now:

@@ -3,11 +3,15 @@ delivery progress. Each moves a campaign's counters and status forward."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.campaigns.domain import events as ev
 from services.campaigns.domain.campaign import Progress, after_resolved, settle
 from services.campaigns.store import campaigns as store
+from services.campaigns.store import keys as key_store
+from shared.auth import apikeys
 from shared.consumer import Handler
 from shared.envelope import Envelope
 from shared.topology import Binding, QueueSpec
@@ -84,6 +88,22 @@ async def on_segment_deleted(conn: AsyncConnection, envelope: Envelope) -> list[
     await store.delete_segment(conn, str(envelope.payload["segment_id"]))
     return []
 
+
+# When each API key was last used, as the services that saw it use report.
+KEY_USAGE = QueueSpec(
+    "campaigns.key_usage",
+    tuple(Binding(service, (apikeys.USED,)) for service in apikeys.COPY_SERVICES),
+)
+
+
+async def on_key_used(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
+    p = envelope.payload
+    at = datetime.fromisoformat(str(p["at"])).astimezone(UTC).replace(tzinfo=None)
+    await key_store.mark_used(conn, str(p["key_id"]), at)
+    return []
+
+
+KEY_USAGE_HANDLERS: dict[tuple[str, int], Handler] = {(apikeys.USED, 1): on_key_used}
 
 HANDLERS: dict[tuple[str, int], Handler] = {
     (ev.AUDIENCE_RESOLVED, 1): on_resolved,

@@ -17,6 +17,7 @@ from services.campaigns.store.tables import outbox as outbox_table
 from shared import outbox
 from shared.db import unit_of_work
 from shared.logging import get_logger
+from shared.loops import run_loop
 
 log = get_logger(__name__)
 
@@ -36,15 +37,11 @@ def scheduler(
     engine: AsyncEngine, notify: Callable[[], None], poll_s: float
 ) -> Callable[[asyncio.Event], Awaitable[None]]:
     async def run(stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                if await launch_due(engine):
-                    notify()
-            except Exception as error:
-                log.warning("scheduler_error", error=repr(error)[:300])
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=poll_s)
-            except TimeoutError:
-                pass
+        async def step() -> bool:
+            if await launch_due(engine):
+                notify()
+            return False
+
+        await run_loop(step, stop, what="scheduler", idle_s=poll_s)
 
     return run

@@ -78,7 +78,10 @@ def build_router(
     broker: RabbitBroker,
     exchange: RabbitExchange,
     broker_ready: asyncio.Event,
-) -> APIRouter:
+) -> tuple[APIRouter, APIRouter]:
+    """(public routes, routes behind sign-in): the receipt callback is authenticated by the
+    vendor's HMAC signature instead of a Beacon token, so it is served on the public one."""
+    public = APIRouter(prefix="/api/v1")
     router = APIRouter(prefix="/api/v1")
 
     async def accept(envelope: Envelope, count: int) -> Response:
@@ -91,7 +94,7 @@ def build_router(
             count=count,
         )
 
-    @router.post(
+    @public.post(
         "/receipts",
         status_code=202,
         openapi_extra=_RECEIPTS_BODY,
@@ -139,4 +142,4 @@ def build_router(
             )
         return {"items": items, "next_cursor": encode_cursor(last)}
 
-    return router
+    return public, router

@@ -50,12 +50,15 @@ def build_app(mode: str, settings: DeliverySettings | None = None) -> FastAPI:
         runtime.add_background(
             parked_sweeper(runtime.engine, settings.parked_sweep_s, relay_notify)
         )
-    router = None
+    router = public = None
     if mode in ("api", "all"):
         runtime.declare_only(consumers.RECEIPTS)
-        router = api.build_router(
+        public, router = api.build_router(
             settings, runtime.engine, runtime.broker, runtime.exchange, runtime.broker_ready
         )
     return runtime.http_app(
-        router, title=f"Beacon delivery ({mode})", max_body_bytes=settings.receipt_max_body_bytes
+        router,
+        title=f"Beacon delivery ({mode})",
+        max_body_bytes=settings.receipt_max_body_bytes,
+        public=public,
     )

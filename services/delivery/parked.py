@@ -18,6 +18,7 @@ from services.delivery.store.tables import outbox
 from shared import outbox as outbox_events
 from shared.db import unit_of_work
 from shared.logging import get_logger
+from shared.loops import run_loop
 
 log = get_logger(__name__)
 SWEEP_BATCH = 1000
@@ -40,18 +41,12 @@ def parked_sweeper(
     engine: AsyncEngine, interval_s: float, on_emitted: Callable[[], None]
 ) -> Callable[[asyncio.Event], Awaitable[None]]:
     async def run(stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                taken, emitted = await sweep_once(engine)
-                if emitted:
-                    on_emitted()
-                if taken == SWEEP_BATCH:
-                    continue  # more may be waiting
-            except Exception as error:
-                log.warning("parked_sweep_failed", error=repr(error)[:300])
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=interval_s)
-            except TimeoutError:
-                pass
+        async def step() -> bool:
+            taken, emitted = await sweep_once(engine)
+            if emitted:
+                on_emitted()
+            return taken == SWEEP_BATCH  # more may be waiting
+
+        await run_loop(step, stop, what="parked_sweep", idle_s=interval_s)
 
     return run

@@ -32,6 +32,7 @@ from services.segments.store import rule_sql
 from services.segments.store import segments as segment_store
 from services.segments.store.tables import outbox as outbox_table
 from shared import outbox
+from shared.auth.dependency import Caller, access
 from shared.db import unit_of_work
 from shared.pagination import decode_cursor, encode_cursor
 from shared.validation import parse_int_id
@@ -74,7 +75,7 @@ def build_router(
     async def fields() -> dict[str, Any]:
         return fields_description()
 
-    @router.post("/preview")
+    @router.post("/preview", openapi_extra=access("viewer", "read"))  # a POST that only reads
     async def preview(body: PreviewRequest) -> dict[str, Any]:
         group = parse_or_422(body.rules)
         started = time.perf_counter()
@@ -105,11 +106,11 @@ def build_router(
         }
 
     @router.post("", status_code=201)
-    async def create(body: SegmentBody) -> dict[str, Any]:
+    async def create(body: SegmentBody, who: Caller) -> dict[str, Any]:
         rules = rules_to_json(parse_or_422(body.rules))
         async with unit_of_work(engine) as conn:
-            created = await segment_store.create(conn, body.name, rules)
-            await outbox.add(conn, outbox_table, [events.segment_saved(created)])
+            created = await segment_store.create(conn, body.name, rules, who.actor())
+            await outbox.add(conn, outbox_table, [events.segment_saved(created, who.actor())])
         notify()
         return created
 
@@ -138,23 +139,26 @@ def build_router(
         return found
 
     @router.put("/{sid}")
-    async def put_segment(sid: str, body: SegmentBody) -> dict[str, Any]:
+    async def put_segment(sid: str, body: SegmentBody, who: Caller) -> dict[str, Any]:
         rules = rules_to_json(parse_or_422(body.rules))
         async with unit_of_work(engine) as conn:
-            found = await segment_store.replace(conn, segment_id(sid), body.name, rules)
+            found = await segment_store.replace(
+                conn, segment_id(sid), body.name, rules, who.actor()
+            )
             if found is not None:
-                await outbox.add(conn, outbox_table, [events.segment_saved(found)])
+                await outbox.add(conn, outbox_table, [events.segment_saved(found, who.actor())])
         if found is None:
             raise HTTPException(404, f"segment {sid!r} not found")
         notify()
         return found
 
     @router.delete("/{sid}", status_code=204)
-    async def delete_segment(sid: str) -> Response:
+    async def delete_segment(sid: str, who: Caller) -> Response:
         async with unit_of_work(engine) as conn:
             removed = await segment_store.remove(conn, segment_id(sid))
             if removed:
-                await outbox.add(conn, outbox_table, [events.segment_deleted(segment_id(sid))])
+                deleted = events.segment_deleted(segment_id(sid), who.actor())
+                await outbox.add(conn, outbox_table, [deleted])
         if not removed:
             raise HTTPException(404, f"segment {sid!r} not found")
         notify()

@@ -18,6 +18,7 @@ from services.segments.domain import events as ev
 from services.segments.store import audiences
 from shared.db import unit_of_work
 from shared.logging import bind_correlation_id, get_logger
+from shared.loops import Wakeup, run_loop
 from shared.outbox import publish_envelope
 
 log = get_logger(__name__)
@@ -41,25 +42,19 @@ class AudiencePublisher:
         self._batch_size = batch_size
         self._timeout = timeout
         self._poll_s = poll_s
-        self._wake = asyncio.Event()
+        self._wakeup = Wakeup()
 
     def notify(self) -> None:
-        self._wake.set()
+        self._wakeup.notify()
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                busy = await self.publish_window()
-            except Exception as error:
-                log.warning("audience_publish_error", error=repr(error)[:300])
-                busy = False
-                await asyncio.sleep(1)
-            if not busy:
-                self._wake.clear()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll_s)
-                except TimeoutError:
-                    pass
+        await run_loop(
+            self.publish_window,
+            stop,
+            what="audience_publish",
+            idle_s=self._poll_s,
+            wakeup=self._wakeup,
+        )
 
     async def publish_window(self) -> bool:
         """Publish the next window of one unfinished audience; False when none is left."""

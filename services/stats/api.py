@@ -1,7 +1,8 @@
 """Stats' HTTP API and WebSocket route: translate HTTP to store and domain calls and back.
 
 Reads go straight to the counters table (the source of truth); the WebSocket pushes what
-the hub hears. Reconcile is an admin action, unauthenticated for now (see ``auth.py``).
+the hub hears. Reads need a viewer (or a ``stats:read`` key), reconcile an admin; the
+WebSocket checks its own ``access_token`` (``auth.py``).
 """
 
 from __future__ import annotations
@@ -13,16 +14,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, NoReturn
 
 import orjson
-from fastapi import APIRouter, Depends, HTTPException, Query, WebSocket
+from fastapi import APIRouter, HTTPException, Query, WebSocket
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.stats import ws
-from services.stats.auth import require_admin, require_reader
 from services.stats.domain.counters import failure_rate, iso, snapshot
 from services.stats.hub import Hub
 from services.stats.reconcile import reconcile_campaign
 from services.stats.settings import StatsSettings
 from services.stats.store import counters, deltas
+from shared.auth.dependency import access
 from shared.pagination import decode_cursor, encode_cursor
 
 MAX_IDS = 100
@@ -65,11 +66,12 @@ def _decode_recent(cursor: str | None) -> tuple[datetime, str] | None:
 
 def build_router(
     settings: StatsSettings, engine: AsyncEngine, hub: Hub, notify: Callable[[], None]
-) -> APIRouter:
+) -> tuple[APIRouter, APIRouter]:
+    """(the WebSocket, which authenticates itself; the routes behind the shared dependency)"""
     router = APIRouter(prefix="/api/v1/stats")
-    read = [Depends(require_reader)]
+    sockets = APIRouter(prefix="/api/v1/stats")
 
-    @router.get("/campaigns", dependencies=read)
+    @router.get("/campaigns")
     async def list_stats(
         ids: Annotated[str | None, Query(description="comma-separated, at most 100")] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 50,
@@ -83,7 +85,7 @@ def build_router(
             items, last = await counters.page(conn, after=_decode_recent(cursor), limit=limit)
         return {"items": [snapshot(c) for c in items], "next_cursor": _encode_recent(last)}
 
-    @router.get("/campaigns/{campaign_id}", dependencies=read)
+    @router.get("/campaigns/{campaign_id}")
     async def get_stats(campaign_id: str) -> dict[str, Any]:
         async with engine.connect() as conn:
             found = await counters.get(conn, campaign_id)
@@ -91,7 +93,7 @@ def build_router(
             raise HTTPException(404, f"no stats for campaign {campaign_id!r}")
         return snapshot(found)
 
-    @router.get("/campaigns/{campaign_id}/series", dependencies=read)
+    @router.get("/campaigns/{campaign_id}/series")
     async def get_series(
         campaign_id: str,
         limit: Annotated[int, Query(ge=1, le=86_400)] = 3_600,
@@ -115,7 +117,7 @@ def build_router(
             "next_cursor": encode_cursor(next_key),
         }
 
-    @router.get("/overview", dependencies=read)
+    @router.get("/overview")
     async def overview() -> dict[str, Any]:
         since = counters.now() - timedelta(days=settings.stats_overview_days)
         async with engine.connect() as conn:
@@ -126,7 +128,7 @@ def build_router(
             "since": iso(since),
         }
 
-    @router.post("/campaigns/{campaign_id}/reconcile", dependencies=[Depends(require_admin)])
+    @router.post("/campaigns/{campaign_id}/reconcile", openapi_extra=access("admin", scope=None))
     async def reconcile(campaign_id: str, fix: bool = False) -> dict[str, Any]:
         report = await reconcile_campaign(engine, campaign_id, fix=fix)
         if report is None:
@@ -135,8 +137,8 @@ def build_router(
             notify()
         return report
 
-    @router.websocket("/ws")
+    @sockets.websocket("/ws")
     async def websocket(websocket: WebSocket) -> None:
         await ws.serve(websocket, hub, engine, settings)
 
-    return router
+    return sockets, router

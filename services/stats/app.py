@@ -21,14 +21,14 @@ def build_app(mode: str, settings: StatsSettings | None = None) -> FastAPI:
     settings = settings or StatsSettings()
     runtime = Runtime(SERVICE, settings, outbox_table=outbox, inbox_table=inbox)
     assert runtime.relay is not None
-    router = None
+    router = sockets = None
     if mode in ("worker", "all"):
         runtime.add_consumer(consumers.COUNTERS, consumers.HANDLERS)
     if mode in ("api", "all"):
         hub = Hub(settings)
         runtime.add_listener(consumers.HUB, hub.apply)
-        router = api.build_router(settings, runtime.engine, hub, runtime.relay.notify)
-    app = runtime.http_app(router, title=f"Beacon stats ({mode})")
+        sockets, router = api.build_router(settings, runtime.engine, hub, runtime.relay.notify)
+    app = runtime.http_app(router, title=f"Beacon stats ({mode})", public=sockets)
     if router is not None:
         install_websocket_transport_hooks(app, send_buffer=settings.stats_ws_socket_send_buffer)
     return app

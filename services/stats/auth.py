@@ -1,26 +1,71 @@
-"""Authentication hooks (not enforced yet).
+"""Sign-in for the stats WebSocket (the HTTP routes use the shared dependency, see
+``shared.auth.dependency``).
 
-ARCHITECTURE.md, Authentication: every ``/api/v1/*`` route needs ``Authorization: Bearer``
-(the WebSocket takes the token as the ``access_token`` query parameter); 401 without a
-valid token, 403 without the right. Until the sign-in issue lands, these hooks let
-everything through; that issue fills them in and nothing else in stats needs to change.
-The reconcile route is meant for admins only: it is unauthenticated for now.
+A client connects to ``/api/v1/stats/ws?access_token=<token>``; without a valid token (or an
+API key with ``stats:read``) the socket is accepted and at once closed with code 1008 and the
+reason (e.g. ``token_expired``). A person's token expires: the server closes the socket with
+1008 ``token_expired`` at that moment unless the client has sent
+``{"type": "auth", "access_token": "<fresh token>"}`` before, which moves the deadline to the
+new token's expiry (a bad one closes the socket with 1008 too).
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
+from contextlib import suppress
+
 from fastapi import WebSocket
 
-
-async def require_reader() -> None:
-    """Dependency of every read route. TODO(auth): validate the bearer token (401/403)."""
-
-
-async def require_admin() -> None:
-    """Dependency of admin routes (reconcile). TODO(auth): require the admin right."""
+from shared.auth.dependency import Authenticator
+from shared.auth.principal import AuthError, Principal
 
 
-async def authorize_websocket(websocket: WebSocket) -> bool:
-    """Called before the WebSocket is accepted; False closes it with 1008 (policy).
-    TODO(auth): check ``websocket.query_params["access_token"]``."""
-    return True
+class TokenExpired(Exception):
+    """The connection's token ran out and no fresh one came."""
+
+
+class Session:
+    """Who is on this connection and until when."""
+
+    def __init__(self, auth: Authenticator, principal: Principal) -> None:
+        self.auth = auth
+        self.expires_at = principal.expires_at  # None: an API key, no expiry
+        self.renewed = asyncio.Event()
+
+    async def reauthenticate(self, token: str) -> None:
+        """A fresh token from the client; AuthError if it is not a valid one."""
+        principal = await authorize(self.auth, token)
+        self.expires_at = principal.expires_at
+        self.renewed.set()
+
+    async def watch(self) -> None:
+        """Raise :class:`TokenExpired` when the token runs out (re-checked on renewal)."""
+        while True:
+            if self.expires_at is None:
+                await asyncio.Event().wait()  # never
+            wait = (self.expires_at or 0) - time.time()
+            if wait <= 0:
+                raise TokenExpired
+            self.renewed.clear()
+            with suppress(TimeoutError):
+                async with asyncio.timeout(wait):
+                    await self.renewed.wait()
+
+
+async def authorize(auth: Authenticator, token: str | None) -> Principal:
+    principal = await auth.authenticate(token)
+    auth.check(principal, "viewer", "read")
+    return principal
+
+
+async def open_session(websocket: WebSocket) -> Session | None:
+    """Accept the socket; if its token is not good, close it with 1008 and say why."""
+    auth: Authenticator = websocket.app.state.auth
+    await websocket.accept()
+    try:
+        principal = await authorize(auth, websocket.query_params.get("access_token"))
+    except AuthError as error:
+        await websocket.close(code=1008, reason=error.code)
+        return None
+    return Session(auth, principal)

@@ -17,14 +17,15 @@ import orjson
 from fastapi import WebSocket, WebSocketDisconnect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.stats.auth import authorize_websocket
+from services.stats.auth import Session, TokenExpired, open_session
 from services.stats.domain.counters import snapshot
-from services.stats.domain.messages import ClientMessageError, parse_client_message
+from services.stats.domain.messages import ClientMessageError, Reauthenticate, parse_client_message
 from services.stats.hub import Client, Hub
 from services.stats.metrics import WS_CLIENTS, WS_DISCONNECTS, WS_MESSAGES
 from services.stats.settings import StatsSettings
 from services.stats.store import counters
 from services.stats.transport import ABORT_KEY
+from shared.auth.principal import AuthError
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -38,20 +39,25 @@ class SlowClient(Exception):
 async def serve(
     websocket: WebSocket, hub: Hub, engine: AsyncEngine, settings: StatsSettings
 ) -> None:
-    if not await authorize_websocket(websocket):
-        await websocket.close(code=1008)
+    session = await open_session(websocket)  # accepted; closed with 1008 without a good token
+    if session is None:
         WS_DISCONNECTS.labels("unauthorized").inc()
         return
-    await websocket.accept()
     client = hub.connect()  # a new connection gets every campaign's changes
     WS_CLIENTS.inc()
     sender = asyncio.create_task(_send_loop(websocket, client, settings))
-    receiver = asyncio.create_task(_receive_loop(websocket, client, engine, settings))
+    receiver = asyncio.create_task(_receive_loop(websocket, client, engine, settings, session))
+    expiry = asyncio.create_task(session.watch())
+    tasks = {sender, receiver, expiry}
     reason = "closed"
+    unauthorized: str | None = None
     try:
-        done, _ = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         error = next((t.exception() for t in done if t.exception() is not None), None)
-        if isinstance(error, SlowClient):
+        if isinstance(error, TokenExpired | AuthError):
+            reason = "unauthorized"
+            unauthorized = error.code if isinstance(error, AuthError) else "token_expired"
+        elif isinstance(error, SlowClient):
             reason = "slow"
             log.warning("ws_client_too_slow", reason=str(error), pending=client.mailbox.pending())
         elif error is not None and not isinstance(error, WebSocketDisconnect | OSError):
@@ -59,12 +65,16 @@ async def serve(
             log.error("ws_client_failed", error=repr(error)[:300])
     finally:
         hub.disconnect(client)
-        for task in (sender, receiver):
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(sender, receiver, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         WS_CLIENTS.dec()
         WS_DISCONNECTS.labels(reason).inc()
-    if reason != "closed":
+    if unauthorized is not None:
+        with suppress(Exception):
+            async with asyncio.timeout(1.0):
+                await websocket.close(code=1008, reason=unauthorized)
+    elif reason != "closed":
         await _drop(websocket)
 
 
@@ -101,7 +111,11 @@ async def _send(websocket: WebSocket, message: dict[str, Any], timeout: float) -
 
 
 async def _receive_loop(
-    websocket: WebSocket, client: Client, engine: AsyncEngine, settings: StatsSettings
+    websocket: WebSocket,
+    client: Client,
+    engine: AsyncEngine,
+    settings: StatsSettings,
+    session: Session,
 ) -> None:
     while True:
         message = await websocket.receive()
@@ -116,6 +130,9 @@ async def _receive_loop(
             client.notice({"type": "error", "message": str(error)})
             continue
         if request is None:
+            continue
+        if isinstance(request, Reauthenticate):
+            await session.reauthenticate(request.access_token)  # AuthError closes with 1008
             continue
         # Narrow first, then read: a change committed after the read reaches this client
         # through the hub, one committed before is in the read; revisions sort out overlap.

@@ -60,16 +60,30 @@ def start_pipeline(stack: Stack, **vendor_env: str) -> dict[str, str]:
     stack.start("segments", "worker")
     campaigns = stack.start("campaigns", "all")
     vendor = stack.start(
-        "delivery", "vendor", BEACON_VENDOR_DELAY_MIN_S="0.05", BEACON_VENDOR_DELAY_MAX_S="0.3", **vendor_env
+        "delivery",
+        "vendor",
+        BEACON_VENDOR_DELAY_MIN_S="0.05",
+        BEACON_VENDOR_DELAY_MAX_S="0.3",
+        **vendor_env,
     )
     delivery_api = stack.start("delivery", "api")
     stack.start(
-        "delivery", "worker", BEACON_VENDOR_URL=vendor.url, BEACON_DELIVERY_PUBLIC_URL=delivery_api.url
+        "delivery",
+        "worker",
+        BEACON_VENDOR_URL=vendor.url,
+        BEACON_DELIVERY_PUBLIC_URL=delivery_api.url,
     )
-    return {"ingest": ingest.url, "campaigns": campaigns.url, "vendor": vendor.url, "delivery": delivery_api.url}
+    return {
+        "ingest": ingest.url,
+        "campaigns": campaigns.url,
+        "vendor": vendor.url,
+        "delivery": delivery_api.url,
+    }
 
 
-async def load(client: httpx.AsyncClient, url: str, customers: list[Any], orders: list[Any]) -> None:
+async def load(
+    client: httpx.AsyncClient, url: str, customers: list[Any], orders: list[Any]
+) -> None:
     for path, items in (("/api/v1/orders", orders), ("/api/v1/customers", customers)):
         response = await client.post(f"{url}{path}", json={"items": items})
         assert response.status_code == 202, response.text
@@ -79,13 +93,17 @@ async def test_campaign_reaches_every_audience_member_once(stack: Stack) -> None
     urls = start_pipeline(stack)
     customers, orders = dataset(600, 3_000)
     spend = spend_by_customer(orders)
-    audience = {c["customer_id"]: c for c in customers if spend.get(c["customer_id"], Decimal(0)) > 10_000}
+    audience = {
+        c["customer_id"]: c for c in customers if spend.get(c["customer_id"], Decimal(0)) > 10_000
+    }
     assert 100 < len(audience) < 600
 
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with httpx.AsyncClient(headers=stack.headers(), timeout=30) as client:
         await load(client, urls["ingest"], customers, orders)
         await eventually(
-            lambda: stack.scalar("segments", "SELECT COALESCE(SUM(visits), 0) + SUM(known) FROM profiles"),
+            lambda: stack.scalar(
+                "segments", "SELECT COALESCE(SUM(visits), 0) + SUM(known) FROM profiles"
+            ),
             lambda n: n == 3_600,
             timeout=90,
             what="profiles projected",
@@ -94,7 +112,10 @@ async def test_campaign_reaches_every_audience_member_once(stack: Stack) -> None
             f"{urls['campaigns']}/api/v1/campaigns",
             json={
                 "name": "Big spenders",
-                "rules": {"combinator": "and", "rules": [{"field": "total_spend", "operator": ">", "value": 10000}]},
+                "rules": {
+                    "combinator": "and",
+                    "rules": [{"field": "total_spend", "operator": ">", "value": 10000}],
+                },
                 "message": "Hi {first_name|there}, here's 10% off on your next order!",
             },
         )
@@ -102,14 +123,20 @@ async def test_campaign_reaches_every_audience_member_once(stack: Stack) -> None
         campaign_id = created.json()["id"]
 
         async def campaign() -> dict[str, Any]:
-            return dict(await get_json(client, f"{urls['campaigns']}/api/v1/campaigns/{campaign_id}"))
+            return dict(
+                await get_json(client, f"{urls['campaigns']}/api/v1/campaigns/{campaign_id}")
+            )
 
-        done = await eventually(campaign, lambda c: c["status"] == "completed", timeout=120, what="completed")
+        done = await eventually(
+            campaign, lambda c: c["status"] == "completed", timeout=120, what="completed"
+        )
         assert done["audience_size"] == len(audience)
         assert done["sent"] + done["failed"] == len(audience)
 
         rows = await stack.rows(
-            "delivery", "SELECT customer_id, message, status FROM communications_log WHERE campaign_id = :c", c=campaign_id
+            "delivery",
+            "SELECT customer_id, message, status FROM communications_log WHERE campaign_id = :c",
+            c=campaign_id,
         )
         assert sorted(r.customer_id for r in rows) == sorted(audience)  # one row per member
         assert {r.status for r in rows} <= {"SENT", "FAILED"}  # every row final
@@ -127,16 +154,26 @@ async def test_campaign_reaches_every_audience_member_once(stack: Stack) -> None
         batch = segment_events.audience_batch(
             campaign_id, 0, 1, [{**audience[c], "phone": None} for c in sorted(audience)[:50]], None
         )
-        renamed = segment_events.audience_batch(campaign_id, 999, 1, batch.payload["recipients"], None)
+        renamed = segment_events.audience_batch(
+            campaign_id, 999, 1, batch.payload["recipients"], None
+        )
         await publish(stack, "segments", [batch, renamed])
         await eventually(
-            lambda: stack.scalar("delivery", "SELECT COUNT(*) FROM inbox WHERE event_id = :e", e=str(renamed.event_id)),
+            lambda: stack.scalar(
+                "delivery",
+                "SELECT COUNT(*) FROM inbox WHERE event_id = :e",
+                e=str(renamed.event_id),
+            ),
             lambda n: n == 1,
             what="duplicate batch handled",
         )
-        assert await stack.scalar("delivery", "SELECT COUNT(*) FROM communications_log") == len(audience)
+        assert await stack.scalar("delivery", "SELECT COUNT(*) FROM communications_log") == len(
+            audience
+        )
         assert (await campaign())["sent"] == done["sent"]
-        assert (await get_json(client, f"{urls['vendor']}/vendor/v1/stats"))["unique"] == len(audience)
+        assert (await get_json(client, f"{urls['vendor']}/vendor/v1/stats"))["unique"] == len(
+            audience
+        )
 
 
 async def publish(stack: Stack, service: str, events: list[Any]) -> None:
@@ -153,7 +190,7 @@ async def test_bad_input_gets_clear_4xx(stack: Stack) -> None:
     delivery = stack.start("delivery", "api")
     rules = {"combinator": "and", "rules": [{"field": "visits", "operator": ">", "value": 1}]}
     post: Callable[..., Any]
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with httpx.AsyncClient(headers=stack.headers(), timeout=30) as client:
         post = client.post
         bad = [
             {"name": "x", "rules": rules, "message": "Hi {nme}"},
@@ -167,5 +204,7 @@ async def test_bad_input_gets_clear_4xx(stack: Stack) -> None:
         assert (await client.get(f"{campaigns.url}/api/v1/campaigns/nope")).status_code == 404
         unsigned = await post(f"{delivery.url}/api/v1/receipts", json={"receipts": []})
         assert unsigned.status_code == 401
-        listed = await client.get(f"{delivery.url}/api/v1/communications", params={"status": "LOST"})
+        listed = await client.get(
+            f"{delivery.url}/api/v1/communications", params={"status": "LOST"}
+        )
         assert listed.status_code == 422

@@ -12,9 +12,11 @@ import aio_pika
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.auth.apikeys import COPY_SERVICES, copy_queue
 from shared.db import drop_schema, make_engine
 from shared.settings import ServiceSettings
 from shared.topology import DLX, QueueSpec
+from tests.support import auth
 from tests.support.processes import ServiceProcess
 
 SERVICES = ("ingest", "segments", "campaigns", "delivery", "stats")
@@ -29,7 +31,7 @@ def known_queues() -> list[QueueSpec]:
         except ImportError:
             continue
         specs.extend(v for v in vars(module).values() if isinstance(v, QueueSpec))
-    return specs
+    return specs + [copy_queue(service) for service in COPY_SERVICES]
 
 
 @dataclass
@@ -54,7 +56,15 @@ class Stack:
             "BEACON_AMQP_URL": self.amqp_url,
             "BEACON_NAMESPACE": self.namespace,
             "BEACON_LOG_LEVEL": "INFO",
+            **auth.auth_env(),  # every process trusts tokens signed with the test key
         }
+
+    def token(self, role: str = "admin", **kwargs: Any) -> str:
+        """An access token every process of this stack accepts (see tests.support.auth)."""
+        return auth.mint(role, **kwargs)
+
+    def headers(self, role: str = "admin", **kwargs: Any) -> dict[str, str]:
+        return auth.headers(role, **kwargs)
 
     def start(self, service: str, mode: str, *, wait: bool = True, **env: str) -> ServiceProcess:
         process = ServiceProcess(service, mode, {**self.env, **env}, self.log_dir)

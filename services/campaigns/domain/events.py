@@ -5,13 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from shared.envelope import Envelope, new_event
+from shared.events import (  # noqa: F401 (re-exported for the service)
+    API_KEY_CREATED,
+    API_KEY_REVOKED,
+    AUDIENCE_RESOLVED,
+    CAMPAIGN_LAUNCHED,
+    DELIVERY_UPDATED,
+    SEGMENT_DELETED,
+    SEGMENT_SAVED,
+)
 
 PRODUCER = "campaigns"
-CAMPAIGN_LAUNCHED = "campaign.launched"
-AUDIENCE_RESOLVED = "audience.resolved"
-DELIVERY_UPDATED = "delivery.updated"
-SEGMENT_SAVED = "segment.saved"
-SEGMENT_DELETED = "segment.deleted"
 
 
 def campaign_launched(campaign: dict[str, Any]) -> Envelope:
@@ -26,6 +30,13 @@ def campaign_launched(campaign: dict[str, Any]) -> Envelope:
             "message": campaign["message"],
             # Segments refuses to resolve a larger audience (the campaign fails, unsent).
             "max_audience": campaign.get("max_audience"),
+            "created_by": campaign.get("created_by"),  # audit: who launched it
         },
         PRODUCER,
     )
+
+
+def api_key_changed(kind: str, key: dict[str, Any], actor: dict[str, Any]) -> Envelope:
+    """``api_key.created`` / ``api_key.revoked``: the key's whole state (its hash, never the
+    key) so every service's copy converges whatever the order; ``actor`` is who did it."""
+    return new_event(kind, {"key": key, "actor": actor}, PRODUCER)

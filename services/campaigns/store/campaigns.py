@@ -42,6 +42,9 @@ def as_json(row: Any) -> dict[str, Any]:
         "launched_at": _iso(m["launched_at"]),
         "completed_at": _iso(m["completed_at"]),
         "updated_at": _iso(m["updated_at"]),
+        "created_by": {"sub": m["created_by_sub"], "email": m["created_by_email"]}
+        if m["created_by_sub"]
+        else None,
     }
 
 

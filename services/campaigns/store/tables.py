@@ -1,4 +1,5 @@
-"""The ``beacon_campaigns`` schema: campaigns, the segments it knows of, outbox, inbox."""
+"""The ``beacon_campaigns`` schema: campaigns, the segments it knows of, users, refresh
+tokens, API keys, outbox, inbox."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.mysql import DATETIME, VARCHAR
 
-from shared.tables import inbox_table, outbox_table
+from shared.tables import api_keys_table, inbox_table, outbox_table
 
 metadata = MetaData()
 _ID = VARCHAR(64, collation="utf8mb4_bin")
@@ -42,6 +43,8 @@ campaigns = Table(
     Column("launched_at", DATETIME(fsp=6)),
     Column("completed_at", DATETIME(fsp=6)),
     Column("updated_at", DATETIME(fsp=6), nullable=False),
+    Column("created_by_sub", String(255)),
+    Column("created_by_email", String(320)),
     Index("ix_campaigns_due", "status", "schedule_at"),
 )
 
@@ -56,5 +59,32 @@ known_segments = Table(
     Column("updated_at", DATETIME(fsp=6), nullable=False),
 )
 
+# People who signed in, keyed by Google's ``sub`` (``dev:<email>`` in dev mode).
+users = Table(
+    "users",
+    metadata,
+    Column("sub", String(255), primary_key=True),
+    Column("email", String(320), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("picture", String(2000)),
+    Column("role", String(16), nullable=False),
+    Column("created_at", DATETIME(fsp=6), nullable=False),
+    Column("last_sign_in_at", DATETIME(fsp=6), nullable=False),
+)
+
+# Refresh tokens by their SHA-256 (a 256-bit random token needs no slower hash).
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("sub", String(255), nullable=False, index=True),
+    Column("created_at", DATETIME(fsp=6), nullable=False),
+    Column("expires_at", DATETIME(fsp=6), nullable=False),
+    Column("revoked_at", DATETIME(fsp=6)),
+    # Revoked by a refresh (not a sign-out): presenting it again means it was copied.
+    Column("rotated", Boolean, nullable=False, server_default="0"),
+)
+
+api_keys = api_keys_table(metadata)  # the original; other services keep copies
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)

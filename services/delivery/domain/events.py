@@ -9,12 +9,14 @@ from typing import Any
 from services.delivery.domain.receipts import receipts_to_json
 from services.delivery.domain.status import Deltas, Receipt
 from shared.envelope import Envelope, new_event
+from shared.events import (  # noqa: F401 (re-exported for the service)
+    AUDIENCE_BATCH,
+    CAMPAIGN_LAUNCHED,
+    DELIVERY_UPDATED,
+    RECEIPT_RECEIVED,
+)
 
 PRODUCER = "delivery"
-CAMPAIGN_LAUNCHED = "campaign.launched"
-AUDIENCE_BATCH = "audience.batch"
-RECEIPT_RECEIVED = "receipt.received"
-DELIVERY_UPDATED = "delivery.updated"
 
 # Never change: message ids derive from it, and the vendor dedupes on message ids, so a
 # message re-sent after a crash must get the id it had the first time.

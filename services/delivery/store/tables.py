@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.mysql import DATETIME, MEDIUMTEXT, VARCHAR
 
-from shared.tables import inbox_table, outbox_table
+from shared.tables import api_keys_table, inbox_table, outbox_table
 
 metadata = MetaData()
 
@@ -78,3 +78,4 @@ parked_receipts = Table(
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+api_keys = api_keys_table(metadata)  # copy of campaigns' keys, fed by its events

@@ -14,12 +14,14 @@ from pydantic import TypeAdapter
 
 from services.ingest.domain.models import Customer, Order
 from shared.envelope import Envelope, new_event
+from shared.events import (  # noqa: F401 (re-exported for the service)
+    CUSTOMER_SUBMITTED,
+    CUSTOMER_UPSERTED,
+    ORDER_RECORDED,
+    ORDER_SUBMITTED,
+)
 
 PRODUCER = "ingest"
-CUSTOMER_SUBMITTED = "customer.submitted"
-ORDER_SUBMITTED = "order.submitted"
-CUSTOMER_UPSERTED = "customer.upserted"
-ORDER_RECORDED = "order.recorded"
 
 _ORDER_KEYS = frozenset({"order_id", "customer_id", "amount", "ordered_at"})
 CUSTOMERS = TypeAdapter(list[Customer])

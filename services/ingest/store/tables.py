@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table
 from sqlalchemy.dialects.mysql import DATETIME, DECIMAL, VARCHAR
 
-from shared.tables import inbox_table, outbox_table
+from shared.tables import api_keys_table, inbox_table, outbox_table
 
 metadata = MetaData()
 
@@ -41,3 +41,4 @@ orders = Table(
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+api_keys = api_keys_table(metadata)  # copy of campaigns' keys, fed by its events

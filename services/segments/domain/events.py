@@ -7,16 +7,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from shared.envelope import Envelope, new_event
+from shared.events import (  # noqa: F401 (re-exported for the service)
+    AUDIENCE_BATCH,
+    AUDIENCE_RESOLVED,
+    CAMPAIGN_LAUNCHED,
+    CUSTOMER_UPSERTED,
+    ORDER_RECORDED,
+    PROFILE_CHANGED,
+    SEGMENT_DELETED,
+    SEGMENT_SAVED,
+)
 
 PRODUCER = "segments"
-CUSTOMER_UPSERTED = "customer.upserted"
-ORDER_RECORDED = "order.recorded"
-CAMPAIGN_LAUNCHED = "campaign.launched"
-PROFILE_CHANGED = "profile.changed"
-SEGMENT_SAVED = "segment.saved"
-SEGMENT_DELETED = "segment.deleted"
-AUDIENCE_BATCH = "audience.batch"
-AUDIENCE_RESOLVED = "audience.resolved"
 
 # Stable ids: a re-published batch has the id it had the first time, so consumers dedupe it.
 _IDS = uuid.UUID("6f1c3b1e-2d4a-4c55-9a49-6a1e8b9b0c21")
@@ -68,14 +70,20 @@ def audience_resolved(
     )
 
 
-def segment_saved(segment: dict[str, Any]) -> Envelope:
-    """A saved segment's current definition, so campaigns can target it by id."""
+def segment_saved(segment: dict[str, Any], actor: dict[str, Any]) -> Envelope:
+    """A saved segment's current definition, so campaigns can target it by id; ``actor``
+    (``sub``, ``email``) is who saved or changed it (audit)."""
     return new_event(
         SEGMENT_SAVED,
-        {"segment_id": str(segment["id"]), "name": segment["name"], "rules": segment["rules"]},
+        {
+            "segment_id": str(segment["id"]),
+            "name": segment["name"],
+            "rules": segment["rules"],
+            "actor": actor,
+        },
         PRODUCER,
     )
 
 
-def segment_deleted(segment_id: int) -> Envelope:
-    return new_event(SEGMENT_DELETED, {"segment_id": str(segment_id)}, PRODUCER)
+def segment_deleted(segment_id: int, actor: dict[str, Any]) -> Envelope:
+    return new_event(SEGMENT_DELETED, {"segment_id": str(segment_id), "actor": actor}, PRODUCER)

@@ -18,15 +18,26 @@ def _now() -> datetime:
 def _as_json(row: Any) -> dict[str, Any]:
     out = dict(row._mapping)
     out["id"] = str(out["id"])
+    sub, email = out.pop("created_by_sub"), out.pop("created_by_email")
+    out["created_by"] = {"sub": sub, "email": email} if sub else None
     for key in ("created_at", "updated_at"):
         out[key] = out[key].replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
     return out
 
 
-async def create(conn: AsyncConnection, name: str, rules: dict[str, Any]) -> dict[str, Any]:
+async def create(
+    conn: AsyncConnection, name: str, rules: dict[str, Any], actor: dict[str, Any]
+) -> dict[str, Any]:
     now = _now()
     result = await conn.execute(
-        segments.insert().values(name=name, rules=rules, created_at=now, updated_at=now)
+        segments.insert().values(
+            name=name,
+            rules=rules,
+            created_at=now,
+            updated_at=now,
+            created_by_sub=actor["sub"],
+            created_by_email=actor["email"],
+        )
     )
     key = result.inserted_primary_key
     assert key is not None
@@ -41,12 +52,12 @@ async def get(conn: AsyncConnection, segment_id: int) -> dict[str, Any] | None:
 
 
 async def replace(
-    conn: AsyncConnection, segment_id: int, name: str, rules: dict[str, Any]
+    conn: AsyncConnection, segment_id: int, name: str, rules: dict[str, Any], actor: dict[str, Any]
 ) -> dict[str, Any] | None:
     result = await conn.execute(
         update(segments)
         .where(segments.c.id == segment_id)
-        .values(name=name, rules=rules, updated_at=_now())
+        .values(name=name, rules=rules, updated_at=_now(), updated_by_email=actor["email"])
     )
     return await get(conn, segment_id) if result.rowcount else None
 

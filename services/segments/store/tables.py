@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.mysql import DATETIME, DECIMAL, VARCHAR
 
-from shared.tables import inbox_table, outbox_table
+from shared.tables import api_keys_table, inbox_table, outbox_table
 
 metadata = MetaData()
 _ID = VARCHAR(64, collation="utf8mb4_bin")
@@ -66,6 +66,9 @@ segments = Table(
     Column("rules", JSON, nullable=False),
     Column("created_at", DATETIME(fsp=6), nullable=False),
     Column("updated_at", DATETIME(fsp=6), nullable=False),
+    Column("created_by_sub", String(255)),
+    Column("created_by_email", String(320)),
+    Column("updated_by_email", String(320)),
 )
 
 # One row per campaign whose audience was resolved: the size and publishing progress.
@@ -97,3 +100,4 @@ audience_members = Table(
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+api_keys = api_keys_table(metadata)  # copy of campaigns' keys, fed by its events

@@ -6,12 +6,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from shared.envelope import Envelope, new_event
+from shared.events import (  # noqa: F401 (re-exported for the service)
+    AUDIENCE_RESOLVED,
+    CAMPAIGN_LAUNCHED,
+    DELIVERY_UPDATED,
+    STATS_CHANGED,
+)
 
 PRODUCER = "stats"
-CAMPAIGN_LAUNCHED = "campaign.launched"
-AUDIENCE_RESOLVED = "audience.resolved"
-DELIVERY_UPDATED = "delivery.updated"
-STATS_CHANGED = "stats.changed"
 
 
 def stats_changed(snapshots: Sequence[dict[str, Any]]) -> Envelope:

@@ -1,6 +1,7 @@
 """What a WebSocket client may send, parsed without trusting it.
 
-Only ``{"type": "subscribe", "campaign_ids": [...]}`` (an empty list means all campaigns)
+Only ``{"type": "subscribe", "campaign_ids": [...]}`` (an empty list means all campaigns),
+``{"type": "auth", "access_token": "..."}`` (a fresh token before the current one expires)
 and ``{"type": "pong"}`` (ignored) are understood; anything else is a
 :class:`ClientMessageError` whose text goes back to the client as an error message.
 """
@@ -25,8 +26,13 @@ class Subscribe:
     campaign_ids: tuple[str, ...]  # empty: every campaign
 
 
-def parse_client_message(text: str | bytes, *, max_ids: int) -> Subscribe | None:
-    """A subscribe request, or None for a message that needs no answer (a pong)."""
+@dataclass(frozen=True)
+class Reauthenticate:
+    access_token: str
+
+
+def parse_client_message(text: str | bytes, *, max_ids: int) -> Subscribe | Reauthenticate | None:
+    """A subscribe or auth request, or None for a message that needs no answer (a pong)."""
     if len(text) > MAX_MESSAGE_BYTES:
         raise ClientMessageError(f"message too large (over {MAX_MESSAGE_BYTES} bytes)")
     try:
@@ -38,8 +44,13 @@ def parse_client_message(text: str | bytes, *, max_ids: int) -> Subscribe | None
     kind = message.get("type")
     if kind == "pong":
         return None
+    if kind == "auth":
+        token = message.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise ClientMessageError("access_token must be a non-empty string")
+        return Reauthenticate(token)
     if kind != "subscribe":
-        raise ClientMessageError(f"unknown message type {kind!r}; expected 'subscribe'")
+        raise ClientMessageError(f"unknown message type {kind!r}; expected 'subscribe' or 'auth'")
     ids = message.get("campaign_ids")
     if not isinstance(ids, list):
         raise ClientMessageError("campaign_ids must be a list of strings")

@@ -26,6 +26,7 @@ from services.delivery.tests.integration.support import (
     vendor_stats,
 )
 from services.delivery.vendor.registry import outcome
+from tests.support import auth
 from tests.support.stack import Stack
 from tests.support.wait import eventually
 
@@ -142,7 +143,7 @@ async def test_campaign_is_delivered_once_per_recipient(stack: Stack) -> None:
 async def check_communications_api(
     url: str, campaign_id: str, rows: dict[str, Any], counts: dict[str, int]
 ) -> None:
-    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+    async with httpx.AsyncClient(headers=auth.headers(), base_url=url, timeout=30) as client:
         seen: list[dict[str, Any]] = []
         cursor: str | None = None
         pages = 0

@@ -53,7 +53,7 @@ async def test_signatures_and_validation(stack: Stack) -> None:
     body = orjson.dumps({"receipts": [receipt("m-1")]})
     async with (
         tap(stack, "receipt.received") as events,
-        httpx.AsyncClient(base_url=api.url, timeout=30) as client,
+        httpx.AsyncClient(headers=stack.headers(), base_url=api.url, timeout=30) as client,
     ):
 
         async def post(content: bytes, headers: dict[str, str]) -> httpx.Response:
@@ -110,7 +110,7 @@ async def test_early_late_and_duplicate_receipts(stack: Stack) -> None:
     mids = [message_id(campaign_id, p["customer_id"]) for p in recipients]
     async with (
         tap(stack, "delivery.updated") as events,
-        httpx.AsyncClient(base_url=delivery.api.url, timeout=30) as client,
+        httpx.AsyncClient(headers=stack.headers(), base_url=delivery.api.url, timeout=30) as client,
     ):
         # Receipts before their messages exist: parked, not lost. For r-2 the first of
         # two conflicting receipts wins.
@@ -173,7 +173,10 @@ async def test_early_late_and_duplicate_receipts(stack: Stack) -> None:
 
         # A poison event (it never passed the API's validation) is parked with its reason.
         poison = new_event(
-            "receipt.received", {"receipts": [{"message_id": "x", "status": "LOST"}]}, "test"
+            "receipt.received",
+            {"receipts": [{"message_id": "x", "status": "LOST"}]},
+            "test",
+            check_catalogue=False,
         )
         await publish(stack, "delivery", [poison])
         reason = await eventually(
@@ -202,7 +205,7 @@ async def test_broker_down_answers_503_at_once(stack: Stack) -> None:
     api = stack.start(
         "delivery", "api", wait=False, BEACON_AMQP_URL=closed, BEACON_VENDOR_SECRET=SECRET
     )
-    async with httpx.AsyncClient(base_url=api.url, timeout=30) as client:
+    async with httpx.AsyncClient(headers=stack.headers(), base_url=api.url, timeout=30) as client:
 
         async def healthz() -> int:
             try:

@@ -42,7 +42,7 @@ async def test_broker_restart_mid_stream_loses_and_duplicates_nothing(
     stack.start("ingest", "worker")
     api = stack.start("ingest", "api")
     batches = [data.orders(500, customers=200, prefix=f"b{b}-", seed=b) for b in range(30)]
-    async with httpx.AsyncClient(base_url=api.url, timeout=15) as client:
+    async with httpx.AsyncClient(headers=stack.headers(), base_url=api.url, timeout=15) as client:
         for batch in batches[:10]:
             assert await post_until_accepted(client, batch) == 1
         await asyncio.to_thread(backends.stop_broker)
@@ -68,7 +68,7 @@ async def test_database_pause_worker_backs_off_and_drains(stack: Stack, backends
     worker = stack.start("ingest", "worker")
     api = stack.start("ingest", "api")
     batches = [data.orders(500, customers=200, prefix=f"p{b}-", seed=b) for b in range(20)]
-    async with httpx.AsyncClient(base_url=api.url, timeout=15) as client:
+    async with httpx.AsyncClient(headers=stack.headers(), base_url=api.url, timeout=15) as client:
         for batch in batches[:5]:
             assert await post_until_accepted(client, batch) == 1
         await eventually(lambda: count(stack, "orders"), lambda n: n == 2_500, timeout=60)

@@ -49,7 +49,7 @@ async def test_mixed_batch_counted_exactly_resend_changes_nothing(stack: Stack) 
     api = stack.start("ingest", "api")
     customers = data.customers(2_000)
     orders = data.orders(8_000, customers=2_500)  # some orders come before their customer
-    async with httpx.AsyncClient(base_url=api.url, timeout=30) as client:
+    async with httpx.AsyncClient(headers=stack.headers(), base_url=api.url, timeout=30) as client:
         ids = [
             await post(client, "/api/v1/orders", orders),
             await post(client, "/api/v1/customers", customers),
@@ -82,7 +82,7 @@ async def test_bad_item_rejects_whole_batch_and_stores_nothing(stack: Stack) -> 
     api = stack.start("ingest", "api")
     orders = data.orders(100, customers=10)
     orders[37] = {**orders[37], "amount": "-5"}
-    async with httpx.AsyncClient(base_url=api.url, timeout=30) as client:
+    async with httpx.AsyncClient(headers=stack.headers(), base_url=api.url, timeout=30) as client:
         response = await client.post("/api/v1/orders", json={"items": orders})
         assert response.status_code == 422
         assert response.json()["detail"] == [
@@ -105,7 +105,7 @@ async def test_bad_item_rejects_whole_batch_and_stores_nothing(stack: Stack) -> 
 async def test_order_before_customer_is_kept_and_pages_are_complete(stack: Stack) -> None:
     stack.start("ingest", "worker")
     api = stack.start("ingest", "api")
-    async with httpx.AsyncClient(base_url=api.url, timeout=30) as client:
+    async with httpx.AsyncClient(headers=stack.headers(), base_url=api.url, timeout=30) as client:
         first = await post(
             client,
             "/api/v1/orders",
@@ -148,7 +148,7 @@ async def test_worker_killed_mid_stream_loses_and_duplicates_nothing(stack: Stac
     worker = stack.start("ingest", "worker")
     api = stack.start("ingest", "api")
     batches = [data.orders(1_000, customers=500, prefix=f"k{b}-", seed=b) for b in range(40)]
-    async with httpx.AsyncClient(base_url=api.url, timeout=60) as client:
+    async with httpx.AsyncClient(headers=stack.headers(), base_url=api.url, timeout=60) as client:
         sent = asyncio.gather(*(post(client, "/api/v1/orders", b) for b in batches))
         await eventually(lambda: count(stack, "orders"), lambda n: n >= 3_000, what="some stored")
         worker.kill()
@@ -168,7 +168,7 @@ async def test_worker_killed_mid_stream_loses_and_duplicates_nothing(stack: Stac
 async def test_unknown_event_version_is_dead_lettered_with_reason(stack: Stack) -> None:
     stack.start("ingest", "worker")
     settings = stack.settings
-    event = new_event("order.submitted", {"orders": []}, "test", version=99)
+    event = new_event("order.submitted", {"orders": []}, "test", version=99, check_catalogue=False)
     connection = await aio_pika.connect(stack.amqp_url)
     async with connection:
         channel = await connection.channel()
@@ -194,13 +194,13 @@ async def test_api_answers_503_quickly_when_broker_unreachable(stack: Stack) -> 
 
     async def healthy() -> int:
         try:
-            async with httpx.AsyncClient(timeout=1) as client:
+            async with httpx.AsyncClient(headers=stack.headers(), timeout=1) as client:
                 return (await client.get(f"{api.url}/healthz")).status_code
         except httpx.HTTPError:
             return 0
 
     await eventually(healthy, lambda s: s == 200, timeout=60, what="api up")
-    async with httpx.AsyncClient(base_url=api.url, timeout=10) as client:
+    async with httpx.AsyncClient(headers=stack.headers(), base_url=api.url, timeout=10) as client:
         assert (await client.get("/readyz")).status_code == 503
         loop = asyncio.get_running_loop()
         started = loop.time()

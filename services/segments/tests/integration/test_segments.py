@@ -91,7 +91,7 @@ async def ingest(
 ) -> None:
     api = stack.start("ingest", "api")
     stack.start("ingest", "worker")
-    async with httpx.AsyncClient(base_url=api.url, timeout=30) as client:
+    async with httpx.AsyncClient(headers=stack.headers(), base_url=api.url, timeout=30) as client:
         # Orders first: most arrive before their customer.
         for path, items in (("/api/v1/orders", orders), ("/api/v1/customers", customers)):
             response = await client.post(path, json={"items": items})
@@ -130,7 +130,9 @@ async def test_profiles_previews_and_rebuild_match_plain_python(stack: Stack) ->
         want_last = want["last"].astimezone(UTC).replace(tzinfo=None) if want["last"] else None
         assert got.last_visit_at == want_last, cid
 
-    async with httpx.AsyncClient(base_url=seg_api.url, timeout=30) as client:
+    async with httpx.AsyncClient(
+        headers=stack.headers(), base_url=seg_api.url, timeout=30
+    ) as client:
 
         async def preview(rules: dict[str, Any]) -> dict[str, Any]:
             response = await client.post("/api/v1/segments/preview", json={"rules": rules})
@@ -212,7 +214,7 @@ def too_deep(depth: int) -> dict[str, Any]:
 
 async def test_bad_rules_answer_422_with_the_path(stack: Stack) -> None:
     api = stack.start("segments", "api")
-    async with httpx.AsyncClient(base_url=api.url, timeout=30) as client:
+    async with httpx.AsyncClient(headers=stack.headers(), base_url=api.url, timeout=30) as client:
         for rules, path in [
             *BAD_RULES,
             (too_deep(6), "rules.rules[0].rules[0].rules[0].rules[0].rules[0]"),

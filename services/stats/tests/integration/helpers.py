@@ -18,6 +18,7 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
 from shared.envelope import Envelope, new_event
+from tests.support import auth
 from tests.support.processes import ServiceProcess
 from tests.support.stack import Stack
 
@@ -91,7 +92,10 @@ class Watcher:
     _task: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> Watcher:
-        self._ws = await connect(self.url.replace("http", "ws", 1) + "/api/v1/stats/ws")
+        token = auth.mint("viewer")
+        self._ws = await connect(
+            self.url.replace("http", "ws", 1) + f"/api/v1/stats/ws?access_token={token}"
+        )
         if self.subscribe is not None:
             await self.send({"type": "subscribe", "campaign_ids": self.subscribe})
         self._task = asyncio.create_task(self._read())
@@ -152,7 +156,8 @@ def stalled_client(port: int, subscribe: list[str]) -> socket.socket:
     key = base64.b64encode(os.urandom(16)).decode()
     sock.sendall(
         (
-            f"GET /api/v1/stats/ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"GET /api/v1/stats/ws?access_token={auth.mint('viewer')} HTTP/1.1\r\n"
+            f"Host: 127.0.0.1:{port}\r\n"
             "Upgrade: websocket\r\nConnection: Upgrade\r\n"
             f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
         ).encode()

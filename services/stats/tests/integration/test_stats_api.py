@@ -56,7 +56,7 @@ async def test_reconcile_finds_no_drift_at_rest_and_detects_and_fixes_injected_d
     cid = f"camp-{uuid.uuid4().hex[:8]}"
     async with (
         Publisher(stack) as pub,
-        httpx.AsyncClient(base_url=app.url, timeout=10) as client,
+        httpx.AsyncClient(headers=stack.headers(), base_url=app.url, timeout=10) as client,
         Watcher(app.url, subscribe=[cid]) as watcher,
     ):
         await pub.launched(cid, "Reconciled")
@@ -116,7 +116,7 @@ async def test_reads_lists_overview_series_and_websocket_errors(stack: Stack) ->
     ids = [f"c{i}-{tag}" for i in range(5)]
     async with (
         Publisher(stack) as pub,
-        httpx.AsyncClient(base_url=app.url, timeout=10) as client,
+        httpx.AsyncClient(headers=stack.headers(), base_url=app.url, timeout=10) as client,
     ):
         for i, cid in enumerate(ids):  # updated in this order: ids[4] is the most recent
             await pub.resolved(cid, 10 * (i + 1))

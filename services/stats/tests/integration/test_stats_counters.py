@@ -53,7 +53,7 @@ async def test_a_campaign_run_is_counted_exactly_and_pushed_live(stack: Stack) -
         Publisher(stack) as pub,
         Watcher(api.url) as everything,
         Watcher(api.url, subscribe=[cid]) as one,
-        httpx.AsyncClient(base_url=api.url, timeout=10) as client,
+        httpx.AsyncClient(headers=stack.headers(), base_url=api.url, timeout=10) as client,
     ):
         started = time.monotonic()
         # Out of order: delivery's first delta before the launch and the audience size.
@@ -131,7 +131,10 @@ async def test_a_campaign_run_is_counted_exactly_and_pushed_live(stack: Stack) -
 async def test_bad_events_are_parked_and_never_block_the_queue(stack: Stack) -> None:
     _, api = start(stack, "worker", "api")
     cid = f"camp-{uuid.uuid4().hex[:8]}"
-    async with Publisher(stack) as pub, httpx.AsyncClient(base_url=api.url) as client:
+    async with (
+        Publisher(stack) as pub,
+        httpx.AsyncClient(headers=stack.headers(), base_url=api.url) as client,
+    ):
         await pub.delivery([{"campaign_id": cid, "sent": "lots"}])
         await pub.delivery([{"campaign_id": cid, "queued": 3}, {"campaign_id": cid, "sent": 2}])
         snap = await eventually(

@@ -85,8 +85,8 @@ async def test_replicas_agree_and_a_stalled_client_slows_no_one(stack: Stack) ->
         Watcher(api_a.url) as on_a,
         Watcher(api_b.url) as on_b,
         Watcher(api_b.url, subscribe=[main]) as narrow,
-        httpx.AsyncClient(base_url=api_a.url, timeout=10) as client_a,
-        httpx.AsyncClient(base_url=api_b.url, timeout=10) as client_b,
+        httpx.AsyncClient(headers=stack.headers(), base_url=api_a.url, timeout=10) as client_a,
+        httpx.AsyncClient(headers=stack.headers(), base_url=api_b.url, timeout=10) as client_b,
     ):
         await eventually(
             lambda: metric(api_a.url, "beacon_stats_ws_clients"),

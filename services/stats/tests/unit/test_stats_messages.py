@@ -4,6 +4,7 @@ import pytest
 
 from services.stats.domain.messages import (
     ClientMessageError,
+    Reauthenticate,
     Subscribe,
     parse_client_message,
 )
@@ -19,6 +20,11 @@ def test_subscribe_and_pong() -> None:
     assert parse_client_message('{"type": "pong"}', max_ids=10) is None
 
 
+def test_auth_carries_a_fresh_token() -> None:
+    message = '{"type": "auth", "access_token": "eyJ.x.y"}'
+    assert parse_client_message(message, max_ids=10) == Reauthenticate("eyJ.x.y")
+
+
 @pytest.mark.parametrize(
     ("text", "needle"),
     [
@@ -26,6 +32,8 @@ def test_subscribe_and_pong() -> None:
         ("[1, 2]", "object"),
         ('{"type": "unsubscribe"}', "unknown message type"),
         ("{}", "unknown message type"),
+        ('{"type": "auth"}', "access_token"),
+        ('{"type": "auth", "access_token": 5}', "access_token"),
         ('{"type": "subscribe"}', "list"),
         ('{"type": "subscribe", "campaign_ids": "a"}', "list"),
         ('{"type": "subscribe", "campaign_ids": [1]}', "strings"),

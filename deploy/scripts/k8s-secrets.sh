@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Create Beacon's Kubernetes Secrets with fresh random passwords, and print the SQL that creates
+# the matching database users (run it once on the managed MySQL, as its admin).
+#
+#   deploy/scripts/k8s-secrets.sh NAMESPACE [MYSQL_HOST]     (MYSQL_HOST default: mysql)
+#
+# Nothing is written to disk: values go straight to `kubectl apply` and to the SQL on stdout.
+# Re-running it rotates every password: run the SQL again, then restart the Deployments and
+# RabbitMQ (docs/operations.md, "Rotating credentials"). To use your own secret manager
+# instead (External Secrets, Vault, Sealed Secrets), create the same names and keys:
+#   beacon-<service>-db     BEACON_MYSQL_URL   for ingest, segments, campaigns, delivery, stats
+#   beacon-migrator-db      BEACON_MYSQL_URL   the migration Job's user
+#   beacon-amqp             BEACON_AMQP_URL    Beacon's RabbitMQ user (services and KEDA)
+#   beacon-vendor           BEACON_VENDOR_SECRET
+#   beacon-auth             BEACON_AUTH_PUBLIC_KEYS, BEACON_AUTH_KEY_PEPPER   (every service)
+#   beacon-auth-signing     BEACON_AUTH_SIGNING_KEY   the token signing key (campaigns only)
+#   beacon-rabbitmq-users   users.json         RabbitMQ's users, loaded at boot
+set -euo pipefail
+
+NAMESPACE="${1:?usage: $0 NAMESPACE [MYSQL_HOST]}"
+MYSQL_HOST="${2:-mysql}"
+SERVICES=(ingest segments campaigns delivery stats)
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+
+secret() { openssl rand -hex 24; }
+apply_secret() {  # name, then --from-literal=... arguments
+    local name="$1"
+    shift
+    kubectl create secret generic "$name" -n "$NAMESPACE" "$@" --dry-run=client -o yaml \
+        | kubectl apply -f - >&2
+}
+
+for user in migrator "${SERVICES[@]}"; do
+    password="$(secret)"
+    export "BEACON_${user^^}_DB_PASSWORD=$password"
+    apply_secret "beacon-$user-db" \
+        "--from-literal=BEACON_MYSQL_URL=mysql+asyncmy://beacon_$user:$password@$MYSQL_HOST:3306"
+done
+
+amqp_password="$(secret)"
+admin_password="$(secret)"
+apply_secret beacon-amqp \
+    "--from-literal=BEACON_AMQP_URL=amqp://beacon:$amqp_password@beacon-rabbitmq:5672/"
+apply_secret beacon-vendor "--from-literal=BEACON_VENDOR_SECRET=$(secret)"
+# Sign-in: a new Ed25519 keypair (re-running this rotates it: everyone signs in again) and the
+# API key pepper (rotating it invalidates every API key: docs/security.md, Key rotation).
+signing_key="$(openssl genpkey -algorithm ed25519)"
+apply_secret beacon-auth-signing "--from-literal=BEACON_AUTH_SIGNING_KEY=$signing_key"
+apply_secret beacon-auth \
+    "--from-literal=BEACON_AUTH_PUBLIC_KEYS=$(openssl pkey -pubout <<<"$signing_key")" \
+    "--from-literal=BEACON_AUTH_KEY_PEPPER=$(openssl rand -hex 32)"
+users_json="$(cat <<JSON
+{
+  "users": [
+    {"name": "beacon", "password": "$amqp_password", "tags": []},
+    {"name": "admin", "password": "$admin_password", "tags": ["administrator"]}
+  ],
+  "vhosts": [{"name": "/"}],
+  "permissions": [
+    {"user": "beacon", "vhost": "/", "configure": ".*", "write": ".*", "read": ".*"},
+    {"user": "admin", "vhost": "/", "configure": ".*", "write": ".*", "read": ".*"}
+  ]
+}
+JSON
+)"
+apply_secret beacon-rabbitmq-users "--from-literal=users.json=$users_json"
+echo "k8s-secrets.sh: secrets applied in $NAMESPACE; RabbitMQ console user: admin (password in" \
+    "secret beacon-rabbitmq-users). Run this SQL on the database:" >&2
+"$HERE/../mysql/create-users.sh" --print

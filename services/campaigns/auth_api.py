@@ -1,0 +1,143 @@
+"""The sign-in API (``/api/v1/auth``) and API key management (``/api/v1/keys``).
+
+Campaigns serves them (the dashboard proxies both prefixes to it). Open: ``config``,
+``dev``, ``google`` and ``refresh``; the rest sits behind the shared auth dependency.
+See docs/security.md for the flows.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Response
+from pydantic import BaseModel, Field
+
+from services.campaigns.domain.accounts import SCOPES, bad_scopes, email_allowed
+from services.campaigns.settings import CampaignsSettings
+from services.campaigns.signin import Keys, Sessions, dev_sign_in_enabled
+from shared.auth.dependency import Caller, access, http_error
+from shared.auth.google import GoogleVerifier
+from shared.auth.principal import AuthError, csv
+
+Role = Literal["viewer", "marketer", "admin"]
+
+
+class DevSignIn(BaseModel):
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)
+    name: str | None = Field(default=None, max_length=200)
+    role: Role | None = None
+
+
+class GoogleSignIn(BaseModel):
+    credential: str = Field(min_length=1, max_length=10_000)
+
+
+class RefreshBody(BaseModel):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class NewKey(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    scopes: list[str] = Field(min_length=1, description=f"any of {sorted(SCOPES)}")
+
+
+def build_routers(
+    settings: CampaignsSettings, sessions: Sessions, keys: Keys
+) -> tuple[APIRouter, APIRouter]:
+    """(public routes, routes behind sign-in)."""
+    public = APIRouter(prefix="/api/v1/auth", tags=["sign-in"])
+    closed = APIRouter(tags=["sign-in"])
+    google = GoogleVerifier(settings)
+    dev_mode = dev_sign_in_enabled(settings)
+
+    @public.get("/config")
+    async def config() -> dict[str, Any]:
+        return {
+            "google_client_id": settings.auth_google_client_id or None,
+            "dev_sign_in": dev_mode,
+        }
+
+    @public.post("/dev", summary="Dev mode only: sign in as any allowed email, no Google")
+    async def dev(body: DevSignIn) -> dict[str, Any]:
+        if not dev_mode:
+            raise HTTPException(404, "dev sign-in is off (a Google client id is configured)")
+        email = str(body.email).lower()
+        domains, emails = csv(settings.auth_allowed_domains), csv(settings.auth_allowed_emails)
+        if not email_allowed(email, domains=domains, emails=emails):
+            raise http_error(AuthError("not_allowed", "this email is not on the allow-list"))
+        return await sessions.sign_in(
+            sub=f"dev:{email}",
+            email=email,
+            name=body.name or email.partition("@")[0],
+            picture=None,
+            asked=body.role or "marketer",
+        )
+
+    @public.post("/google", summary="Exchange a Google ID token for a Beacon session")
+    async def google_sign_in(body: GoogleSignIn) -> dict[str, Any]:
+        try:
+            claims = await google.verify(body.credential)
+        except AuthError as error:
+            raise http_error(error) from None
+        return await sessions.sign_in(
+            sub=str(claims["sub"]),
+            email=str(claims["email"]).lower(),
+            name=str(claims.get("name") or claims["email"]),
+            picture=claims.get("picture"),
+            asked=None,
+        )
+
+    @public.post("/refresh", summary="A new session for a refresh token (which is rotated)")
+    async def refresh(body: RefreshBody) -> dict[str, Any]:
+        try:
+            return await sessions.refresh(body.refresh_token)
+        except AuthError as error:
+            raise http_error(error) from None
+
+    @closed.post(
+        "/api/v1/auth/signout", status_code=204, openapi_extra=access("viewer", scope=None)
+    )
+    async def sign_out(body: RefreshBody) -> Response:
+        await sessions.sign_out(body.refresh_token)
+        return Response(status_code=204)
+
+    @closed.get("/api/v1/auth/me", openapi_extra=access("viewer", scope=None))
+    async def me(who: Caller) -> dict[str, Any]:
+        return {
+            "sub": who.sub,
+            "email": who.email,
+            "name": who.name,
+            "picture": who.picture,
+            "roles": [who.role],
+        }
+
+    admin = access("admin", scope=None)
+
+    @closed.post("/api/v1/keys", status_code=201, openapi_extra=admin, tags=["keys"])
+    async def create_key(body: NewKey, who: Caller) -> dict[str, Any]:
+        wrong = bad_scopes(body.scopes)
+        if wrong:
+            raise HTTPException(
+                422,
+                [
+                    {
+                        "loc": ["body", "scopes"],
+                        "msg": f"unknown scopes {wrong}",
+                        "type": "value_error",
+                    }
+                ],
+            )
+        created = await keys.create(body.name, body.scopes, who.actor())
+        return {k: created[k] for k in ("id", "name", "scopes", "key", "created_at")}
+
+    @closed.get("/api/v1/keys", openapi_extra=admin, tags=["keys"])
+    async def list_keys() -> dict[str, Any]:
+        return {"items": await keys.list(), "next_cursor": None}
+
+    @closed.delete("/api/v1/keys/{key_id}", status_code=204, openapi_extra=admin, tags=["keys"])
+    async def revoke_key(key_id: str, who: Caller) -> Response:
+        if not await keys.revoke(key_id, who.actor()):
+            raise HTTPException(404, f"no key {key_id!r}")
+        return Response(status_code=204)
+
+    return public, closed

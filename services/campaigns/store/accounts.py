@@ -1,0 +1,70 @@
+"""Queries on ``users`` and ``refresh_tokens``."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.campaigns.store.campaigns import now
+from services.campaigns.store.tables import refresh_tokens, users
+
+
+async def get_user(conn: AsyncConnection, sub: str, *, lock: bool = False) -> Any | None:
+    query = select(users).where(users.c.sub == sub)
+    return (await conn.execute(query.with_for_update() if lock else query)).first()
+
+
+async def any_user(conn: AsyncConnection) -> bool:
+    return (await conn.execute(select(users.c.sub).limit(1))).first() is not None
+
+
+async def save_user(conn: AsyncConnection, values: dict[str, Any], *, known: bool) -> None:
+    stamp = now()
+    if known:
+        await conn.execute(
+            update(users)
+            .where(users.c.sub == values["sub"])
+            .values(**values, last_sign_in_at=stamp)
+        )
+    else:
+        await conn.execute(users.insert().values(**values, created_at=stamp, last_sign_in_at=stamp))
+
+
+async def add_refresh(conn: AsyncConnection, token_hash: str, sub: str, ttl_s: int) -> None:
+    stamp = now()
+    await conn.execute(
+        refresh_tokens.insert().values(
+            token_hash=token_hash,
+            sub=sub,
+            created_at=stamp,
+            expires_at=stamp + timedelta(seconds=ttl_s),
+        )
+    )
+
+
+async def lock_refresh(conn: AsyncConnection, token_hash: str) -> Any | None:
+    query = select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash)
+    return (await conn.execute(query.with_for_update())).first()
+
+
+async def revoke_refresh(conn: AsyncConnection, token_hash: str, *, rotated: bool = False) -> None:
+    await conn.execute(
+        update(refresh_tokens)
+        .where(refresh_tokens.c.token_hash == token_hash, refresh_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now(), rotated=rotated)
+    )
+
+
+async def revoke_all_refresh(conn: AsyncConnection, sub: str) -> None:
+    await conn.execute(
+        update(refresh_tokens)
+        .where(refresh_tokens.c.sub == sub, refresh_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now())
+    )
+
+
+def expired(row: Any, at: datetime | None = None) -> bool:
+    return bool(row.revoked_at is not None or row.expires_at <= (at or now()))

@@ -1,0 +1,321 @@
+"""The event catalogue: every event Beacon publishes, typed, with its exchange and key.
+
+One :class:`EventSpec` per (type, version): the service whose exchange carries it
+(``beacon.<service>``; the routing key is the type), a pydantic model of its payload and a
+line of description. ``docs/events.md`` is generated from it (``python -m shared.events``;
+a test fails when the file is stale).
+
+Every envelope is checked against its spec twice: by :func:`shared.envelope.new_event`
+when it is made (a publisher that drifts from the catalogue fails in its own tests) and by
+the consumers before a handler runs (a payload that does not fit is dead-lettered with the
+reason, never half applied). Bulk events (thousands of rows) check their rows' keys, not
+every value: the rows were validated at the edge, and a full pydantic pass over 10,000
+rows would cost the consumer more than applying them.
+"""
+
+from __future__ import annotations
+
+import builtins
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# The types, spelled once. Services import these names rather than repeat the strings.
+CUSTOMER_SUBMITTED = "customer.submitted"
+ORDER_SUBMITTED = "order.submitted"
+CUSTOMER_UPSERTED = "customer.upserted"
+ORDER_RECORDED = "order.recorded"
+PROFILE_CHANGED = "profile.changed"
+SEGMENT_SAVED = "segment.saved"
+SEGMENT_DELETED = "segment.deleted"
+CAMPAIGN_LAUNCHED = "campaign.launched"
+API_KEY_CREATED = "api_key.created"
+API_KEY_REVOKED = "api_key.revoked"
+API_KEY_USED = "api_key.used"
+AUDIENCE_RESOLVED = "audience.resolved"
+AUDIENCE_BATCH = "audience.batch"
+RECEIPT_RECEIVED = "receipt.received"
+DELIVERY_UPDATED = "delivery.updated"
+STATS_CHANGED = "stats.changed"
+
+
+class _Payload(BaseModel):
+    # Fields may be added in a version without breaking older consumers.
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class Actor(_Payload):
+    """Who did it (audit): a person's Google ``sub``, ``key:<id>`` or ``cli:<user>``."""
+
+    sub: str
+    email: str | None = None
+
+
+class CustomersPayload(_Payload):
+    customers: list[Any]
+
+
+class OrdersPayload(_Payload):
+    orders: list[Any]
+
+
+class ProfilesPayload(_Payload):
+    profiles: list[Any]
+
+
+class SegmentSaved(_Payload):
+    segment_id: str
+    name: str
+    rules: dict[str, Any]
+    actor: Actor | None = None
+
+
+class SegmentDeleted(_Payload):
+    segment_id: str
+    actor: Actor | None = None
+
+
+class CampaignLaunched(_Payload):
+    campaign_id: str = Field(min_length=1, max_length=64)
+    name: str | None = None
+    rules: dict[str, Any] | None = None
+    segment_id: str | None = None
+    message: str | None = None  # the template (delivery needs it; segments does not)
+    max_audience: int | None = Field(default=None, ge=0)
+    created_by: Actor | None = None
+
+
+class ApiKeyChanged(_Payload):
+    key: dict[str, Any]
+    actor: Actor | None = None
+
+
+class ApiKeyUsed(_Payload):
+    key_id: str
+    at: Any
+    service: str
+
+
+class AudienceResolved(_Payload):
+    campaign_id: str = Field(min_length=1, max_length=64)
+    size: int = Field(ge=0)
+    batches: int = Field(ge=0)
+    error: str | None = None
+
+
+class AudienceBatch(_Payload):
+    campaign_id: str = Field(min_length=1, max_length=64)
+    batch_id: str
+    batch_no: int = Field(ge=0)
+    batches: int = Field(ge=1)
+    recipients: list[Any]
+
+
+class ReceiptsPayload(_Payload):
+    receipts: list[Any]
+
+
+class CampaignDelta(_Payload):
+    campaign_id: str = Field(min_length=1, max_length=64)
+    # Deltas: a counter that did not move may be left out.
+    queued: int = Field(default=0, ge=0)
+    sent: int = Field(default=0, ge=0)
+    failed: int = Field(default=0, ge=0)
+
+
+class DeliveryUpdated(_Payload):
+    campaigns: list[CampaignDelta]
+
+
+class StatsChanged(_Payload):
+    campaigns: list[Any]
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    type: str
+    version: int
+    service: str  # whose exchange: beacon.<service>
+    payload: builtins.type[_Payload]  # (the field `type` shadows the builtin here)
+    summary: str
+    # Bulk events: the list field, and the keys each of its rows must have.
+    rows: str | None = None
+    row_keys: frozenset[str] = frozenset()
+
+    @property
+    def exchange(self) -> str:
+        return f"beacon.{self.service}"
+
+    @property
+    def routing_key(self) -> str:
+        return self.type
+
+    def check(self, payload: dict[str, Any]) -> None:
+        """Raise ValueError (pydantic's ValidationError is one) unless ``payload`` fits."""
+        self.payload.model_validate(payload)
+        if self.rows is not None:
+            for index, row in enumerate(payload[self.rows]):
+                if not isinstance(row, dict):
+                    raise ValueError(f"{self.rows}[{index}] is not an object")
+                missing = self.row_keys - row.keys()
+                if missing:
+                    raise ValueError(f"{self.rows}[{index}] lacks {', '.join(sorted(missing))}")
+
+
+def _bulk(
+    type_: str, service: str, payload: type[_Payload], rows: str, keys: str, summary: str
+) -> EventSpec:
+    return EventSpec(type_, 1, service, payload, summary, rows, frozenset(keys.split()))
+
+
+CATALOGUE: tuple[EventSpec, ...] = (
+    _bulk(
+        CUSTOMER_SUBMITTED,
+        "ingest",
+        CustomersPayload,
+        "customers",
+        "customer_id name",
+        "customers of one accepted HTTP request (published with confirm)",
+    ),
+    _bulk(
+        ORDER_SUBMITTED,
+        "ingest",
+        OrdersPayload,
+        "orders",
+        "order_id customer_id amount ordered_at",
+        "orders of one accepted HTTP request (published with confirm)",
+    ),
+    _bulk(
+        CUSTOMER_UPSERTED,
+        "ingest",
+        CustomersPayload,
+        "customers",
+        "customer_id name version",
+        "customers as stored, each with its version (newer wins downstream)",
+    ),
+    _bulk(
+        ORDER_RECORDED,
+        "ingest",
+        OrdersPayload,
+        "orders",
+        "order_id customer_id amount ordered_at",
+        "orders new to ingest, as submitted",
+    ),
+    _bulk(
+        PROFILE_CHANGED,
+        "segments",
+        ProfilesPayload,
+        "profiles",
+        "customer_id revision total_spend visits",
+        "full state of each changed profile with its revision (for the preview caches)",
+    ),
+    EventSpec(SEGMENT_SAVED, 1, "segments", SegmentSaved, "a saved segment's definition"),
+    EventSpec(SEGMENT_DELETED, 1, "segments", SegmentDeleted, "a segment was deleted"),
+    EventSpec(
+        CAMPAIGN_LAUNCHED,
+        1,
+        "campaigns",
+        CampaignLaunched,
+        "a launch, with the rules and template it was created with and its audience ceiling",
+    ),
+    EventSpec(API_KEY_CREATED, 1, "campaigns", ApiKeyChanged, "an API key's state (hash only)"),
+    EventSpec(API_KEY_REVOKED, 1, "campaigns", ApiKeyChanged, "the same, with revoked_at set"),
+    EventSpec(
+        API_KEY_USED,
+        1,
+        "ingest",
+        ApiKeyUsed,
+        "a key was used (at most once a minute per replica; also on segments, delivery, stats)",
+    ),
+    EventSpec(
+        AUDIENCE_RESOLVED,
+        1,
+        "segments",
+        AudienceResolved,
+        "an audience's size and batch count, or why it could not be resolved",
+    ),
+    _bulk(
+        AUDIENCE_BATCH,
+        "segments",
+        AudienceBatch,
+        "recipients",
+        "customer_id",
+        "up to 1,000 recipients; event_id = batch_id, stable per (campaign, batch_no)",
+    ),
+    _bulk(
+        RECEIPT_RECEIVED,
+        "delivery",
+        ReceiptsPayload,
+        "receipts",
+        "message_id status at",
+        "the receipts of one vendor callback (published with confirm)",
+    ),
+    EventSpec(
+        DELIVERY_UPDATED,
+        1,
+        "delivery",
+        DeliveryUpdated,
+        "per-campaign counter deltas: log rows created (queued), rows that became SENT/FAILED",
+    ),
+    _bulk(
+        STATS_CHANGED,
+        "stats",
+        StatsChanged,
+        "campaigns",
+        "campaign_id",
+        "full counters of each changed campaign (for the WebSocket hubs)",
+    ),
+)
+
+_BY_KEY = {(spec.type, spec.version): spec for spec in CATALOGUE}
+
+
+def spec_for(type_: str, version: int) -> EventSpec | None:
+    return _BY_KEY.get((type_, version))
+
+
+def check(type_: str, version: int, payload: dict[str, Any]) -> None:
+    """Check a payload against its spec; ValueError for an unknown type or a misfit."""
+    spec = spec_for(type_, version)
+    if spec is None:
+        raise ValueError(f"{type_[:100]} version {version} is not in the event catalogue")
+    spec.check(payload)
+
+
+# --- docs/events.md ----------------------------------------------------------------------
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "events.md"
+START, END = "<!-- catalogue:start -->", "<!-- catalogue:end -->"
+
+
+def catalogue_table() -> str:
+    lines = ["| type | version | exchange | payload | what |", "|---|---|---|---|---|"]
+    for spec in CATALOGUE:
+        fields = ", ".join(
+            f"{name}{'' if info.is_required() else '?'}"
+            for name, info in spec.payload.model_fields.items()
+        )
+        if spec.rows:
+            fields = fields.replace(
+                spec.rows, f"{spec.rows}: [{{{', '.join(sorted(spec.row_keys))}, …}}]"
+            )
+        lines.append(
+            f"| `{spec.type}` | {spec.version} | `{spec.exchange}` | `{{{fields}}}` "
+            f"| {spec.summary} |"
+        )
+    return "\n".join(lines)
+
+
+def render_doc(current: str) -> str:
+    """``current`` with the generated table between its markers."""
+    head, _, rest = current.partition(START)
+    _, _, tail = rest.partition(END)
+    return f"{head}{START}\n{catalogue_table()}\n{END}{tail}"
+
+
+if __name__ == "__main__":  # python -m shared.events: regenerate docs/events.md
+    DOC.write_text(render_doc(DOC.read_text()))
+    sys.stdout.write(f"wrote {DOC}\n")

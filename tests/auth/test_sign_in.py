@@ -1,0 +1,212 @@
+"""The sign-in API on campaigns: Google (against a local JWKS), dev mode, refresh rotation,
+sign-out, roles, API keys through the API, and the audit trail of who did what."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.auth.conftest import Apps
+from tests.support import auth
+from tests.support.auth import GOOGLE_CLIENT_ID
+
+pytestmark = pytest.mark.integration
+RULES = {"combinator": "and", "rules": [{"field": "visits", "operator": ">", "value": 1}]}
+
+
+def bearer(session: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {session['access_token']}"}
+
+
+def test_google_sign_in_first_user_is_admin_then_default_role(apps: Apps) -> None:
+    with apps.client(
+        "campaigns",
+        auth_google_client_id=GOOGLE_CLIENT_ID,
+        auth_google_certs_url=apps.google.certs_url,
+        auth_allowed_domains="shop.in",
+        auth_admin_emails="boss@shop.in",
+    ) as campaigns:
+        assert campaigns.get("/api/v1/auth/config").json() == {
+            "google_client_id": GOOGLE_CLIENT_ID,
+            "dev_sign_in": False,
+        }
+        assert campaigns.post("/api/v1/auth/dev", json={"email": "a@shop.in"}).status_code == 404
+        apps.sql("campaigns", "DELETE FROM users")
+        g = apps.google
+        first = campaigns.post(
+            "/api/v1/auth/google",
+            json={"credential": g.id_token("ana@shop.in", sub="1", hd="shop.in")},
+        )
+        assert first.status_code == 200, first.text
+        session = first.json()
+        assert session["token_type"] == "bearer" and 900 <= session["expires_in"] <= 3600
+        assert session["user"] == {
+            "sub": "1",
+            "email": "ana@shop.in",
+            "name": "Ana",
+            "picture": "https://example.com/p.png",
+            "roles": ["admin"],
+        }
+        me = campaigns.get("/api/v1/auth/me", headers=bearer(session)).json()
+        assert me == session["user"]
+        second = campaigns.post(
+            "/api/v1/auth/google",
+            json={"credential": g.id_token("raj@shop.in", sub="2", hd="shop.in")},
+        ).json()
+        assert second["user"]["roles"] == ["marketer"]
+        boss = campaigns.post(
+            "/api/v1/auth/google",
+            json={"credential": g.id_token("boss@shop.in", sub="3", hd="shop.in")},
+        ).json()
+        assert boss["user"]["roles"] == ["admin"]
+        # Users are keyed by sub: a changed address is the same person with the same role.
+        again = campaigns.post(
+            "/api/v1/auth/google",
+            json={"credential": g.id_token("ana.new@shop.in", sub="1", hd="shop.in")},
+        ).json()
+        assert again["user"]["roles"] == ["admin"] and again["user"]["email"] == "ana.new@shop.in"
+        assert apps.sql("campaigns", "SELECT COUNT(*) FROM users WHERE sub = '1'") == 1
+
+        refused = {
+            "not_allowed": g.id_token("eve@gmail.com"),
+            "email_unverified": g.id_token("x@shop.in", hd="shop.in", email_verified=False),
+            "wrong_audience": g.id_token("x@shop.in", hd="shop.in", aud="other"),
+            "token_malformed": "garbage",
+        }
+        users = apps.sql("campaigns", "SELECT COUNT(*) FROM users")
+        for code, credential in refused.items():
+            response = campaigns.post("/api/v1/auth/google", json={"credential": credential})
+            assert response.status_code == 401
+            assert response.json()["detail"]["error"] == code
+        assert apps.sql("campaigns", "SELECT COUNT(*) FROM users") == users
+
+
+def test_dev_sign_in_roles_and_refresh_rotation(apps: Apps) -> None:
+    campaigns = apps.clients["campaigns"]
+    session = campaigns.post("/api/v1/auth/dev", json={"email": "Dev@Example.com"}).json()
+    assert (
+        session["user"]["roles"] == ["marketer"] and session["user"]["sub"] == "dev:dev@example.com"
+    )
+    admin = campaigns.post("/api/v1/auth/dev", json={"email": "a@example.com", "role": "admin"})
+    assert admin.json()["user"]["roles"] == ["admin"]
+    assert campaigns.post("/api/v1/auth/dev", json={"email": "nope"}).status_code == 422
+
+    rotated = campaigns.post(
+        "/api/v1/auth/refresh", json={"refresh_token": session["refresh_token"]}
+    )
+    assert rotated.status_code == 200
+    fresh = rotated.json()
+    assert fresh["refresh_token"] != session["refresh_token"]
+    assert campaigns.get("/api/v1/auth/me", headers=bearer(fresh)).status_code == 200
+    # The old refresh token was rotated away: using it again is refused and, as it must
+    # have been copied, ends the session it belonged to as well.
+    reused = campaigns.post(
+        "/api/v1/auth/refresh", json={"refresh_token": session["refresh_token"]}
+    )
+    assert reused.status_code == 401 and reused.json()["detail"]["error"] == "refresh_reused"
+    gone = campaigns.post("/api/v1/auth/refresh", json={"refresh_token": fresh["refresh_token"]})
+    assert gone.status_code == 401
+
+    other = campaigns.post("/api/v1/auth/dev", json={"email": "out@example.com"}).json()
+    signout = campaigns.post(
+        "/api/v1/auth/signout",
+        json={"refresh_token": other["refresh_token"]},
+        headers=bearer(other),
+    )
+    assert signout.status_code == 204
+    after = campaigns.post("/api/v1/auth/refresh", json={"refresh_token": other["refresh_token"]})
+    assert after.status_code == 401 and after.json()["detail"]["error"] == "refresh_invalid"
+
+
+def test_dev_sign_in_keeps_to_the_allow_list(apps: Apps) -> None:
+    with apps.client("campaigns", auth_allowed_domains="shop.in") as campaigns:
+        assert campaigns.post("/api/v1/auth/dev", json={"email": "a@shop.in"}).status_code == 200
+        refused = campaigns.post("/api/v1/auth/dev", json={"email": "eve@evil.in"})
+        assert refused.status_code == 401 and refused.json()["detail"]["error"] == "not_allowed"
+
+
+def test_production_refuses_dev_sign_in_and_missing_secrets(apps: Apps) -> None:
+    from shared.auth.signing import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="GOOGLE_CLIENT_ID"):
+        apps.client("campaigns", env="production")
+    with pytest.raises(ConfigurationError, match="ALLOWED"):
+        apps.client("campaigns", env="production", auth_google_client_id=GOOGLE_CLIENT_ID)
+    with pytest.raises(ConfigurationError):
+        apps.client("ingest", env="production", auth_signing_key="", auth_public_keys="")
+
+
+def outbox_events(apps: Apps, service: str, kind: str) -> list[dict[str, Any]]:
+    rows = apps.sql(
+        service,
+        "SELECT JSON_ARRAYAGG(CAST(body AS CHAR)) FROM outbox WHERE type = :t",
+        t=kind,
+    )
+    return [json.loads(body) for body in json.loads(rows or "[]")]
+
+
+def test_keys_through_the_api_and_the_audit_trail(apps: Apps) -> None:
+    campaigns, segments = apps.clients["campaigns"], apps.clients["segments"]
+    admin = auth.headers("admin", email="root@example.com")
+    created = campaigns.post(
+        "/api/v1/keys", json={"name": "shop-backend", "scopes": ["ingest:write"]}, headers=admin
+    )
+    assert created.status_code == 201
+    key = created.json()
+    assert set(key) == {"id", "name", "scopes", "key", "created_at"} and key["key"].startswith(
+        "bk_"
+    )
+    bad = campaigns.post("/api/v1/keys", json={"name": "x", "scopes": ["root"]}, headers=admin)
+    assert bad.status_code == 422
+    listed = campaigns.get("/api/v1/keys", headers=admin).json()
+    assert listed["next_cursor"] is None
+    mine = next(k for k in listed["items"] if k["id"] == key["id"])
+    assert "key" not in mine and "key_hash" not in mine
+    assert mine["created_by"]["email"] == "root@example.com"
+    assert campaigns.delete(f"/api/v1/keys/{key['id']}", headers=admin).status_code == 204
+    assert campaigns.delete(f"/api/v1/keys/{key['id']}", headers=admin).status_code == 204
+    assert campaigns.delete("/api/v1/keys/nope", headers=admin).status_code == 404
+    for kind in ("api_key.created", "api_key.revoked"):
+        (event,) = [
+            e
+            for e in outbox_events(apps, "campaigns", kind)
+            if e["payload"]["key"]["id"] == key["id"]
+        ]
+        assert event["payload"]["actor"] == {
+            "sub": "test:root@example.com",
+            "email": "root@example.com",
+        }
+        assert key["key"] not in json.dumps(event)
+
+    marketer = auth.headers("marketer", email="mia@example.com")
+    saved = segments.post(
+        "/api/v1/segments",
+        json={"name": "A", "rules": RULES},
+        headers=marketer,
+    )
+    assert saved.status_code == 201, saved.text
+    assert saved.json()["created_by"] == {"sub": "test:mia@example.com", "email": "mia@example.com"}
+    sid = saved.json()["id"]
+    assert segments.delete(f"/api/v1/segments/{sid}", headers=marketer).status_code == 204
+    actors = [
+        e["payload"]["actor"]["email"]
+        for kind in ("segment.saved", "segment.deleted")
+        for e in outbox_events(apps, "segments", kind)
+        if e["payload"]["segment_id"] == sid
+    ]
+    assert actors == ["mia@example.com", "mia@example.com"]
+
+    launched = campaigns.post(
+        "/api/v1/campaigns",
+        json={"name": "Hi", "message": "Hi {name}", "rules": RULES},
+        headers=marketer,
+    ).json()
+    assert launched["created_by"]["email"] == "mia@example.com"
+    (event,) = [
+        e
+        for e in outbox_events(apps, "campaigns", "campaign.launched")
+        if e["payload"]["campaign_id"] == launched["id"]
+    ]
+    assert event["payload"]["created_by"]["email"] == "mia@example.com"

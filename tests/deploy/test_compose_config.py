@@ -1,0 +1,104 @@
+"""deploy/compose.yaml is valid Compose (``docker-compose config``), runs every service process,
+and passes every setting of the code's settings classes."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from shared.settings import ServiceSettings
+from tests.deploy.compose import compose
+from tests.deploy.support import DEPLOY
+
+SERVICES = ("ingest", "segments", "campaigns", "delivery", "stats")
+SECRETS = (
+    "MARIADB_ROOT_PASSWORD",
+    "BEACON_MIGRATOR_DB_PASSWORD",
+    *(f"BEACON_{s.upper()}_DB_PASSWORD" for s in SERVICES),
+    "BEACON_RABBITMQ_PASSWORD",
+    "BEACON_VENDOR_SECRET",
+    "BEACON_AUTH_SIGNING_KEY",
+    "BEACON_AUTH_PUBLIC_KEYS",
+    "BEACON_AUTH_KEY_PEPPER",
+)
+
+
+def all_settings() -> set[str]:
+    """Every BEACON_* environment variable some service reads."""
+    names: set[str] = set()
+    for service in SERVICES:
+        module = importlib.import_module(f"services.{service}.settings")
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, ServiceSettings):
+                names |= {f"BEACON_{field.upper()}" for field in value.model_fields}
+    return names
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    env = tmp_path_factory.mktemp("compose") / "test.env"
+    env.write_text("".join(f"{name}=not-a-real-secret-{i}\n" for i, name in enumerate(SECRETS)))
+    done = compose("config", "--format", "yaml", env_file=env)
+    return yaml.safe_load(done.stdout)
+
+
+def test_every_process_has_a_container(rendered: dict) -> None:
+    commands = {
+        " ".join(s["command"][-2:]) for s in rendered["services"].values() if s.get("command")
+    }
+    for service in SERVICES:
+        assert f"services.{service} api" in commands
+        assert f"services.{service} worker" in commands
+    assert "services.delivery vendor" in commands
+    assert {"mariadb", "rabbitmq", "migrate", "dashboard"} <= set(rendered["services"])
+
+
+def test_start_order_is_health_checked(rendered: dict) -> None:
+    services = rendered["services"]
+    for name, service in services.items():
+        if name.endswith(("-api", "-worker")):
+            assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+            assert service["depends_on"]["rabbitmq"]["condition"] == "service_healthy"
+    assert services["migrate"]["depends_on"]["mariadb"]["condition"] == "service_healthy"
+    assert "healthcheck" in services["mariadb"] and "healthcheck" in services["rabbitmq"]
+    assert set(rendered["volumes"]) == {"mariadb-data", "rabbitmq-data"}
+
+
+def test_each_service_uses_its_own_database_user(rendered: dict) -> None:
+    for service in SERVICES:
+        for mode in ("api", "worker"):
+            env = rendered["services"][f"{service}-{mode}"]["environment"]
+            assert env["BEACON_MYSQL_URL"].startswith(f"mysql+asyncmy://beacon_{service}:")
+    assert rendered["services"]["migrate"]["environment"]["BEACON_MYSQL_URL"].startswith(
+        "mysql+asyncmy://beacon_migrator:"
+    )
+
+
+def test_env_example_lists_every_setting() -> None:
+    text = (DEPLOY / ".env.example").read_text()
+    listed = set(re.findall(r"\bBEACON_[A-Z0-9_]+", text))
+    missing = all_settings() - listed
+    assert not missing, f"add to deploy/.env.example: {sorted(missing)}"
+    for secret in SECRETS:
+        assert re.search(rf"^{secret}=$", text, re.M), f"{secret} must be listed with no value"
+
+
+def test_compose_passes_every_tunable() -> None:
+    compose_text = (DEPLOY / "compose.yaml").read_text()
+    fixed = {"BEACON_MYSQL_URL"} | {
+        n for n in all_settings() if n.endswith("_PORT") and n != "BEACON_DB_PORT"
+    }
+    missing = {n for n in all_settings() - fixed if f"{n}:" not in compose_text}
+    assert not missing, f"pass these through in compose.yaml's x-tunables: {sorted(missing)}"
+
+
+def test_no_secret_in_env_example_or_compose() -> None:
+    for path in (DEPLOY / ".env.example", DEPLOY / "compose.yaml"):
+        for line in Path(path).read_text().splitlines():
+            match = re.match(r"\s*([A-Z_]*(PASSWORD|SECRET)[A-Z_]*)\s*[:=]\s*(\S*)", line)
+            if match and match.group(3):
+                assert match.group(3).startswith("${"), f"{path.name}: {line.strip()}"
