@@ -78,7 +78,7 @@ async def test_whole_batches_redelivered_store_each_order_once_and_group_commits
 async def test_a_poison_message_in_a_group_is_dead_lettered_alone(stack: Stack) -> None:
     stack.start("ingest", "api")
     good = [one_order(o) for o in data.orders(40, customers=5, prefix="p")]
-    poison = new_event(ORDER_SUBMITTED, {"orders": "not a list"}, "ingest")
+    poison = new_event(ORDER_SUBMITTED, {"orders": "not a list"}, "ingest", check_catalogue=False)
     await publish(stack, "ingest", good[:20] + [poison] + good[20:])
     worker = stack.start("ingest", "worker")
     await eventually(lambda: consumed(worker), lambda n: n == 41, what="all consumed")
@@ -106,7 +106,9 @@ async def test_eight_clients_posting_shuffled_single_orders_store_exact_totals(
     lanes = [posts[i::8] for i in range(8)]
 
     async def client_lane(lane: list[list[dict[str, Any]]]) -> None:
-        async with httpx.AsyncClient(base_url=api.url, timeout=30) as client:
+        async with httpx.AsyncClient(
+            headers=stack.headers(), base_url=api.url, timeout=30
+        ) as client:
             for items in lane:
                 response = await client.post("/api/v1/orders", json={"items": items})
                 assert response.status_code == 202, response.text
