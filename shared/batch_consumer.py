@@ -2,8 +2,9 @@
 
 The batched sibling of :class:`shared.consumer.EventConsumer`, for queues where a
 transaction per message is the bottleneck (ingest's persistence, the profiles projection,
-delivery's receipts). Each message is parsed as it arrives (a bad envelope or an unknown
-type/version is dead-lettered at once, alone); the rest are cut into batches by
+delivery's receipts). Each message is parsed as it arrives (a bad envelope, an unknown
+type/version or a payload that does not fit the event catalogue, ``shared.events``, is
+dead-lettered at once, alone); the rest are cut into batches by
 :class:`shared.batching.Batcher` (up to ``max_messages``, or ``max_wait_s`` after the
 first, with up to ``in_flight`` batches applied at once). A batch is applied in ONE unit
 of work: one inbox claim per event id (an id applied before, or twice in the batch, is
@@ -37,9 +38,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared import inbox, outbox
 from shared.batching import Batcher
-from shared.consumer import UNKNOWN_TYPE, dead_letter, settle_failure
+from shared.consumer import UNKNOWN_TYPE, dead_letter, describe, settle_failure
 from shared.db import is_transient, retry_transient, unit_of_work
 from shared.envelope import Envelope
+from shared.events import check as check_payload
 from shared.logging import get_logger
 from shared.metrics import BATCH_MESSAGES, BATCH_SECONDS, BATCHES, EVENTS_CONSUMED
 from shared.settings import ServiceSettings
@@ -136,6 +138,11 @@ class BatchConsumer:
         if (envelope.type, envelope.version) not in self.handlers:
             reason = f"no handler for {envelope.type[:100]} version {envelope.version}"
             await self._dead_letter(message, reason, UNKNOWN_TYPE)
+            return
+        try:
+            check_payload(envelope.type, envelope.version, envelope.payload)
+        except ValueError as error:  # not the catalogue's shape: never in a batch
+            await self._dead_letter(message, describe(error), envelope.type)
             return
         try:
             self.batcher.add(_Delivery(message, envelope))

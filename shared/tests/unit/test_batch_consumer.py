@@ -90,8 +90,16 @@ class Calls(list[list[int]]):
     """The ``n`` of the envelopes each handler call received."""
 
 
+TYPE = "customer.submitted"  # any type of the catalogue: payloads are checked on arrival
+
+
 def item(n: int, *, poison: bool = False) -> Envelope:
-    return new_event("thing.happened", {"n": n, "poison": poison}, "test", check_catalogue=False)
+    customer = {"customer_id": str(n), "name": "poison" if poison else "ok"}
+    return new_event(TYPE, {"customers": [customer]}, "test")
+
+
+def number(envelope: Envelope) -> int:
+    return int(envelope.payload["customers"][0]["customer_id"])
 
 
 def make(
@@ -105,19 +113,19 @@ def make(
     failures = {"left": transient_failures}
 
     async def handle(conn: Tx, envelopes: list[Envelope]) -> list[Envelope]:
-        calls.append([e.payload["n"] for e in envelopes])
+        calls.append([number(e) for e in envelopes])
         if failures["left"]:
             failures["left"] -= 1
             raise RetryLater("database away")
-        if any(e.payload["poison"] for e in envelopes):
+        if any(e.payload["customers"][0]["name"] == "poison" for e in envelopes):
             raise Failing("cannot apply")
-        conn.effects += [e.payload["n"] for e in envelopes]
-        stored = [e.payload["n"] for e in envelopes]
+        conn.effects += [number(e) for e in envelopes]
+        stored = [number(e) for e in envelopes]
         return [new_event("thing.stored", {"n": stored}, "test", check_catalogue=False)]
 
     return BatchConsumer(
         "test.things",
-        {("thing.happened", 1): cast(Any, handle)},
+        {(TYPE, 1): cast(Any, handle)},
         unit,
         cast(Any, broker),
         SETTINGS,
@@ -185,14 +193,16 @@ async def test_unreadable_or_unknown_messages_are_dead_lettered_at_once() -> Non
     unit, broker, calls = MemoryUnitOfWork(), FakeBroker(), Calls()
     consumer = make(unit, broker, calls)
     bad = FakeMessage(b"{not json")
-    unknown_event = new_event("thing.happened", {"n": 9}, "test", version=7, check_catalogue=False)
+    unknown_event = new_event(TYPE, {"n": 9}, "test", version=7, check_catalogue=False)
     unknown = FakeMessage(unknown_event.to_bytes())
-    await consumer(cast(Any, bad))
-    await consumer(cast(Any, unknown))
-    assert bad.outcome == unknown.outcome == "acked"
+    misfit = FakeMessage(new_event(TYPE, {"n": 9}, "test", check_catalogue=False).to_bytes())
+    for message in (bad, unknown, misfit):
+        await consumer(cast(Any, message))
+    assert bad.outcome == unknown.outcome == misfit.outcome == "acked"
     assert [reason.split(":")[0] for _, reason in broker.dead] == [
         "bad envelope",
-        "no handler for thing.happened version 7",
+        f"no handler for {TYPE} version 7",
+        "ValidationError",
     ]
     assert calls == [] and consumer.batcher.waiting == 0
 

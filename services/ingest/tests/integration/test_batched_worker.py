@@ -78,16 +78,23 @@ async def test_whole_batches_redelivered_store_each_order_once_and_group_commits
 async def test_a_poison_message_in_a_group_is_dead_lettered_alone(stack: Stack) -> None:
     stack.start("ingest", "api")
     good = [one_order(o) for o in data.orders(40, customers=5, prefix="p")]
-    poison = new_event(ORDER_SUBMITTED, {"orders": "not a list"}, "ingest", check_catalogue=False)
-    await publish(stack, "ingest", good[:20] + [poison] + good[20:])
+    # The catalogue's shape (customer_id and name present), but no valid customer: only
+    # the handler finds out, inside the batch.
+    poison = new_event(
+        CUSTOMER_SUBMITTED, {"customers": [{"customer_id": "x", "name": ["no"]}]}, "ingest"
+    )
+    misfit = new_event(ORDER_SUBMITTED, {"orders": "not a list"}, "ingest", check_catalogue=False)
+    await publish(stack, "ingest", good[:20] + [poison] + good[20:30] + [misfit] + good[30:])
     worker = stack.start("ingest", "worker")
-    await eventually(lambda: consumed(worker), lambda n: n == 41, what="all consumed")
+    await eventually(lambda: consumed(worker), lambda n: n == 42, what="all consumed")
     assert await consumed(worker, "applied") == 40
-    assert await consumed(worker, "dead_lettered") == 1
+    assert await consumed(worker, "dead_lettered") == 2
     assert await count(stack, "orders") == 40
-    parked = await dead_lettered(stack, QUEUE)
-    assert [body["event_id"] for body, _ in parked] == [str(poison.event_id)]
-    assert "not a list of orders" in parked[0][1]
+    assert await count(stack, "customers") == 0
+    parked = {body["event_id"]: reason for body, reason in await dead_lettered(stack, QUEUE)}
+    assert parked.keys() == {str(poison.event_id), str(misfit.event_id)}
+    assert "ValidationError" in parked[str(poison.event_id)]
+    assert "orders" in parked[str(misfit.event_id)]  # refused on arrival: not the catalogue's
     # It was in a group with the others: that batch was split, not the poison's alone.
     assert (
         await metric(worker.url, "beacon_consumer_batches_total", consumer=QUEUE, outcome="split")
