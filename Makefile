@@ -3,8 +3,8 @@ SHELL := /bin/bash
 UV ?= uv
 RUN := $(UV) run --frozen
 
-.PHONY: install up down token test unit integration lint fmt logs bench-ingest bench-segments bench-campaign bench-stats \
-	test-deploy rabbitmq-definitions images
+.PHONY: install up down token test unit integration lint fmt logs postman bench-ingest bench-segments bench-campaign bench-stats \
+	test-hostile test-chaos test-chaos-long soak test-deploy rabbitmq-definitions images ui api-types test-ui
 
 install:  ## Python deps from uv.lock (installs uv itself if missing)
 	@command -v $(UV) >/dev/null || python3 -m pip install --quiet "uv==0.13.9"
@@ -23,7 +23,10 @@ token:  ## print a dev-mode access token valid 1 h: make -s token EMAIL=you@exam
 logs:
 	tail -f .run/beacon.log
 
-test: install lint  ## unit + integration tests (containers when an engine can be had)
+test: install lint ui  ## lint, the dashboard's component tests, then every Python test (unit, integration, e2e, browser, newman)
+	[ -d tools/postman/node_modules ] || npm ci --prefix tools/postman --no-audit --no-fund --silent
+	cd frontend && npx vitest run
+	cd frontend && node scripts/bundle-size.mjs src/pages/Campaigns.tsx --max-kb 250
 	$(RUN) pytest
 
 unit: install
@@ -31,6 +34,19 @@ unit: install
 
 integration: install
 	$(RUN) pytest -m integration
+
+test-hostile: install  ## hostile-input table, poison messages, schemathesis (no 5xx)
+	$(RUN) pytest tests/hostile -q
+
+test-chaos: install  ## short chaos run + back-pressure (needs the container backends; ~5 min)
+	BEACON_TEST_BACKEND=$${BEACON_TEST_BACKEND:-containers} $(RUN) pytest tests/chaos -q -s
+
+test-chaos-long: install  ## the documented long chaos run: 100k orders, 50k recipients, >= 50 kills
+	BEACON_CHAOS=long BEACON_TEST_BACKEND=$${BEACON_TEST_BACKEND:-containers} \
+		$(RUN) pytest tests/chaos/test_chaos.py -q -s
+
+soak: install  ## 10 min at half the benchmarked rates, RSS of every process sampled (not in CI)
+	$(RUN) python -m tests.chaos.soak
 
 test-deploy: install  ## Compose config, Kubernetes render + validation, RabbitMQ definitions, the Compose stack (slow)
 	$(RUN) pytest tests/deploy
@@ -45,7 +61,7 @@ images:  ## build beacon/app and beacon/dashboard (needs a Docker engine and a r
 lint:
 	$(RUN) ruff check .
 	$(RUN) lint-imports
-	$(RUN) mypy shared services
+	$(RUN) mypy shared services beacon_cli
 
 fmt:
 	$(RUN) ruff format .
@@ -62,3 +78,18 @@ bench-campaign: install
 
 bench-stats: install
 	$(RUN) python -m bench.stats
+
+ui:  ## build the dashboard (npm ci from package-lock.json when it changed, tsc, vite build)
+	deploy/scripts/ui.sh build
+
+api-types: install  ## regenerate the dashboard's API types from the services' OpenAPI documents
+	PYTHONPATH=. $(RUN) python deploy/scripts/openapi.py frontend/openapi
+	cd frontend && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && node scripts/api-types.mjs
+
+test-ui: install ui  ## dashboard: Vitest component tests, first-load budget, then the browser end-to-end test
+	cd frontend && npx vitest run
+	cd frontend && node scripts/bundle-size.mjs src/pages/Campaigns.tsx --max-kb 250
+	$(RUN) pytest tests/ui -q
+
+postman: install  ## regenerate docs/postman from the services' OpenAPI (needs node and npm)
+	tools/postman/build.sh docs/postman

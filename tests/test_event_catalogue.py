@@ -33,7 +33,7 @@ def test_every_event_type_a_service_names_is_in_the_catalogue() -> None:
 @pytest.mark.parametrize(
     ("type_", "payload", "problem"),
     [
-        ("campaign.launched", {"campaign_id": "c1"}, "message"),
+        ("campaign.launched", {"message": "Hi"}, "campaign_id"),
         ("audience.resolved", {"campaign_id": "c1", "size": -1, "batches": 0}, "size"),
         ("delivery.updated", {"campaigns": [{"campaign_id": "c", "queued": "x"}]}, "queued"),
         ("order.recorded", {"orders": [{"order_id": "o"}]}, "lacks amount, customer_id"),

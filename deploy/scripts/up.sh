@@ -13,6 +13,10 @@ if command -v rabbitmq-plugins >/dev/null 2>&1 && ! rabbitmq-plugins is_enabled 
   rabbitmq-plugins enable rabbitmq_management >/dev/null || echo "note: could not enable rabbitmq_management"
 fi
 
+# The dashboard is built before anything starts, so a build error is seen at once.
+ui_built=true
+deploy/scripts/ui.sh build >.run/ui-build.log 2>&1 || { ui_built=false; echo "note: dashboard build failed, see .run/ui-build.log"; }
+
 if [ -f .run/honcho.pid ] && kill -0 "$(cat .run/honcho.pid)" 2>/dev/null; then
   echo "Beacon is already running (pid $(cat .run/honcho.pid)); 'make down' stops it."
 else
@@ -27,6 +31,9 @@ uv run --frozen python deploy/scripts/wait_ready.py $(deploy/scripts/services.sh
 uv run --frozen python -m bench.datagen load --customers 5000 --orders 50000 --seed 42
 
 echo
+if $ui_built; then
+  echo "Dashboard: http://127.0.0.1:${BEACON_UI_PORT:-8080}/   (sign in with any email: local mode)"
+fi
 echo "Beacon is up. Logs: .run/beacon.log   Stop: make down"
 for service in $(deploy/scripts/services.sh); do
   port=$(deploy/scripts/services.sh --port "$service")

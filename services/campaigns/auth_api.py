@@ -22,8 +22,14 @@ from shared.auth.principal import AuthError, csv
 Role = Literal["viewer", "marketer", "admin"]
 
 
+def _picture(value: object) -> str | None:
+    """Google's picture URL, if it fits the column (a cut URL would be a broken one)."""
+    return value if isinstance(value, str) and len(value) <= 2000 else None
+
+
 class DevSignIn(BaseModel):
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)
+    # "dev:<email>" must fit the 255-character sub (SMTP's own limit is 254).
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=250)
     name: str | None = Field(default=None, max_length=200)
     role: Role | None = None
 
@@ -68,7 +74,7 @@ def build_routers(
         return await sessions.sign_in(
             sub=f"dev:{email}",
             email=email,
-            name=body.name or email.partition("@")[0],
+            name=body.name or email.partition("@")[0][:200],
             picture=None,
             asked=body.role or "marketer",
         )
@@ -82,8 +88,8 @@ def build_routers(
         return await sessions.sign_in(
             sub=str(claims["sub"]),
             email=str(claims["email"]).lower(),
-            name=str(claims.get("name") or claims["email"]),
-            picture=claims.get("picture"),
+            name=str(claims.get("name") or claims["email"])[:200],
+            picture=_picture(claims.get("picture")),
             asked=None,
         )
 

@@ -121,11 +121,16 @@ def build_router(
 
     @router.get("/customers")
     async def list_customers(
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100, cursor: str | None = None
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        cursor: str | None = None,
+        q: Annotated[
+            str | None,
+            Query(max_length=200, description="customer_id, name or email starting with this"),
+        ] = None,
     ) -> dict[str, Any]:
         async with engine.connect() as conn:
             items, last = await customer_store.page(
-                conn, after_id=decode_cursor(cursor) or 0, limit=limit
+                conn, after_id=decode_cursor(cursor) or 0, limit=limit, q=(q or "").strip() or None
             )
         return {"items": items, "next_cursor": encode_cursor(last)}
 

@@ -6,6 +6,8 @@ the exact size. Rule errors answer 422 with the JSON path of each bad rule.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -63,6 +65,25 @@ def parse_or_422(rules: Any) -> Group:
         ) from None
 
 
+def _member_cursor(cursor: str | None) -> str:
+    """The customer id a members cursor stands for ("" for the first page)."""
+    if not cursor:
+        return ""
+    try:
+        return base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise HTTPException(
+            422,
+            [
+                {
+                    "loc": ["query", "cursor"],
+                    "msg": "is not a cursor this API gave",
+                    "type": "value_error",
+                }
+            ],
+        ) from None
+
+
 def build_router(
     settings: SegmentsSettings,
     engine: AsyncEngine,
@@ -105,6 +126,14 @@ def build_router(
             "source": source,
         }
 
+    @router.get("/profiles/{customer_id}", summary="One customer's profile: spend, visits")
+    async def get_profile(customer_id: str) -> dict[str, Any]:
+        async with engine.connect() as conn:
+            found = await profile_store.get_profile(conn, customer_id)
+        if found is None:
+            raise HTTPException(404, f"no profile for customer {customer_id!r}")
+        return found
+
     @router.post("", status_code=201)
     async def create(body: SegmentBody, who: Caller) -> dict[str, Any]:
         rules = rules_to_json(parse_or_422(body.rules))
@@ -137,6 +166,23 @@ def build_router(
         if found is None:
             raise HTTPException(404, f"segment {sid!r} not found")
         return found
+
+    @router.get("/{sid}/members")
+    async def members(
+        sid: str, limit: Annotated[int, Query(ge=1, le=10_000)] = 1000, cursor: str | None = None
+    ) -> dict[str, Any]:
+        """The segment's members now (SQL, customer id order), a page at a time."""
+        async with engine.connect() as conn:
+            found = await segment_store.get(conn, segment_id(sid))
+            if found is None:
+                raise HTTPException(404, f"segment {sid!r} not found")
+            condition = rule_sql.where(parse_or_422(found["rules"]), datetime.now(UTC))
+            items = await profile_store.members_where(
+                conn, condition, _member_cursor(cursor), limit
+            )
+        last = items[-1]["customer_id"] if len(items) == limit else None
+        next_cursor = base64.urlsafe_b64encode(last.encode()).decode() if last else None
+        return {"items": items, "next_cursor": next_cursor}
 
     @router.put("/{sid}")
     async def put_segment(sid: str, body: SegmentBody, who: Caller) -> dict[str, Any]:

@@ -20,7 +20,7 @@ Usage (e.g. from a session-scoped fixture)::
 
     backends = start_backends()
     try:
-        ...  # backends.mysql_url, backends.amqp_url, backends.stop_broker(), ...
+        ...  # backends.mysql_url, backends.amqp_url, backends.stop_broker(), restart_db(), ...
     finally:
         backends.close()
 """
@@ -54,6 +54,8 @@ class Controller(Protocol):
     def start_broker(self) -> None: ...
     def pause_db(self) -> None: ...
     def unpause_db(self) -> None: ...
+    def stop_db(self) -> None: ...
+    def start_db(self) -> None: ...
     def close(self) -> None: ...
 
 
@@ -87,6 +89,24 @@ class Backends:
     def unpause_db(self) -> None:
         """``docker unpause`` the MariaDB container; returns once it answers again."""
         self._control().unpause_db()
+
+    def stop_db(self) -> None:
+        """``docker stop`` the MariaDB container: connections are refused until start_db."""
+        self._control().stop_db()
+
+    def start_db(self) -> None:
+        """Start it again on the same port with its data; returns once it answers."""
+        self._control().start_db()
+
+    def restart_db(self) -> None:
+        """Stop and start MariaDB (a real server restart, not a pause)."""
+        self.stop_db()
+        self.start_db()
+
+    def restart_broker(self) -> None:
+        """Stop and start RabbitMQ (durable queues and persistent messages survive)."""
+        self.stop_broker()
+        self.start_broker()
 
     def close(self) -> None:
         """Remove the containers (and stop dockerd if it was started for them). Idempotent."""

@@ -323,6 +323,21 @@ class ContainerController:
         self.db.wrapped.unpause()
         self.db.strategy.wait_until_ready(self.db.container)
 
+    def stop_db(self) -> None:
+        """``docker stop`` the MariaDB container (SIGTERM: a clean shutdown; data kept)."""
+        self._check_open()
+        self.db.wrapped.stop(timeout=STOP_TIMEOUT_S)
+        self.db.wrapped.reload()
+
+    def start_db(self) -> None:
+        """``docker start`` the same MariaDB container (same port, users and data) and wait
+        until it answers again."""
+        self._check_open()
+        self.db.wrapped.reload()
+        if self.db.wrapped.status != "running":
+            self.db.wrapped.start()
+        self.db.strategy.wait_until_ready(self.db.container)
+
     def close(self) -> None:
         """Remove both containers, then stop the engine if it was started for these tests."""
         if self._closed:

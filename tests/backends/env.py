@@ -34,6 +34,12 @@ class EnvController:
     def unpause_db(self) -> None:
         raise FaultInjectionUnsupported("unpausing the database", KIND)
 
+    def stop_db(self) -> None:
+        raise FaultInjectionUnsupported("stopping the database", KIND)
+
+    def start_db(self) -> None:
+        raise FaultInjectionUnsupported("starting the database", KIND)
+
     def close(self) -> None:
         return None
 

@@ -140,6 +140,29 @@ async def test_db_pause_and_unpause(backends: Backends) -> None:
     assert await scalar(backends.mysql_url, "SELECT 1") == 1
 
 
+@integration
+async def test_db_restart_keeps_port_users_and_data(backends: Backends) -> None:
+    name = f"selftest_{uuid.uuid4().hex[:8]}"  # dropped with the container
+    engine = create_async_engine(backends.mysql_url + "/", pool_pre_ping=False)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(f"CREATE DATABASE `{name}`"))
+            await conn.execute(text(f"CREATE TABLE `{name}`.t (v INT)"))
+            await conn.execute(text(f"INSERT INTO `{name}`.t VALUES (42)"))
+    finally:
+        await engine.dispose()
+    await asyncio.to_thread(backends.stop_db)
+    try:
+        with pytest.raises(Exception):  # noqa: B017 - refused: any driver error will do
+            await asyncio.wait_for(scalar(backends.mysql_url, "SELECT 1"), timeout=5)
+    finally:
+        await asyncio.to_thread(backends.start_db)
+    assert await scalar(backends.mysql_url, f"SELECT v FROM `{name}`.t") == 42
+    await asyncio.to_thread(backends.restart_db)
+    assert await scalar(backends.mysql_url, f"SELECT v FROM `{name}`.t") == 42
+    assert await scalar(backends.mysql_url, f"SELECT COUNT(*) FROM `{name}`.t") == 1
+
+
 def test_env_backends_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BEACON_TEST_BACKEND", "env")
     monkeypatch.setenv("BEACON_MYSQL_URL", "mysql+asyncmy://u:p@127.0.0.1:13306")
@@ -148,7 +171,7 @@ def test_env_backends_come_from_the_environment(monkeypatch: pytest.MonkeyPatch)
     assert env_backends.kind == "env"
     assert env_backends.mysql_url == "mysql+asyncmy://u:p@127.0.0.1:13306"
     assert env_backends.amqp_url == "amqp://guest:guest@127.0.0.1:5672/"
-    for fault in (env_backends.stop_broker, env_backends.pause_db):
+    for fault in (env_backends.stop_broker, env_backends.pause_db, env_backends.stop_db):
         with pytest.raises(pytest.skip.Exception, match="BEACON_TEST_BACKEND=containers"):
             fault()
     env_backends.close()

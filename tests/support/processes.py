@@ -37,7 +37,7 @@ class ServiceProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, *, wait: bool = True, timeout: float = 60.0) -> ServiceProcess:
+    def start(self, *, wait: bool = True, timeout: float = 180.0) -> ServiceProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-m", f"services.{self.service}", self.mode, "--port", str(self.port)],
@@ -50,7 +50,7 @@ class ServiceProcess:
             self.wait_ready(timeout)
         return self
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
+    def wait_ready(self, timeout: float = 180.0) -> None:
         deadline = time.monotonic() + timeout
         last = ""
         while time.monotonic() < deadline:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.dialects.mysql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -89,18 +89,25 @@ async def get(conn: AsyncConnection, customer_id: str) -> dict[str, Any] | None:
     return _as_json(row._mapping) if row else None
 
 
+def _matching(q: str) -> ColumnElement[bool]:
+    """Customers whose id, name or email starts with ``q`` (LIKE wildcards taken literally)."""
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return or_(
+        customers.c.customer_id.like(escaped),
+        customers.c.name.like(escaped),
+        customers.c.email.like(escaped),
+    )
+
+
 async def page(
-    conn: AsyncConnection, *, after_id: int, limit: int
+    conn: AsyncConnection, *, after_id: int, limit: int, q: str | None = None
 ) -> tuple[list[dict[str, Any]], int | None]:
-    """Customers in insertion order after ``after_id``; the last id when more may follow."""
-    rows = (
-        await conn.execute(
-            select(customers.c.id, *_PUBLIC)
-            .where(customers.c.id > after_id)
-            .order_by(customers.c.id)
-            .limit(limit + 1)
-        )
-    ).all()
+    """Customers in insertion order after ``after_id`` (those matching ``q`` when given);
+    the last id when more may follow."""
+    query = select(customers.c.id, *_PUBLIC).where(customers.c.id > after_id)
+    if q:
+        query = query.where(_matching(q))
+    rows = (await conn.execute(query.order_by(customers.c.id).limit(limit + 1))).all()
     more = len(rows) > limit
     rows = rows[:limit]
     items = [_as_json({k: v for k, v in r._mapping.items() if k != "id"}) for r in rows]

@@ -150,6 +150,31 @@ async def known_profiles(
     return out
 
 
+async def get_profile(conn: AsyncConnection, customer_id: str) -> dict[str, Any] | None:
+    """One known customer's profile as JSON (money as a decimal string, times in UTC)."""
+    row = (
+        await conn.execute(
+            select(
+                profiles.c.customer_id,
+                profiles.c.name,
+                profiles.c.total_spend,
+                profiles.c.visits,
+                profiles.c.first_visit_at,
+                profiles.c.last_visit_at,
+                profiles.c.updated_at,
+            ).where(profiles.c.customer_id == customer_id, profiles.c.known.is_(True))
+        )
+    ).first()
+    if row is None:
+        return None
+    out = dict(row._mapping)
+    out["total_spend"] = str(out["total_spend"])
+    for key in ("first_visit_at", "last_visit_at", "updated_at"):
+        if out[key] is not None:
+            out[key] = out[key].replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+    return out
+
+
 async def stream_known(conn: AsyncConnection, chunk: int = 20_000) -> AsyncIterator[list[Any]]:
     """Every known profile, in key order, a chunk at a time (for loading the cache)."""
     after = ""
@@ -187,6 +212,40 @@ async def sample_where(
         .limit(limit)
     )
     return [dict(r._mapping) for r in await conn.execute(query)]
+
+
+MEMBER_COLUMNS = (
+    profiles.c.customer_id,
+    profiles.c.name,
+    profiles.c.email,
+    profiles.c.phone,
+    profiles.c.city,
+    profiles.c.total_spend,
+    profiles.c.visits,
+    profiles.c.last_visit_at,
+)
+
+
+async def members_where(
+    conn: AsyncConnection, condition: ColumnElement[bool], after: str, limit: int
+) -> list[dict[str, Any]]:
+    """One page of matching known profiles after ``after``, in customer id order (keyset)."""
+    query = (
+        select(*MEMBER_COLUMNS)
+        .where(and_(profiles.c.known.is_(True), profiles.c.customer_id > after, condition))
+        .order_by(profiles.c.customer_id)
+        .limit(limit)
+    )
+    out = []
+    for row in await conn.execute(query):
+        item = dict(row._mapping)
+        item["total_spend"] = str(item["total_spend"])
+        last = item["last_visit_at"]
+        item["last_visit_at"] = (
+            last.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z") if last else None
+        )
+        out.append(item)
+    return out
 
 
 async def reset(conn: AsyncConnection, consumer: str) -> None:

@@ -143,6 +143,15 @@ async def test_order_before_customer_is_kept_and_pages_are_complete(stack: Stack
         assert (await client.get("/api/v1/customers", params={"limit": 0})).status_code == 422
         assert (await client.get("/api/v1/customers", params={"cursor": "!!"})).status_code == 422
 
+        # Search: id, name or email starting with q; LIKE wildcards are taken literally.
+        async def search(q: str) -> list[str]:
+            page = (await client.get("/api/v1/customers", params={"q": q})).json()
+            return [c["customer_id"] for c in page["items"]]
+
+        assert await search("late") == ["late-ü"]
+        assert await search("user13@") == ["c13"]
+        assert await search("%") == [] and await search("c1_") == []
+
 
 async def test_worker_killed_mid_stream_loses_and_duplicates_nothing(stack: Stack) -> None:
     worker = stack.start("ingest", "worker")

@@ -374,3 +374,26 @@ async def test_audience_above_the_confirmed_size_fails_and_sends_nobody(stack: S
         )
         == 0
     )
+
+
+async def test_profile_route_shows_spend_and_visits_of_a_known_customer(stack: Stack) -> None:
+    customers = [{"customer_id": "p-1", "name": "Asha Rao"}]
+    orders = [
+        {"order_id": f"po-{i}", "customer_id": "p-1", "amount": amount, "ordered_at": when}
+        for i, (amount, when) in enumerate(
+            [("100.25", "2026-10-01T10:00:00Z"), ("50.25", "2026-11-02T09:30:00Z")]
+        )
+    ] + [{"order_id": "po-x", "customer_id": "p-2", "amount": "5", "ordered_at": "2026-11-01"}]
+    segments = stack.start("segments", "all")
+    await ingest(stack, customers, orders)
+    await profiles_settled(stack, visits=3, known=1)
+    async with httpx.AsyncClient(
+        base_url=segments.url, timeout=10, headers=stack.headers()
+    ) as client:
+        found = (await client.get("/api/v1/segments/profiles/p-1")).json()
+        assert found["total_spend"] == "150.50" and found["visits"] == 2
+        assert found["first_visit_at"] == "2026-10-01T10:00:00Z"
+        assert found["last_visit_at"] == "2026-11-02T09:30:00Z"
+        # Orders whose customer never arrived are no one's profile yet.
+        assert (await client.get("/api/v1/segments/profiles/p-2")).status_code == 404
+        assert (await client.get("/api/v1/segments/profiles/nobody")).status_code == 404

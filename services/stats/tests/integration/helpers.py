@@ -62,8 +62,8 @@ class Publisher:
         payload = {"campaign_id": campaign_id, "size": size, "batches": 1, "error": None}
         return await self.publish("segments", new_event("audience.resolved", payload, "test"))
 
-    async def delivery(self, deltas: list[dict[str, Any]]) -> Envelope:
-        event = new_event("delivery.updated", {"campaigns": deltas}, "test")
+    async def delivery(self, deltas: list[dict[str, Any]], *, check: bool = True) -> Envelope:
+        event = new_event("delivery.updated", {"campaigns": deltas}, "test", check_catalogue=check)
         return await self.publish("delivery", event)
 
 

@@ -135,7 +135,7 @@ async def test_bad_events_are_parked_and_never_block_the_queue(stack: Stack) -> 
         Publisher(stack) as pub,
         httpx.AsyncClient(headers=stack.headers(), base_url=api.url) as client,
     ):
-        await pub.delivery([{"campaign_id": cid, "sent": "lots"}])
+        await pub.delivery([{"campaign_id": cid, "sent": "lots"}], check=False)
         await pub.delivery([{"campaign_id": cid, "queued": 3}, {"campaign_id": cid, "sent": 2}])
         snap = await eventually(
             lambda: client.get(f"/api/v1/stats/campaigns/{cid}"),
@@ -152,5 +152,6 @@ async def test_bad_events_are_parked_and_never_block_the_queue(stack: Stack) -> 
             lambda: queue.get(fail=False), lambda m: m is not None, what="poison parked"
         )
         assert parked is not None and b"lots" in parked.body
-        assert "sent must be an integer" in str(parked.headers["x-beacon-reason"])
+        reason = str(parked.headers["x-beacon-reason"])
+        assert "sent" in reason and "integer" in reason, reason
         await parked.ack()

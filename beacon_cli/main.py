@@ -1,0 +1,314 @@
+"""``beacon``: the command line. Each command translates options into a call of a module
+(importer, dlq, views) and prints the result; errors print as one sentence and a hint."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from beacon_cli import importer, mapping, views
+from beacon_cli.config import CliSettings
+from beacon_cli.errors import CliError
+from beacon_cli.progress import import_progress
+from beacon_cli.state import ImportState
+
+app = typer.Typer(
+    help="Beacon from the command line: load data, audiences, campaigns, dead letters.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+import_app = typer.Typer(
+    help="Load customers or orders from CSV or JSON Lines (gzip too).", no_args_is_help=True
+)
+segments_app = typer.Typer(help="Audience sizes and members.", no_args_is_help=True)
+campaigns_app = typer.Typer(help="Campaign history and live statistics.", no_args_is_help=True)
+dlq_app = typer.Typer(
+    help="Dead-lettered messages: list, show, replay, purge (over AMQP).", no_args_is_help=True
+)
+app.add_typer(import_app, name="import")
+app.add_typer(segments_app, name="segments")
+app.add_typer(campaigns_app, name="campaigns")
+app.add_typer(dlq_app, name="dlq")
+
+console = Console()
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+_state: dict[str, CliSettings] = {}
+
+
+def settings() -> CliSettings:
+    return _state.setdefault("settings", CliSettings())
+
+
+def friendly(func: F) -> F:
+    """Print a CliError as a sentence (and a hint), exit with its code; no traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CliError as error:
+            err.print(f"[bold red]error:[/] {error.message}", highlight=False)
+            if error.hint:
+                err.print(f"[dim]hint:[/] {error.hint}", highlight=False)
+            raise typer.Exit(error.code) from None
+        except KeyboardInterrupt:
+            err.print("interrupted.")
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.callback()
+def main(
+    url: Annotated[
+        str | None,
+        typer.Option(
+            help="One origin for every service, e.g. http://127.0.0.1:8080 (env BEACON_URL)."
+        ),
+    ] = None,
+) -> None:
+    current = CliSettings()
+    if url:
+        current = current.model_copy(update={"url": url})
+    _state["settings"] = current
+
+
+Kind = Annotated[str, typer.Argument(help="customers or orders")]
+
+
+def _import(
+    kind: str,
+    file: Path,
+    map_: list[str],
+    report: Path | None,
+    state: Path | None,
+    batch_size: int,
+    concurrency: int,
+    dry_run: bool,
+    resume: bool,
+    date_format: str | None,
+) -> None:
+    options = importer.Options(
+        kind=kind,
+        path=file,
+        overrides=mapping.parse_overrides(kind, map_),
+        report_path=report,
+        state_path=state,
+        batch_size=batch_size,
+        concurrency=concurrency,
+        dry_run=dry_run,
+        resume=resume,
+        date_format=date_format,
+    )
+    job = importer.Importer(settings(), options)
+    job.open()
+    if not resume and not dry_run:
+        earlier = ImportState.load(options.state)
+        if earlier is not None and not earlier.done and earlier.confirmed_line:
+            err.print(
+                f"[yellow]note:[/] an earlier import of this file stopped after line "
+                f"{earlier.confirmed_line:,}; starting over (--resume would go on from there).",
+                highlight=False,
+            )
+    with import_progress(console, file, kind) as progress:
+        summary = asyncio.run(job.run(progress))
+    views.print_import_summary(console, options, summary)
+    if summary.first_date_problem is not None:
+        line, reason, raw = summary.first_date_problem
+        err.print(f"[yellow]line {line}:[/] {reason}\n  {raw}", highlight=False)
+        err.print(
+            "[dim]hint:[/] dates are read as ISO 8601 (2026-11-01T10:00:00+05:30); "
+            "for another layout pass e.g. --date-format '%d/%m/%Y %H:%M'."
+        )
+
+
+def _import_command(kind: str) -> Callable[..., None]:
+    @friendly
+    def command(
+        file: Annotated[Path, typer.Argument(help="CSV or JSON Lines, optionally .gz")],
+        map_: Annotated[
+            list[str],
+            typer.Option("--map", help="field=Header, e.g. --map name=full_name (repeatable)"),
+        ] = [],  # noqa: B006
+        report: Annotated[
+            Path | None,
+            typer.Option(help="bad rows report (JSON Lines); default FILE.<kind>.bad.jsonl"),
+        ] = None,
+        state: Annotated[
+            Path | None,
+            typer.Option(help="progress file for --resume; default FILE.<kind>.state.json"),
+        ] = None,
+        batch_size: Annotated[int, typer.Option(help="rows per request (≤ 10,000)")] = 5000,
+        concurrency: Annotated[int, typer.Option(help="requests in flight")] = 4,
+        dry_run: Annotated[bool, typer.Option(help="validate only, send nothing")] = False,
+        resume: Annotated[
+            bool, typer.Option(help="go on from the last confirmed batch of an earlier run")
+        ] = False,
+        date_format: Annotated[
+            str | None,
+            typer.Option(
+                help="strptime layout of the dates, e.g. '%d/%m/%Y %H:%M' (default ISO 8601)"
+            ),
+        ] = None,
+    ) -> None:
+        _import(
+            kind, file, map_, report, state, batch_size, concurrency, dry_run, resume, date_format
+        )
+
+    command.__doc__ = f"Import {kind} from FILE through the ingest API."
+    return command
+
+
+import_app.command("customers")(_import_command("customers"))
+import_app.command("orders")(_import_command("orders"))
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(app())
+
+
+# --- segments -------------------------------------------------------------------------
+
+
+@segments_app.command("preview")
+@friendly
+def segments_preview(
+    file: Annotated[Path, typer.Argument(help='rules JSON: a RuleGroup, or {"rules": ...}')],
+) -> None:
+    """Size and a sample of the audience FILE's rules describe."""
+    from beacon_cli import segments
+
+    with segments.Beacon(settings()) as beacon:
+        result = segments.preview(beacon, segments.read_rules(file))
+    console.print(f"[bold]size {result['size']:,}[/] ({result.get('took_ms', 0)} ms)")
+    for member in result.get("sample", []):
+        console.print(f"  {member['customer_id']}  {member.get('name') or ''}", highlight=False)
+
+
+@segments_app.command("export")
+@friendly
+def segments_export(
+    segment_id: Annotated[str, typer.Argument(help="a saved segment's id")],
+    out: Annotated[Path, typer.Option("--out", help="CSV file to write")] = Path("members.csv"),
+    page_size: Annotated[int, typer.Option(help="members per request")] = 5000,
+) -> None:
+    """Write a saved segment's members to a CSV file, streamed page by page."""
+    from beacon_cli import segments
+
+    with segments.Beacon(settings()) as beacon:
+        count = segments.export(beacon, segment_id, out, page_size)
+    console.print(f"[bold]{count:,}[/] members written to {out}", highlight=False)
+
+
+# --- campaigns ------------------------------------------------------------------------
+
+
+@campaigns_app.command("list")
+@friendly
+def campaigns_list(limit: Annotated[int, typer.Option(help="how many")] = 20) -> None:
+    """Campaign history, newest first, with their counters."""
+    from beacon_cli import campaigns
+
+    with campaigns.Beacon(settings()) as beacon:
+        items, stats = campaigns.history(beacon, limit)
+    console.print(views.campaigns_table(items, stats))
+
+
+@campaigns_app.command("show")
+@friendly
+def campaigns_show(
+    campaign_id: str,
+    watch: Annotated[bool, typer.Option(help="live counters from the WebSocket")] = False,
+    until_done: Annotated[
+        bool, typer.Option(help="with --watch: stop once every message has a final status")
+    ] = False,
+) -> None:
+    """One campaign and its counters; --watch keeps them live until Ctrl-C."""
+    from beacon_cli import campaigns
+
+    with campaigns.Beacon(settings()) as beacon:
+        campaign, stats = campaigns.one(beacon, campaign_id)
+    if not watch:
+        console.print(views.campaign_table(campaign, stats))
+        return
+    final = asyncio.run(campaigns.watch(settings(), console, campaign, stats, until_done))
+    console.print(views.stats_line(final), highlight=False)
+
+
+# --- dead letters ----------------------------------------------------------------------
+
+
+def _dlq() -> Any:
+    from beacon_cli.dlq import DeadLetters
+
+    return DeadLetters(settings())
+
+
+@dlq_app.command("list")
+@friendly
+def dlq_list() -> None:
+    """Every dead-letter queue that exists, with its message count."""
+    counts = asyncio.run(_dlq().counts())
+    console.print(views.dlq_table(counts))
+    console.print(f"{sum(c.messages for c in counts):,} parked in total")
+
+
+@dlq_app.command("show")
+@friendly
+def dlq_show(
+    queue: Annotated[str, typer.Argument(help="e.g. ingest.persistence")],
+    limit: Annotated[int, typer.Option(help="how many to show")] = 10,
+    headers: Annotated[bool, typer.Option(help="print every header too")] = False,
+) -> None:
+    """The first parked messages of QUEUE's DLQ (they stay parked)."""
+    parked = asyncio.run(_dlq().show(queue, limit))
+    console.print(views.parked_table(parked))
+    if headers:
+        for message in parked:
+            console.print(f"#{message.index}", message.headers)
+
+
+def _confirm(question: str, yes: bool) -> None:
+    if not yes and not typer.confirm(question):
+        raise typer.Exit(1)
+
+
+@dlq_app.command("replay")
+@friendly
+def dlq_replay(
+    queue: Annotated[str, typer.Argument(help="e.g. ingest.persistence")],
+    limit: Annotated[int | None, typer.Option(help="at most this many (default all)")] = None,
+    direct: Annotated[
+        bool, typer.Option(help="to the queue it came from only, not the original exchange")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False,
+) -> None:
+    """Republish QUEUE's parked messages to their original exchange and routing key."""
+    _confirm(f"Replay the parked messages of {queue}?", yes)
+    replayed, problems = asyncio.run(_dlq().replay(queue, limit, direct=direct))
+    console.print(f"[bold]{replayed:,}[/] replayed")
+    for problem in problems:
+        err.print(f"[yellow]{problem}[/]", highlight=False)
+    if problems:
+        raise typer.Exit(1)
+
+
+@dlq_app.command("purge")
+@friendly
+def dlq_purge(
+    queue: Annotated[str, typer.Argument(help="e.g. ingest.persistence")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False,
+) -> None:
+    """Delete every parked message of QUEUE's DLQ (they are gone for good)."""
+    _confirm(f"Delete every parked message of {queue}? This cannot be undone.", yes)
+    purged = asyncio.run(_dlq().purge(queue))
+    console.print(f"[bold]{purged:,}[/] purged")

@@ -1,0 +1,110 @@
+/**
+ * Typed API clients, one per service (openapi-fetch over the generated paths), all on
+ * the dashboard's own origin: the preview server or nginx routes each prefix. Every
+ * request carries the bearer token; a 401 ends the session, and the router then sends
+ * the person to sign-in and back to where they were.
+ */
+import createClient, { type Middleware } from 'openapi-fetch';
+import { accessToken, clearSession, getSession } from '../auth/session';
+import type { paths as CampaignPaths } from './campaigns';
+import type { paths as DeliveryPaths } from './delivery';
+import type { paths as IngestPaths } from './ingest';
+import type { ProblemItem } from './models';
+import type { paths as SegmentPaths } from './segments';
+import type { paths as StatsPaths } from './stats';
+
+/** A non-2xx answer: its status and FastAPI's `detail`. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: unknown,
+  ) {
+    super(describe(status, detail));
+  }
+
+  get problems(): ProblemItem[] {
+    return Array.isArray(this.detail) ? (this.detail as ProblemItem[]) : [];
+  }
+}
+
+function describe(status: number, detail: unknown): string {
+  if (typeof detail === 'string') return detail;
+  if (detail && typeof detail === 'object' && 'message' in detail) {
+    return String((detail as { message: unknown }).message);
+  }
+  if (Array.isArray(detail) && detail.length) {
+    const first = detail[0] as ProblemItem;
+    return first.message ?? first.msg ?? `request failed (${status})`;
+  }
+  if (status === 0) return 'The server cannot be reached. Check your connection and retry.';
+  if (status >= 500) return `The server had a problem (${status}). Retry in a moment.`;
+  return `Request failed (${status})`;
+}
+
+const auth: Middleware = {
+  async onRequest({ request }) {
+    const token = await accessToken();
+    if (token) request.headers.set('Authorization', `Bearer ${token}`);
+    return request;
+  },
+  onResponse({ response }) {
+    if (response.status === 401 && getSession()?.accessToken) clearSession();
+    return response;
+  },
+};
+
+function origin(): string {
+  return globalThis.location?.origin ?? 'http://127.0.0.1';
+}
+
+function make<P extends {}>() {
+  const client = createClient<P>({ baseUrl: origin() });
+  client.use(auth);
+  return client;
+}
+
+export const ingest = make<IngestPaths>();
+export const segments = make<SegmentPaths>();
+export const campaigns = make<CampaignPaths>();
+export const delivery = make<DeliveryPaths>();
+export const stats = make<StatsPaths>();
+
+/** The body of a successful answer as `T`, or throw ApiError. */
+export async function unwrap<T>(
+  call: Promise<{ data?: unknown; error?: unknown; response: Response }>,
+): Promise<T> {
+  let result;
+  try {
+    result = await call;
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') throw error;
+    throw new ApiError(0, null);
+  }
+  if (!result.response.ok) {
+    const body = result.error as { detail?: unknown } | undefined;
+    throw new ApiError(result.response.status, body?.detail ?? body);
+  }
+  return result.data as T;
+}
+
+/** Plain JSON fetch with the same auth, for routes outside the generated documents. */
+export async function getJson<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const token = await accessToken();
+  const headers = new Headers(init.headers);
+  if (token) headers.set('Authorization', `Bearer ${token}`);
+  if (init.body) headers.set('content-type', 'application/json');
+  let response: Response;
+  try {
+    response = await fetch(path, { ...init, headers });
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') throw error;
+    throw new ApiError(0, null);
+  }
+  if (response.status === 401 && getSession()?.accessToken) clearSession();
+  const text = await response.text();
+  const body: unknown = text ? JSON.parse(text) : null;
+  if (!response.ok) {
+    throw new ApiError(response.status, (body as { detail?: unknown } | null)?.detail ?? body);
+  }
+  return body as T;
+}

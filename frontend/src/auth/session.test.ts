@@ -1,0 +1,33 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { accessToken, clearSession, getSession, signIn } from './session';
+
+const user = { sub: 'dev:a@b.in', email: 'a@b.in', name: 'A', picture: null, roles: ['marketer'] };
+
+describe('session refresh', () => {
+  afterEach(() => {
+    clearSession();
+    vi.unstubAllGlobals();
+  });
+
+  it('refreshes once, shortly before expiry, and keeps the rotated refresh token', async () => {
+    const fetch = vi.fn(async () =>
+      new Response(
+        JSON.stringify({ access_token: 'new', token_type: 'bearer', expires_in: 3600, refresh_token: 'r2', user }),
+        { status: 200 },
+      ),
+    );
+    vi.stubGlobal('fetch', fetch);
+    signIn({ accessToken: 'old', refreshToken: 'r1', expiresAt: Date.now() + 10_000, user });
+    const [a, b] = await Promise.all([accessToken(), accessToken()]);
+    expect([a, b]).toEqual(['new', 'new']);
+    expect(fetch).toHaveBeenCalledTimes(1); // one refresh shared by both callers
+    expect(getSession()?.refreshToken).toBe('r2');
+  });
+
+  it('ends the session when an expired token cannot be renewed', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => new Response('{}', { status: 401 })));
+    signIn({ accessToken: 'old', refreshToken: 'revoked', expiresAt: Date.now() - 1, user });
+    expect(await accessToken()).toBeNull();
+    expect(getSession()).toBeNull();
+  });
+});

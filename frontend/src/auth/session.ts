@@ -1,0 +1,111 @@
+/**
+ * The signed-in session: kept in localStorage so a reload stays signed in, exposed as a
+ * tiny external store for React, and refreshed shortly before the access token expires
+ * (one refresh at a time, shared by every caller).
+ */
+import type { Session, User } from '../api/models';
+
+const KEY = 'beacon.session';
+const EARLY_MS = 30_000; // refresh this long before expiry so requests never race it
+
+export interface StoredSession {
+  accessToken: string | null; // null: the server has no sign-in (an open development API)
+  refreshToken: string | null;
+  expiresAt: number; // epoch ms
+  user: User;
+}
+
+type Listener = () => void;
+const listeners = new Set<Listener>();
+let current: StoredSession | null = load();
+let refreshing: Promise<StoredSession | null> | null = null;
+
+function load(): StoredSession | null {
+  try {
+    const raw = globalThis.localStorage?.getItem(KEY);
+    return raw ? (JSON.parse(raw) as StoredSession) : null;
+  } catch {
+    return null;
+  }
+}
+
+function save(next: StoredSession | null): void {
+  current = next;
+  try {
+    if (next) localStorage.setItem(KEY, JSON.stringify(next));
+    else localStorage.removeItem(KEY);
+  } catch {
+    // private mode: the session lives for this tab only
+  }
+  listeners.forEach((l) => l());
+}
+
+export function subscribe(listener: Listener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export function getSession(): StoredSession | null {
+  return current;
+}
+
+export function fromApi(session: Session): StoredSession {
+  return {
+    accessToken: session.access_token,
+    refreshToken: session.refresh_token,
+    expiresAt: Date.now() + session.expires_in * 1000,
+    user: session.user,
+  };
+}
+
+export function signIn(session: StoredSession): void {
+  save(session);
+}
+
+/** Forget the session (sign out, or the server refused the token). */
+export function clearSession(): void {
+  save(null);
+}
+
+async function refresh(token: string): Promise<StoredSession | null> {
+  const response = await fetch('/api/v1/auth/refresh', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ refresh_token: token }),
+  });
+  if (!response.ok) return null;
+  return fromApi((await response.json()) as Session);
+}
+
+/** A usable access token (refreshed when about to expire); null when signed out. */
+export async function accessToken(): Promise<string | null> {
+  const s = current;
+  if (!s) return null;
+  if (!s.accessToken || !s.refreshToken || s.expiresAt - Date.now() > EARLY_MS) {
+    return s.accessToken;
+  }
+  refreshing ??= refresh(s.refreshToken)
+    .catch(() => null)
+    .finally(() => {
+      refreshing = null;
+    });
+  const next = await refreshing;
+  if (next) save(next);
+  else if (s.expiresAt <= Date.now()) save(null); // expired and not renewable
+  return next?.accessToken ?? (current?.accessToken ?? null);
+}
+
+export async function signOut(): Promise<void> {
+  const s = current;
+  save(null);
+  if (s?.refreshToken) {
+    await fetch('/api/v1/auth/signout', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(s.accessToken ? { authorization: `Bearer ${s.accessToken}` } : {}),
+      },
+      body: JSON.stringify({ refresh_token: s.refreshToken }),
+    }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * App-wide live counters: one stats WebSocket while signed in, its state in a reducer,
+ * read by the history rows and the campaign page. A campaign the list has not seen
+ * (launched by someone else, the API or the CLI) refreshes the list; a reconnect
+ * refreshes everything it may have missed.
+ */
+import { useQueryClient } from '@tanstack/react-query';
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useReducer,
+  useRef,
+  type ReactNode,
+} from 'react';
+import type { CampaignStats } from '../api/models';
+import { accessToken } from '../auth/session';
+import { connectStats } from './socket';
+import { initialLive, liveReducer, type Connection, type LiveState } from './statsReducer';
+
+interface LiveContextValue {
+  state: LiveState;
+  merge: (items: CampaignStats[]) => void;
+  /** Ids the campaign list shows, so a push for another id means "new campaign". */
+  known: React.MutableRefObject<Set<string>>;
+}
+
+const LiveContext = createContext<LiveContextValue | null>(null);
+
+export function LiveStatsProvider({ children, enabled }: { children: ReactNode; enabled: boolean }) {
+  const [state, dispatch] = useReducer(liveReducer, initialLive);
+  const queryClient = useQueryClient();
+  const known = useRef(new Set<string>());
+  const refreshTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+
+  const merge = useCallback((items: CampaignStats[]) => dispatch({ type: 'stats', items }), []);
+
+  useEffect(() => {
+    if (!enabled) return;
+    const refreshList = () => {
+      // Coalesce: a burst of pushes for a new campaign refetches the list once.
+      clearTimeout(refreshTimer.current);
+      refreshTimer.current = setTimeout(
+        () => void queryClient.invalidateQueries({ queryKey: ['campaigns'] }),
+        250,
+      );
+    };
+    const stop = connectStats(accessToken, {
+      onStats: (stats) => {
+        dispatch({ type: 'stats', items: [stats] });
+        if (!known.current.has(stats.campaign_id)) {
+          known.current.add(stats.campaign_id); // ask once per unknown campaign
+          refreshList();
+        }
+      },
+      onConnection: (connection: Connection) => dispatch({ type: 'connection', connection }),
+      onReconnect: () => {
+        void queryClient.invalidateQueries({ queryKey: ['campaigns'] });
+        void queryClient.invalidateQueries({ queryKey: ['stats'] });
+      },
+    });
+    return () => {
+      stop();
+      clearTimeout(refreshTimer.current);
+    };
+  }, [enabled, queryClient]);
+
+  const value = useMemo(() => ({ state, merge, known }), [state, merge]);
+  return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
+}
+
+export function useLive(): LiveContextValue {
+  const value = useContext(LiveContext);
+  if (!value) throw new Error('useLive outside LiveStatsProvider');
+  return value;
+}
+
+export function useConnection(): Connection {
+  return useLive().state.connection;
+}

@@ -1,0 +1,90 @@
+/**
+ * The stats WebSocket with reconnection: exponential back-off with jitter (1 s up to
+ * 15 s), a fresh token on every attempt, "all campaigns" re-requested on every open, and
+ * a watchdog that treats 40 s of silence (the server pings every 15 s) as a dead link.
+ */
+import type { CampaignStats } from '../api/models';
+import type { Connection } from './statsReducer';
+
+export interface SocketHandlers {
+  onStats: (stats: CampaignStats) => void;
+  onConnection: (connection: Connection) => void;
+  /** Called on every (re)open after the first: the caller refetches what it may have missed. */
+  onReconnect: () => void;
+}
+
+const SILENCE_MS = 40_000;
+const MAX_BACKOFF_MS = 15_000;
+
+export function backoff(attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempt);
+  return Math.round(base / 2 + (random() * base) / 2);
+}
+
+export function socketUrl(token: string | null, loc: Location = window.location): string {
+  const scheme = loc.protocol === 'https:' ? 'wss' : 'ws';
+  const query = token ? `?access_token=${encodeURIComponent(token)}` : '';
+  return `${scheme}://${loc.host}/api/v1/stats/ws${query}`;
+}
+
+export function connectStats(
+  getToken: () => Promise<string | null>,
+  handlers: SocketHandlers,
+): () => void {
+  let socket: WebSocket | null = null;
+  let attempt = 0;
+  let opened = false;
+  let stopped = false;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  let watchdog: ReturnType<typeof setTimeout> | undefined;
+
+  const feed = () => {
+    clearTimeout(watchdog);
+    watchdog = setTimeout(() => socket?.close(), SILENCE_MS);
+  };
+
+  const schedule = () => {
+    if (stopped) return;
+    handlers.onConnection('offline');
+    retry = setTimeout(open, backoff(attempt));
+    attempt += 1;
+  };
+
+  async function open(): Promise<void> {
+    if (stopped) return;
+    const token = await getToken().catch(() => null);
+    if (stopped) return;
+    const ws = new WebSocket(socketUrl(token));
+    socket = ws;
+    ws.onopen = () => {
+      attempt = 0;
+      feed();
+      ws.send(JSON.stringify({ type: 'subscribe', campaign_ids: [] }));
+      handlers.onConnection('live');
+      if (opened) handlers.onReconnect();
+      opened = true;
+    };
+    ws.onmessage = (event: MessageEvent<string>) => {
+      feed();
+      try {
+        const message = JSON.parse(event.data) as { type: string; data?: CampaignStats };
+        if (message.type === 'campaign_stats' && message.data) handlers.onStats(message.data);
+      } catch {
+        // a message we cannot read is skipped; the next one carries full counters anyway
+      }
+    };
+    ws.onclose = () => {
+      clearTimeout(watchdog);
+      if (socket === ws) socket = null;
+      schedule();
+    };
+  }
+
+  void open();
+  return () => {
+    stopped = true;
+    clearTimeout(retry);
+    clearTimeout(watchdog);
+    socket?.close();
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * /audiences/new and /audiences/:id: name an audience, build its rules, watch its size
+ * follow every edit, save it (the page's one primary action).
+ */
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import type { RuleGroupType } from 'react-querybuilder';
+import { ApiError, segments, unwrap } from '../api/client';
+import type { Segment } from '../api/models';
+import { useAudiencePreview, useFields, useSegment } from '../api/queries';
+import { AudienceSize } from '../components/AudienceSize';
+import { RuleEditor } from '../components/RuleEditor';
+import { ErrorState, Skeleton } from '../components/States';
+import { completeRules, fromApiRules, indexFields, problemsByRule, starterQuery, toApiRules } from '../lib/rules';
+
+export default function AudienceBuilder() {
+  const { id } = useParams();
+  const fields = useFields();
+  const segment = useSegment(id);
+  if (fields.isPending || (id && segment.isPending)) return <Skeleton rows={8} label="Loading audience" />;
+  if (fields.isError) return <ErrorState error={fields.error} retry={() => void fields.refetch()} />;
+  if (id && segment.isError) return <ErrorState error={segment.error} retry={() => void segment.refetch()} />;
+  return <Builder key={id ?? 'new'} id={id} initial={segment.data} />;
+}
+
+function Builder({ id, initial }: { id: string | undefined; initial: Segment | undefined }) {
+  const fields = useFields().data?.fields ?? [];
+  const index = useMemo(() => indexFields(fields), [fields]);
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const [name, setName] = useState(initial?.name ?? '');
+  const [query, setQuery] = useState<RuleGroupType>(() => (initial ? fromApiRules(initial.rules) : starterQuery()));
+  const [saved, setSaved] = useState(false);
+
+  const pruned = useMemo(() => completeRules(query, index), [query, index]);
+  const preview = useAudiencePreview(pruned?.json ?? null);
+
+  const save = useMutation({
+    mutationFn: () => {
+      const body = { name: name.trim(), rules: toApiRules(query, index) as unknown as Record<string, unknown> };
+      return id
+        ? unwrap<Segment>(segments.PUT('/api/v1/segments/{sid}', { params: { path: { sid: id } }, body }))
+        : unwrap<Segment>(segments.POST('/api/v1/segments', { body }));
+    },
+    onSuccess: (segment) => {
+      void queryClient.invalidateQueries({ queryKey: ['segments'] });
+      setSaved(true);
+      if (!id) navigate(`/audiences/${segment.id}`, { replace: true });
+    },
+  });
+  useEffect(() => setSaved(false), [query, name]);
+
+  const saveProblems = save.error instanceof ApiError ? save.error.problems : [];
+  const problems = useMemo(
+    () =>
+      saveProblems.length
+        ? problemsByRule(query, saveProblems)
+        : problemsByRule(query, preview.problems, pruned?.paths),
+    [query, saveProblems, preview.problems, pruned],
+  );
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    save.mutate();
+  };
+  const previewError =
+    preview.error && !(preview.error instanceof ApiError && preview.error.status === 422)
+      ? preview.error.message
+      : preview.problems.length
+        ? 'Fix the highlighted rule to see the size.'
+        : null;
+
+  return (
+    <form className="page" onSubmit={submit}>
+      <div className="page-head">
+        <div>
+          <p className="crumbs">
+            <Link to="/audiences">Audiences</Link> /
+          </p>
+          <h1>{id ? name || 'Audience' : 'Build an audience'}</h1>
+        </div>
+        <div className="actions">
+          {id && (
+            <Link className="btn" to={`/campaigns/new?segment=${id}`}>
+              New campaign to this audience
+            </Link>
+          )}
+          <button type="submit" className="btn btn-primary" disabled={save.isPending || !name.trim()}>
+            {save.isPending ? 'Saving…' : id ? 'Save changes' : 'Save audience'}
+          </button>
+        </div>
+      </div>
+      {saved && (
+        <p className="banner banner-ok" role="status">
+          Saved.
+        </p>
+      )}
+      {save.error && !saveProblems.some((p) => p.path) && (
+        <p className="banner banner-error" role="alert">
+          {save.error.message}
+        </p>
+      )}
+      <div className="split">
+        <div className="stack">
+          <label className="field">
+            <span>Audience name</span>
+            <input
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              placeholder="e.g. Big spenders, few visits"
+              maxLength={200}
+              required
+            />
+          </label>
+          <section className="card" aria-labelledby="rules-title">
+            <h2 className="card-label" id="rules-title">
+              Who is in it
+            </h2>
+            <RuleEditor fields={fields} query={query} onQueryChange={setQuery} problems={problems} />
+          </section>
+        </div>
+        <aside className="split-side">
+          <AudienceSize
+            preview={preview.data}
+            current={preview.current}
+            slow={preview.slow}
+            empty={pruned == null}
+            error={previewError}
+          />
+        </aside>
+      </div>
+    </form>
+  );
+}

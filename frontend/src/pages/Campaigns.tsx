@@ -1,0 +1,176 @@
+/**
+ * /campaigns: the history, newest first. Counters come from the stats API and then move
+ * live with the WebSocket; a campaign launched anywhere else shows up without a reload.
+ */
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { useEffect, useMemo } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { campaigns, stats, unwrap } from '../api/client';
+import type { Campaign, CampaignStats, Page } from '../api/models';
+import { displayStatus, numbersOf, Progress, sendingRate, StatusTag } from '../components/CampaignNumbers';
+import { Empty, ErrorState, Skeleton } from '../components/States';
+import { formatAgo, formatCount, formatDateTime, formatRate } from '../lib/format';
+import { useLive } from '../live/LiveStats';
+
+const PAGE = 50;
+
+interface Overview {
+  campaigns: number;
+  audience: number;
+  sent: number;
+  failed: number;
+}
+
+function Summary() {
+  const overview = useQuery({
+    queryKey: ['stats', 'overview'],
+    queryFn: ({ signal }) => unwrap<Overview>(stats.GET('/api/v1/stats/overview', { signal })),
+    refetchInterval: 15_000,
+  });
+  const o = overview.data;
+  return (
+    <dl className="kpis" aria-label="Last 30 days">
+      <div>
+        <dt>Campaigns</dt>
+        <dd>{formatCount(o?.campaigns)}</dd>
+      </div>
+      <div>
+        <dt>Messages sent</dt>
+        <dd>{formatCount(o?.sent)}</dd>
+      </div>
+      <div>
+        <dt>Failed</dt>
+        <dd>{formatCount(o?.failed)}</dd>
+      </div>
+      <div>
+        <dt>Failure rate</dt>
+        <dd>{o ? formatRate(o.failed, o.sent + o.failed) : '—'}</dd>
+      </div>
+    </dl>
+  );
+}
+
+export default function Campaigns() {
+  const [params] = useSearchParams();
+  const launched = params.get('launched');
+  const { state, merge, known } = useLive();
+  const list = useInfiniteQuery({
+    queryKey: ['campaigns', 'list'],
+    initialPageParam: null as string | null,
+    queryFn: ({ pageParam, signal }) =>
+      unwrap<Page<Campaign>>(
+        campaigns.GET('/api/v1/campaigns', {
+          params: { query: { limit: PAGE, ...(pageParam ? { cursor: pageParam } : {}) } },
+          signal,
+        }),
+      ),
+    getNextPageParam: (last) => last.next_cursor,
+    refetchInterval: 30_000,
+  });
+  const rows = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
+  const ids = useMemo(() => rows.map((c) => c.id), [rows]);
+
+  useEffect(() => {
+    ids.forEach((id) => known.current.add(id));
+  }, [ids, known]);
+
+  // The counters' source of truth, read once per list; the socket keeps them moving.
+  const first = ids.slice(0, 100);
+  const counters = useQuery({
+    queryKey: ['stats', 'campaigns', first.join(',')],
+    enabled: first.length > 0,
+    queryFn: ({ signal }) =>
+      unwrap<Page<CampaignStats>>(
+        stats.GET('/api/v1/stats/campaigns', { params: { query: { ids: first.join(',') } }, signal }),
+      ),
+  });
+  useEffect(() => {
+    if (counters.data) merge(counters.data.items);
+  }, [counters.data, merge]);
+
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>Campaigns</h1>
+        <Link className="btn btn-primary" to="/campaigns/new">
+          New campaign
+        </Link>
+      </div>
+      <Summary />
+      {list.isPending ? (
+        <Skeleton rows={6} label="Loading campaigns" />
+      ) : list.isError ? (
+        <ErrorState error={list.error} retry={() => void list.refetch()} />
+      ) : rows.length === 0 ? (
+        <Empty action={<Link className="btn btn-primary" to="/audiences/new">Build an audience</Link>}>
+          No campaigns yet — build an audience first, then send it a message.
+        </Empty>
+      ) : (
+        <div className="table-wrap">
+          <table className="table history">
+            <caption className="sr-only">Campaigns, newest first, with live delivery counts</caption>
+            <thead>
+              <tr>
+                <th scope="col">Campaign</th>
+                <th scope="col">Status</th>
+                <th scope="col" className="num">Audience</th>
+                <th scope="col" className="num">Sent</th>
+                <th scope="col" className="num">Failed</th>
+                <th scope="col" className="num">Failure rate</th>
+                <th scope="col" className="col-progress">Progress</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((c) => {
+                const n = numbersOf(c, state.stats[c.id]);
+                const status = displayStatus(c, n);
+                const rate = status === 'sending' ? sendingRate(n) : null;
+                return (
+                  <tr
+                    key={c.id}
+                    data-testid="campaign-row"
+                    data-campaign-id={c.id}
+                    className={c.id === launched ? 'row-highlight' : undefined}
+                  >
+                    <td className="cell-title">
+                      <Link to={`/campaigns/${c.id}`}>{c.name}</Link>
+                      <span className="muted small" title={formatDateTime(c.created_at)}>
+                        {c.status === 'scheduled' && c.schedule_at
+                          ? `Scheduled for ${formatDateTime(c.schedule_at)}`
+                          : formatAgo(c.launched_at ?? c.created_at)}
+                      </span>
+                    </td>
+                    <td data-label="Status">
+                      <StatusTag status={status} />
+                    </td>
+                    <td className="num" data-label="Audience" data-testid="stat-audience">
+                      {formatCount(n.audience_size)}
+                    </td>
+                    <td className="num num-sent" data-label="Sent" data-testid="stat-sent">
+                      {formatCount(n.sent)}
+                    </td>
+                    <td className="num num-failed" data-label="Failed" data-testid="stat-failed">
+                      {formatCount(n.failed)}
+                    </td>
+                    <td className="num" data-label="Failure rate">
+                      {formatRate(n.failed, n.sent + n.failed)}
+                    </td>
+                    <td className="col-progress" data-label="Progress">
+                      <Progress stats={n} label={`${c.name} progress`} />
+                      {rate != null && <span className="muted small rate">{formatCount(Math.round(rate))}/s</span>}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {list.hasNextPage && (
+        <button type="button" className="btn" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
+          {list.isFetchingNextPage ? 'Loading…' : 'Older campaigns'}
+        </button>
+      )}
+    </div>
+  );
+}

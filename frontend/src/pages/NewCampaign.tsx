@@ -1,0 +1,244 @@
+/**
+ * /campaigns/new: who (a saved audience or rules built here), what (the message, shown
+ * for three real customers), when (now or a schedule), then Launch, which asks first
+ * how many people will be messaged.
+ */
+import { useMutation, useQueries, useQueryClient } from '@tanstack/react-query';
+import { useMemo, useRef, useState, type FormEvent } from 'react';
+import type { RuleGroupType } from 'react-querybuilder';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { campaigns, ingest, unwrap } from '../api/client';
+import type { Campaign, Customer, RuleGroupJson } from '../api/models';
+import { useAudiencePreview, useFields, useSegments } from '../api/queries';
+import { AudienceSize } from '../components/AudienceSize';
+import { MessageEditor, MessagePreview } from '../components/Message';
+import { RuleEditor } from '../components/RuleEditor';
+import { ErrorState, Skeleton } from '../components/States';
+import { formatCount, formatDateTime } from '../lib/format';
+import { completeRules, indexFields, problemsByRule, starterQuery } from '../lib/rules';
+import { parseTemplate, renderTemplate, type Recipient } from '../lib/template';
+
+const DEFAULT_MESSAGE = "Hi {first_name}, here's 10% off on your next order!";
+
+export default function NewCampaign() {
+  const fields = useFields();
+  const list = useSegments();
+  if (fields.isPending || list.isPending) return <Skeleton rows={8} label="Loading" />;
+  if (fields.isError) return <ErrorState error={fields.error} retry={() => void fields.refetch()} />;
+  return <Form />;
+}
+
+function Form() {
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const fields = useFields().data?.fields ?? [];
+  const index = useMemo(() => indexFields(fields), [fields]);
+  const saved = useSegments().data?.items ?? [];
+  const [segmentId, setSegmentId] = useState<string>(params.get('segment') ?? (saved[0] ? String(saved[0].id) : ''));
+  const [mode, setMode] = useState<'segment' | 'rules'>(saved.length || params.get('segment') ? 'segment' : 'rules');
+  const [query, setQuery] = useState<RuleGroupType>(starterQuery);
+  const [name, setName] = useState('');
+  const [message, setMessage] = useState(DEFAULT_MESSAGE);
+  const [when, setWhen] = useState<'now' | 'later'>('now');
+  const [scheduleAt, setScheduleAt] = useState('');
+  const dialog = useRef<HTMLDialogElement>(null);
+
+  const segment = saved.find((s) => String(s.id) === segmentId);
+  const pruned = useMemo(() => completeRules(query, index), [query, index]);
+  const rules: RuleGroupJson | null = mode === 'segment' ? (segment?.rules ?? null) : (pruned?.json ?? null);
+  const preview = useAudiencePreview(rules);
+  const problems = useMemo(
+    () => (mode === 'rules' ? problemsByRule(query, preview.problems, pruned?.paths) : {}),
+    [mode, query, preview.problems, pruned],
+  );
+
+  // Three real customers for the preview: their full records (email, phone) from ingest.
+  const sample = preview.data?.sample.slice(0, 3) ?? [];
+  const people = useQueries({
+    queries: sample.map((s) => ({
+      queryKey: ['customer', s.customer_id],
+      queryFn: () =>
+        unwrap<Customer>(ingest.GET('/api/v1/customers/{customer_id}', { params: { path: { customer_id: s.customer_id } } })),
+      staleTime: 60_000,
+    })),
+  });
+  const recipients: Recipient[] = sample.map((s, i) => people[i]?.data ?? s);
+
+  const templateErrors = parseTemplate(message).errors;
+  const size = preview.data?.size ?? 0;
+  const ready =
+    name.trim() !== '' &&
+    rules != null &&
+    templateErrors.length === 0 &&
+    message.trim() !== '' &&
+    (when === 'now' || scheduleAt !== '');
+
+  const missing = [
+    name.trim() ? null : 'a name',
+    rules ? null : 'an audience',
+    message.trim() && !templateErrors.length ? null : 'a valid message',
+    when === 'now' || scheduleAt ? null : 'a send time',
+  ].filter(Boolean);
+
+  const launch = useMutation({
+    mutationFn: () =>
+      unwrap<Campaign>(
+        campaigns.POST('/api/v1/campaigns', {
+          body: {
+            name: name.trim(),
+            message,
+            // The size the person just confirmed: the API refuses a launch that grew beyond it.
+            confirm_audience_size: size,
+            ...(mode === 'segment' && segment ? { segment_id: String(segment.id) } : { rules: rules as unknown as Record<string, unknown> }),
+            ...(when === 'later' && scheduleAt ? { schedule_at: new Date(scheduleAt).toISOString() } : {}),
+          },
+        }),
+      ),
+    onSuccess: (campaign) => {
+      dialog.current?.close();
+      void queryClient.invalidateQueries({ queryKey: ['campaigns'] });
+      navigate(`/campaigns?launched=${campaign.id}`);
+    },
+  });
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (ready) dialog.current?.showModal();
+  };
+  const first = recipients[0];
+
+  return (
+    <form className="page" onSubmit={submit}>
+      <div className="page-head">
+        <div>
+          <p className="crumbs">
+            <Link to="/campaigns">Campaigns</Link> /
+          </p>
+          <h1>New campaign</h1>
+        </div>
+        <div className="actions">
+          {!ready && <span className="hint">Needs {missing.join(', ')}</span>}
+          <button type="submit" className="btn btn-primary" disabled={!ready}>
+            {when === 'later' ? 'Schedule…' : 'Launch…'}
+          </button>
+        </div>
+      </div>
+      <div className="split">
+        <div className="stack">
+          <label className="field">
+            <span>Campaign name</span>
+            <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} required placeholder="e.g. Diwali offer for big spenders" />
+          </label>
+
+          <section className="card stack-tight" aria-labelledby="who">
+            <h2 className="card-label" id="who">
+              Who gets it
+            </h2>
+            <div className="segmented" role="radiogroup" aria-label="Audience source">
+              <label>
+                <input type="radio" name="source" checked={mode === 'segment'} onChange={() => setMode('segment')} disabled={!saved.length} />
+                A saved audience
+              </label>
+              <label>
+                <input type="radio" name="source" checked={mode === 'rules'} onChange={() => setMode('rules')} />
+                Build rules here
+              </label>
+            </div>
+            {mode === 'segment' ? (
+              saved.length ? (
+                <label className="field">
+                  <span>Saved audience</span>
+                  <select value={segmentId} onChange={(e) => setSegmentId(e.target.value)}>
+                    {saved.map((s) => (
+                      <option key={s.id} value={String(s.id)}>
+                        {s.name}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+              ) : (
+                <p className="muted">
+                  No saved audiences yet. <Link to="/audiences/new">Build one</Link> or build rules here.
+                </p>
+              )
+            ) : (
+              <RuleEditor fields={fields} query={query} onQueryChange={setQuery} problems={problems} />
+            )}
+          </section>
+
+          <section className="card stack-tight" aria-labelledby="what">
+            <h2 className="card-label" id="what">
+              What they read
+            </h2>
+            <MessageEditor value={message} onChange={setMessage} />
+            <h3 className="card-label">As your customers will see it</h3>
+            <MessagePreview template={message} recipients={recipients} />
+          </section>
+
+          <section className="card stack-tight" aria-labelledby="when">
+            <h2 className="card-label" id="when">
+              When
+            </h2>
+            <div className="segmented" role="radiogroup" aria-label="When to send">
+              <label>
+                <input type="radio" name="when" checked={when === 'now'} onChange={() => setWhen('now')} />
+                Now
+              </label>
+              <label>
+                <input type="radio" name="when" checked={when === 'later'} onChange={() => setWhen('later')} />
+                Later
+              </label>
+            </div>
+            {when === 'later' && (
+              <label className="field">
+                <span>Send at (your time)</span>
+                <input type="datetime-local" value={scheduleAt} onChange={(e) => setScheduleAt(e.target.value)} required />
+              </label>
+            )}
+          </section>
+        </div>
+        <aside className="split-side">
+          <AudienceSize
+            preview={preview.data}
+            current={preview.current}
+            slow={preview.slow}
+            empty={rules == null}
+            error={preview.error ? preview.error.message : null}
+            compact
+          />
+        </aside>
+      </div>
+
+      <dialog ref={dialog} className="dialog" aria-labelledby="confirm-title">
+        <h2 id="confirm-title">
+          {when === 'later'
+            ? `Schedule for ${formatCount(size)} customers?`
+            : `Send to ${formatCount(size)} customers?`}
+        </h2>
+        <p className="muted">
+          “{name.trim()}” {when === 'later' ? `goes out at ${formatDateTime(scheduleAt ? new Date(scheduleAt).toISOString() : null)}` : 'starts sending as soon as you confirm'}. Each message costs money and cannot be recalled.
+        </p>
+        {first && (
+          <div className="bubble-row">
+            <span className="bubble-to muted small">To {first.name || first.customer_id}</span>
+            <span className="bubble">{renderTemplate(message, first)}</span>
+          </div>
+        )}
+        {launch.error && (
+          <p className="form-error" role="alert">
+            {launch.error.message}
+          </p>
+        )}
+        <div className="actions">
+          <button type="button" className="btn" onClick={() => dialog.current?.close()}>
+            Cancel
+          </button>
+          <button type="button" className="btn btn-primary" onClick={() => launch.mutate()} disabled={launch.isPending}>
+            {launch.isPending ? 'Sending…' : when === 'later' ? 'Schedule' : `Send to ${formatCount(size)}`}
+          </button>
+        </div>
+      </dialog>
+    </form>
+  );
+}

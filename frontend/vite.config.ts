@@ -1,0 +1,54 @@
+/**
+ * Vite config: one origin for the app and the API. The dev server and `vite preview`
+ * proxy each service's path prefix to its port (ARCHITECTURE.md's table); the ports
+ * come from BEACON_*_PORT so tests can point the proxy at their own stack.
+ */
+import react from '@vitejs/plugin-react';
+import type { ProxyOptions } from 'vite';
+import { defineConfig } from 'vitest/config';
+
+function target(envName: string, fallback: number): string {
+  const port = process.env[envName] ?? String(fallback);
+  return `http://127.0.0.1:${port}`;
+}
+
+function proxy(): Record<string, ProxyOptions> {
+  const ingest = target('BEACON_INGEST_PORT', 8001);
+  const segments = target('BEACON_SEGMENTS_PORT', 8002);
+  const campaigns = target('BEACON_CAMPAIGNS_PORT', 8003);
+  const delivery = target('BEACON_DELIVERY_PORT', 8004);
+  const stats = target('BEACON_STATS_PORT', 8005);
+  return {
+    '/api/v1/customers': { target: ingest },
+    '/api/v1/orders': { target: ingest },
+    '/api/v1/segments': { target: segments },
+    '/api/v1/campaigns': { target: campaigns },
+    '/api/v1/auth': { target: campaigns },
+    '/api/v1/keys': { target: campaigns },
+    '/api/v1/receipts': { target: delivery },
+    '/api/v1/communications': { target: delivery },
+    '/api/v1/stats': { target: stats, ws: true },
+  };
+}
+
+export default defineConfig({
+  plugins: [react()],
+  server: { host: '127.0.0.1', port: 5173, proxy: proxy() },
+  preview: {
+    host: '127.0.0.1',
+    port: Number(process.env.BEACON_UI_PORT ?? 8080),
+    strictPort: true,
+    proxy: proxy(),
+  },
+  build: {
+    sourcemap: false,
+    manifest: true, // scripts/bundle-size.mjs reads it
+    chunkSizeWarningLimit: 600,
+  },
+  test: {
+    environment: 'jsdom',
+    globals: true,
+    setupFiles: ['./src/test-setup.ts'],
+    include: ['src/**/*.test.{ts,tsx}'],
+  },
+});
