@@ -766,7 +766,7 @@ def render(r: dict[str, Any]) -> str:
                     f"{role}: receipt flushes / mean ms / receipts each",
                     f"{m['receipt_flushes']} / {m['receipt_flush_mean_ms']}"
                     f" / {m['receipts_per_flush']}",
-                    "one transaction per flush (beacon_delivery_receipt_flush_seconds)",
+                    "one transaction per flush (beacon_consumer_batch_seconds)",
                 )
             )
     cpu = r["cpu"]

@@ -413,6 +413,9 @@ def parse_metrics(body: str) -> dict[str, float]:
     return out
 
 
+RECEIPTS_LABEL = 'consumer="delivery.receipts"'
+
+
 def metric_sum(metrics: dict[str, float], name: str, *labels: str) -> float:
     """Sum of the series of ``name`` whose labels contain every ``labels`` item."""
     return sum(
@@ -432,12 +435,15 @@ async def service_metrics(procs: Sequence[Proc]) -> dict[str, Any]:
             except httpx.HTTPError:
                 continue
             entry: dict[str, Any] = {}
-            flushes = metric_sum(m, "beacon_delivery_receipt_flush_seconds_count")
+            flushes = metric_sum(m, "beacon_consumer_batch_seconds_count", RECEIPTS_LABEL)
             if flushes:
                 moved = metric_sum(m, "beacon_delivery_receipts_applied_total")
                 entry["receipt_flushes"] = int(flushes)
                 entry["receipt_flush_mean_ms"] = round(
-                    metric_sum(m, "beacon_delivery_receipt_flush_seconds_sum") / flushes * 1e3, 1
+                    metric_sum(m, "beacon_consumer_batch_seconds_sum", RECEIPTS_LABEL)
+                    / flushes
+                    * 1e3,
+                    1,
                 )
                 entry["receipts_per_flush"] = round(moved / flushes, 1)
             consumed = {

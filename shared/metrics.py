@@ -17,3 +17,18 @@ EVENTS_PUBLISHED = Counter(
 OUTBOX_PUBLISHED = Counter(
     "beacon_outbox_published_total", "Outbox rows published with confirms", ["exchange"]
 )
+# Batched consumers (shared.batch_consumer): how batches ended, their size and duration.
+BATCHES = Counter(
+    "beacon_consumer_batches_total",
+    "Batches a batched consumer applied: committed, split (retried one by one), requeued, failed",
+    ["consumer", "outcome"],
+)
+BATCH_MESSAGES = Histogram(
+    "beacon_consumer_batch_messages",
+    "Messages per committed batch",
+    ["consumer"],
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
+)
+BATCH_SECONDS = Histogram(
+    "beacon_consumer_batch_seconds", "Time to apply one batch, retries included", ["consumer"]
+)

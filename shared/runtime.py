@@ -4,6 +4,7 @@ Every service builds its process the same way::
 
     runtime = Runtime("ingest", settings, outbox_table=..., inbox_table=...)
     runtime.add_consumer(QueueSpec(...), handlers)          # worker and "all" modes
+    runtime.add_batch_consumer(QueueSpec(...), batch_handlers)  # many events per commit
     app = runtime.http_app(api_router, consumers=True)      # FastAPI app with lifespan
 
 The HTTP app always serves /healthz, /readyz, /metrics; the API routes only when given,
@@ -28,12 +29,12 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from faststream.middlewares import AckPolicy
 from faststream.rabbit import RabbitBroker
-from faststream.rabbit.annotations import RabbitMessage
 from faststream.rabbit.schemas import Channel
 from sqlalchemy import MetaData, Table
 
 from shared.auth import apikeys
 from shared.auth.dependency import Authenticator
+from shared.batch_consumer import BatchConsumer, BatchHandler, SqlUnitOfWork
 from shared.consumer import EventConsumer, Handler
 from shared.db import make_engine
 from shared.envelope import Envelope, new_event
@@ -103,6 +104,8 @@ class Runtime:
         )
         self._queues: list[QueueSpec] = []
         self._listeners: list[ListenerSpec] = []
+        self._batch_consumers: list[BatchConsumer] = []
+        self._channels: dict[str, Channel] = {}  # queues consumed on a channel of their own
         self.instance = uuid.uuid4().hex[:12]
         self._background: list[Callable[[asyncio.Event], Awaitable[None]]] = []
         self.broker_ready = asyncio.Event()
@@ -143,29 +146,52 @@ class Runtime:
         self.broker.subscriber(queue, ack_policy=AckPolicy.MANUAL, decoder=_as_is)(on_message)
         self._queues.append(spec)
 
-    def add_manual_consumer(
+    def add_batch_consumer(
         self,
         spec: QueueSpec,
-        on_message: Callable[[RabbitMessage], Awaitable[None]],
+        handlers: Mapping[tuple[str, int], BatchHandler],
         *,
-        prefetch: int,
-    ) -> None:
-        """Feed every message of ``spec``'s queue to ``on_message``, which acks it itself
-        (e.g. a whole batch after one commit). Its own channel, so its prefetch (how many
-        unacked messages a batch may gather) is independent of the other consumers'."""
-        queue = spec.queue(self.settings)
+        max_messages: int | None = None,
+        max_wait_ms: float | None = None,
+        in_flight: int | None = None,
+        max_rows: int | None = None,
+        rows: Callable[[Envelope], int] = lambda _: 1,
+    ) -> BatchConsumer:
+        """Register a queue whose events are applied in batches (see shared.batch_consumer);
+        the limits default to the ``batch_*`` settings. Its own channel, whose prefetch lets
+        one batch gather while ``in_flight`` others are applied."""
+        assert self.inbox_table is not None and self.outbox_table is not None
+        settings = self.settings
+        size = max_messages or settings.batch_max_messages
+        flushes = in_flight or settings.batch_in_flight
+        wait_ms = settings.batch_max_wait_ms if max_wait_ms is None else max_wait_ms
+        consumer = BatchConsumer(
+            spec.name,
+            handlers,
+            SqlUnitOfWork(self.engine, self.inbox_table, self.outbox_table),
+            self.broker,
+            settings,
+            max_messages=size,
+            max_wait_s=wait_ms / 1000,
+            in_flight=flushes,
+            max_rows=max_rows,
+            rows=rows,
+            on_emitted=self.relay.notify if self.relay else (lambda: None),
+        )
+        queue = spec.queue(settings)
         queue.declare = False  # declared with all its bindings by declare_queue()
 
         async def deliver(message: Any) -> None:
-            await on_message(message)
+            await consumer(message)
 
-        self.broker.subscriber(
-            queue,
-            channel=Channel(prefetch_count=prefetch),
-            ack_policy=AckPolicy.MANUAL,
-            decoder=_as_is,
-        )(deliver)
+        channel = Channel(prefetch_count=size * (flushes + 1))
+        self.broker.subscriber(queue, channel=channel, ack_policy=AckPolicy.MANUAL, decoder=_as_is)(
+            deliver
+        )
+        self._channels[spec.name] = channel
         self._queues.append(spec)
+        self._batch_consumers.append(consumer)
+        return consumer
 
     def declare_only(self, spec: QueueSpec) -> None:
         """Declare a queue (bindings, DLQ) at connect without consuming from it.
@@ -221,7 +247,8 @@ class Runtime:
                 await self.broker.connect()
                 await declare_exchange(self.broker, self.settings, self.service)
                 for spec in self._queues:
-                    await declare_queue(self.broker, self.settings, spec)
+                    channel = self._channels.get(spec.name)
+                    await declare_queue(self.broker, self.settings, spec, channel)
                 for listener in self._listeners:
                     await declare_listener(self.broker, self.settings, listener, self.instance)
                 await self.broker.start()
@@ -250,6 +277,9 @@ class Runtime:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        # Batches being applied finish and ack while the channel is still open.
+        for consumer in self._batch_consumers:
+            await consumer.close()
         await self.broker.stop()
         await self.engine.dispose()
 

@@ -33,6 +33,12 @@ class ServiceSettings(BaseSettings):
     # it parks the message in the queue's DLQ (quorum queues' x-delivery-limit).
     transient_attempts: int = 6
     delivery_limit: int = 50
+    # Batched consumers (shared.batch_consumer): a batch is cut at this many messages or
+    # this long after its first, whichever comes first; this many batches are applied at
+    # once (more overlap the database's round trips, but contend for the same rows).
+    batch_max_messages: int = 64
+    batch_max_wait_ms: float = 5.0
+    batch_in_flight: int = 2
     # Queues a 202 API publishes into hold at most this many messages; beyond it the
     # broker refuses the publish and the API answers 503 (back-pressure).
     max_queue_length: int = 100_000

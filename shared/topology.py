@@ -20,6 +20,7 @@ from typing import cast
 import aio_pika
 import aiormq
 from faststream.rabbit import ExchangeType, QueueType, RabbitBroker, RabbitExchange, RabbitQueue
+from faststream.rabbit.schemas import Channel
 from faststream.rabbit.schemas.queue import QuorumQueueArgs
 
 from shared.logging import get_logger
@@ -90,12 +91,19 @@ async def declare_exchange(broker: RabbitBroker, settings: ServiceSettings, serv
     await broker.declare_exchange(exchange(settings, service))
 
 
-async def declare_queue(broker: RabbitBroker, settings: ServiceSettings, spec: QueueSpec) -> None:
-    """Declare the queue, its bindings, the DLX and the DLQ (all idempotent)."""
+async def declare_queue(
+    broker: RabbitBroker, settings: ServiceSettings, spec: QueueSpec, channel: Channel | None = None
+) -> None:
+    """Declare the queue, its bindings, the DLX and the DLQ (all idempotent).
+
+    ``channel``: the one its subscriber consumes on. FastStream caches a declared queue with
+    the channel that declared it and its subscriber then consumes there, so a subscriber
+    with its own channel (its own prefetch) must have its queue declared on that channel.
+    """
     dlx = await broker.declare_exchange(dead_letter_exchange(settings))
     dlq = await broker.declare_queue(spec.dead_letter_queue(settings))
     await dlq.bind(dlx, routing_key=settings.amqp_name(spec.name))
-    queue = await broker.declare_queue(spec.queue(settings))
+    queue = await broker.config.declarer.declare_queue(spec.queue(settings), channel=channel)
     for binding in spec.bindings:
         source = await broker.declare_exchange(exchange(settings, binding.service))
         for key in binding.routing_keys:

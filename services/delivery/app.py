@@ -12,7 +12,6 @@ from fastapi import FastAPI
 
 from services.delivery import api, consumers
 from services.delivery.parked import parked_sweeper
-from services.delivery.receipt_batches import ReceiptBuffer
 from services.delivery.sender import Sender
 from services.delivery.settings import DEV_VENDOR_SECRET, SERVICE, DeliverySettings
 from services.delivery.store.tables import inbox, outbox, parked_receipts
@@ -35,18 +34,15 @@ def build_app(mode: str, settings: DeliverySettings | None = None) -> FastAPI:
         sender = Sender(runtime.engine, settings, on_emitted=relay_notify)
         runtime.add_consumer(consumers.CAMPAIGNS, consumers.campaign_handlers())
         runtime.add_consumer(consumers.AUDIENCE, consumers.audience_handlers(sender.notify))
-        receipts = ReceiptBuffer(
-            runtime.engine,
-            runtime.broker,
-            settings,
-            flush_size=settings.receipt_flush_size,
-            flush_s=settings.receipt_flush_ms / 1000,
-            on_emitted=relay_notify,
+        runtime.add_batch_consumer(
+            consumers.RECEIPTS,
+            consumers.receipt_handlers(),
+            max_messages=settings.receipt_batch_messages,
+            max_rows=settings.receipt_flush_size,
+            rows=consumers.receipts_in,
+            max_wait_ms=settings.receipt_flush_ms,
+            in_flight=settings.receipt_flushes_in_flight,
         )
-        runtime.add_manual_consumer(
-            consumers.RECEIPTS, receipts.on_message, prefetch=settings.receipt_prefetch
-        )
-        runtime.add_background(receipts.run)
         # Receipts for messages never written (a vendor's mistake, or a stray callback)
         # are dropped with a log line once past the retention window.
         runtime.add_retention("parked_receipts", older_than(parked_receipts, "parked_at"))

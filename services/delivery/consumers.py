@@ -3,8 +3,10 @@
 ``delivery.campaigns`` keeps each launched campaign's template. ``delivery.audience`` turns
 each ``audience.batch`` into ``communications_log`` rows (one per recipient, idempotent)
 and announces them as ``delivery.updated`` ``queued`` deltas; both go through the inbox and
-outbox (``shared.consumer``). ``delivery.receipts`` is applied in batches by
-:class:`services.delivery.receipt_batches.ReceiptBuffer`, not one event at a time.
+outbox (``shared.consumer``). ``delivery.receipts`` is consumed in batches
+(``shared.batch_consumer``): the receipts of every event in a batch are applied in one
+transaction, the rows locked and moved in a few multi-row UPDATEs, unknown ones parked,
+and one ``delivery.updated`` with per-campaign deltas emitted per batch.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.delivery.domain import events as ev
 from services.delivery.domain.messages import plan_messages
-from services.delivery.domain.status import Deltas, Status
+from services.delivery.domain.receipts import receipts_from_json
+from services.delivery.domain.status import Deltas, Status, first_per_message
+from services.delivery.metrics import RECEIPTS_APPLIED
 from services.delivery.store import campaigns as campaign_store
 from services.delivery.store import log as log_store
 from services.delivery.store import receipts as receipt_store
-from shared.consumer import Handler, PermanentError, RetryLater
+from shared.batch_consumer import BatchHandler
+from shared.consumer import Handler, PermanentError, RetryLater, describe
 from shared.envelope import Envelope
 from shared.logging import get_logger
 from shared.template import TemplateError, parse_template
@@ -90,6 +95,34 @@ def audience_writer(notify_sender: Callable[[], None]) -> Handler:
         return ev.delivery_updated(deltas)
 
     return write_audience
+
+
+async def apply_receipts(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
+    try:
+        received = [r for e in envelopes for r in receipts_from_json(e.payload["receipts"])]
+    except Exception as error:  # not worth a retry: the batch consumer isolates the event
+        raise PermanentError(f"bad receipts: {describe(error)}") from error
+    receipts = first_per_message(received)
+    deltas, unknown = await receipt_store.apply(conn, receipts)
+    if unknown:
+        await receipt_store.park(conn, unknown)
+        log.warning("receipts_parked", count=len(unknown))
+    # Counted in the transaction: a batch rolled back and retried (rare) counts twice.
+    moved = sum(d.sent + d.failed for d in deltas.values())
+    RECEIPTS_APPLIED.labels("moved").inc(moved)
+    RECEIPTS_APPLIED.labels("unchanged").inc(len(receipts) - moved - len(unknown))
+    RECEIPTS_APPLIED.labels("parked").inc(len(unknown))
+    return ev.delivery_updated(deltas)
+
+
+def receipts_in(envelope: Envelope) -> int:
+    """How many receipts an event carries (what a batch is limited by)."""
+    receipts = envelope.payload.get("receipts")
+    return len(receipts) if isinstance(receipts, list) else 1
+
+
+def receipt_handlers() -> dict[tuple[str, int], BatchHandler]:
+    return {(ev.RECEIPT_RECEIVED, 1): apply_receipts}
 
 
 def campaign_handlers() -> dict[tuple[str, int], Handler]:

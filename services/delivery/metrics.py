@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter
 
 MESSAGES_SENT = Counter("beacon_delivery_messages_sent_total", "Messages the vendor accepted (2xx)")
 VENDOR_ERRORS = Counter(
@@ -12,7 +12,4 @@ RECEIPTS_APPLIED = Counter(
     "beacon_delivery_receipts_applied_total",
     "Receipts by outcome: moved a message, changed nothing, or parked",
     ["outcome"],
-)
-RECEIPT_FLUSH_SECONDS = Histogram(
-    "beacon_delivery_receipt_flush_seconds", "Time to apply one batch of receipts"
 )

@@ -37,10 +37,12 @@ class DeliverySettings(ServiceSettings):
     send_backoff_max_s: float = 10.0
     send_poll_s: float = 0.2
 
-    # Receipts consumer: applied in batches of up to this many receipts, or this window.
-    receipt_flush_size: Annotated[int, Field(ge=1)] = 2_000
-    receipt_flush_ms: Annotated[int, Field(ge=1)] = 100
-    receipt_prefetch: Annotated[int, Field(ge=1)] = 64
+    # Receipts consumer (shared.batch_consumer): a batch is applied once it holds this many
+    # receipts or events, or this long after its first event; this many batches at once.
+    receipt_flush_size: Annotated[int, Field(ge=1)] = 4_000
+    receipt_batch_messages: Annotated[int, Field(ge=1)] = 64
+    receipt_flush_ms: Annotated[float, Field(ge=0)] = 20
+    receipt_flushes_in_flight: Annotated[int, Field(ge=1)] = 3
     parked_sweep_s: float = 30.0
 
     # The vendor simulator (``python -m services.delivery vendor``; no database).

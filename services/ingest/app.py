@@ -27,7 +27,12 @@ def build_app(mode: str, settings: IngestSettings | None = None) -> FastAPI:
         keep_outbox=True,  # ingest's event log: `replay` rebuilds the profiles from it
     )
     if mode in ("worker", "all"):
-        runtime.add_consumer(consumers.PERSISTENCE, consumers.HANDLERS)
+        runtime.add_batch_consumer(
+            consumers.PERSISTENCE,
+            consumers.HANDLERS,
+            max_rows=settings.ingest_batch_rows,
+            rows=consumers.items_in,
+        )
     else:
         runtime.declare_only(consumers.PERSISTENCE)
     router = None

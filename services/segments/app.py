@@ -35,7 +35,12 @@ def build_app(mode: str, settings: SegmentsSettings | None = None) -> FastAPI:
             batch_size=settings.audience_batch_size,
             timeout=settings.publish_timeout_s,
         )
-        runtime.add_consumer(consumers.PROFILES, consumers.profile_handlers())
+        runtime.add_batch_consumer(
+            consumers.PROFILES,
+            consumers.profile_handlers(),
+            max_rows=settings.profiles_batch_rows,
+            rows=consumers.items_in,
+        )
         runtime.add_consumer(
             consumers.AUDIENCES,
             {

@@ -2,6 +2,8 @@
 
 ``segments.profiles`` keeps the profiles read model from ingest's ``customer.upserted`` and
 ``order.recorded``, announcing every change as ``profile.changed`` (for the preview caches).
+It is consumed in batches (``shared.batch_consumer``): the customers, or the orders, of
+every event in a batch go into one multi-row upsert, in one transaction.
 ``segments.audiences`` resolves the audience of each ``campaign.launched``: the members as
 of that moment are materialised in the same transaction as the inbox claim, and the
 audience publisher (``publisher.py``) sends them on.
@@ -19,6 +21,7 @@ from services.segments.domain import RuleError, parse_rules
 from services.segments.domain import events as ev
 from services.segments.store import audiences, profiles, rule_sql
 from services.segments.store import segments as segment_store
+from shared.batch_consumer import BatchHandler
 from shared.consumer import Handler
 from shared.envelope import Envelope
 from shared.topology import Binding, ListenerSpec, QueueSpec
@@ -37,12 +40,17 @@ def _naive(value: str | None) -> datetime | None:
     return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
 
 
+CHANGED_CHUNK = 1000  # profiles per profile.changed event
+
+
 async def _changed(conn: AsyncConnection, customer_ids: list[str]) -> list[Envelope]:
     rows = await profiles.known_profiles(conn, customer_ids)
-    return [ev.profiles_changed(rows)] if rows else []
+    return [
+        ev.profiles_changed(rows[i : i + CHANGED_CHUNK]) for i in range(0, len(rows), CHANGED_CHUNK)
+    ]
 
 
-async def apply_customers(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
+async def apply_customers(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
     rows: list[dict[str, Any]] = [
         {
             "customer_id": c["customer_id"],
@@ -53,12 +61,13 @@ async def apply_customers(conn: AsyncConnection, envelope: Envelope) -> list[Env
             "city": c.get("city"),
             "created_at": _naive(c.get("created_at")),
         }
+        for envelope in envelopes
         for c in envelope.payload["customers"]
     ]
     return await _changed(conn, await profiles.upsert_identities(conn, rows))
 
 
-async def apply_orders(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
+async def apply_orders(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
     facts = [
         profiles.OrderFact(
             order_id=o["order_id"],
@@ -66,6 +75,7 @@ async def apply_orders(conn: AsyncConnection, envelope: Envelope) -> list[Envelo
             amount=Decimal(str(o["amount"])),
             ordered_at=_naive(o["ordered_at"]),  # type: ignore[arg-type]
         )
+        for envelope in envelopes
         for o in envelope.payload["orders"]
     ]
     return await _changed(conn, await profiles.add_orders(conn, facts))
@@ -123,5 +133,11 @@ def audience_resolver(batch_size: int, notify: Any) -> Handler:
     return resolve
 
 
-def profile_handlers() -> dict[tuple[str, int], Handler]:
+def items_in(envelope: Envelope) -> int:
+    """How many customers or orders an event carries (what a batch is limited by)."""
+    items = envelope.payload.get("orders", envelope.payload.get("customers"))
+    return len(items) if isinstance(items, list) else 1
+
+
+def profile_handlers() -> dict[tuple[str, int], BatchHandler]:
     return {(ev.CUSTOMER_UPSERTED, 1): apply_customers, (ev.ORDER_RECORDED, 1): apply_orders}

@@ -14,3 +14,6 @@ class SegmentsSettings(ServiceSettings):
     segments_cache: bool = True
     segments_sample_size: int = 10
     audience_batch_size: int = 1000
+    # The projection applies up to batch_max_messages events per transaction, and fewer
+    # when they carry more than this many customers and orders in all.
+    profiles_batch_rows: int = 20_000

@@ -33,9 +33,12 @@ def _naive(value: datetime | None) -> datetime | None:
 async def upsert(conn: AsyncConnection, batch: Sequence[Customer]) -> list[dict[str, Any]]:
     """Insert or replace customers by ``customer_id``; return them as stored, with versions.
 
-    A customer sent again without ``created_at`` keeps the one already known.
+    A customer sent again without ``created_at`` keeps the one already known. Rows are
+    written in key order (a stable sort: a later copy of a customer still wins), so
+    concurrent batches lock them in one order.
     """
     now = datetime.now(UTC).replace(tzinfo=None)
+    batch = sorted(batch, key=lambda c: c.customer_id)
     for start in range(0, len(batch), CHUNK):
         stmt = insert(customers).values(
             [

@@ -46,7 +46,7 @@ async def record_new(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> l
         wanted.setdefault(row["order_id"], row)
     now = datetime.now(UTC).replace(tzinfo=None)
     fresh: list[dict[str, Any]] = []
-    items = list(wanted.values())
+    items = [wanted[order_id] for order_id in sorted(wanted)]  # one lock order for all
     for start in range(0, len(items), CHUNK):
         chunk = items[start : start + CHUNK]
         result = await conn.exec_driver_sql(

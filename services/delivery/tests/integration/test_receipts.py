@@ -171,10 +171,11 @@ async def test_early_late_and_duplicate_receipts(stack: Stack) -> None:
         assert await statuses(stack, campaign_id) == want
         assert await events.totals() == totals
 
-        # A poison event (it never passed the API's validation) is parked with its reason.
+        # A poison event (it never passed the API's validation, but has the catalogue's
+        # shape, so only the handler rejects it) is parked with its reason.
         poison = new_event(
             "receipt.received",
-            {"receipts": [{"message_id": "x", "status": "LOST"}]},
+            {"receipts": [{"message_id": "x", "status": "LOST", "at": "2026-01-01T00:00:00Z"}]},
             "test",
             check_catalogue=False,
         )

@@ -1,0 +1,227 @@
+"""Consuming a queue in batches: many messages, one transaction, the same failure rule.
+
+The batched sibling of :class:`shared.consumer.EventConsumer`, for queues where a
+transaction per message is the bottleneck (ingest's persistence, the profiles projection,
+delivery's receipts). Each message is parsed as it arrives (a bad envelope, an unknown
+type/version or a payload that does not fit the event catalogue, ``shared.events``, is
+dead-lettered at once, alone); the rest are cut into batches by
+:class:`shared.batching.Batcher` (up to ``max_messages``, or ``max_wait_s`` after the
+first, with up to ``in_flight`` batches applied at once). A batch is applied in ONE unit
+of work: one inbox claim per event id (an id applied before, or twice in the batch, is
+skipped), each handler called once with the fresh envelopes of its type, their events
+added to the outbox, one commit; then every message is acknowledged.
+
+Failures follow ``shared.consumer``'s rule, per message, never leaving one unacknowledged:
+- transient (deadlock, lock timeout, database away, a concurrent claim): the whole batch is
+  retried ``settings.transient_attempts`` times, then every message is handed back to the
+  broker (whose delivery limit bounds the redeliveries);
+- anything else: the batch is applied again message by message, so a poison message is
+  isolated and dead-lettered alone while the others are stored.
+
+Concurrent batches are safe for exactly-once: a duplicate event in two batches blocks on
+the inbox row until the first commits (then is skipped); handlers write their rows in key
+order, and a deadlock that still happens is transient, so retried.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from faststream.rabbit import RabbitBroker
+from faststream.rabbit.message import RabbitMessage
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shared import inbox, outbox
+from shared.batching import Batcher
+from shared.consumer import UNKNOWN_TYPE, dead_letter, describe, settle_failure
+from shared.db import is_transient, retry_transient, unit_of_work
+from shared.envelope import Envelope
+from shared.events import check as check_payload
+from shared.logging import get_logger
+from shared.metrics import BATCH_MESSAGES, BATCH_SECONDS, BATCHES, EVENTS_CONSUMED
+from shared.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+# Called once per batch with the fresh envelopes of one (type, version), in arrival order,
+# inside the batch's transaction; returns the events to add to the outbox.
+BatchHandler = Callable[[AsyncConnection, list[Envelope]], Awaitable[list[Envelope]]]
+
+
+class UnitOfWork(Protocol):
+    """Where a batch is applied: a transaction, the inbox claims and the outbox in it."""
+
+    def transaction(self) -> AbstractAsyncContextManager[Any]: ...
+
+    async def claim(self, conn: Any, consumer: str, event_ids: Sequence[str]) -> set[str]: ...
+
+    async def emit(self, conn: Any, events: Sequence[Envelope]) -> None: ...
+
+
+@dataclass(frozen=True)
+class SqlUnitOfWork:
+    """The service's own database: its inbox and outbox tables, one commit per batch."""
+
+    engine: AsyncEngine
+    inbox_table: Table
+    outbox_table: Table
+
+    def transaction(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        return unit_of_work(self.engine)
+
+    async def claim(
+        self, conn: AsyncConnection, consumer: str, event_ids: Sequence[str]
+    ) -> set[str]:
+        return await inbox.claim_many(conn, self.inbox_table, consumer, event_ids)
+
+    async def emit(self, conn: AsyncConnection, events: Sequence[Envelope]) -> None:
+        await outbox.add(conn, self.outbox_table, list(events))
+
+
+@dataclass(frozen=True)
+class _Delivery:
+    message: RabbitMessage
+    envelope: Envelope
+
+    @property
+    def event_id(self) -> str:
+        return str(self.envelope.event_id)
+
+
+class BatchConsumer:
+    """Applies the events of a queue in batches through the inbox and the outbox."""
+
+    def __init__(
+        self,
+        name: str,
+        handlers: Mapping[tuple[str, int], BatchHandler],
+        unit: UnitOfWork,
+        broker: RabbitBroker,
+        settings: ServiceSettings,
+        *,
+        max_messages: int,
+        max_wait_s: float,
+        in_flight: int,
+        max_rows: int | None = None,
+        rows: Callable[[Envelope], int] = lambda _: 1,
+        on_emitted: Callable[[], None] = lambda: None,
+    ) -> None:
+        """``rows``, with ``max_rows``: how much work a message carries (orders, receipts),
+        so a batch of big messages stays a reasonable transaction."""
+        self.name = name  # inbox key and contract queue name, e.g. "ingest.persistence"
+        self.handlers = handlers
+        self.unit = unit
+        self.broker = broker
+        self.settings = settings
+        self.on_emitted = on_emitted
+        self.batcher: Batcher[_Delivery] = Batcher(
+            self._flush,
+            max_items=max_messages,
+            max_wait_s=max_wait_s,
+            in_flight=in_flight,
+            max_weight=max_rows,
+            weight=lambda delivery: max(1, rows(delivery.envelope)),
+        )
+
+    async def __call__(self, message: RabbitMessage) -> None:
+        """Called for each delivered message; returns at once, the batch acks it later."""
+        try:
+            envelope = Envelope.from_bytes(message.body)
+        except ValueError as error:  # JSON and validation errors are ValueErrors
+            await self._dead_letter(message, f"bad envelope: {error}"[:1000], "?")
+            return
+        if (envelope.type, envelope.version) not in self.handlers:
+            reason = f"no handler for {envelope.type[:100]} version {envelope.version}"
+            await self._dead_letter(message, reason, UNKNOWN_TYPE)
+            return
+        try:
+            check_payload(envelope.type, envelope.version, envelope.payload)
+        except ValueError as error:  # not the catalogue's shape: never in a batch
+            await self._dead_letter(message, describe(error), envelope.type)
+            return
+        try:
+            self.batcher.add(_Delivery(message, envelope))
+        except Exception as error:  # e.g. ``rows`` on a malformed payload
+            await settle_failure(
+                self.broker, self.settings, self.name, message, error, envelope.type
+            )
+
+    async def close(self, timeout: float = 10.0) -> None:
+        """Let running batches finish; messages not yet in one are redelivered by the
+        broker when the channel closes."""
+        await self.batcher.close(timeout)
+
+    async def _flush(self, batch: list[_Delivery]) -> None:
+        started = time.perf_counter()
+        try:
+            fresh, emitted = await retry_transient(
+                lambda: self._apply(batch),
+                what=f"{self.name}:batch",
+                attempts=self.settings.transient_attempts,
+            )
+        except Exception as error:
+            if len(batch) > 1 and not is_transient(error):
+                # Some message in it can never be applied: find it by applying each alone.
+                BATCHES.labels(self.name, "split").inc()
+                log.warning(
+                    "batch_split", consumer=self.name, size=len(batch), error=repr(error)[:300]
+                )
+                for delivery in batch:
+                    await self._flush([delivery])
+                return
+            BATCHES.labels(self.name, "requeued" if is_transient(error) else "failed").inc()
+            for delivery in batch:
+                await settle_failure(
+                    self.broker,
+                    self.settings,
+                    self.name,
+                    delivery.message,
+                    error,
+                    delivery.envelope.type,
+                )
+            return
+        BATCHES.labels(self.name, "committed").inc()
+        BATCH_MESSAGES.labels(self.name).observe(len(batch))
+        BATCH_SECONDS.labels(self.name).observe(time.perf_counter() - started)
+        if emitted:
+            self.on_emitted()
+        for delivery in batch:
+            # The first copy of a fresh id was applied; a later copy, or an id applied
+            # before, was skipped.
+            if delivery.event_id in fresh:
+                fresh.discard(delivery.event_id)
+                EVENTS_CONSUMED.labels(self.name, delivery.envelope.type, "applied").inc()
+            else:
+                EVENTS_CONSUMED.labels(self.name, delivery.envelope.type, "duplicate").inc()
+            try:
+                await delivery.message.ack()
+            except Exception as error:
+                # The channel went away: the broker redelivers, the inbox skips it.
+                log.warning("ack_failed", consumer=self.name, error=repr(error)[:200])
+
+    async def _apply(self, batch: Sequence[_Delivery]) -> tuple[set[str], bool]:
+        """One transaction for the batch: the ids applied now, and whether it emitted."""
+        async with self.unit.transaction() as conn:
+            fresh = await self.unit.claim(conn, self.name, [d.event_id for d in batch])
+            groups: dict[tuple[str, int], list[Envelope]] = {}
+            taken: set[str] = set()
+            for delivery in batch:
+                if delivery.event_id in fresh and delivery.event_id not in taken:
+                    taken.add(delivery.event_id)
+                    key = (delivery.envelope.type, delivery.envelope.version)
+                    groups.setdefault(key, []).append(delivery.envelope)
+            events: list[Envelope] = []
+            # Handlers in their declared order, so concurrent batches write in one order.
+            for key, handler in self.handlers.items():
+                if key in groups:
+                    events += await handler(conn, groups[key])
+            await self.unit.emit(conn, events)
+        return set(fresh), bool(events)
+
+    async def _dead_letter(self, message: RabbitMessage, reason: str, type_: str) -> None:
+        await dead_letter(self.broker, self.settings, self.name, message, reason, type_)
