@@ -43,19 +43,36 @@ def check(invariant: str, ok: int, bad: int, note: str = "") -> Tally:
     return Tally(invariant, ok=ok, unexpected=bad, note=note)
 
 
-def render(mode: str, seconds: float, faults: FaultLog, clients: ClientLog, tallies: list[Tally]) -> str:
-    lines = [f"## Chaos run ({mode}), {seconds:.0f} s", "", "| fault injected | count |", "|---|---|"]
+def render(
+    mode: str, seconds: float, faults: FaultLog, clients: ClientLog, tallies: list[Tally]
+) -> str:
+    lines = [
+        f"## Chaos run ({mode}), {seconds:.0f} s",
+        "",
+        "| fault injected | count |",
+        "|---|---|",
+    ]
     lines += [f"| SIGKILL {name} | {n} |" for name, n in sorted(faults.kills.items())]
     lines.append(f"| SIGKILL, total | {sum(faults.kills.values())} |")
-    lines.append(f"| RabbitMQ restarts (down s) | {len(faults.broker_restarts)} ({', '.join(f'{s:.1f}' for s in faults.broker_restarts)}) |")
-    lines.append(f"| MariaDB restarts (down s) | {len(faults.db_restarts)} ({', '.join(f'{s:.1f}' for s in faults.db_restarts)}) |")
+    lines.append(
+        f"| RabbitMQ restarts (down s) | {len(faults.broker_restarts)} ({', '.join(f'{s:.1f}' for s in faults.broker_restarts)}) |"
+    )
+    lines.append(
+        f"| MariaDB restarts (down s) | {len(faults.db_restarts)} ({', '.join(f'{s:.1f}' for s in faults.db_restarts)}) |"
+    )
     lines.append(f"| processes restarted by the supervisor | {sum(faults.restarts.values())} |")
     crashes = ", ".join(f"{k} {v}" for k, v in sorted(faults.crashes.items())) or "none"
     lines.append(f"| exits nobody asked for | {crashes} |")
     answers = ", ".join(f"{k}: {v}" for k, v in sorted(clients.answers.items()))
     lines.append(f"| client answers (retried until 202) | {answers} |")
-    lines += ["", "| invariant | ok | lost | duplicated | unexpected | held | note |", "|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "| invariant | ok | lost | duplicated | unexpected | held | note |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for t in tallies:
         mark = "yes" if t.held else "**NO**"
-        lines.append(f"| {t.invariant} | {t.ok} | {t.lost} | {t.duplicated} | {t.unexpected} | {mark} | {t.note} |")
+        lines.append(
+            f"| {t.invariant} | {t.ok} | {t.lost} | {t.duplicated} | {t.unexpected} | {mark} | {t.note} |"
+        )
     return "\n".join(lines)

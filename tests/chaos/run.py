@@ -119,7 +119,13 @@ async def run_chaos(backends: Backends, stack: Stack, cfg: ChaosConfig) -> Chaos
         asyncio.create_task(supervisor.run()),
         asyncio.create_task(
             kill_workers(
-                workers, supervisor, faults, every_s=cfg.kill_every_s, min_kills=cfg.min_kills, done=done, rng=rng
+                workers,
+                supervisor,
+                faults,
+                every_s=cfg.kill_every_s,
+                min_kills=cfg.min_kills,
+                done=done,
+                rng=rng,
             )
         ),
     ]
@@ -182,21 +188,46 @@ async def _ingest_phase(
     give_up = cfg.deadline_s
     auth = stack.headers("admin", ttl_s=TOKEN_TTL_S)
     await asyncio.gather(
-        post_all(f"{ingest}/api/v1/customers", "customers", data.customers, "customer_id", cfg.customer_batch, clients, concurrency=1, give_up_s=give_up, headers=auth),
-        post_all(f"{ingest}/api/v1/orders", "orders", data.orders, "order_id", cfg.order_batch, clients, concurrency=cfg.concurrency, give_up_s=give_up, headers=auth, progress=progress),
+        post_all(
+            f"{ingest}/api/v1/customers",
+            "customers",
+            data.customers,
+            "customer_id",
+            cfg.customer_batch,
+            clients,
+            concurrency=1,
+            give_up_s=give_up,
+            headers=auth,
+        ),
+        post_all(
+            f"{ingest}/api/v1/orders",
+            "orders",
+            data.orders,
+            "order_id",
+            cfg.order_batch,
+            clients,
+            concurrency=cfg.concurrency,
+            give_up_s=give_up,
+            headers=auth,
+            progress=progress,
+        ),
     )
     half.set()
     await fault
     faults.note("all customers and orders accepted")
     stored, _ = await settle(
-        lambda: stack.scalar("segments", "SELECT COALESCE(SUM(visits), 0) + COALESCE(SUM(known), 0) FROM profiles"),
+        lambda: stack.scalar(
+            "segments", "SELECT COALESCE(SUM(visits), 0) + COALESCE(SUM(known), 0) FROM profiles"
+        ),
         lambda n: n == cfg.orders + len(data.customers),
         timeout=cfg.deadline_s,
     )
     if not stored:
         notes["ingest phase"] = f"profiles not complete after {cfg.deadline_s:.0f} s"
     faults.note("profiles projected" if stored else "profiles NOT projected by the deadline")
-    return await _create_campaign(procs["campaigns-api"].url, len(data.audience), clients, cfg, auth)
+    return await _create_campaign(
+        procs["campaigns-api"].url, len(data.audience), clients, cfg, auth
+    )
 
 
 async def _create_campaign(
@@ -205,7 +236,10 @@ async def _create_campaign(
     body = {
         "name": "Chaos",
         "message": "Hi {first_name|there}, this one arrives exactly once.",
-        "rules": {"combinator": "and", "rules": [{"field": "email", "operator": "contains", "value": AUDIENCE_DOMAIN}]},
+        "rules": {
+            "combinator": "and",
+            "rules": [{"field": "email", "operator": "contains", "value": AUDIENCE_DOMAIN}],
+        },
         "confirm_audience_size": audience,
     }
     deadline = time.monotonic() + cfg.deadline_s
@@ -217,7 +251,9 @@ async def _create_campaign(
                 if response.status_code == 201:
                     return str(response.json()["id"])
                 if 400 <= response.status_code < 500:
-                    raise AssertionError(f"campaign refused: {response.status_code} {response.text[:500]}")
+                    raise AssertionError(
+                        f"campaign refused: {response.status_code} {response.text[:500]}"
+                    )
             except httpx.TransportError as error:
                 # Not sent at all (connect) is safe to retry; anything else may have created it.
                 clients.answers[f"campaign {type(error).__name__}"] += 1
@@ -260,7 +296,9 @@ async def _campaign_phase(
 
     async def progress() -> tuple[int, int]:
         rows = await stack.rows(
-            "delivery", "SELECT status, COUNT(*) AS n FROM communications_log WHERE campaign_id = :c GROUP BY status", c=campaign_id
+            "delivery",
+            "SELECT status, COUNT(*) AS n FROM communications_log WHERE campaign_id = :c GROUP BY status",
+            c=campaign_id,
         )
         by = {r.status: r.n for r in rows}
         return sum(by.values()), sum(n for s, n in by.items() if s not in FINAL)
@@ -268,7 +306,9 @@ async def _campaign_phase(
     finished, last = await settle(
         progress, lambda p: p[0] == len(data.audience) and p[1] == 0, timeout=cfg.deadline_s
     )
-    faults.note("every message final" if finished else f"messages NOT final by the deadline: {last}")
+    faults.note(
+        "every message final" if finished else f"messages NOT final by the deadline: {last}"
+    )
     if not finished:
         notes["campaign phase"] = f"(rows, not final) = {last} after {cfg.deadline_s:.0f} s"
 
@@ -284,48 +324,88 @@ async def _account(
 ) -> list[Tally]:
     tallies: list[Tally] = []
     orders = [r.order_id for r in await stack.rows("ingest", "SELECT order_id FROM orders")]
-    tallies.append(count("orders stored = orders accepted", clients.accepted.get("orders", set()), orders))
-    customers = [r.customer_id for r in await stack.rows("ingest", "SELECT customer_id FROM customers")]
-    tallies.append(count("customers stored = customers accepted", clients.accepted.get("customers", set()), customers))
+    tallies.append(
+        count("orders stored = orders accepted", clients.accepted.get("orders", set()), orders)
+    )
+    customers = [
+        r.customer_id for r in await stack.rows("ingest", "SELECT customer_id FROM customers")
+    ]
+    tallies.append(
+        count(
+            "customers stored = customers accepted",
+            clients.accepted.get("customers", set()),
+            customers,
+        )
+    )
 
     expected = expected_profiles(data.orders)
     profiles = {
         r.customer_id: (Decimal(r.total_spend), int(r.visits))
-        for r in await stack.rows("segments", "SELECT customer_id, total_spend, visits FROM profiles")
+        for r in await stack.rows(
+            "segments", "SELECT customer_id, total_spend, visits FROM profiles"
+        )
     }
     wrong = sum(1 for cid, want in expected.items() if profiles.get(cid) != want)
-    extra = sum(1 for cid, got in profiles.items() if cid not in expected and got != (Decimal(0), 0))
+    extra = sum(
+        1 for cid, got in profiles.items() if cid not in expected and got != (Decimal(0), 0)
+    )
     tallies.append(check("profile totals = sums over orders", len(expected) - wrong, wrong + extra))
 
     if campaign_id is None:
         return tallies
     rows = await stack.rows(
-        "delivery", "SELECT customer_id, message_id, status FROM communications_log WHERE campaign_id = :c", c=campaign_id
+        "delivery",
+        "SELECT customer_id, message_id, status FROM communications_log WHERE campaign_id = :c",
+        c=campaign_id,
     )
-    tallies.append(count("one log row per audience member", data.audience, [r.customer_id for r in rows]))
+    tallies.append(
+        count("one log row per audience member", data.audience, [r.customer_id for r in rows])
+    )
     open_rows = sum(1 for r in rows if r.status not in FINAL)
     tallies.append(check("every log row final (SENT/FAILED)", len(rows) - open_rows, open_rows))
     by_status = Counter(r.status for r in rows)
 
-    async with httpx.AsyncClient(timeout=30, headers=stack.headers("admin", ttl_s=TOKEN_TTL_S)) as client:
+    async with httpx.AsyncClient(
+        timeout=30, headers=stack.headers("admin", ttl_s=TOKEN_TTL_S)
+    ) as client:
 
         async def stats() -> dict[str, Any]:
-            response = await client.get(f"{procs['stats-api'].url}/api/v1/stats/campaigns/{campaign_id}")
+            response = await client.get(
+                f"{procs['stats-api'].url}/api/v1/stats/campaigns/{campaign_id}"
+            )
             return dict(response.json()) if response.status_code == 200 else {}
 
-        want = {"audience_size": len(data.audience), "sent": by_status["SENT"], "failed": by_status["FAILED"], "pending": 0}
-        _, got = await settle(stats, lambda s: all(s.get(k) == v for k, v in want.items()), timeout=60)
+        want = {
+            "audience_size": len(data.audience),
+            "sent": by_status["SENT"],
+            "failed": by_status["FAILED"],
+            "pending": 0,
+        }
+        _, got = await settle(
+            stats, lambda s: all(s.get(k) == v for k, v in want.items()), timeout=60
+        )
         got = got or {}
         bad = [f"{k} {got.get(k)} != {v}" for k, v in want.items() if got.get(k) != v]
         tallies.append(check("stats = log", len(want) - len(bad), len(bad), "; ".join(bad)))
 
-        campaign = (await client.get(f"{procs['campaigns-api'].url}/api/v1/campaigns/{campaign_id}")).json()
+        campaign = (
+            await client.get(f"{procs['campaigns-api'].url}/api/v1/campaigns/{campaign_id}")
+        ).json()
         status_ok = campaign.get("status") == "completed"
-        tallies.append(check("campaign completed", int(status_ok), int(not status_ok), str(campaign.get("status"))))
+        tallies.append(
+            check(
+                "campaign completed",
+                int(status_ok),
+                int(not status_ok),
+                str(campaign.get("status")),
+            )
+        )
 
         vendor_probe = f"{procs['vendor'].url}/vendor/v1/stats"
         _, vendor = await settle(
-            lambda: _json(client, vendor_probe), lambda v: v.get("pending_receipts") == 0, timeout=60
+            lambda: _json(client, vendor_probe),
+            lambda v: v.get("pending_receipts") == 0,
+            timeout=60,
         )
         vendor = vendor or {}
     unique = int(vendor.get("unique", 0))
@@ -341,13 +421,31 @@ async def _account(
         )
     )
     vendor_status = vendor.get("by_status", {})
-    mismatch = abs(vendor_status.get("SENT", 0) - by_status["SENT"]) + abs(vendor_status.get("FAILED", 0) - by_status["FAILED"])
-    tallies.append(check("log status = vendor's outcome", len(rows) - mismatch, mismatch, f"vendor {vendor_status}, log {dict(by_status)}"))
+    mismatch = abs(vendor_status.get("SENT", 0) - by_status["SENT"]) + abs(
+        vendor_status.get("FAILED", 0) - by_status["FAILED"]
+    )
+    tallies.append(
+        check(
+            "log status = vendor's outcome",
+            len(rows) - mismatch,
+            mismatch,
+            f"vendor {vendor_status}, log {dict(by_status)}",
+        )
+    )
 
     names = [stack.settings.amqp_name(spec.name) for spec in known_queues()]
-    _, depths = await settle(lambda: queue_depths(stack.amqp_url, names), lambda d: not any(d.values()), timeout=60)
+    _, depths = await settle(
+        lambda: queue_depths(stack.amqp_url, names), lambda d: not any(d.values()), timeout=60
+    )
     stuck = {k: v for k, v in (depths or {}).items() if v}
-    tallies.append(check("consumer queues drained (nothing stuck)", len(names) - len(stuck), len(stuck), str(stuck) if stuck else ""))
+    tallies.append(
+        check(
+            "consumer queues drained (nothing stuck)",
+            len(names) - len(stuck),
+            len(stuck),
+            str(stuck) if stuck else "",
+        )
+    )
 
     parked = [p for found in (await all_dlqs(stack)).values() for p in found]
     unexplained = [p for p in parked if not p.reason]

@@ -98,7 +98,9 @@ async def run_campaigns(url: str, until: float, log: ClientLog, auth: dict[str, 
     return launched
 
 
-async def sample_rss(procs: dict[str, ServiceProcess], until: float) -> dict[str, list[tuple[float, float]]]:
+async def sample_rss(
+    procs: dict[str, ServiceProcess], until: float
+) -> dict[str, list[tuple[float, float]]]:
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in procs}
     began = time.monotonic()
     while time.monotonic() < until:
@@ -147,7 +149,11 @@ async def soak(minutes: float, orders_per_s: float, sends_per_s: float) -> str:
             people = [{"customer_id": f"k{i}", "name": f"Soak {i}"} for i in range(CUSTOMERS)]
             for start in range(0, CUSTOMERS, 5000):
                 await post_until_accepted(
-                    client, f"{ingest}/api/v1/customers", {"items": people[start : start + 5000]}, log, give_up_s=120
+                    client,
+                    f"{ingest}/api/v1/customers",
+                    {"items": people[start : start + 5000]},
+                    log,
+                    give_up_s=120,
                 )
         began = time.monotonic()
         until = began + minutes * 60
@@ -158,9 +164,13 @@ async def soak(minutes: float, orders_per_s: float, sends_per_s: float) -> str:
         )
         elapsed = time.monotonic() - began
         stored = await stack.scalar("ingest", "SELECT COUNT(*) FROM orders")
-        sent = await stack.scalar("delivery", "SELECT COUNT(*) FROM communications_log WHERE status IN ('SENT', 'FAILED')")
+        sent = await stack.scalar(
+            "delivery", "SELECT COUNT(*) FROM communications_log WHERE status IN ('SENT', 'FAILED')"
+        )
         errors = log_errors(procs)
-        exits = {n: p.proc.returncode for n, p in procs.items() if p.proc and p.proc.poll() is not None}
+        exits = {
+            n: p.proc.returncode for n, p in procs.items() if p.proc and p.proc.poll() is not None
+        }
     finally:
         await stack.close()
         backends.close()
@@ -175,12 +185,16 @@ async def soak(minutes: float, orders_per_s: float, sends_per_s: float) -> str:
     ]
     for name, points in samples.items():
         early, late, slope, growing = trend(points)
-        lines.append(f"| {name} | {early:.0f} | {late:.0f} | {slope:+.2f} | {'**yes**' if growing else 'no'} | {errors[name]} |")
+        lines.append(
+            f"| {name} | {early:.0f} | {late:.0f} | {slope:+.2f} | {'**yes**' if growing else 'no'} | {errors[name]} |"
+        )
     return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--orders-per-s", type=float, default=16_000)
     parser.add_argument("--sends-per-s", type=float, default=1_500)

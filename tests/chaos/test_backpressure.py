@@ -22,10 +22,17 @@ MAX_QUEUE = 20
 
 
 def order(i: int) -> dict[str, str]:
-    return {"order_id": f"bp{i}", "customer_id": f"c{i % 7}", "amount": "5.00", "ordered_at": "2026-03-01T10:00:00Z"}
+    return {
+        "order_id": f"bp{i}",
+        "customer_id": f"c{i % 7}",
+        "amount": "5.00",
+        "ordered_at": "2026-03-01T10:00:00Z",
+    }
 
 
-async def test_ingest_pushes_back_while_the_database_is_down(backends: Backends, stack: Stack) -> None:
+async def test_ingest_pushes_back_while_the_database_is_down(
+    backends: Backends, stack: Stack
+) -> None:
     if backends.kind != "containers":
         pytest.skip("stopping MariaDB needs the container backends")
     api = stack.start("ingest", "api", BEACON_MAX_QUEUE_LENGTH=str(MAX_QUEUE))

@@ -102,7 +102,10 @@ def rules_of_bytes(size: int) -> dict[str, Any]:
 
 
 def many_rules(count: int) -> dict[str, Any]:
-    return {"combinator": "or", "rules": [{"field": "visits", "operator": ">", "value": i} for i in range(count)]}
+    return {
+        "combinator": "or",
+        "rules": [{"field": "visits", "operator": ">", "value": i} for i in range(count)],
+    }
 
 
 def deep_json(depth: int) -> bytes:
@@ -116,13 +119,75 @@ def raw_json(value: Any) -> bytes:
 def _correlation_cases() -> list[Case]:
     long_id = {"X-Correlation-ID": "c" * 100}
     return [
-        case("cid-100-ingest", "ingest", "POST", "/api/v1/customers", 422, json=customer(), headers=long_id, mention="x-correlation-id"),
-        case("cid-100-orders", "ingest", "POST", "/api/v1/orders", 422, json=order(), headers=long_id, mention="x-correlation-id"),
-        case("cid-100-segments", "segments", "POST", "/api/v1/segments/preview", 422, json={"rules": GOOD_RULES}, headers=long_id, mention="x-correlation-id"),
-        case("cid-100-campaigns", "campaigns", "GET", "/api/v1/campaigns", 422, headers=long_id, mention="x-correlation-id"),
-        case("cid-100-receipts", "delivery", "POST", "/api/v1/receipts", 422, json=receipts(), sign=True, headers=long_id, mention="x-correlation-id"),
-        case("cid-100-stats", "stats", "GET", "/api/v1/stats/campaigns", 422, headers=long_id, mention="x-correlation-id"),
-        case("cid-64-accepted", "ingest", "POST", "/api/v1/customers", 202, json=customer(customer_id="h-cid64"), headers={"X-Correlation-ID": "c" * 64}, stored=("/api/v1/customers/h-cid64", "customer_id")),
+        case(
+            "cid-100-ingest",
+            "ingest",
+            "POST",
+            "/api/v1/customers",
+            422,
+            json=customer(),
+            headers=long_id,
+            mention="x-correlation-id",
+        ),
+        case(
+            "cid-100-orders",
+            "ingest",
+            "POST",
+            "/api/v1/orders",
+            422,
+            json=order(),
+            headers=long_id,
+            mention="x-correlation-id",
+        ),
+        case(
+            "cid-100-segments",
+            "segments",
+            "POST",
+            "/api/v1/segments/preview",
+            422,
+            json={"rules": GOOD_RULES},
+            headers=long_id,
+            mention="x-correlation-id",
+        ),
+        case(
+            "cid-100-campaigns",
+            "campaigns",
+            "GET",
+            "/api/v1/campaigns",
+            422,
+            headers=long_id,
+            mention="x-correlation-id",
+        ),
+        case(
+            "cid-100-receipts",
+            "delivery",
+            "POST",
+            "/api/v1/receipts",
+            422,
+            json=receipts(),
+            sign=True,
+            headers=long_id,
+            mention="x-correlation-id",
+        ),
+        case(
+            "cid-100-stats",
+            "stats",
+            "GET",
+            "/api/v1/stats/campaigns",
+            422,
+            headers=long_id,
+            mention="x-correlation-id",
+        ),
+        case(
+            "cid-64-accepted",
+            "ingest",
+            "POST",
+            "/api/v1/customers",
+            202,
+            json=customer(customer_id="h-cid64"),
+            headers={"X-Correlation-ID": "c" * 64},
+            stored=("/api/v1/customers/h-cid64", "customer_id"),
+        ),
     ]
 
 
@@ -130,15 +195,65 @@ def _datetime_cases() -> list[Case]:
     rows: list[Case] = []
     for tag, value in OUT_OF_RANGE.items():
         rows += [
-            case(f"customer-created_at-{tag}", "ingest", "POST", "/api/v1/customers", 422, json=customer(created_at=value)),
-            case(f"order-ordered_at-{tag}", "ingest", "POST", "/api/v1/orders", 422, json={"items": [order(ordered_at=value)]}),
-            case(f"campaign-schedule_at-{tag}", "campaigns", "POST", "/api/v1/campaigns", 422, json=campaign(schedule_at=value)),
-            case(f"receipt-at-{tag}", "delivery", "POST", "/api/v1/receipts", 422, json=receipts(at=value), sign=True),
+            case(
+                f"customer-created_at-{tag}",
+                "ingest",
+                "POST",
+                "/api/v1/customers",
+                422,
+                json=customer(created_at=value),
+            ),
+            case(
+                f"order-ordered_at-{tag}",
+                "ingest",
+                "POST",
+                "/api/v1/orders",
+                422,
+                json={"items": [order(ordered_at=value)]},
+            ),
+            case(
+                f"campaign-schedule_at-{tag}",
+                "campaigns",
+                "POST",
+                "/api/v1/campaigns",
+                422,
+                json=campaign(schedule_at=value),
+            ),
+            case(
+                f"receipt-at-{tag}",
+                "delivery",
+                "POST",
+                "/api/v1/receipts",
+                422,
+                json=receipts(at=value),
+                sign=True,
+            ),
         ]
     rows += [
-        case("order-ordered_at-not-a-date", "ingest", "POST", "/api/v1/orders", 422, json=order(ordered_at="2026-13-45T99:00:00Z")),
-        case("order-ordered_at-epoch-number-huge", "ingest", "POST", "/api/v1/orders", 422, json=order(ordered_at=10**30)),
-        case("campaign-schedule_at-nan", "campaigns", "POST", "/api/v1/campaigns", 422, json=campaign(schedule_at="NaN")),
+        case(
+            "order-ordered_at-not-a-date",
+            "ingest",
+            "POST",
+            "/api/v1/orders",
+            422,
+            json=order(ordered_at="2026-13-45T99:00:00Z"),
+        ),
+        case(
+            "order-ordered_at-epoch-number-huge",
+            "ingest",
+            "POST",
+            "/api/v1/orders",
+            422,
+            json=order(ordered_at=10**30),
+        ),
+        case(
+            "campaign-schedule_at-nan",
+            "campaigns",
+            "POST",
+            "/api/v1/campaigns",
+            422,
+            json=campaign(schedule_at="NaN"),
+        ),
     ]
     return rows
 
@@ -155,7 +270,15 @@ def _signature_cases() -> list[Case]:
         "empty": "",
     }
     return [
-        case(f"signature-{tag}", "delivery", "POST", "/api/v1/receipts", 401, json=receipts(), signature=value)
+        case(
+            f"signature-{tag}",
+            "delivery",
+            "POST",
+            "/api/v1/receipts",
+            401,
+            json=receipts(),
+            signature=value,
+        )
         for tag, value in bad.items()
     ]
 
@@ -166,17 +289,63 @@ def _id_and_cursor_cases() -> list[Case]:
     rows = [
         case("segment-id-superscript-two", "segments", "GET", "/api/v1/segments/%C2%B2", not_found),
         case("segment-id-5000-digits", "segments", "GET", f"/api/v1/segments/{digits}", not_found),
-        case("segment-id-5000-digits-put", "segments", "PUT", f"/api/v1/segments/{digits}", not_found, json={"name": "x", "rules": GOOD_RULES}),
-        case("segment-id-5000-digits-delete", "segments", "DELETE", f"/api/v1/segments/{digits}", not_found),
-        case("segment-id-superscript-delete", "segments", "DELETE", "/api/v1/segments/%C2%B2", not_found),
+        case(
+            "segment-id-5000-digits-put",
+            "segments",
+            "PUT",
+            f"/api/v1/segments/{digits}",
+            not_found,
+            json={"name": "x", "rules": GOOD_RULES},
+        ),
+        case(
+            "segment-id-5000-digits-delete",
+            "segments",
+            "DELETE",
+            f"/api/v1/segments/{digits}",
+            not_found,
+        ),
+        case(
+            "segment-id-superscript-delete",
+            "segments",
+            "DELETE",
+            "/api/v1/segments/%C2%B2",
+            not_found,
+        ),
         case("segment-id-arabic-digits", "segments", "GET", "/api/v1/segments/%D9%A3", not_found),
         case("segment-id-negative", "segments", "GET", "/api/v1/segments/-1", not_found),
-        case("segment-id-bigint-overflow", "segments", "GET", "/api/v1/segments/99999999999999999999999", not_found),
-        case("campaign-id-5000-chars", "campaigns", "GET", f"/api/v1/campaigns/{'x' * 5000}", not_found),
+        case(
+            "segment-id-bigint-overflow",
+            "segments",
+            "GET",
+            "/api/v1/segments/99999999999999999999999",
+            not_found,
+        ),
+        case(
+            "campaign-id-5000-chars",
+            "campaigns",
+            "GET",
+            f"/api/v1/campaigns/{'x' * 5000}",
+            not_found,
+        ),
         case("campaign-id-nul", "campaigns", "GET", "/api/v1/campaigns/a%00b", not_found),
-        case("stats-id-5000-chars", "stats", "GET", f"/api/v1/stats/campaigns/{'x' * 5000}", not_found),
-        case("customer-id-5000-chars", "ingest", "GET", f"/api/v1/customers/{'x' * 5000}", not_found),
-        case("stats-ids-101", "stats", "GET", "/api/v1/stats/campaigns", 422, params={"ids": ",".join(f"c{i}" for i in range(101))}),
+        case(
+            "stats-id-5000-chars",
+            "stats",
+            "GET",
+            f"/api/v1/stats/campaigns/{'x' * 5000}",
+            not_found,
+        ),
+        case(
+            "customer-id-5000-chars", "ingest", "GET", f"/api/v1/customers/{'x' * 5000}", not_found
+        ),
+        case(
+            "stats-ids-101",
+            "stats",
+            "GET",
+            "/api/v1/stats/campaigns",
+            422,
+            params={"ids": ",".join(f"c{i}" for i in range(101))},
+        ),
         case("limit-huge", "ingest", "GET", "/api/v1/customers", 422, params={"limit": digits}),
     ]
     huge_cursors = {
@@ -197,73 +366,422 @@ def _id_and_cursor_cases() -> list[Case]:
     for name, (service, path) in lists.items():
         for tag, cursor in huge_cursors.items():
             expect = {404, 422} if name == "stats-series" else 422
-            rows.append(case(f"cursor-{name}-{tag}", service, "GET", path, expect, params={"cursor": cursor}))
+            rows.append(
+                case(
+                    f"cursor-{name}-{tag}", service, "GET", path, expect, params={"cursor": cursor}
+                )
+            )
     stats_cursors = {
-        "micros-int64-overflow": b64("[99999999999999999999, \"x\"]"),
-        "micros-datetime-overflow": b64("[9999999999999999, \"x\"]"),
-        "micros-negative": b64("[-99999999999999999, \"x\"]"),
-        "micros-float": b64("[1e308, \"x\"]"),
-        "wrong-shape": b64("{\"a\": 1}"),
+        "micros-int64-overflow": b64('[99999999999999999999, "x"]'),
+        "micros-datetime-overflow": b64('[9999999999999999, "x"]'),
+        "micros-negative": b64('[-99999999999999999, "x"]'),
+        "micros-float": b64('[1e308, "x"]'),
+        "wrong-shape": b64('{"a": 1}'),
     }
     for tag, cursor in stats_cursors.items():
-        rows.append(case(f"cursor-stats-{tag}", "stats", "GET", "/api/v1/stats/campaigns", 422, params={"cursor": cursor}))
+        rows.append(
+            case(
+                f"cursor-stats-{tag}",
+                "stats",
+                "GET",
+                "/api/v1/stats/campaigns",
+                422,
+                params={"cursor": cursor},
+            )
+        )
     return rows
 
 
 def _rule_cases() -> list[Case]:
     too_big = {413, 422}
     return [
-        case("segment-rules-2mb", "segments", "POST", "/api/v1/segments", too_big, json={"name": "x", "rules": rules_of_bytes(2 * MB)}),
-        case("preview-rules-2mb", "segments", "POST", "/api/v1/segments/preview", too_big, json={"rules": rules_of_bytes(2 * MB)}),
-        case("campaign-rules-2mb", "campaigns", "POST", "/api/v1/campaigns", too_big, json=campaign(rules=rules_of_bytes(2 * MB))),
-        case("segment-rules-50k-conditions", "segments", "POST", "/api/v1/segments", too_big, json={"name": "x", "rules": many_rules(50_000)}),
-        case("campaign-rules-50k-conditions", "campaigns", "POST", "/api/v1/campaigns", too_big, json=campaign(rules=many_rules(50_000))),
-        case("segment-rules-depth-200", "segments", "POST", "/api/v1/segments", 422, json={"name": "x", "rules": nested_group(200)}),
-        case("campaign-rules-depth-200", "campaigns", "POST", "/api/v1/campaigns", 422, json=campaign(rules=nested_group(200))),
-        case("preview-json-depth-100k", "segments", "POST", "/api/v1/segments/preview", too_big | {400}, content=deep_json(100_000)),
-        case("campaign-json-depth-100k", "campaigns", "POST", "/api/v1/campaigns", too_big | {400}, content=deep_json(100_000)),
-        case("campaign-rule-field-password", "campaigns", "POST", "/api/v1/campaigns", 422, json=campaign(rules={"combinator": "and", "rules": [{"field": "password", "operator": "=", "value": "x"}]})),
-        case("campaign-rule-bad-operator", "campaigns", "POST", "/api/v1/campaigns", 422, json=campaign(rules={"combinator": "and", "rules": [{"field": "visits", "operator": "contains", "value": "x"}]})),
-        case("campaign-rule-bad-value", "campaigns", "POST", "/api/v1/campaigns", 422, json=campaign(rules={"combinator": "and", "rules": [{"field": "total_spend", "operator": ">", "value": "1; DROP TABLE profiles"}]})),
-        case("preview-field-sql-injection", "segments", "POST", "/api/v1/segments/preview", 422, json={"rules": {"combinator": "and", "rules": [{"field": "name`; DROP TABLE profiles; --", "operator": "=", "value": "x"}]}}),
-        case("preview-operator-injection", "segments", "POST", "/api/v1/segments/preview", 422, json={"rules": {"combinator": "and", "rules": [{"field": "name", "operator": "= 'x' OR 1=1 --", "value": "x"}]}}),
-        case("preview-combinator-injection", "segments", "POST", "/api/v1/segments/preview", 422, json={"rules": {"combinator": "and 1=1", "rules": [{"field": "name", "operator": "=", "value": "x"}]}}),
-        case("preview-value-sql-injection", "segments", "POST", "/api/v1/segments/preview", 200, json={"rules": {"combinator": "and", "rules": [{"field": "name", "operator": "=", "value": "x' OR '1'='1"}]}}),
-        case("preview-value-nul-emoji", "segments", "POST", "/api/v1/segments/preview", {200, 422}, json={"rules": {"combinator": "and", "rules": [{"field": "city", "operator": "contains", "value": "\x00🌸%_\\"}]}}),
-        case("campaign-message-2001-chars", "campaigns", "POST", "/api/v1/campaigns", 422, json=campaign(message="x" * 2001)),
-        case("campaign-message-unknown-placeholder", "campaigns", "POST", "/api/v1/campaigns", 422, json=campaign(message="Hi {password}")),
+        case(
+            "segment-rules-2mb",
+            "segments",
+            "POST",
+            "/api/v1/segments",
+            too_big,
+            json={"name": "x", "rules": rules_of_bytes(2 * MB)},
+        ),
+        case(
+            "preview-rules-2mb",
+            "segments",
+            "POST",
+            "/api/v1/segments/preview",
+            too_big,
+            json={"rules": rules_of_bytes(2 * MB)},
+        ),
+        case(
+            "campaign-rules-2mb",
+            "campaigns",
+            "POST",
+            "/api/v1/campaigns",
+            too_big,
+            json=campaign(rules=rules_of_bytes(2 * MB)),
+        ),
+        case(
+            "segment-rules-50k-conditions",
+            "segments",
+            "POST",
+            "/api/v1/segments",
+            too_big,
+            json={"name": "x", "rules": many_rules(50_000)},
+        ),
+        case(
+            "campaign-rules-50k-conditions",
+            "campaigns",
+            "POST",
+            "/api/v1/campaigns",
+            too_big,
+            json=campaign(rules=many_rules(50_000)),
+        ),
+        case(
+            "segment-rules-depth-200",
+            "segments",
+            "POST",
+            "/api/v1/segments",
+            422,
+            json={"name": "x", "rules": nested_group(200)},
+        ),
+        case(
+            "campaign-rules-depth-200",
+            "campaigns",
+            "POST",
+            "/api/v1/campaigns",
+            422,
+            json=campaign(rules=nested_group(200)),
+        ),
+        case(
+            "preview-json-depth-100k",
+            "segments",
+            "POST",
+            "/api/v1/segments/preview",
+            too_big | {400},
+            content=deep_json(100_000),
+        ),
+        case(
+            "campaign-json-depth-100k",
+            "campaigns",
+            "POST",
+            "/api/v1/campaigns",
+            too_big | {400},
+            content=deep_json(100_000),
+        ),
+        case(
+            "campaign-rule-field-password",
+            "campaigns",
+            "POST",
+            "/api/v1/campaigns",
+            422,
+            json=campaign(
+                rules={
+                    "combinator": "and",
+                    "rules": [{"field": "password", "operator": "=", "value": "x"}],
+                }
+            ),
+        ),
+        case(
+            "campaign-rule-bad-operator",
+            "campaigns",
+            "POST",
+            "/api/v1/campaigns",
+            422,
+            json=campaign(
+                rules={
+                    "combinator": "and",
+                    "rules": [{"field": "visits", "operator": "contains", "value": "x"}],
+                }
+            ),
+        ),
+        case(
+            "campaign-rule-bad-value",
+            "campaigns",
+            "POST",
+            "/api/v1/campaigns",
+            422,
+            json=campaign(
+                rules={
+                    "combinator": "and",
+                    "rules": [
+                        {"field": "total_spend", "operator": ">", "value": "1; DROP TABLE profiles"}
+                    ],
+                }
+            ),
+        ),
+        case(
+            "preview-field-sql-injection",
+            "segments",
+            "POST",
+            "/api/v1/segments/preview",
+            422,
+            json={
+                "rules": {
+                    "combinator": "and",
+                    "rules": [
+                        {"field": "name`; DROP TABLE profiles; --", "operator": "=", "value": "x"}
+                    ],
+                }
+            },
+        ),
+        case(
+            "preview-operator-injection",
+            "segments",
+            "POST",
+            "/api/v1/segments/preview",
+            422,
+            json={
+                "rules": {
+                    "combinator": "and",
+                    "rules": [{"field": "name", "operator": "= 'x' OR 1=1 --", "value": "x"}],
+                }
+            },
+        ),
+        case(
+            "preview-combinator-injection",
+            "segments",
+            "POST",
+            "/api/v1/segments/preview",
+            422,
+            json={
+                "rules": {
+                    "combinator": "and 1=1",
+                    "rules": [{"field": "name", "operator": "=", "value": "x"}],
+                }
+            },
+        ),
+        case(
+            "preview-value-sql-injection",
+            "segments",
+            "POST",
+            "/api/v1/segments/preview",
+            200,
+            json={
+                "rules": {
+                    "combinator": "and",
+                    "rules": [{"field": "name", "operator": "=", "value": "x' OR '1'='1"}],
+                }
+            },
+        ),
+        case(
+            "preview-value-nul-emoji",
+            "segments",
+            "POST",
+            "/api/v1/segments/preview",
+            {200, 422},
+            json={
+                "rules": {
+                    "combinator": "and",
+                    "rules": [{"field": "city", "operator": "contains", "value": "\x00🌸%_\\"}],
+                }
+            },
+        ),
+        case(
+            "campaign-message-2001-chars",
+            "campaigns",
+            "POST",
+            "/api/v1/campaigns",
+            422,
+            json=campaign(message="x" * 2001),
+        ),
+        case(
+            "campaign-message-unknown-placeholder",
+            "campaigns",
+            "POST",
+            "/api/v1/campaigns",
+            422,
+            json=campaign(message="Hi {password}"),
+        ),
     ]
 
 
 def _body_cases() -> list[Case]:
     injection = "x'); DROP TABLE customers; --"
     return [
-        case("batch-10001-customers", "ingest", "POST", "/api/v1/customers", 413, json={"items": [customer(customer_id=f"b{i}") for i in range(10_001)]}),
-        case("customer-name-1mb", "ingest", "POST", "/api/v1/customers", 422, json=customer(name="n" * MB)),
-        case("customer-id-65-chars", "ingest", "POST", "/api/v1/customers", 422, json=customer(customer_id="i" * 65)),
-        case("customer-name-object", "ingest", "POST", "/api/v1/customers", 422, json=customer(name={"$gt": ""})),
-        case("order-amount-1e400", "ingest", "POST", "/api/v1/orders", 422, json=order(amount="1e400")),
+        case(
+            "batch-10001-customers",
+            "ingest",
+            "POST",
+            "/api/v1/customers",
+            413,
+            json={"items": [customer(customer_id=f"b{i}") for i in range(10_001)]},
+        ),
+        case(
+            "customer-name-1mb",
+            "ingest",
+            "POST",
+            "/api/v1/customers",
+            422,
+            json=customer(name="n" * MB),
+        ),
+        case(
+            "customer-id-65-chars",
+            "ingest",
+            "POST",
+            "/api/v1/customers",
+            422,
+            json=customer(customer_id="i" * 65),
+        ),
+        case(
+            "customer-name-object",
+            "ingest",
+            "POST",
+            "/api/v1/customers",
+            422,
+            json=customer(name={"$gt": ""}),
+        ),
+        case(
+            "order-amount-1e400",
+            "ingest",
+            "POST",
+            "/api/v1/orders",
+            422,
+            json=order(amount="1e400"),
+        ),
         case("order-amount-nan", "ingest", "POST", "/api/v1/orders", 422, json=order(amount="NaN")),
-        case("order-amount-negative", "ingest", "POST", "/api/v1/orders", 422, json=order(amount="-0.01")),
-        case("order-amount-10e30", "ingest", "POST", "/api/v1/orders", 422, json=order(amount=10**30)),
+        case(
+            "order-amount-negative",
+            "ingest",
+            "POST",
+            "/api/v1/orders",
+            422,
+            json=order(amount="-0.01"),
+        ),
+        case(
+            "order-amount-10e30", "ingest", "POST", "/api/v1/orders", 422, json=order(amount=10**30)
+        ),
         case("body-null", "ingest", "POST", "/api/v1/orders", 422, content=b"null"),
         case("body-empty-list", "ingest", "POST", "/api/v1/orders", 422, content=b"[]"),
-        case("body-not-utf8", "ingest", "POST", "/api/v1/customers", {400, 422}, content=b'{"customer_id": "\xff\xfe", "name": "x"}'),
-        case("body-json-depth-100k", "ingest", "POST", "/api/v1/orders", {400, 413, 422}, content=deep_json(100_000)),
-        case("body-truncated-json", "ingest", "POST", "/api/v1/orders", 422, content=b'{"items": [{"order_id": '),
-        case("receipts-10001", "delivery", "POST", "/api/v1/receipts", {413, 422}, json={"receipts": [receipts()["receipts"][0]] * 10_001}, sign=True),
-        case("receipt-message-id-1000", "delivery", "POST", "/api/v1/receipts", 422, json=receipts(message_id="m" * 1000), sign=True),
-        case("receipt-status-lost", "delivery", "POST", "/api/v1/receipts", 422, json=receipts(status="LOST"), sign=True),
-        case("receipt-reason-10mb", "delivery", "POST", "/api/v1/receipts", 413, json=receipts(reason="r" * (10 * MB)), sign=True),
-        case("communications-status-injection", "delivery", "GET", "/api/v1/communications", 422, params={"status": "SENT' OR 1=1 --"}),
+        case(
+            "body-not-utf8",
+            "ingest",
+            "POST",
+            "/api/v1/customers",
+            {400, 422},
+            content=b'{"customer_id": "\xff\xfe", "name": "x"}',
+        ),
+        case(
+            "body-json-depth-100k",
+            "ingest",
+            "POST",
+            "/api/v1/orders",
+            {400, 413, 422},
+            content=deep_json(100_000),
+        ),
+        case(
+            "body-truncated-json",
+            "ingest",
+            "POST",
+            "/api/v1/orders",
+            422,
+            content=b'{"items": [{"order_id": ',
+        ),
+        case(
+            "receipts-10001",
+            "delivery",
+            "POST",
+            "/api/v1/receipts",
+            {413, 422},
+            json={"receipts": [receipts()["receipts"][0]] * 10_001},
+            sign=True,
+        ),
+        case(
+            "receipt-message-id-1000",
+            "delivery",
+            "POST",
+            "/api/v1/receipts",
+            422,
+            json=receipts(message_id="m" * 1000),
+            sign=True,
+        ),
+        case(
+            "receipt-status-lost",
+            "delivery",
+            "POST",
+            "/api/v1/receipts",
+            422,
+            json=receipts(status="LOST"),
+            sign=True,
+        ),
+        case(
+            "receipt-reason-10mb",
+            "delivery",
+            "POST",
+            "/api/v1/receipts",
+            413,
+            json=receipts(reason="r" * (10 * MB)),
+            sign=True,
+        ),
+        case(
+            "communications-status-injection",
+            "delivery",
+            "GET",
+            "/api/v1/communications",
+            422,
+            params={"status": "SENT' OR 1=1 --"},
+        ),
         # Text that is only text: accepted, and stored exactly as sent.
-        case("customer-emoji-name", "ingest", "POST", "/api/v1/customers", 202, json=customer(customer_id="h-emoji", name="Priya 🌸🎉 Ñandú"), stored=("/api/v1/customers/h-emoji", "name")),
-        case("customer-astral-id", "ingest", "POST", "/api/v1/customers", 202, json=customer(customer_id="h-🌸-𝔘", name="x"), stored=("/api/v1/customers/h-🌸-𝔘", "customer_id")),
-        case("customer-sql-injection-id", "ingest", "POST", "/api/v1/customers", 202, json=customer(customer_id=injection, name="Robert'); DROP TABLE orders;--"), stored=(f"/api/v1/customers/{injection}", "name")),
-        case("customer-json-injection-name", "ingest", "POST", "/api/v1/customers", 202, json=customer(customer_id="h-json", name='{"$gt": ""}", "admin": true'), stored=("/api/v1/customers/h-json", "name")),
-        case("customer-rtl-combining", "ingest", "POST", "/api/v1/customers", 202, json=customer(customer_id="h-rtl", name="\u202egnp.exe Z\u0351\u0352"), stored=("/api/v1/customers/h-rtl", "name")),
-        case("customer-nul-name", "ingest", "POST", "/api/v1/customers", {202, 422}, json=customer(customer_id="h-nul", name="a\x00b"), stored=("/api/v1/customers/h-nul", "name")),
-        case("orders-filter-nul", "ingest", "GET", "/api/v1/orders", {200, 422}, params={"customer_id": "\x00' OR 1=1 --"}),
+        case(
+            "customer-emoji-name",
+            "ingest",
+            "POST",
+            "/api/v1/customers",
+            202,
+            json=customer(customer_id="h-emoji", name="Priya 🌸🎉 Ñandú"),
+            stored=("/api/v1/customers/h-emoji", "name"),
+        ),
+        case(
+            "customer-astral-id",
+            "ingest",
+            "POST",
+            "/api/v1/customers",
+            202,
+            json=customer(customer_id="h-🌸-𝔘", name="x"),
+            stored=("/api/v1/customers/h-🌸-𝔘", "customer_id"),
+        ),
+        case(
+            "customer-sql-injection-id",
+            "ingest",
+            "POST",
+            "/api/v1/customers",
+            202,
+            json=customer(customer_id=injection, name="Robert'); DROP TABLE orders;--"),
+            stored=(f"/api/v1/customers/{injection}", "name"),
+        ),
+        case(
+            "customer-json-injection-name",
+            "ingest",
+            "POST",
+            "/api/v1/customers",
+            202,
+            json=customer(customer_id="h-json", name='{"$gt": ""}", "admin": true'),
+            stored=("/api/v1/customers/h-json", "name"),
+        ),
+        case(
+            "customer-rtl-combining",
+            "ingest",
+            "POST",
+            "/api/v1/customers",
+            202,
+            json=customer(customer_id="h-rtl", name="\u202egnp.exe Z\u0351\u0352"),
+            stored=("/api/v1/customers/h-rtl", "name"),
+        ),
+        case(
+            "customer-nul-name",
+            "ingest",
+            "POST",
+            "/api/v1/customers",
+            {202, 422},
+            json=customer(customer_id="h-nul", name="a\x00b"),
+            stored=("/api/v1/customers/h-nul", "name"),
+        ),
+        case(
+            "orders-filter-nul",
+            "ingest",
+            "GET",
+            "/api/v1/orders",
+            {200, 422},
+            params={"customer_id": "\x00' OR 1=1 --"},
+        ),
     ]
 
 

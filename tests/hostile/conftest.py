@@ -26,9 +26,7 @@ class Apis:
 
 
 @pytest.fixture(scope="module")
-async def apis(
-    backends: Backends, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Apis]:
+async def apis(backends: Backends, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Apis]:
     stack = Stack(backends.mysql_url, backends.amqp_url, tmp_path_factory.mktemp("hostile"))
     try:
         # Started side by side, then awaited: on a busy machine five migrations in a row

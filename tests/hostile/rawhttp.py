@@ -167,7 +167,9 @@ async def post_body(
             sent += CHUNK
             await asyncio.sleep(0)
         status, got_headers, got = await asyncio.wait_for(answer, timeout)
-        return RawResponse(status, got_headers, got, time.monotonic() - started, min(sent, len(body)))
+        return RawResponse(
+            status, got_headers, got, time.monotonic() - started, min(sent, len(body))
+        )
     finally:
         answer.cancel()
         writer.close()

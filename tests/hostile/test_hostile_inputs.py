@@ -32,6 +32,7 @@ def correlation_id(row: Case) -> str:
     """The id a row sends: its name in the header's alphabet (letters, digits, ``._:-``)."""
     return re.sub(r"[^A-Za-z0-9._:-]", "-", f"hostile-{row.id}")[:64]
 
+
 LARGE = 512 * 1024  # bodies above this go through rawhttp.post_body (see there)
 
 
@@ -47,7 +48,9 @@ def check_error_body(response_status: int, body: bytes, sent_cid: str | None) ->
     return data
 
 
-async def send(client: httpx.AsyncClient, apis: Apis, row: Case) -> tuple[httpx.Response, str | None]:
+async def send(
+    client: httpx.AsyncClient, apis: Apis, row: Case
+) -> tuple[httpx.Response, str | None]:
     headers: dict[str, str] = {
         "content-type": "application/json",
         **apis.stack.headers(ttl_s=3600),
@@ -107,7 +110,9 @@ async def test_hostile_input(apis: Apis, row: Case) -> None:
             async def fetch() -> httpx.Response:
                 return await client.get(url)
 
-            found = await eventually(fetch, lambda r: r.status_code == 200, timeout=30, what=f"{row.id} stored")
+            found = await eventually(
+                fetch, lambda r: r.status_code == 200, timeout=30, what=f"{row.id} stored"
+            )
             assert found.json()[key] == sent[key]
 
 
@@ -128,11 +133,17 @@ def receipt_signature() -> dict[str, str]:
 
 
 @pytest.mark.parametrize(("service", "path"), BODY_ROUTES, ids=ROUTE_IDS)
-async def test_declared_100mb_content_length_is_refused_at_once(apis: Apis, service: str, path: str) -> None:
+async def test_declared_100mb_content_length_is_refused_at_once(
+    apis: Apis, service: str, path: str
+) -> None:
     extra = receipt_signature() if service == "delivery" else {}
     cid = f"hostile-declared-{service}"
     answer = await rawhttp.declared_length(
-        apis.urls[service], path, 100 * 1024 * 1024, headers={**extra, **apis.stack.headers(), "X-Correlation-ID": cid}, timeout=10
+        apis.urls[service],
+        path,
+        100 * 1024 * 1024,
+        headers={**extra, **apis.stack.headers(), "X-Correlation-ID": cid},
+        timeout=10,
     )
     assert answer.status == 413, (answer.status, answer.body[:300])
     assert answer.seconds < 5, f"answered only after {answer.seconds:.1f} s"

@@ -24,7 +24,9 @@ YEAR_1 = "0001-01-01T00:00:00+05:30"
 YEAR_9999 = "9999-12-31T23:59:59-05:00"
 
 
-def raw(type_: str, payload: dict[str, Any], *, correlation_id: str | None = None) -> tuple[str, bytes]:
+def raw(
+    type_: str, payload: dict[str, Any], *, correlation_id: str | None = None
+) -> tuple[str, bytes]:
     """An envelope as bytes, built by hand so no model check can refuse it first."""
     head = {
         "event_id": str(uuid.uuid4()),
@@ -68,9 +70,21 @@ INGEST_POISON: dict[str, tuple[str, dict[str, Any], str | None]] = {
         None,
     ),
     # The worker does not re-validate orders; the store must not mangle them silently either.
-    "order-ordered_at-year-1": ("order.submitted", {"orders": [order("p-o-y1", ordered_at=YEAR_1)]}, None),
-    "order-customer-id-100": ("order.submitted", {"orders": [order("p-o-long", customer_id="c" * 100)]}, None),
-    "order-amount-not-a-number": ("order.submitted", {"orders": [order("p-o-nan", amount="lots")]}, None),
+    "order-ordered_at-year-1": (
+        "order.submitted",
+        {"orders": [order("p-o-y1", ordered_at=YEAR_1)]},
+        None,
+    ),
+    "order-customer-id-100": (
+        "order.submitted",
+        {"orders": [order("p-o-long", customer_id="c" * 100)]},
+        None,
+    ),
+    "order-amount-not-a-number": (
+        "order.submitted",
+        {"orders": [order("p-o-nan", amount="lots")]},
+        None,
+    ),
 }
 
 
@@ -126,13 +140,29 @@ async def test_ingest_persistence_parks_poison_and_goes_on(stack: Stack, name: s
     poison_orders = [o["order_id"] for o in payload.get("orders", [])]
     poison_customers = [c["customer_id"] for c in payload.get("customers", [])]
     for order_id in poison_orders:
-        assert await stack.scalar("ingest", "SELECT COUNT(*) FROM orders WHERE order_id = :o", o=order_id) == 0
+        assert (
+            await stack.scalar(
+                "ingest", "SELECT COUNT(*) FROM orders WHERE order_id = :o", o=order_id
+            )
+            == 0
+        )
     for customer_id in poison_customers:
-        assert await stack.scalar("ingest", "SELECT COUNT(*) FROM customers WHERE customer_id = :c", c=customer_id) == 0
+        assert (
+            await stack.scalar(
+                "ingest", "SELECT COUNT(*) FROM customers WHERE customer_id = :c", c=customer_id
+            )
+            == 0
+        )
 
 
 def receipt(message_id: str, **over: Any) -> dict[str, Any]:
-    return {"message_id": message_id, "status": "SENT", "at": "2026-01-01T00:00:00Z", "reason": None, **over}
+    return {
+        "message_id": message_id,
+        "status": "SENT",
+        "at": "2026-01-01T00:00:00Z",
+        "reason": None,
+        **over,
+    }
 
 
 RECEIPT_POISON: dict[str, dict[str, Any]] = {
@@ -154,7 +184,9 @@ async def test_delivery_receipts_parks_poison_and_goes_on(stack: Stack, name: st
 
     applied = await eventually(
         lambda: stack.scalar(
-            "delivery", "SELECT COUNT(*) FROM inbox WHERE consumer = 'delivery.receipts' AND event_id = :e", e=good_id
+            "delivery",
+            "SELECT COUNT(*) FROM inbox WHERE consumer = 'delivery.receipts' AND event_id = :e",
+            e=good_id,
         ),
         lambda n: n == 1,
         timeout=60,
