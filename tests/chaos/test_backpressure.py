@@ -36,7 +36,15 @@ async def test_ingest_pushes_back_while_the_database_is_down(
     if backends.kind != "containers":
         pytest.skip("stopping MariaDB needs the container backends")
     api = stack.start("ingest", "api", BEACON_MAX_QUEUE_LENGTH=str(MAX_QUEUE))
-    stack.start("ingest", "worker", BEACON_MAX_QUEUE_LENGTH=str(MAX_QUEUE))
+    # The worker holds up to batch size x (batches in flight + 1) messages unacknowledged
+    # on top of the queue's length: small batches keep that few, so the queue fills.
+    stack.start(
+        "ingest",
+        "worker",
+        BEACON_MAX_QUEUE_LENGTH=str(MAX_QUEUE),
+        BEACON_BATCH_MAX_MESSAGES="4",
+        BEACON_BATCH_IN_FLIGHT="1",
+    )
     accepted: list[str] = []
     refused: list[httpx.Response] = []
     await asyncio.to_thread(backends.stop_db)
