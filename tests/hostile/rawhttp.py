@@ -117,7 +117,12 @@ async def endless_chunks(
             with contextlib.suppress(ConnectionError, OSError):
                 writer.write(b"0\r\n\r\n")
                 await writer.drain()
-        status, got_headers, body = await asyncio.wait_for(answer, timeout)
+        try:
+            status, got_headers, body = await asyncio.wait_for(answer, timeout)
+        except ConnectionResetError:
+            # The server closed with our body unread: the kernel's RST may discard its
+            # answer before we read it. Status 0 says "cut off, answer lost".
+            return RawResponse(0, {}, b"", time.monotonic() - started, sent)
         return RawResponse(status, got_headers, body, time.monotonic() - started, sent)
     finally:
         answer.cancel()

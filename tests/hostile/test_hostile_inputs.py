@@ -166,8 +166,10 @@ async def test_endless_chunked_body_is_cut_off(apis: Apis, service: str, path: s
         headers={**extra, **apis.stack.headers(), "X-Correlation-ID": cid},
         timeout=20,
     )
-    assert answer.status in expect, (answer.status, answer.body[:300])
     assert answer.bytes_sent < 256 * 1024 * 1024, "the server read the whole endless body"
+    if answer.status == 0:
+        return  # cut off, and the RST of the close overtook the 413 (a TCP race, not ours)
+    assert answer.status in expect, (answer.status, answer.body[:300])
     check_error_body(answer.status, answer.body, cid)
 
 
