@@ -7,6 +7,10 @@ arrived, whichever comes first. At most ``in_flight`` flushes run at once;
 while all are busy items keep collecting, so a deep backlog is taken in full batches
 (large transactions) and a trickle in small, prompt ones (adaptive batching). Nothing
 here knows about messages or databases, so the timing rules are tested on their own.
+
+:meth:`Batcher.room` is the back-pressure: a producer awaits it before taking an item, so
+the items waiting never weigh much more than a limit, whatever the source offers (a
+broker's prefetch counts messages, not the rows in them).
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ class Batcher(Generic[T]):
         self._running: set[asyncio.Task[None]] = set()
         self._timer: asyncio.TimerHandle | None = None
         self._closing = False
+        self._taken = asyncio.Event()  # set whenever waiting items leave for a flush
 
     @property
     def waiting(self) -> int:
@@ -61,11 +66,21 @@ class Batcher(Generic[T]):
         self._weight += weight
         self._schedule()
 
+    async def room(self, weight_limit: int) -> None:
+        """Return once the items waiting weigh less than ``weight_limit`` (or on close).
+
+        Call it right before :meth:`add` with no await in between, so concurrent producers
+        overshoot the limit by one item at most."""
+        while self._weight >= weight_limit and not self._closing:
+            self._taken.clear()
+            await self._taken.wait()
+
     async def close(self, timeout: float) -> None:
         """Start no more flushes and wait (up to ``timeout``) for those running. Items
         still waiting are dropped here: their owner must hand them back (for messages,
         closing the channel does)."""
         self._closing = True
+        self._taken.set()
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -103,6 +118,7 @@ class Batcher(Generic[T]):
         batch = [item for _, _, item in self._waiting[:taken]]
         del self._waiting[:taken]
         self._weight -= weight
+        self._taken.set()
         task = asyncio.create_task(self._run(batch))
         self._running.add(task)
         task.add_done_callback(self._finished)

@@ -88,6 +88,25 @@ async def test_a_batch_is_limited_by_weight_but_holds_at_least_one_item() -> Non
     assert flush.batches == [[4, 5], [3], [20], [1]]
 
 
+async def test_room_holds_producers_back_until_waiting_weight_drops_below_the_limit() -> None:
+    flush = Recorder(gated=True)
+    batcher = Batcher(
+        flush, max_items=100, max_wait_s=0.0, in_flight=1, max_weight=10, weight=lambda n: n
+    )
+    batcher.add(10)  # starts a batch at once and blocks the only slot
+    await flush.until(lambda: len(flush.batches) == 1)
+    for n in (6, 6):
+        await asyncio.wait_for(batcher.room(12), 1)  # 0, then 6 waiting: room
+        batcher.add(n)
+    producer = asyncio.create_task(batcher.room(12))  # 12 waiting: no room
+    await asyncio.sleep(0.05)
+    assert not producer.done() and batcher.waiting == 2
+    flush.gate.set()  # the slot frees, a batch takes [6], 6 left waiting: room again
+    await asyncio.wait_for(producer, 5)
+    await flush.until(lambda: sum(len(b) for b in flush.batches) == 3)
+    assert flush.batches == [[10], [6], [6]]
+
+
 async def test_close_waits_for_running_flushes_and_starts_no_more() -> None:
     flush = Recorder(gated=True)
     batcher = Batcher(flush, max_items=1, max_wait_s=0.0, in_flight=1)
