@@ -401,7 +401,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         result["load_profiles_s"] = await load_profiles(seg_engine, n)
         result["servers"] = await server_info(seg_engine)
         print(f"  {result['load_profiles_s']} s; starting services ...", flush=True)
-        processes.start("vendor", "delivery", "vendor", port=vendor_port)
+        processes.start("vendor", "vendor", "simulator", port=vendor_port)
         processes.start("delivery-api", "delivery", "api", port=delivery_port)
         for k in range(args.delivery_workers):
             processes.start(f"delivery-worker-{k + 1}", "delivery", "worker")

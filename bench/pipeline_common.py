@@ -115,7 +115,7 @@ class Processes:
         log = self.log_dir / f"{role}.log"
         with open(log, "ab") as out:
             popen = subprocess.Popen(
-                [sys.executable, "-m", f"services.{service}", mode, "--port", str(port)],
+                [*self.command(service, mode), "--port", str(port)],
                 cwd=self.source,
                 env={**os.environ, **self.base_env, **env},
                 stdout=out,
@@ -124,6 +124,16 @@ class Processes:
         proc = Proc(role, service, mode, port, popen, log)
         self.procs.append(proc)
         return proc
+
+    def command(self, service: str, mode: str) -> list[str]:
+        """``python -m services.<service> <mode>``; the ``vendor`` simulator is
+        ``python -m simulators.vendor`` (``services.delivery vendor`` in a ``--source``
+        checkout from before it moved)."""
+        if service == "vendor":
+            if (self.source / "simulators" / "vendor").is_dir():
+                return [sys.executable, "-m", "simulators.vendor"]
+            return [sys.executable, "-m", "services.delivery", "vendor"]
+        return [sys.executable, "-m", f"services.{service}", mode]
 
     async def wait_ready(self, procs: Iterable[Proc] | None = None, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout

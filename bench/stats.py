@@ -84,9 +84,9 @@ from bench.pipeline_common import (
     table,
     wait_quiet,
 )
-from services.delivery.domain.signature import HEADER, sign
 from shared.db import make_engine
 from shared.settings import ServiceSettings
+from shared.signature import HEADER, sign
 
 TARGET_P95_S = 0.5
 TARGET_P99_S = 1.0

@@ -7,7 +7,7 @@ schema and exit). Every mode but ``migrate`` upgrades the schema first, then ser
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +26,9 @@ def run_service(
     migrations_dir: Path,
     ports: Mapping[str, int],
     extra_modes: Mapping[str, Callable[[], object]] | None = None,
-    schemaless: Collection[str] = (),
 ) -> None:
-    """``ports``: the serving modes and their default ports; ``schemaless``: those of them
-    that need no database (no migration first); ``extra_modes``: one-shot commands."""
+    """``ports``: the serving modes and their default ports; ``extra_modes``: one-shot
+    commands."""
     modes = [*ports, "migrate", *(extra_modes or {})]
     parser = argparse.ArgumentParser(prog=f"python -m services.{service}")
     parser.add_argument("mode", choices=modes)
@@ -40,7 +39,7 @@ def run_service(
     if extra_modes and args.mode in extra_modes:
         extra_modes[args.mode]()
         return
-    if args.mode not in schemaless and (settings.migrate_on_start or args.mode == "migrate"):
+    if settings.migrate_on_start or args.mode == "migrate":
         schema = settings.schema_name(service)
         upgrade(migrations_dir, settings.mysql_url, schema)
         log.info("schema_ready", schema=schema)

@@ -1,4 +1,4 @@
-"""``python -m services.delivery api|worker|all|migrate|vendor [--port N]``."""
+"""``python -m services.delivery api|worker|all|migrate [--port N]``."""
 
 from pathlib import Path
 
@@ -17,7 +17,5 @@ if __name__ == "__main__":
             "api": settings.delivery_port,
             "all": settings.delivery_port,
             "worker": settings.delivery_worker_port,
-            "vendor": settings.vendor_port,  # the messaging vendor simulator, no database
         },
-        schemaless={"vendor"},
     )

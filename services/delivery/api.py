@@ -18,18 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.delivery.domain import events as ev
 from services.delivery.domain.receipts import InvalidReceipts, parse_receipts
-from services.delivery.domain.signature import (
-    HEADER,
-    SignatureError,
-    check_body,
-    parse_header,
-)
 from services.delivery.domain.status import Status
 from services.delivery.settings import DeliverySettings
 from services.delivery.store import log as log_store
 from shared.envelope import Envelope
 from shared.pagination import decode_cursor, encode_cursor
 from shared.publishing import accept_confirmed
+from shared.signature import (
+    HEADER,
+    SignatureError,
+    check_body,
+    parse_header,
+)
 
 _RECEIPTS_BODY = {
     "requestBody": {

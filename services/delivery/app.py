@@ -2,8 +2,8 @@
 
 ``api``: the receipt callback and the communications log. ``worker``: the campaigns and
 audience consumers, the batched receipts consumer, the sender and the parked-receipt
-sweep (HTTP: health and metrics only). ``all``: both. ``vendor``: the vendor simulator
-(no database, no broker).
+sweep (HTTP: health and metrics only). ``all``: both. (The vendor simulator is
+``python -m simulators.vendor``.)
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from services.delivery.parked import parked_sweeper
 from services.delivery.sender import Sender
 from services.delivery.settings import DEV_VENDOR_SECRET, SERVICE, DeliverySettings
 from services.delivery.store.tables import inbox, outbox, parked_receipts
-from services.delivery.vendor.app import build_vendor_app
 from shared.retention import older_than
 from shared.runtime import Runtime
 
@@ -26,8 +25,6 @@ def build_app(mode: str, settings: DeliverySettings | None = None) -> FastAPI:
         raise SystemExit(
             "BEACON_ENV=production with the development vendor secret: set BEACON_VENDOR_SECRET"
         )
-    if mode == "vendor":
-        return build_vendor_app(settings)
     runtime = Runtime(SERVICE, settings, outbox_table=outbox, inbox_table=inbox)
     relay_notify = runtime.relay.notify if runtime.relay else (lambda: None)
     if mode in ("worker", "all"):

@@ -1,4 +1,5 @@
-"""Delivery's settings and the vendor simulator's (``BEACON_`` environment variables)."""
+"""Delivery's settings (``BEACON_`` environment variables); the vendor simulator has its own
+(``simulators.vendor.settings``)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import Annotated
 from pydantic import Field
 
 from shared.settings import ServiceSettings
+from shared.signature import DEV_SECRET
 
 SERVICE = "delivery"
-DEV_VENDOR_SECRET = "beacon-dev-vendor-secret"  # only for local runs; set a real one elsewhere
+DEV_VENDOR_SECRET = DEV_SECRET  # only for local runs; set a real one elsewhere
 
 
 class DeliverySettings(ServiceSettings):
@@ -44,22 +46,3 @@ class DeliverySettings(ServiceSettings):
     receipt_flush_ms: Annotated[float, Field(ge=0)] = 20
     receipt_flushes_in_flight: Annotated[int, Field(ge=1)] = 3
     parked_sweep_s: float = 30.0
-
-    # The vendor simulator (``python -m services.delivery vendor``; no database).
-    vendor_port: int = 8009
-    vendor_failure_ratio: Annotated[float, Field(ge=0, le=1)] = 0.1
-    vendor_delay_min_s: Annotated[float, Field(ge=0)] = 0.5
-    vendor_delay_max_s: Annotated[float, Field(ge=0)] = 2.0
-    vendor_seed: int = 42
-    # Chance to answer 500 to a send request (keeping nothing), and to call back twice.
-    vendor_error_rate: Annotated[float, Field(ge=0, le=1)] = 0.0
-    vendor_duplicate_callback_rate: Annotated[float, Field(ge=0, le=1)] = 0.0
-    vendor_callback_batch: Annotated[int, Field(ge=1, le=10_000)] = 500
-    vendor_callback_concurrency: Annotated[int, Field(ge=1)] = 4
-    vendor_callback_timeout_s: float = 10.0
-    vendor_callback_max_attempts: Annotated[int, Field(ge=1)] = 30
-    vendor_tick_s: float = 0.05  # how often due receipts are gathered into callbacks
-    # Hosts the simulator posts receipts to (comma-separated), and how many message ids it
-    # remembers for its dedupe and counts (the oldest are forgotten past it).
-    vendor_callback_hosts: str = "127.0.0.1,localhost,::1"
-    vendor_remember: Annotated[int, Field(ge=1)] = 2_000_000

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.segments.domain import RuleError, parse_rules
 from services.segments.domain import events as ev
+from services.segments.service import PROFILES_QUEUE
 from services.segments.store import audiences, profiles, rule_sql
 from services.segments.store import segments as segment_store
 from shared.batch_consumer import BatchHandler
@@ -27,7 +28,7 @@ from shared.envelope import Envelope
 from shared.topology import Binding, ListenerSpec, QueueSpec
 
 PROFILES = QueueSpec(
-    "segments.profiles", (Binding("ingest", (ev.CUSTOMER_UPSERTED, ev.ORDER_RECORDED)),)
+    PROFILES_QUEUE, (Binding("ingest", (ev.CUSTOMER_UPSERTED, ev.ORDER_RECORDED)),)
 )
 AUDIENCES = QueueSpec("segments.audiences", (Binding("campaigns", (ev.CAMPAIGN_LAUNCHED,)),))
 CACHE = ListenerSpec("segments.cache", Binding("segments", (ev.PROFILE_CHANGED,)))

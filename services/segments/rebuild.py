@@ -7,9 +7,8 @@ re-publishes ingest's event log, which the running segments worker applies from 
 
 from __future__ import annotations
 
-from services.segments.consumers import PROFILES
+from services.segments import service
 from services.segments.settings import SERVICE, SegmentsSettings
-from services.segments.store import profiles
 from shared.db import make_engine, unit_of_work
 from shared.logging import get_logger
 
@@ -20,7 +19,7 @@ async def reset_read_model(settings: SegmentsSettings) -> None:
     engine = make_engine(settings.mysql_url, settings.schema_name(SERVICE), pool_size=1)
     try:
         async with unit_of_work(engine) as conn:
-            await profiles.reset(conn, PROFILES.name)
+            await service.reset_read_model(conn)
     finally:
         await engine.dispose()
     log.info("profiles_reset", next_step="python -m services.ingest replay")

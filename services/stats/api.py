@@ -17,13 +17,13 @@ import orjson
 from fastapi import APIRouter, HTTPException, Query, WebSocket
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.stats import ws
+from services.stats import service, ws
 from services.stats.domain.counters import failure_rate, iso, snapshot
 from services.stats.hub import Hub
-from services.stats.reconcile import reconcile_campaign
 from services.stats.settings import StatsSettings
 from services.stats.store import counters, deltas
 from shared.auth.dependency import access
+from shared.db import unit_of_work
 from shared.pagination import decode_cursor, encode_cursor
 
 MAX_IDS = 100
@@ -130,7 +130,8 @@ def build_router(
 
     @router.post("/campaigns/{campaign_id}/reconcile", openapi_extra=access("admin", scope=None))
     async def reconcile(campaign_id: str, fix: bool = False) -> dict[str, Any]:
-        report = await reconcile_campaign(engine, campaign_id, fix=fix)
+        async with unit_of_work(engine) as conn:
+            report = await service.reconcile_campaign(conn, campaign_id, fix=fix)
         if report is None:
             raise HTTPException(404, f"no stats for campaign {campaign_id!r}")
         if report["fixed"]:

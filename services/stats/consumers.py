@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.stats.domain import events as ev
-from services.stats.domain.counters import campaign_id_of, count_of, parse_deltas, snapshot
+from services.stats.domain.counters import campaign_id_of, count_of, parse_deltas
+from services.stats.service import changed
 from services.stats.store import counters, deltas
 from shared.consumer import Handler
 from shared.envelope import Envelope
@@ -32,13 +33,6 @@ HUB = ListenerSpec("stats.hub", Binding("stats", (ev.STATS_CHANGED,)))
 
 def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-
-
-async def changed(conn: AsyncConnection, campaign_ids: list[str]) -> list[Envelope]:
-    """``stats.changed`` with the current snapshot of each campaign, read under the row
-    locks this transaction holds, so its revision is exactly the one just written."""
-    rows = await counters.get_many(conn, campaign_ids)
-    return [ev.stats_changed([snapshot(c) for c in rows])] if rows else []
 
 
 async def on_launched(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:

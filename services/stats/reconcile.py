@@ -18,12 +18,9 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.stats.consumers import changed
-from services.stats.domain.reconcile import Counts, drift_report
+from services.stats import service
 from services.stats.settings import SERVICE, StatsSettings
-from services.stats.store import counters, deltas
-from services.stats.store.tables import outbox as outbox_table
-from shared import outbox
+from services.stats.store import counters
 from shared.db import make_engine, unit_of_work
 from shared.logging import configure_logging, get_logger
 
@@ -33,21 +30,9 @@ log = get_logger(__name__)
 async def reconcile_campaign(
     engine: AsyncEngine, campaign_id: str, *, fix: bool
 ) -> dict[str, Any] | None:
-    """The drift report of one campaign (None when unknown), fixed if asked."""
+    """:func:`services.stats.service.reconcile_campaign` in a unit of work of its own."""
     async with unit_of_work(engine) as conn:
-        current = await counters.get(conn, campaign_id, lock=True)
-        if current is None:
-            return None
-        expected = await deltas.recount(conn, campaign_id)
-        actual = Counts(current.queued, current.sent, current.failed)
-        report = drift_report(campaign_id, expected, actual)
-        if report["drift"] and fix:
-            await counters.set_counts(conn, campaign_id, expected)
-            await outbox.add(conn, outbox_table, await changed(conn, [campaign_id]))
-            report["fixed"] = True
-    if report["drift"]:
-        log.warning("stats_drift", campaign_id=campaign_id, fixed=report["fixed"])
-    return report
+        return await service.reconcile_campaign(conn, campaign_id, fix=fix)
 
 
 async def reconcile(settings: StatsSettings, campaign: str | None, fix: bool) -> int:

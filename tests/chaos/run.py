@@ -78,9 +78,7 @@ def start_suite(
 ) -> tuple[dict[str, ServiceProcess], list[ServiceProcess]]:
     quiet = {"BEACON_LOG_LEVEL": "WARNING", "BEACON_VENDOR_SECRET": VENDOR_SECRET}
     procs: dict[str, ServiceProcess] = {}
-    procs["vendor"] = stack.start(
-        "delivery",
-        "vendor",
+    procs["vendor"] = stack.start_vendor(
         wait=False,
         BEACON_VENDOR_DELAY_MIN_S="0.05",
         BEACON_VENDOR_DELAY_MAX_S="0.5",

@@ -55,9 +55,7 @@ async def test_newman_runs_every_request_green(
         "campaigns": stack.start("campaigns", "all").url,
         "stats": stack.start("stats", "all").url,
     }
-    vendor = stack.start(
-        "delivery", "vendor", BEACON_VENDOR_DELAY_MIN_S="0.05", BEACON_VENDOR_DELAY_MAX_S="0.2"
-    )
+    vendor = stack.start_vendor(BEACON_VENDOR_DELAY_MIN_S="0.05", BEACON_VENDOR_DELAY_MAX_S="0.2")
     urls["delivery"] = stack.start("delivery", "api").url
     stack.start(
         "delivery",

@@ -59,9 +59,7 @@ def start_pipeline(stack: Stack, **vendor_env: str) -> dict[str, str]:
     ingest = stack.start("ingest", "all")
     stack.start("segments", "worker")
     campaigns = stack.start("campaigns", "all")
-    vendor = stack.start(
-        "delivery",
-        "vendor",
+    vendor = stack.start_vendor(
         BEACON_VENDOR_DELAY_MIN_S="0.05",
         BEACON_VENDOR_DELAY_MAX_S="0.3",
         **vendor_env,

@@ -17,7 +17,7 @@ import httpx
 import orjson
 import pytest
 
-from services.delivery.domain.signature import HEADER, sign
+from shared.signature import HEADER, sign
 from tests.hostile import rawhttp
 from tests.hostile.cases import Case, all_cases, receipts
 from tests.hostile.conftest import VENDOR_SECRET, Apis

@@ -22,9 +22,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# Stand-ins for the outside world: ``python -m simulators.<name>``, which has no modes.
+SIMULATORS = frozenset({"vendor"})
+
+
 @dataclass
 class ServiceProcess:
-    """``python -m services.<service> <mode>`` on a free port, with its output in a log file."""
+    """``python -m services.<service> <mode>`` (or ``python -m simulators.<service>``) on a
+    free port, with its output in a log file."""
 
     service: str
     mode: str
@@ -34,13 +39,19 @@ class ServiceProcess:
     proc: subprocess.Popen[bytes] | None = None
 
     @property
+    def command(self) -> list[str]:
+        if self.service in SIMULATORS:
+            return [sys.executable, "-m", f"simulators.{self.service}"]
+        return [sys.executable, "-m", f"services.{self.service}", self.mode]
+
+    @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, *, wait: bool = True, timeout: float = 180.0) -> ServiceProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", f"services.{self.service}", self.mode, "--port", str(self.port)],
+            [*self.command, "--port", str(self.port)],
             cwd=ROOT,
             env={**os.environ, **self.env},
             stdout=log,

@@ -71,6 +71,10 @@ class Stack:
         self.processes.append(process)
         return process.start(wait=wait)
 
+    def start_vendor(self, *, wait: bool = True, **env: str) -> ServiceProcess:
+        """The vendor simulator (``python -m simulators.vendor``): no database, no broker."""
+        return self.start("vendor", "simulator", wait=wait, **env)
+
     def db(self, service: str) -> AsyncEngine:
         if service not in self._engines:
             self._engines[service] = make_engine(

@@ -54,9 +54,7 @@ def start_suite(stack: Stack) -> dict[str, str]:
         "campaigns": stack.start("campaigns", "all").url,
         "stats": stack.start("stats", "all").url,
     }
-    vendor = stack.start(
-        "delivery",
-        "vendor",
+    vendor = stack.start_vendor(
         BEACON_VENDOR_DELAY_MIN_S="0.05",
         BEACON_VENDOR_DELAY_MAX_S="0.5",
         BEACON_VENDOR_FAILURE_RATIO="0.25",  # enough FAILED rows for the log filter

@@ -102,7 +102,7 @@ const STEPS = [
     auth: { type: 'noauth' },
     body: { receipts: [{ message_id: '{{messageId}}', status: 'SENT', at: '{{receiptAt}}' }] },
     pre: [
-      '// The vendor signs "<unix time>.<raw body>" with HMAC-SHA256 (services/delivery/domain/signature.py).',
+      '// The vendor signs "<unix time>.<raw body>" with HMAC-SHA256 (shared/signature.py).',
       "pm.collectionVariables.set('receiptAt', new Date().toISOString());",
       "if (!pm.collectionVariables.get('messageId')) { pm.collectionVariables.set('messageId', 'pm-unknown-' + pm.collectionVariables.get('runId')); }",
       "const hmac = require('crypto-js');",

@@ -42,8 +42,11 @@ def merged() -> dict[str, Any]:
             paths[path] = operations
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Beacon API", "version": "1.0.0",
-                 "description": "Every Beacon service's /api/v1 routes (generated)."},
+        "info": {
+            "title": "Beacon API",
+            "version": "1.0.0",
+            "description": "Every Beacon service's /api/v1 routes (generated).",
+        },
         "servers": [{"url": "http://127.0.0.1:8080"}],
         "paths": dict(sorted(paths.items())),
         "components": {"schemas": dict(sorted(schemas.items()))},

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -62,6 +63,11 @@ class NewCampaign(BaseModel):
         if (self.rules is None) == (self.segment_id is None):
             raise ValueError("give exactly one of 'rules' or 'segment_id'")
         return self
+
+
+def launches_at_once(schedule_at: datetime | None, now: datetime) -> bool:
+    """A campaign without a schedule, or scheduled for a time already past, launches now."""
+    return schedule_at is None or schedule_at <= now
 
 
 # An audience may grow a little between the preview the sender confirmed and the launch.

@@ -1,9 +1,17 @@
 """Campaign requests and the status life cycle, without I/O."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from pydantic import ValidationError
 
-from services.campaigns.domain.campaign import NewCampaign, Progress, after_resolved, settle
+from services.campaigns.domain.campaign import (
+    NewCampaign,
+    Progress,
+    after_resolved,
+    launches_at_once,
+    settle,
+)
 
 RULES = {"combinator": "and", "rules": [{"field": "visits", "operator": ">", "value": 1}]}
 
@@ -87,3 +95,11 @@ def test_status_moves_forward_only() -> None:
     assert settle(Progress("sending", 10, 9, 0), "launching") == "sending"
     assert settle(Progress("sending", 10, 9, 1), "launching") == "completed"
     assert settle(Progress("completed", 10, 10, 0), "launching") == "completed"
+
+
+def test_a_campaign_launches_at_once_unless_scheduled_for_later() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert launches_at_once(None, now)
+    assert launches_at_once(now, now)
+    assert launches_at_once(now - timedelta(seconds=1), now)
+    assert not launches_at_once(now + timedelta(seconds=1), now)

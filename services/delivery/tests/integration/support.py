@@ -16,8 +16,8 @@ import httpx
 import orjson
 
 from services.delivery.domain.events import MESSAGE_IDS
-from services.delivery.domain.signature import HEADER, sign
 from shared.envelope import Envelope, new_event
+from shared.signature import HEADER, sign
 from tests.support.processes import ServiceProcess
 from tests.support.stack import Stack
 
@@ -176,7 +176,7 @@ def start_delivery(
 ) -> Delivery:
     """The vendor simulator, the API and the worker, pointing at each other."""
     common = {"BEACON_VENDOR_SECRET": SECRET}
-    simulator = start(stack, "vendor", {**common, **vendor_env}) if vendor else None
+    simulator = stack.start_vendor(**cast(Any, {**common, **vendor_env})) if vendor else None
     api = start(stack, "api", common)
     # Nothing listens on a closed port of 127.0.0.1: sends fail and are retried.
     vendor_url = simulator.url if simulator else "http://127.0.0.1:9"

@@ -25,7 +25,7 @@ from services.delivery.tests.integration.support import (
     tap,
     vendor_stats,
 )
-from services.delivery.vendor.registry import outcome
+from simulators.vendor.registry import outcome
 from tests.support import auth
 from tests.support.stack import Stack
 from tests.support.wait import eventually

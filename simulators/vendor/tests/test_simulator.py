@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import orjson
 
-from services.delivery.domain.signature import HEADER, verify
-from services.delivery.settings import DeliverySettings
-from services.delivery.vendor.app import build_vendor_app
-from services.delivery.vendor.registry import Registry, outcome
+from shared.signature import HEADER, verify
+from simulators.vendor.app import build_vendor_app
+from simulators.vendor.registry import Registry, outcome
+from simulators.vendor.settings import VendorSettings
 
 SECRET = "unit-secret"
 CALLBACK = "http://delivery.test/api/v1/receipts"
@@ -40,7 +40,7 @@ class Receiver:
 
 @asynccontextmanager
 async def vendor(receiver: Receiver, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
-    settings = DeliverySettings(
+    settings = VendorSettings(
         vendor_secret=SECRET,
         vendor_delay_min_s=0.0,
         vendor_delay_max_s=0.05,

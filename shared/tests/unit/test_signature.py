@@ -5,7 +5,7 @@ import hmac
 
 import pytest
 
-from services.delivery.domain.signature import SignatureError, sign, signature, verify
+from shared.signature import SignatureError, sign, signature, verify
 
 SECRET = "s3cret"
 BODY = b'{"receipts": [{"message_id": "m1", "status": "SENT", "at": "2026-01-01T00:00:00Z"}]}'

@@ -1,5 +1,7 @@
 """The vendor's signature on receipt callbacks (HMAC-SHA256, Stripe-style header).
 
+Shared by both sides: the vendor simulator signs, delivery's receipt callback verifies.
+
 ``X-Beacon-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">``. The
 timestamp is inside the signed text, so a captured callback cannot be replayed after the
 tolerance window with a fresh ``t``. Several ``v1=`` values may be given (a vendor rotating
@@ -13,6 +15,8 @@ import hashlib
 import hmac
 
 HEADER = "X-Beacon-Signature"
+# The secret both sides use when none is set: local runs only (delivery refuses it in production).
+DEV_SECRET = "beacon-dev-vendor-secret"
 DEFAULT_TOLERANCE_S = 300
 
 

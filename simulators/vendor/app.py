@@ -23,12 +23,12 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from services.delivery.settings import DeliverySettings
-from services.delivery.vendor.callbacks import CallbackDispatcher
-from services.delivery.vendor.registry import Registry
 from shared.errors import install_error_handlers
 from shared.health import install_request_middleware
 from shared.logging import get_logger
+from simulators.vendor.callbacks import CallbackDispatcher
+from simulators.vendor.registry import Registry
+from simulators.vendor.settings import VendorSettings
 
 log = get_logger(__name__)
 
@@ -47,7 +47,7 @@ class SendRequest(BaseModel):
 
 
 def build_vendor_app(
-    settings: DeliverySettings, *, transport: httpx.AsyncBaseTransport | None = None
+    settings: VendorSettings, *, transport: httpx.AsyncBaseTransport | None = None
 ) -> FastAPI:
     """The simulator app; ``transport`` replaces the network for its callbacks (tests)."""
     registry = Registry(

@@ -1,6 +1,9 @@
 """The simulated vendor's receipt callbacks: each delivered message's receipt is due after
 a random delay; due receipts are gathered every tick into signed callbacks of up to
-``vendor_callback_batch`` per callback URL, and a failed callback is retried with backoff.
+``vendor_callback_batch`` per callback URL. A callback that fails for a while (network
+error, 5xx, 408, 429) is retried with jittered exponential backoff (tenacity), up to
+``vendor_callback_max_attempts`` attempts; one refused for good (any other 4xx), or out of
+attempts, drops its receipts, as a real vendor gives up.
 """
 
 from __future__ import annotations
@@ -17,14 +20,31 @@ from typing import Any
 
 import httpx
 import orjson
+from tenacity import (
+    AsyncRetrying,
+    RetryError,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
 
-from services.delivery.domain.pacing import backoff
-from services.delivery.domain.signature import HEADER, sign
-from services.delivery.settings import DeliverySettings
-from services.delivery.vendor.registry import Fresh
 from shared.logging import get_logger
+from shared.signature import HEADER, sign
+from simulators.vendor.registry import Fresh
+from simulators.vendor.settings import VendorSettings
 
 log = get_logger(__name__)
+
+BACKOFF_INITIAL_S = 0.2
+BACKOFF_MAX_S = 10.0
+
+
+class _Unavailable(Exception):
+    """The callback failed in a way worth retrying."""
+
+
+class _Refused(Exception):
+    """The callback was refused for good: retrying would change nothing."""
 
 
 @dataclass(order=True)
@@ -33,11 +53,10 @@ class _Due:
     seq: int
     url: str = field(compare=False)
     receipt: dict[str, Any] = field(compare=False)
-    attempts: int = field(compare=False, default=0)
 
 
 class CallbackDispatcher:
-    def __init__(self, settings: DeliverySettings, http: httpx.AsyncClient) -> None:
+    def __init__(self, settings: VendorSettings, http: httpx.AsyncClient) -> None:
         self._settings = settings
         self._http = http
         self._rng = random.Random(settings.vendor_seed)
@@ -67,13 +86,9 @@ class CallbackDispatcher:
                 "at": datetime.fromtimestamp(time.time() + delay, UTC).isoformat(),
                 "reason": message.reason,
             }
-            self._push(_Due(now + delay, 0, url, receipt))
+            self._seq += 1
+            heapq.heappush(self._heap, _Due(now + delay, self._seq, url, receipt))
         self._scheduled.set()
-
-    def _push(self, item: _Due) -> None:
-        self._seq += 1
-        item.seq = self._seq
-        heapq.heappush(self._heap, item)
 
     async def run(self) -> None:
         """Until cancelled: every tick, send what is due."""
@@ -94,34 +109,40 @@ class CallbackDispatcher:
         size = self._settings.vendor_callback_batch
         for url, items in by_url.items():
             for start in range(0, len(items), size):
-                task = asyncio.create_task(self._callback(url, items[start : start + size]))
+                receipts = [i.receipt for i in items[start : start + size]]
+                task = asyncio.create_task(self._callback(url, receipts))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
 
-    async def _callback(self, url: str, items: list[_Due]) -> None:
-        async with self._slots:
-            ok, permanent = await self._post(url, items)
-            if ok and self._rng.random() < self._settings.vendor_duplicate_callback_rate:
-                self.duplicate_callbacks += 1
-                await self._post(url, items)  # the same receipts again, freshly signed
-        if ok:
+    async def _callback(self, url: str, receipts: list[dict[str, Any]]) -> None:
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._settings.vendor_callback_max_attempts),
+            wait=wait_exponential_jitter(
+                multiplier=BACKOFF_INITIAL_S, max=BACKOFF_MAX_S, jitter=BACKOFF_INITIAL_S
+            ),
+            retry=retry_if_exception_type(_Unavailable),
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    # The slot is held for the request only, not across the backoff.
+                    async with self._slots:
+                        await self._post(url, receipts)
+        except (_Refused, RetryError):
+            self.receipts_dropped += len(receipts)
             return
-        if permanent:
-            self.receipts_dropped += len(items)
-            return
-        now = asyncio.get_running_loop().time()
-        for item in items:
-            item.attempts += 1
-            if item.attempts >= self._settings.vendor_callback_max_attempts:
-                self.receipts_dropped += 1
-                continue
-            item.due = now + backoff(item.attempts, base=0.2, cap=10.0, rng=self._rng)
-            self._push(item)
-        self._scheduled.set()
+        if self._rng.random() < self._settings.vendor_duplicate_callback_rate:
+            self.duplicate_callbacks += 1
+            # The same receipts again, freshly signed; whether it arrives does not matter.
+            async with self._slots:
+                try:
+                    await self._post(url, receipts)
+                except (_Unavailable, _Refused):
+                    pass
 
-    async def _post(self, url: str, items: list[_Due]) -> tuple[bool, bool]:
-        """One signed callback; (succeeded, failed for good)."""
-        body = orjson.dumps({"receipts": [i.receipt for i in items]})
+    async def _post(self, url: str, receipts: list[dict[str, Any]]) -> None:
+        """One signed callback; raises :class:`_Unavailable` or :class:`_Refused`."""
+        body = orjson.dumps({"receipts": receipts})
         headers = {
             "content-type": "application/json",
             HEADER: sign(self._settings.vendor_secret, int(time.time()), body),
@@ -131,12 +152,13 @@ class CallbackDispatcher:
         except httpx.HTTPError as error:
             self.callbacks_failed += 1
             log.warning("vendor_callback_error", url=url, error=repr(error)[:200])
-            return False, False
+            raise _Unavailable from error
         if 200 <= response.status_code < 300:
             self.callbacks_sent += 1
-            self.receipts_sent += len(items)
-            return True, False
+            self.receipts_sent += len(receipts)
+            return
         self.callbacks_failed += 1
         log.warning("vendor_callback_refused", url=url, status=response.status_code)
-        permanent = 400 <= response.status_code < 500 and response.status_code not in (408, 429)
-        return False, permanent
+        if 400 <= response.status_code < 500 and response.status_code not in (408, 429):
+            raise _Refused(response.status_code)
+        raise _Unavailable(response.status_code)

@@ -1,0 +1,98 @@
+"""Campaigns' use cases: create a campaign (launched at once or scheduled), launch the
+scheduled ones that are due, list and read.
+
+Each takes the connection of the caller's unit of work (``shared.db.unit_of_work``, which
+alone commits) and returns plain results; ``api.py`` and ``scheduler.py`` only translate
+HTTP or the clock into these calls. A launch writes the status and its
+``campaign.launched`` event (outbox) in the same transaction: a campaign is launching if
+and only if its launch will be announced.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.campaigns.domain import events
+from services.campaigns.domain.campaign import NewCampaign, audience_ceiling, launches_at_once
+from services.campaigns.store import campaigns as store
+from services.campaigns.store.tables import outbox as outbox_table
+from shared import outbox
+
+
+class UnknownSegment(Exception):
+    """The campaign names a saved segment campaigns has not heard of (or that was deleted)."""
+
+    def __init__(self, segment_id: str) -> None:
+        super().__init__(f"segment {segment_id!r} does not exist")
+        self.segment_id = segment_id
+
+
+def _launching() -> dict[str, Any]:
+    """The fields a launch sets (with :func:`_announce`, in the same transaction)."""
+    return {"status": "launching", "launched_at": store.now()}
+
+
+async def _announce(conn: AsyncConnection, campaign: dict[str, Any]) -> None:
+    await outbox.add(conn, outbox_table, [events.campaign_launched(campaign)])
+
+
+async def create_campaign(
+    conn: AsyncConnection,
+    new: NewCampaign,
+    actor: dict[str, Any],
+    *,
+    confirm_above: int,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Store ``new`` with a fresh id, launched now unless scheduled for later; the stored
+    campaign. Raises :class:`UnknownSegment`."""
+    rules = new.rules
+    if new.segment_id is not None:
+        # The segment's rules as of now: the campaign keeps them even if it changes later.
+        rules = await store.segment_rules(conn, new.segment_id)
+        if rules is None:
+            raise UnknownSegment(new.segment_id)
+    launch_now = launches_at_once(new.schedule_at, now or datetime.now(UTC))
+    campaign = await store.insert_campaign(
+        conn,
+        {
+            "id": str(uuid.uuid4()),
+            "name": new.name,
+            "message": new.message,
+            "rules": rules,
+            "segment_id": new.segment_id,
+            "schedule_at": new.schedule_at.replace(tzinfo=None) if new.schedule_at else None,
+            "max_audience": audience_ceiling(new.confirm_audience_size, confirm_above),
+            "created_by_sub": actor["sub"],
+            "created_by_email": actor["email"],
+            **(_launching() if launch_now else {"status": "scheduled", "launched_at": None}),
+        },
+    )
+    if launch_now:
+        await _announce(conn, campaign)
+    return campaign
+
+
+async def launch_due(conn: AsyncConnection, limit: int = 100) -> list[str]:
+    """Launch up to ``limit`` scheduled campaigns whose time has come; their ids. Claimed
+    with ``SKIP LOCKED``: several schedulers never launch one campaign twice."""
+    due = await store.lock_due(conn, limit)
+    for campaign in due:
+        await store.set_fields(conn, campaign["id"], **_launching())
+        await _announce(conn, campaign)
+    return [c["id"] for c in due]
+
+
+async def list_campaigns(
+    conn: AsyncConnection, *, before_seq: int | None, limit: int
+) -> tuple[list[dict[str, Any]], int | None]:
+    """Newest first: a page of campaigns, and the ``seq`` to continue before (or None)."""
+    return await store.page(conn, before_seq=before_seq, limit=limit)
+
+
+async def get_campaign(conn: AsyncConnection, campaign_id: str) -> dict[str, Any] | None:
+    return await store.get(conn, campaign_id)
