@@ -22,6 +22,7 @@ from services.campaigns.store.tables import outbox as outbox_table
 from shared import outbox
 from shared.auth.dependency import Caller
 from shared.db import unit_of_work
+from shared.errors import responses
 from shared.pagination import decode_cursor, encode_cursor
 
 
@@ -81,7 +82,7 @@ def build_router(
             items, last = await store.page(conn, before_seq=decode_cursor(cursor), limit=limit)
         return {"items": items, "next_cursor": encode_cursor(last)}
 
-    @router.get("/{campaign_id}")
+    @router.get("/{campaign_id}", responses=responses(404))
     async def get_campaign(campaign_id: str) -> dict[str, Any]:
         async with engine.connect() as conn:
             found = await store.get(conn, campaign_id)
