@@ -29,8 +29,20 @@ CUSTOMERS = BatchParser(Customer)
 ORDERS = BatchParser(Order)
 
 
+def _numbers_as_text(item: dict[str, Any]) -> dict[str, Any]:
+    """The models take a number where they want text (``coerce_numbers_to_str``): say so."""
+    properties = {}
+    for name, prop in item.get("properties", {}).items():
+        if prop.get("type") == "string":
+            prop = {"anyOf": [prop, {"type": "number"}], "title": prop.get("title", name)}
+        elif {"string", "number"} - {p.get("type") for p in prop.get("anyOf", [])} == {"number"}:
+            prop = {**prop, "anyOf": [*prop["anyOf"], {"type": "number"}]}
+        properties[name] = prop
+    return {**item, "properties": properties}
+
+
 def _body_schema(model: type[Any]) -> dict[str, Any]:
-    item = model.model_json_schema()
+    item = _numbers_as_text(model.model_json_schema())
     return {
         "requestBody": {
             "required": True,

@@ -50,7 +50,7 @@ export class ApiError extends Error {
 }
 
 function describe(status: number, body: ErrorBody | null): string {
-  if (body) return body.errors.length ? body.errors[0].message : body.detail;
+  if (body) return body.errors[0]?.message ?? body.detail;
   if (status === 0) return 'The server cannot be reached. Check your connection and retry.';
   if (status >= 500) return `The server had a problem (${status}). Retry in a moment.`;
   return `Request failed (${status})`;

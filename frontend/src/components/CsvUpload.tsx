@@ -47,7 +47,7 @@ export function rowProblems(error: ApiError, batchStart: number): RowProblem[] {
     const item = /^body\.items\[(\d+)\]\.?(.*)$/.exec(p.field);
     return {
       row: item ? batchStart + Number(item[1]) + 2 : 0,
-      field: item ? item[2] : p.field.replace(/^body\.?/, ''),
+      field: item ? (item[2] ?? '') : p.field.replace(/^body\.?/, ''),
       message: p.message,
     };
   });
