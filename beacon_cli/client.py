@@ -28,18 +28,32 @@ def unreachable(service: str, url: str, error: Exception) -> CliError:
     )
 
 
-def _detail(response: httpx.Response) -> Any:
+def _error(response: httpx.Response) -> dict[str, Any]:
+    """The services' one error body (``detail``, ``code``, ``correlation_id``, ``errors``);
+    a proxy's own error page becomes its text as the detail."""
     try:
-        return response.json().get("detail")
-    except (ValueError, AttributeError):
-        return response.text[:500]
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("detail"), str):
+        return body
+    return {"detail": response.text[:500], "code": None, "errors": []}
+
+
+def _detail(response: httpx.Response) -> str:
+    return str(_error(response)["detail"])
+
+
+def problems(response: httpx.Response) -> list[dict[str, Any]]:
+    """Each problem of a 422, ``{"field": "body.items[3].email", "message": ...}``."""
+    return [e for e in _error(response).get("errors") or [] if isinstance(e, dict)]
 
 
 def raise_for_auth(response: httpx.Response) -> None:
     """Turn 401/403 into a CliError that says what to do."""
     if response.status_code == 401:
-        detail = _detail(response)
-        code = detail.get("error") if isinstance(detail, dict) else None
+        error = _error(response)
+        code = error.get("code")
         what = {
             "token_expired": "your token has expired",
             "token_invalid": "your token is not valid",
@@ -48,8 +62,7 @@ def raise_for_auth(response: httpx.Response) -> None:
             "bad_signature": "the token is not signed by this Beacon",
             "wrong_audience": "the token is not for this Beacon",
         }.get(str(code), "Beacon asks you to sign in")
-        message = detail.get("message") if isinstance(detail, dict) else detail
-        raise CliError(f"401: {what} ({message}).", hint=SIGN_IN_HINT)
+        raise CliError(f"401: {what} ({error['detail']}).", hint=SIGN_IN_HINT)
     if response.status_code == 403:
         raise CliError(
             f"403: your token or key lacks the role for {response.request.method} "

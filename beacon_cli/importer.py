@@ -9,6 +9,7 @@ is saved, so ``--resume`` continues from it.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,11 +20,13 @@ import httpx
 import orjson
 
 from beacon_cli import mapping, state, validation
-from beacon_cli.client import raise_for_auth, unreachable
+from beacon_cli.client import problems, raise_for_auth, unreachable
 from beacon_cli.config import CliSettings
 from beacon_cli.errors import CliError
 from beacon_cli.records import Source
 from beacon_cli.report import Report
+
+ITEM_FIELD = re.compile(r"^body\.items\[(?P<index>\d+)\]\.?(?P<field>.*)$")
 
 MAX_BATCH = 10_000
 RETRIES = 8
@@ -231,18 +234,15 @@ class Importer:
                 f"the ingest API refused a batch as too large: {response.text[:300]}",
                 hint="pass a smaller --batch-size.",
             )
-        detail: Any = None
-        if response.status_code == 422:
-            try:
-                detail = response.json().get("detail")
-            except ValueError:
-                detail = None
         refused: dict[int, list[tuple[str, str]]] = {}
-        if isinstance(detail, list):
-            for e in detail:
-                if isinstance(e, dict) and isinstance(e.get("index"), int):
-                    refused.setdefault(e["index"], []).append(
-                        (str(e.get("field")), str(e.get("message")))
+        if response.status_code == 422:
+            for e in problems(response):
+                # "body.items[3].email": row 3 of the batch, its email.
+                item = ITEM_FIELD.match(str(e.get("field", "")))
+                if item:
+                    field_ = item["field"] or "(row)"
+                    refused.setdefault(int(item["index"]), []).append(
+                        (field_, str(e.get("message")))
                     )
         if not refused:
             raise CliError(f"the ingest API answered {response.status_code}: {response.text[:500]}")

@@ -41,11 +41,14 @@ def read_rules(path: Path) -> dict[str, Any]:
 def preview(beacon: Beacon, rules: dict[str, Any]) -> dict[str, Any]:
     response = beacon.request("segments", "POST", "/api/v1/segments/preview", json={"rules": rules})
     if response.status_code == 422:
-        problems = response.json().get("detail", [])
+        from beacon_cli.client import problems
+
+        found = problems(response)
+        # "body.rules.rules[1].value" names the rule as the file has it: "rules[1].value".
         lines = [
-            f"{p.get('path', '?')}: {p.get('message', p)}" for p in problems if isinstance(p, dict)
+            f"{str(p.get('field', '?')).removeprefix('body.')}: {p.get('message')}" for p in found
         ]
-        raise CliError("the rules are not valid:\n  " + "\n  ".join(lines or [str(problems)]))
+        raise CliError("the rules are not valid:\n  " + "\n  ".join(lines or [response.text[:500]]))
     from beacon_cli.client import check
 
     return dict(check(response, "segment preview"))

@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, FastAPI, HTTPException, Response
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from faststream.rabbit import RabbitBroker
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from structlog.contextvars import bind_contextvars, unbind_contextvars
 
+from shared.errors import ApiError, ErrorItem, error_body, summary
 from shared.logging import bind_correlation_id, get_logger
 from shared.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from shared.validation import MAX_CORRELATION_ID, valid_correlation_id
@@ -79,7 +80,7 @@ def install_request_middleware(app: FastAPI, *, max_body_bytes: int) -> None:
     app.add_middleware(RequestMiddleware, max_body_bytes=max_body_bytes)
 
 
-class BodyTooLarge(HTTPException):
+class BodyTooLarge(ApiError):
     """Raised from ``receive`` when a streamed body passes the limit; FastAPI's handler for
     HTTP errors turns it into the 413 (with the correlation id) wherever the body is read."""
 
@@ -139,7 +140,8 @@ class RequestMiddleware:
             if bad_header:
                 await _refuse(send_with_id, 422, _bad_correlation_id(cid))
             elif declared is not None and not _length_ok(declared, limit):
-                body = {"detail": f"request body larger than {limit} bytes", "correlation_id": cid}
+                too_large = f"request body larger than {limit} bytes"
+                body = error_body(413, too_large, correlation_id=cid)
                 await _refuse(send_with_id, 413, body, close=True)
             else:
                 await self.app(scope, limited_receive, send_with_id)
@@ -149,7 +151,8 @@ class RequestMiddleware:
             log.exception("unhandled_error", method=scope["method"])
             if started_response:
                 raise
-            await _refuse(send_with_id, 500, {"detail": "internal error", "correlation_id": cid})
+            body = error_body(500, "internal error", correlation_id=cid)
+            await _refuse(send_with_id, 500, body)
         finally:
             route_path = getattr(scope.get("route"), "path", "unmatched")
             elapsed = time.perf_counter() - started
@@ -168,16 +171,11 @@ def _length_ok(declared: bytes, limit: int) -> bool:
 
 
 def _bad_correlation_id(cid: str) -> dict[str, Any]:
-    return {
-        "detail": [
-            {
-                "loc": ["header", CORRELATION_HEADER],
-                "msg": f"must be 1 to {MAX_CORRELATION_ID} letters, digits or ._:- characters",
-                "type": "value_error",
-            }
-        ],
-        "correlation_id": cid,
-    }
+    problem = ErrorItem(
+        field=f"header.{CORRELATION_HEADER}",
+        message=f"must be 1 to {MAX_CORRELATION_ID} letters, digits or ._:- characters",
+    )
+    return error_body(422, summary([problem]), errors=[problem], correlation_id=cid)
 
 
 async def _refuse(send: Any, status: int, body: dict[str, Any], *, close: bool = False) -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from fastapi import HTTPException
-
+from shared.errors import invalid_field
 from shared.validation import parse_int_id
 
 
@@ -23,14 +22,5 @@ def decode_cursor(cursor: str | None, *, maximum: int = 2**63 - 1) -> int | None
     except (ValueError, UnicodeDecodeError):
         key = None
     if key is None or len(cursor) > 64:
-        raise HTTPException(
-            422,
-            [
-                {
-                    "loc": ["query", "cursor"],
-                    "msg": "is not a cursor this API gave",
-                    "type": "value_error",
-                }
-            ],
-        )
+        raise invalid_field("query.cursor", "is not a cursor this API gave")
     return key

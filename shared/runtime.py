@@ -7,7 +7,9 @@ Every service builds its process the same way::
     runtime.add_batch_consumer(QueueSpec(...), batch_handlers)  # many events per commit
     app = runtime.http_app(api_router, consumers=True)      # FastAPI app with lifespan
 
-The HTTP app always serves /healthz, /readyz, /metrics; the API routes only when given,
+The HTTP app always serves /healthz, /readyz, /metrics and the service's AsyncAPI document
+(/asyncapi.json, /asyncapi: every queue named with ``runtime.document(...)`` and every event
+the service publishes, whatever this process's mode); the API routes only when given,
 every one of them behind the sign-in dependency (``shared.auth``) unless served on the
 deliberately ``public`` router. A process serving an API also keeps its service's copy of
 the API keys up to date (the ``<service>.api_keys`` queue).
@@ -25,20 +27,23 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Response
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse
 from faststream.middlewares import AckPolicy
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.schemas import Channel
+from faststream.specification import Specification
 from sqlalchemy import MetaData, Table
 
+from shared import asyncapi
 from shared.auth import apikeys
 from shared.auth.dependency import Authenticator
 from shared.batch_consumer import BatchConsumer, BatchHandler, SqlUnitOfWork
 from shared.consumer import EventConsumer, Handler
 from shared.db import make_engine
 from shared.envelope import Envelope, new_event
-from shared.errors import install_error_handlers
+from shared.errors import install_error_handlers, responses
 from shared.health import health_router, install_request_middleware
 from shared.logging import get_logger
 from shared.outbox import OutboxRelay, publish_envelope
@@ -56,6 +61,8 @@ from shared.topology import (
 )
 
 log = get_logger(__name__)
+
+VERSION = "0.1.0"  # of every service's OpenAPI and AsyncAPI documents
 
 
 async def _as_is(message: Any) -> Any:
@@ -103,6 +110,9 @@ class Runtime:
             else None
         )
         self._queues: list[QueueSpec] = []
+        self._documented: list[QueueSpec | ListenerSpec] = []
+        self._consumed: list[QueueSpec | ListenerSpec] = []  # by this process
+        self._asyncapi: Specification | None = None
         self._listeners: list[ListenerSpec] = []
         self._batch_consumers: list[BatchConsumer] = []
         self._channels: dict[str, Channel] = {}  # queues consumed on a channel of their own
@@ -145,6 +155,7 @@ class Runtime:
 
         self.broker.subscriber(queue, ack_policy=AckPolicy.MANUAL, decoder=_as_is)(on_message)
         self._queues.append(spec)
+        self._consumed.append(spec)
 
     def add_batch_consumer(
         self,
@@ -190,6 +201,7 @@ class Runtime:
         )
         self._channels[spec.name] = channel
         self._queues.append(spec)
+        self._consumed.append(spec)
         self._batch_consumers.append(consumer)
         return consumer
 
@@ -227,6 +239,23 @@ class Runtime:
 
         self.broker.subscriber(queue, ack_policy=AckPolicy.MANUAL, decoder=_as_is)(on_message)
         self._listeners.append(spec)
+        self._consumed.append(spec)
+
+    def document(self, *specs: QueueSpec | ListenerSpec) -> None:
+        """Name the queues the service consumes, for its AsyncAPI document: all of them,
+        in every mode, so the API process documents what the worker consumes too."""
+        self._documented.extend(s for s in specs if s not in self._documented)
+
+    def asyncapi(self) -> Specification:
+        if self._asyncapi is None:
+            consumed = [*self._documented]
+            if self.service in apikeys.COPY_SERVICES:  # consumed by the API process
+                consumed.append(apikeys.copy_queue(self.service))
+            consumed += [q for q in self._consumed if q not in consumed]
+            self._asyncapi = asyncapi.specification(
+                self.service, self.settings, consumed, version=VERSION
+            )
+        return self._asyncapi
 
     def add_retention(self, name: str, pruner: Pruner) -> None:
         """Prune rows past the retention window (see shared.retention) in this process."""
@@ -296,6 +325,20 @@ class Runtime:
             self.broker, self.exchange, event, timeout=self.settings.publish_timeout_s
         )
 
+    def _asyncapi_router(self) -> APIRouter:
+        """Public, like /docs and /openapi.json: it names queues and event shapes, no data."""
+        router = APIRouter(include_in_schema=False)
+
+        @router.get("/asyncapi.json")
+        async def asyncapi_json() -> Response:
+            return Response(self.asyncapi().to_json(), media_type="application/json")
+
+        @router.get("/asyncapi")
+        async def asyncapi_html() -> HTMLResponse:
+            return HTMLResponse(asyncapi.html(self.asyncapi()))
+
+        return router
+
     def http_app(
         self,
         api: APIRouter | None,
@@ -323,7 +366,7 @@ class Runtime:
             finally:
                 await self.stop()
 
-        app = FastAPI(title=title, lifespan=lifespan, version="0.1.0")
+        app = FastAPI(title=title, lifespan=lifespan, version=VERSION)
         app.state.runtime = self
         install_request_middleware(
             app, max_body_bytes=max_body_bytes or self.settings.max_body_bytes
@@ -336,9 +379,16 @@ class Runtime:
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "X-Correlation-ID"],
         )
         app.include_router(health_router(self.engine, self.broker, self.broker_ready, self.service))
+        app.include_router(self._asyncapi_router())
+        # Every route can answer these (the body limit and the correlation id header are
+        # checked for any request); a route adds its own (404, 503, ...) with responses().
         if public is not None:
-            app.include_router(public)
+            app.include_router(public, responses=responses(413, 422))
         if api is not None and auth is not None:
             app.state.auth = auth
-            app.include_router(api, dependencies=[Depends(auth.dependency)])
+            app.include_router(
+                api,
+                dependencies=[Depends(auth.dependency)],
+                responses=responses(401, 403, 413, 422),
+            )
         return app

@@ -10,7 +10,7 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, WithJsonSchema
 
 # DATETIME columns hold years 1000-9999; Beacon accepts a range that means something
 # for a shop and leaves room for any offset, so converting to UTC can never overflow.
@@ -34,7 +34,19 @@ def to_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-UtcTime = Annotated[datetime, AfterValidator(to_utc)]
+UtcTime = Annotated[
+    datetime,
+    AfterValidator(to_utc),
+    # What pydantic accepts: an ISO 8601 date-time or Unix seconds. The range is prose: as
+    # a pattern, it leaves generators (schemathesis) unable to make valid times.
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string", "format": "date-time"}, {"type": "number"}],
+            "description": "ISO 8601 (no offset means UTC) or Unix seconds, "
+            "from 1900-01-02 to 2199-12-30",
+        }
+    ),
+]
 
 
 def valid_correlation_id(value: str) -> bool:

@@ -16,6 +16,7 @@ from services.campaigns.domain.campaign import NewCampaign
 from services.campaigns.settings import CampaignsSettings
 from shared.auth.dependency import Caller
 from shared.db import unit_of_work
+from shared.errors import responses
 from shared.pagination import decode_cursor, encode_cursor
 
 
@@ -49,7 +50,7 @@ def build_router(
             )
         return {"items": items, "next_cursor": encode_cursor(last)}
 
-    @router.get("/{campaign_id}")
+    @router.get("/{campaign_id}", responses=responses(404))
     async def get_campaign(campaign_id: str) -> dict[str, Any]:
         async with engine.connect() as conn:
             found = await service.get_campaign(conn, campaign_id)

@@ -23,6 +23,7 @@ from shared.runtime import Runtime
 def build_app(mode: str, settings: CampaignsSettings | None = None) -> FastAPI:
     settings = settings or CampaignsSettings()
     runtime = Runtime(SERVICE, settings, outbox_table=outbox, inbox_table=inbox)
+    runtime.document(consumers.PROGRESS, consumers.KEY_USAGE)
     assert runtime.relay is not None
     router = public = None
     if mode in ("worker", "all"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from services.campaigns.domain.accounts import SCOPES, bad_scopes, email_allowed
@@ -18,6 +18,7 @@ from services.campaigns.signin import Keys, Sessions, dev_sign_in_enabled
 from shared.auth.dependency import Caller, access, http_error
 from shared.auth.google import GoogleVerifier
 from shared.auth.principal import AuthError, csv
+from shared.errors import ApiError, invalid_field, responses
 
 Role = Literal["viewer", "marketer", "admin"]
 
@@ -44,7 +45,12 @@ class RefreshBody(BaseModel):
 
 class NewKey(BaseModel):
     name: str = Field(min_length=1, max_length=200)
-    scopes: list[str] = Field(min_length=1, description=f"any of {sorted(SCOPES)}")
+    # The enum documents what bad_scopes() checks, so the OpenAPI document says the truth.
+    scopes: list[str] = Field(
+        min_length=1,
+        description=f"any of {sorted(SCOPES)}",
+        json_schema_extra={"items": {"type": "string", "enum": list[Any](sorted(SCOPES))}},
+    )
 
 
 def build_routers(
@@ -63,10 +69,14 @@ def build_routers(
             "dev_sign_in": dev_mode,
         }
 
-    @public.post("/dev", summary="Dev mode only: sign in as any allowed email, no Google")
+    @public.post(
+        "/dev",
+        summary="Dev mode only: sign in as any allowed email, no Google",
+        responses=responses(401, 404),
+    )
     async def dev(body: DevSignIn) -> dict[str, Any]:
         if not dev_mode:
-            raise HTTPException(404, "dev sign-in is off (a Google client id is configured)")
+            raise ApiError(404, "dev sign-in is off (a Google client id is configured)")
         email = str(body.email).lower()
         domains, emails = csv(settings.auth_allowed_domains), csv(settings.auth_allowed_emails)
         if not email_allowed(email, domains=domains, emails=emails):
@@ -79,7 +89,11 @@ def build_routers(
             asked=body.role or "marketer",
         )
 
-    @public.post("/google", summary="Exchange a Google ID token for a Beacon session")
+    @public.post(
+        "/google",
+        summary="Exchange a Google ID token for a Beacon session",
+        responses=responses(401, 404),
+    )
     async def google_sign_in(body: GoogleSignIn) -> dict[str, Any]:
         try:
             claims = await google.verify(body.credential)
@@ -93,7 +107,11 @@ def build_routers(
             asked=None,
         )
 
-    @public.post("/refresh", summary="A new session for a refresh token (which is rotated)")
+    @public.post(
+        "/refresh",
+        summary="A new session for a refresh token (which is rotated)",
+        responses=responses(401),
+    )
     async def refresh(body: RefreshBody) -> dict[str, Any]:
         try:
             return await sessions.refresh(body.refresh_token)
@@ -123,16 +141,7 @@ def build_routers(
     async def create_key(body: NewKey, who: Caller) -> dict[str, Any]:
         wrong = bad_scopes(body.scopes)
         if wrong:
-            raise HTTPException(
-                422,
-                [
-                    {
-                        "loc": ["body", "scopes"],
-                        "msg": f"unknown scopes {wrong}",
-                        "type": "value_error",
-                    }
-                ],
-            )
+            raise invalid_field("body.scopes", f"unknown scopes {wrong}")
         created = await keys.create(body.name, body.scopes, who.actor())
         return {k: created[k] for k in ("id", "name", "scopes", "key", "created_at")}
 
@@ -140,10 +149,16 @@ def build_routers(
     async def list_keys() -> dict[str, Any]:
         return {"items": await keys.list(), "next_cursor": None}
 
-    @closed.delete("/api/v1/keys/{key_id}", status_code=204, openapi_extra=admin, tags=["keys"])
+    @closed.delete(
+        "/api/v1/keys/{key_id}",
+        status_code=204,
+        openapi_extra=admin,
+        tags=["keys"],
+        responses=responses(404),
+    )
     async def revoke_key(key_id: str, who: Caller) -> Response:
         if not await keys.revoke(key_id, who.actor()):
-            raise HTTPException(404, f"no key {key_id!r}")
+            raise ApiError(404, f"no key {key_id!r}")
         return Response(status_code=204)
 
     return public, closed

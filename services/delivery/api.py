@@ -12,16 +12,17 @@ import time
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from faststream.rabbit import RabbitBroker, RabbitExchange
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.delivery.domain import events as ev
-from services.delivery.domain.receipts import InvalidReceipts, parse_receipts
+from services.delivery.domain.receipts import InvalidReceipts, ReceiptProblem, parse_receipts
 from services.delivery.domain.status import Status
 from services.delivery.settings import DeliverySettings
 from services.delivery.store import log as log_store
 from shared.envelope import Envelope
+from shared.errors import ApiError, ErrorItem, invalid, invalid_field, responses
 from shared.pagination import decode_cursor, encode_cursor
 from shared.publishing import accept_confirmed
 from shared.signature import (
@@ -72,6 +73,15 @@ _RECEIPTS_BODY = {
 }
 
 
+def receipt_problem(problem: ReceiptProblem) -> ErrorItem:
+    """A receipt's problem, with its path in the body (``receipts[i].field``)."""
+    if problem.index is None:
+        return ErrorItem(field=f"body.{problem.field}", message=problem.message)
+    where = f"body.receipts[{problem.index}]"
+    field = where if problem.field == "(receipt)" else f"{where}.{problem.field}"
+    return ErrorItem(field=field, message=problem.message)
+
+
 def build_router(
     settings: DeliverySettings,
     engine: AsyncEngine,
@@ -99,6 +109,7 @@ def build_router(
         status_code=202,
         openapi_extra=_RECEIPTS_BODY,
         summary="The vendor's delivery receipts (signed callback)",
+        responses=responses(401, 503),
     )
     async def post_receipts(request: Request) -> Response:
         # The header is checked before the body is read, and the body's size is limited
@@ -112,17 +123,15 @@ def build_router(
             body = await request.body()
             check_body(settings.vendor_secret, timestamp, candidates, body)
         except SignatureError as error:
-            raise HTTPException(401, str(error)) from None
+            raise ApiError(401, str(error), code="bad_signature") from None
         try:
             data = orjson.loads(body)
         except orjson.JSONDecodeError as error:
-            raise HTTPException(
-                422, [{"index": None, "field": "(body)", "message": f"invalid JSON: {error}"}]
-            ) from None
+            raise invalid_field("body", f"invalid JSON: {error}", "json_invalid") from None
         try:
             receipts = parse_receipts(data)
         except InvalidReceipts as error:
-            raise HTTPException(422, [p.as_dict() for p in error.problems]) from None
+            raise invalid([receipt_problem(p) for p in error.problems]) from None
         return await accept(ev.receipt_received(receipts), len(receipts))
 
     @router.get("/communications", summary="The communications log, oldest first")

@@ -26,6 +26,7 @@ def build_app(mode: str, settings: DeliverySettings | None = None) -> FastAPI:
             "BEACON_ENV=production with the development vendor secret: set BEACON_VENDOR_SECRET"
         )
     runtime = Runtime(SERVICE, settings, outbox_table=outbox, inbox_table=inbox)
+    runtime.document(consumers.CAMPAIGNS, consumers.AUDIENCE, consumers.RECEIPTS)
     relay_notify = runtime.relay.notify if runtime.relay else (lambda: None)
     if mode in ("worker", "all"):
         sender = Sender(runtime.engine, settings, on_emitted=relay_notify)

@@ -10,17 +10,18 @@ import asyncio
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from faststream.rabbit import RabbitBroker, RabbitExchange
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.ingest.domain import events
-from services.ingest.domain.batches import BatchParser, BatchTooLarge, InvalidBatch
+from services.ingest.domain.batches import BatchParser, BatchTooLarge, InvalidBatch, ItemError
 from services.ingest.domain.models import Customer, Order
 from services.ingest.settings import IngestSettings
 from services.ingest.store import customers as customer_store
 from services.ingest.store import orders as order_store
 from shared.envelope import Envelope
+from shared.errors import ApiError, ErrorItem, invalid, invalid_field, responses
 from shared.pagination import decode_cursor, encode_cursor
 from shared.publishing import accept_confirmed
 
@@ -28,8 +29,20 @@ CUSTOMERS = BatchParser(Customer)
 ORDERS = BatchParser(Order)
 
 
+def _numbers_as_text(item: dict[str, Any]) -> dict[str, Any]:
+    """The models take a number where they want text (``coerce_numbers_to_str``): say so."""
+    properties = {}
+    for name, prop in item.get("properties", {}).items():
+        if prop.get("type") == "string":
+            prop = {"anyOf": [prop, {"type": "number"}], "title": prop.get("title", name)}
+        elif {"string", "number"} - {p.get("type") for p in prop.get("anyOf", [])} == {"number"}:
+            prop = {**prop, "anyOf": [*prop["anyOf"], {"type": "number"}]}
+        properties[name] = prop
+    return {**item, "properties": properties}
+
+
 def _body_schema(model: type[Any]) -> dict[str, Any]:
-    item = model.model_json_schema()
+    item = _numbers_as_text(model.model_json_schema())
     return {
         "requestBody": {
             "required": True,
@@ -42,7 +55,12 @@ def _body_schema(model: type[Any]) -> dict[str, Any]:
                                 "type": "object",
                                 "required": ["items"],
                                 "properties": {
-                                    "items": {"type": "array", "items": item, "maxItems": 10000}
+                                    "items": {
+                                        "type": "array",
+                                        "items": item,
+                                        "minItems": 1,
+                                        "maxItems": 10000,
+                                    }
                                 },
                             },
                         ]
@@ -51,6 +69,15 @@ def _body_schema(model: type[Any]) -> dict[str, Any]:
             },
         }
     }
+
+
+def item_problem(error: ItemError) -> ErrorItem:
+    """A batch item's problem, with its path in the body (one item, or ``items[i]``)."""
+    where = "body" if error.index is None else f"body.items[{error.index}]"
+    field = where if error.field in ("(item)", "") else f"{where}.{error.field}"
+    if error.index is None and error.field == "items":
+        field = "body.items"
+    return ErrorItem(field=field, message=error.message)
 
 
 def build_router(
@@ -65,13 +92,11 @@ def build_router(
     async def read_json(request: Request) -> Any:
         body = await request.body()
         if len(body) > settings.max_body_bytes:
-            raise HTTPException(413, f"body larger than {settings.max_body_bytes} bytes")
+            raise ApiError(413, f"body larger than {settings.max_body_bytes} bytes")
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError as error:
-            raise HTTPException(
-                422, [{"index": None, "field": "(body)", "message": f"invalid JSON: {error}"}]
-            ) from None
+            raise invalid_field("body", f"invalid JSON: {error}", "json_invalid") from None
 
     async def accept(envelope: Envelope, count: int) -> Response:
         return await accept_confirmed(
@@ -87,15 +112,16 @@ def build_router(
         try:
             return parser.parse(body)
         except BatchTooLarge as error:
-            raise HTTPException(413, str(error)) from None
+            raise ApiError(413, str(error)) from None
         except InvalidBatch as error:
-            raise HTTPException(422, [e.as_dict() for e in error.errors]) from None
+            raise invalid([item_problem(e) for e in error.errors]) from None
 
     @router.post(
         "/customers",
         status_code=202,
         openapi_extra=_body_schema(Customer),
         summary="Upsert one customer or a batch of up to 10,000",
+        responses=responses(503),
     )
     async def post_customers(request: Request) -> Response:
         batch = parse(CUSTOMERS, await read_json(request))
@@ -106,17 +132,18 @@ def build_router(
         status_code=202,
         openapi_extra=_body_schema(Order),
         summary="Record one order or a batch of up to 10,000 (idempotent by order_id)",
+        responses=responses(503),
     )
     async def post_orders(request: Request) -> Response:
         batch = parse(ORDERS, await read_json(request))
         return await accept(events.orders_submitted(batch), len(batch))
 
-    @router.get("/customers/{customer_id}")
+    @router.get("/customers/{customer_id}", responses=responses(404))
     async def get_customer(customer_id: str) -> dict[str, Any]:
         async with engine.connect() as conn:
             found = await customer_store.get(conn, customer_id)
         if found is None:
-            raise HTTPException(404, f"customer {customer_id!r} not found")
+            raise ApiError(404, f"customer {customer_id!r} not found")
         return found
 
     @router.get("/customers")

@@ -26,6 +26,7 @@ def build_app(mode: str, settings: IngestSettings | None = None) -> FastAPI:
         inbox_table=inbox,
         keep_outbox=True,  # ingest's event log: `replay` rebuilds the profiles from it
     )
+    runtime.document(consumers.PERSISTENCE)
     if mode in ("worker", "all"):
         runtime.add_batch_consumer(
             consumers.PERSISTENCE,

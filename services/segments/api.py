@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -36,6 +36,7 @@ from services.segments.store.tables import outbox as outbox_table
 from shared import outbox
 from shared.auth.dependency import Caller, access
 from shared.db import unit_of_work
+from shared.errors import ApiError, ErrorItem, invalid, invalid_field, responses
 from shared.pagination import decode_cursor, encode_cursor
 from shared.validation import parse_int_id
 
@@ -53,15 +54,14 @@ def parse_or_422(rules: Any) -> Group:
     try:
         return parse_rules(rules)
     except RuleError as error:
-        raise HTTPException(
-            422,
+        raise invalid(
             [
-                {
-                    "path": "rules" + (f".{e['path']}" if e["path"] else ""),
-                    "message": e["message"],
-                }
+                ErrorItem(
+                    field="body.rules" + (f".{e['path']}" if e["path"] else ""),
+                    message=e["message"],
+                )
                 for e in error.errors
-            ],
+            ]
         ) from None
 
 
@@ -72,16 +72,7 @@ def _member_cursor(cursor: str | None) -> str:
     try:
         return base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise HTTPException(
-            422,
-            [
-                {
-                    "loc": ["query", "cursor"],
-                    "msg": "is not a cursor this API gave",
-                    "type": "value_error",
-                }
-            ],
-        ) from None
+        raise invalid_field("query.cursor", "is not a cursor this API gave") from None
 
 
 def build_router(
@@ -126,12 +117,16 @@ def build_router(
             "source": source,
         }
 
-    @router.get("/profiles/{customer_id}", summary="One customer's profile: spend, visits")
+    @router.get(
+        "/profiles/{customer_id}",
+        summary="One customer's profile: spend, visits",
+        responses=responses(404),
+    )
     async def get_profile(customer_id: str) -> dict[str, Any]:
         async with engine.connect() as conn:
             found = await profile_store.get_profile(conn, customer_id)
         if found is None:
-            raise HTTPException(404, f"no profile for customer {customer_id!r}")
+            raise ApiError(404, f"no profile for customer {customer_id!r}")
         return found
 
     @router.post("", status_code=201)
@@ -156,18 +151,18 @@ def build_router(
     def segment_id(raw: str) -> int:
         found = parse_int_id(raw)
         if found is None:
-            raise HTTPException(404, f"segment {raw[:80]!r} not found")
+            raise ApiError(404, f"segment {raw[:80]!r} not found")
         return found
 
-    @router.get("/{sid}")
+    @router.get("/{sid}", responses=responses(404))
     async def get_segment(sid: str) -> dict[str, Any]:
         async with engine.connect() as conn:
             found = await segment_store.get(conn, segment_id(sid))
         if found is None:
-            raise HTTPException(404, f"segment {sid!r} not found")
+            raise ApiError(404, f"segment {sid!r} not found")
         return found
 
-    @router.get("/{sid}/members")
+    @router.get("/{sid}/members", responses=responses(404))
     async def members(
         sid: str, limit: Annotated[int, Query(ge=1, le=10_000)] = 1000, cursor: str | None = None
     ) -> dict[str, Any]:
@@ -175,7 +170,7 @@ def build_router(
         async with engine.connect() as conn:
             found = await segment_store.get(conn, segment_id(sid))
             if found is None:
-                raise HTTPException(404, f"segment {sid!r} not found")
+                raise ApiError(404, f"segment {sid!r} not found")
             condition = rule_sql.where(parse_or_422(found["rules"]), datetime.now(UTC))
             items = await profile_store.members_where(
                 conn, condition, _member_cursor(cursor), limit
@@ -184,7 +179,7 @@ def build_router(
         next_cursor = base64.urlsafe_b64encode(last.encode()).decode() if last else None
         return {"items": items, "next_cursor": next_cursor}
 
-    @router.put("/{sid}")
+    @router.put("/{sid}", responses=responses(404))
     async def put_segment(sid: str, body: SegmentBody, who: Caller) -> dict[str, Any]:
         rules = rules_to_json(parse_or_422(body.rules))
         async with unit_of_work(engine) as conn:
@@ -194,11 +189,11 @@ def build_router(
             if found is not None:
                 await outbox.add(conn, outbox_table, [events.segment_saved(found, who.actor())])
         if found is None:
-            raise HTTPException(404, f"segment {sid!r} not found")
+            raise ApiError(404, f"segment {sid!r} not found")
         notify()
         return found
 
-    @router.delete("/{sid}", status_code=204)
+    @router.delete("/{sid}", status_code=204, responses=responses(404))
     async def delete_segment(sid: str, who: Caller) -> Response:
         async with unit_of_work(engine) as conn:
             removed = await segment_store.remove(conn, segment_id(sid))
@@ -206,7 +201,7 @@ def build_router(
                 deleted = events.segment_deleted(segment_id(sid), who.actor())
                 await outbox.add(conn, outbox_table, [deleted])
         if not removed:
-            raise HTTPException(404, f"segment {sid!r} not found")
+            raise ApiError(404, f"segment {sid!r} not found")
         notify()
         return Response(status_code=204)
 

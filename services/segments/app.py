@@ -26,6 +26,7 @@ log = get_logger(__name__)
 def build_app(mode: str, settings: SegmentsSettings | None = None) -> FastAPI:
     settings = settings or SegmentsSettings()
     runtime = Runtime(SERVICE, settings, outbox_table=outbox, inbox_table=inbox)
+    runtime.document(consumers.PROFILES, consumers.AUDIENCES, consumers.CACHE)
     router = None
     if mode in ("worker", "all"):
         publisher = AudiencePublisher(

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, NoReturn
 
 import orjson
-from fastapi import APIRouter, HTTPException, Query, WebSocket
+from fastapi import APIRouter, Query, WebSocket
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.stats import service, ws
@@ -24,6 +24,7 @@ from services.stats.settings import StatsSettings
 from services.stats.store import counters, deltas
 from shared.auth.dependency import access
 from shared.db import unit_of_work
+from shared.errors import ApiError, invalid_field, responses
 from shared.pagination import decode_cursor, encode_cursor
 
 MAX_IDS = 100
@@ -34,7 +35,7 @@ MAX_CURSOR_MICROS = 7_258_118_400 * 1_000_000
 
 
 def _invalid(param: str, msg: str) -> NoReturn:
-    raise HTTPException(422, [{"loc": ["query", param], "msg": msg, "type": "value_error"}])
+    raise invalid_field(f"query.{param}", msg)
 
 
 def _split_ids(ids: str) -> list[str]:
@@ -85,15 +86,15 @@ def build_router(
             items, last = await counters.page(conn, after=_decode_recent(cursor), limit=limit)
         return {"items": [snapshot(c) for c in items], "next_cursor": _encode_recent(last)}
 
-    @router.get("/campaigns/{campaign_id}")
+    @router.get("/campaigns/{campaign_id}", responses=responses(404))
     async def get_stats(campaign_id: str) -> dict[str, Any]:
         async with engine.connect() as conn:
             found = await counters.get(conn, campaign_id)
         if found is None:
-            raise HTTPException(404, f"no stats for campaign {campaign_id!r}")
+            raise ApiError(404, f"no stats for campaign {campaign_id!r}")
         return snapshot(found)
 
-    @router.get("/campaigns/{campaign_id}/series")
+    @router.get("/campaigns/{campaign_id}/series", responses=responses(404))
     async def get_series(
         campaign_id: str,
         limit: Annotated[int, Query(ge=1, le=86_400)] = 3_600,
@@ -102,7 +103,7 @@ def build_router(
         after = decode_cursor(cursor, maximum=MAX_CURSOR_MICROS // 1_000_000)
         async with engine.connect() as conn:
             if await counters.get(conn, campaign_id) is None:
-                raise HTTPException(404, f"no stats for campaign {campaign_id!r}")
+                raise ApiError(404, f"no stats for campaign {campaign_id!r}")
             items, last = await deltas.series(
                 conn,
                 campaign_id,
@@ -128,12 +129,16 @@ def build_router(
             "since": iso(since),
         }
 
-    @router.post("/campaigns/{campaign_id}/reconcile", openapi_extra=access("admin", scope=None))
+    @router.post(
+        "/campaigns/{campaign_id}/reconcile",
+        openapi_extra=access("admin", scope=None),
+        responses=responses(404),
+    )
     async def reconcile(campaign_id: str, fix: bool = False) -> dict[str, Any]:
         async with unit_of_work(engine) as conn:
             report = await service.reconcile_campaign(conn, campaign_id, fix=fix)
         if report is None:
-            raise HTTPException(404, f"no stats for campaign {campaign_id!r}")
+            raise ApiError(404, f"no stats for campaign {campaign_id!r}")
         if report["fixed"]:
             notify()
         return report

@@ -20,6 +20,7 @@ from shared.runtime import Runtime
 def build_app(mode: str, settings: StatsSettings | None = None) -> FastAPI:
     settings = settings or StatsSettings()
     runtime = Runtime(SERVICE, settings, outbox_table=outbox, inbox_table=inbox)
+    runtime.document(consumers.COUNTERS, consumers.HUB)
     assert runtime.relay is not None
     router = sockets = None
     if mode in ("worker", "all"):

@@ -10,7 +10,8 @@ vendor's HMAC-signed receipt callback). What a route needs:
 - API keys: the scope ``<service>:read`` or ``<service>:write`` the same way; admin routes
   take no key at all.
 
-Missing or bad credentials answer 401 ``{"detail": {"error", "message"}}``; a valid caller
+Missing or bad credentials answer 401 with ``shared.errors.ErrorBody`` (``code`` says why,
+e.g. ``token_expired``); a valid caller
 without the right answers 403, before the route runs, so nothing is written.
 """
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -28,6 +29,7 @@ from shared.auth.apikeys import PREFIX, KeyStore
 from shared.auth.principal import RANK, AuthError, Principal
 from shared.auth.signing import load_signing_keys
 from shared.auth.tokens import TokenService
+from shared.errors import ApiError
 from shared.settings import ServiceSettings
 from shared.tables import api_keys_table
 
@@ -64,11 +66,9 @@ def requirement(request: Request) -> tuple[str, str | None]:
     return "marketer", "write"
 
 
-def http_error(error: AuthError) -> HTTPException:
+def http_error(error: AuthError) -> ApiError:
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
-    return HTTPException(
-        error.status, {"error": error.code, "message": error.message}, headers=headers
-    )
+    return ApiError(error.status, error.message, code=error.code, headers=headers)
 
 
 class Authenticator:

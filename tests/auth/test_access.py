@@ -96,9 +96,9 @@ def call(apps: Apps, route: Route, headers: dict[str, str] | None = None) -> Any
 
 
 def reason(response: Any) -> str:
-    detail = response.json()["detail"]
-    assert set(detail) == {"error", "message"}, detail
-    return str(detail["error"])
+    body = response.json()
+    assert set(body) == {"detail", "code", "correlation_id", "errors"}, body
+    return str(body["code"])
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=str)

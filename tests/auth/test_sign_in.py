@@ -79,7 +79,7 @@ def test_google_sign_in_first_user_is_admin_then_default_role(apps: Apps) -> Non
         for code, credential in refused.items():
             response = campaigns.post("/api/v1/auth/google", json={"credential": credential})
             assert response.status_code == 401
-            assert response.json()["detail"]["error"] == code
+            assert response.json()["code"] == code
         assert apps.sql("campaigns", "SELECT COUNT(*) FROM users") == users
 
 
@@ -105,7 +105,7 @@ def test_dev_sign_in_roles_and_refresh_rotation(apps: Apps) -> None:
     reused = campaigns.post(
         "/api/v1/auth/refresh", json={"refresh_token": session["refresh_token"]}
     )
-    assert reused.status_code == 401 and reused.json()["detail"]["error"] == "refresh_reused"
+    assert reused.status_code == 401 and reused.json()["code"] == "refresh_reused"
     gone = campaigns.post("/api/v1/auth/refresh", json={"refresh_token": fresh["refresh_token"]})
     assert gone.status_code == 401
 
@@ -117,14 +117,14 @@ def test_dev_sign_in_roles_and_refresh_rotation(apps: Apps) -> None:
     )
     assert signout.status_code == 204
     after = campaigns.post("/api/v1/auth/refresh", json={"refresh_token": other["refresh_token"]})
-    assert after.status_code == 401 and after.json()["detail"]["error"] == "refresh_invalid"
+    assert after.status_code == 401 and after.json()["code"] == "refresh_invalid"
 
 
 def test_dev_sign_in_keeps_to_the_allow_list(apps: Apps) -> None:
     with apps.client("campaigns", auth_allowed_domains="shop.in") as campaigns:
         assert campaigns.post("/api/v1/auth/dev", json={"email": "a@shop.in"}).status_code == 200
         refused = campaigns.post("/api/v1/auth/dev", json={"email": "eve@evil.in"})
-        assert refused.status_code == 401 and refused.json()["detail"]["error"] == "not_allowed"
+        assert refused.status_code == 401 and refused.json()["code"] == "not_allowed"
 
 
 def test_production_refuses_dev_sign_in_and_missing_secrets(apps: Apps) -> None:

@@ -131,9 +131,16 @@ async def test_rows_the_api_refuses_go_to_the_report_and_the_rest_is_resent(
             return httpx.Response(
                 422,
                 json={
-                    "detail": [
-                        {"index": 3, "field": "order_id", "message": "taken by another shop"}
-                    ]
+                    "detail": "body.items[3].order_id: taken by another shop",
+                    "code": "validation_error",
+                    "correlation_id": "c1",
+                    "errors": [
+                        {
+                            "field": "body.items[3].order_id",
+                            "message": "taken by another shop",
+                            "type": "value_error",
+                        }
+                    ],
                 },
             )
         return httpx.Response(202, json={"accepted": 4})
@@ -170,7 +177,13 @@ def test_expired_token_says_so() -> None:
     response = httpx.Response(
         401,
         request=request,
-        json={"detail": {"error": "token_expired", "message": "expired at 10:00"}},
+        # "expired" only in the code: the CLI reads the code, not just the sentence.
+        json={
+            "detail": "valid until 10:00",
+            "code": "token_expired",
+            "correlation_id": "c1",
+            "errors": [],
+        },
     )
     with pytest.raises(CliError, match="expired") as error:
         check(response, "GET /api/v1/campaigns")

@@ -18,6 +18,7 @@ import orjson
 import pytest
 
 from shared.signature import HEADER, sign
+from shared.errors import ErrorBody
 from tests.hostile import rawhttp
 from tests.hostile.cases import Case, all_cases, receipts
 from tests.hostile.conftest import VENDOR_SECRET, Apis
@@ -37,10 +38,12 @@ LARGE = 512 * 1024  # bodies above this go through rawhttp.post_body (see there)
 
 
 def check_error_body(response_status: int, body: bytes, sent_cid: str | None) -> dict[str, Any]:
-    """A 4xx/5xx body is JSON with ``detail`` and the correlation id of the request."""
+    """A 4xx/5xx body is the one error model (shared.errors.ErrorBody), with the correlation
+    id of the request."""
     data = orjson.loads(body)
     assert isinstance(data, dict), data
-    assert "detail" in data, data
+    assert set(data) == set(ErrorBody.model_fields), data
+    ErrorBody.model_validate(data)
     cid = data.get("correlation_id")
     assert isinstance(cid, str) and 0 < len(cid) <= 64, f"correlation_id in {str(data)[:300]}"
     if sent_cid is not None:

@@ -9,33 +9,48 @@ import { accessToken, clearSession, getSession } from '../auth/session';
 import type { paths as CampaignPaths } from './campaigns';
 import type { paths as DeliveryPaths } from './delivery';
 import type { paths as IngestPaths } from './ingest';
-import type { ProblemItem } from './models';
+import type { ErrorBody, ProblemItem } from './models';
 import type { paths as SegmentPaths } from './segments';
 import type { paths as StatsPaths } from './stats';
 
-/** A non-2xx answer: its status and FastAPI's `detail`. */
+/** The error body, if `body` is one (a proxy's own error page is not). */
+export function errorBody(body: unknown): ErrorBody | null {
+  if (!body || typeof body !== 'object') return null;
+  const b = body as Partial<ErrorBody>;
+  return typeof b.detail === 'string' ? (b as ErrorBody) : null;
+}
+
+/** A non-2xx answer: its status and the services' one error body (or null). */
 export class ApiError extends Error {
+  readonly body: ErrorBody | null;
+
   constructor(
     readonly status: number,
-    readonly detail: unknown,
+    body: unknown,
   ) {
-    super(describe(status, detail));
+    const parsed = errorBody(body);
+    super(describe(status, parsed));
+    this.body = parsed;
   }
 
+  /** The readable sentence (`detail`), or null when the answer had no error body. */
+  get detail(): string | null {
+    return this.body?.detail ?? null;
+  }
+
+  /** Machine-readable reason, e.g. "not_found", "token_expired". */
+  get code(): string | null {
+    return this.body?.code ?? null;
+  }
+
+  /** Each problem of a 422, with the path of its field. */
   get problems(): ProblemItem[] {
-    return Array.isArray(this.detail) ? (this.detail as ProblemItem[]) : [];
+    return this.body?.errors ?? [];
   }
 }
 
-function describe(status: number, detail: unknown): string {
-  if (typeof detail === 'string') return detail;
-  if (detail && typeof detail === 'object' && 'message' in detail) {
-    return String((detail as { message: unknown }).message);
-  }
-  if (Array.isArray(detail) && detail.length) {
-    const first = detail[0] as ProblemItem;
-    return first.message ?? first.msg ?? `request failed (${status})`;
-  }
+function describe(status: number, body: ErrorBody | null): string {
+  if (body) return body.errors[0]?.message ?? body.detail;
   if (status === 0) return 'The server cannot be reached. Check your connection and retry.';
   if (status >= 500) return `The server had a problem (${status}). Retry in a moment.`;
   return `Request failed (${status})`;
@@ -81,8 +96,7 @@ export async function unwrap<T>(
     throw new ApiError(0, null);
   }
   if (!result.response.ok) {
-    const body = result.error as { detail?: unknown } | undefined;
-    throw new ApiError(result.response.status, body?.detail ?? body);
+    throw new ApiError(result.response.status, result.error);
   }
   return result.data as T;
 }
@@ -104,7 +118,7 @@ export async function getJson<T>(path: string, init: RequestInit = {}): Promise<
   const text = await response.text();
   const body: unknown = text ? JSON.parse(text) : null;
   if (!response.ok) {
-    throw new ApiError(response.status, (body as { detail?: unknown } | null)?.detail ?? body);
+    throw new ApiError(response.status, body);
   }
   return body as T;
 }

@@ -39,29 +39,56 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** HTTPValidationError */
-        HTTPValidationError: {
-            /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
+        /**
+         * ErrorBody
+         * @description What every service answers for every 4xx and 5xx.
+         */
+        ErrorBody: {
+            /**
+             * Code
+             * @description Machine-readable reason, e.g. not_found or token_expired
+             */
+            code: string;
+            /**
+             * Correlation Id
+             * @description The request's X-Correlation-ID: quote it when reporting a problem
+             */
+            correlation_id: string | null;
+            /**
+             * Detail
+             * @description What went wrong, in one sentence
+             */
+            detail: string;
+            /**
+             * Errors
+             * @description Each problem of a 422, with its field; else empty
+             */
+            errors?: components["schemas"]["ErrorItem"][];
+        };
+        /**
+         * ErrorItem
+         * @description One problem of a request.
+         */
+        ErrorItem: {
+            /**
+             * Field
+             * @description Where: "body", "query", "path" or "header", then the path inside it, e.g. "body.items[3].email" or "query.cursor"
+             */
+            field: string;
+            /** Message */
+            message: string;
+            /**
+             * Type
+             * @description The kind of problem, e.g. missing
+             * @default value_error
+             */
+            type: string;
         };
         /**
          * Status
          * @enum {string}
          */
         Status: "PENDING" | "SENT" | "FAILED" | "HELD_OUT";
-        /** ValidationError */
-        ValidationError: {
-            /** Context */
-            ctx?: Record<string, never>;
-            /** Input */
-            input?: unknown;
-            /** Location */
-            loc: (string | number)[];
-            /** Message */
-            msg: string;
-            /** Error Type */
-            type: string;
-        };
     };
     responses: never;
     parameters: never;
@@ -96,13 +123,40 @@ export interface operations {
                     };
                 };
             };
-            /** @description Validation Error */
+            /** @description No valid token or API key (``code`` says why) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller lacks the role or the key lacks the scope; nothing was done */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is over the service's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is not valid; ``errors`` lists each problem with its field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -139,6 +193,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
+                };
+            };
+            /** @description No valid token or API key (``code`` says why) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is over the service's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is not valid; ``errors`` lists each problem with its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency cannot take the request now; nothing was done, retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

@@ -58,22 +58,49 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** HTTPValidationError */
-        HTTPValidationError: {
-            /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
+        /**
+         * ErrorBody
+         * @description What every service answers for every 4xx and 5xx.
+         */
+        ErrorBody: {
+            /**
+             * Code
+             * @description Machine-readable reason, e.g. not_found or token_expired
+             */
+            code: string;
+            /**
+             * Correlation Id
+             * @description The request's X-Correlation-ID: quote it when reporting a problem
+             */
+            correlation_id: string | null;
+            /**
+             * Detail
+             * @description What went wrong, in one sentence
+             */
+            detail: string;
+            /**
+             * Errors
+             * @description Each problem of a 422, with its field; else empty
+             */
+            errors?: components["schemas"]["ErrorItem"][];
         };
-        /** ValidationError */
-        ValidationError: {
-            /** Context */
-            ctx?: Record<string, never>;
-            /** Input */
-            input?: unknown;
-            /** Location */
-            loc: (string | number)[];
+        /**
+         * ErrorItem
+         * @description One problem of a request.
+         */
+        ErrorItem: {
+            /**
+             * Field
+             * @description Where: "body", "query", "path" or "header", then the path inside it, e.g. "body.items[3].email" or "query.cursor"
+             */
+            field: string;
             /** Message */
-            msg: string;
-            /** Error Type */
+            message: string;
+            /**
+             * Type
+             * @description The kind of problem, e.g. missing
+             * @default value_error
+             */
             type: string;
         };
     };
@@ -110,13 +137,40 @@ export interface operations {
                     };
                 };
             };
-            /** @description Validation Error */
+            /** @description No valid token or API key (``code`` says why) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller lacks the role or the key lacks the scope; nothing was done */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is over the service's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is not valid; ``errors`` lists each problem with its field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -132,31 +186,31 @@ export interface operations {
             content: {
                 "application/json": {
                     /** City */
-                    city?: string | null;
+                    city?: string | null | number;
                     /** Created At */
-                    created_at?: string | null;
+                    created_at?: (string | number) | null;
                     /** Customer Id */
-                    customer_id: string;
+                    customer_id: string | number;
                     /** Email */
-                    email?: string | null;
+                    email?: string | null | number;
                     /** Name */
-                    name: string;
+                    name: string | number;
                     /** Phone */
-                    phone?: string | null;
+                    phone?: string | null | number;
                 } | {
                     items: {
                         /** City */
-                        city?: string | null;
+                        city?: string | null | number;
                         /** Created At */
-                        created_at?: string | null;
+                        created_at?: (string | number) | null;
                         /** Customer Id */
-                        customer_id: string;
+                        customer_id: string | number;
                         /** Email */
-                        email?: string | null;
+                        email?: string | null | number;
                         /** Name */
-                        name: string;
+                        name: string | number;
                         /** Phone */
-                        phone?: string | null;
+                        phone?: string | null | number;
                     }[];
                 };
             };
@@ -169,6 +223,51 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
+                };
+            };
+            /** @description No valid token or API key (``code`` says why) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller lacks the role or the key lacks the scope; nothing was done */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is over the service's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is not valid; ``errors`` lists each problem with its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency cannot take the request now; nothing was done, retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -195,13 +294,49 @@ export interface operations {
                     };
                 };
             };
-            /** @description Validation Error */
+            /** @description No valid token or API key (``code`` says why) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller lacks the role or the key lacks the scope; nothing was done */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is over the service's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is not valid; ``errors`` lists each problem with its field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -230,13 +365,40 @@ export interface operations {
                     };
                 };
             };
-            /** @description Validation Error */
+            /** @description No valid token or API key (``code`` says why) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller lacks the role or the key lacks the scope; nothing was done */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is over the service's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is not valid; ``errors`` lists each problem with its field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -254,27 +416,27 @@ export interface operations {
                     /** Amount */
                     amount: number | string;
                     /** Customer Id */
-                    customer_id: string;
+                    customer_id: string | number;
                     /** Order Id */
-                    order_id: string;
+                    order_id: string | number;
                     /**
                      * Ordered At
-                     * Format: date-time
+                     * @description ISO 8601 (no offset means UTC) or Unix seconds, from 1900-01-02 to 2199-12-30
                      */
-                    ordered_at: string;
+                    ordered_at: string | number;
                 } | {
                     items: {
                         /** Amount */
                         amount: number | string;
                         /** Customer Id */
-                        customer_id: string;
+                        customer_id: string | number;
                         /** Order Id */
-                        order_id: string;
+                        order_id: string | number;
                         /**
                          * Ordered At
-                         * Format: date-time
+                         * @description ISO 8601 (no offset means UTC) or Unix seconds, from 1900-01-02 to 2199-12-30
                          */
-                        ordered_at: string;
+                        ordered_at: string | number;
                     }[];
                 };
             };
@@ -287,6 +449,51 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
+                };
+            };
+            /** @description No valid token or API key (``code`` says why) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller lacks the role or the key lacks the scope; nothing was done */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is over the service's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is not valid; ``errors`` lists each problem with its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency cannot take the request now; nothing was done, retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

@@ -159,12 +159,17 @@ export interface AuthConfig {
   dev_sign_in: boolean;
 }
 
-/** FastAPI's 422 items as the services send them (rules: path; batches: index/field). */
+/** One problem of a 422: `field` is its path, e.g. "body.items[3].email", "body.rules.rules[1].value". */
 export interface ProblemItem {
-  path?: string;
-  index?: number | null;
-  field?: string;
-  loc?: (string | number)[];
-  message?: string;
-  msg?: string;
+  field: string;
+  message: string;
+  type?: string;
+}
+
+/** What every service answers for every 4xx and 5xx (shared/errors.py's ErrorBody). */
+export interface ErrorBody {
+  detail: string;
+  code: string;
+  correlation_id: string | null;
+  errors: ProblemItem[];
 }

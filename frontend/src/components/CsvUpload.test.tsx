@@ -18,7 +18,12 @@ describe('CSV upload', () => {
     const post = async (items: Record<string, string>[]) => {
       sent.push(items.length);
       if (sent.length === 2) {
-        throw new ApiError(422, [{ index: 3, field: 'name', message: 'field required' }]);
+        throw new ApiError(422, {
+          detail: 'body.items[3].name: field required',
+          code: 'validation_error',
+          correlation_id: 'c1',
+          errors: [{ field: 'body.items[3].name', message: 'field required', type: 'value_error' }],
+        });
       }
     };
     const final = await uploadRows(rows, post, (r) => reports.push(r));
@@ -36,7 +41,9 @@ describe('CSV upload', () => {
       rows,
       async () => {
         calls += 1;
-        if (calls === 2) throw new ApiError(503, 'broker unavailable');
+        if (calls === 2) {
+          throw new ApiError(503, { detail: 'broker unavailable', code: 'unavailable', correlation_id: null, errors: [] });
+        }
       },
       () => undefined,
     );

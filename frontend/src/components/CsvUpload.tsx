@@ -41,13 +41,16 @@ export function cleanRow(row: Record<string, string>): Record<string, string> {
   return out;
 }
 
-/** The API's per-item problems as lines of the file. */
+/** The API's per-item problems as lines of the file: "body.items[3].email" is row 3's email. */
 export function rowProblems(error: ApiError, batchStart: number): RowProblem[] {
-  return error.problems.map((p) => ({
-    row: p.index == null ? 0 : batchStart + p.index + 2,
-    field: p.field ?? '',
-    message: p.message ?? p.msg ?? 'invalid',
-  }));
+  return error.problems.map((p) => {
+    const item = /^body\.items\[(\d+)\]\.?(.*)$/.exec(p.field);
+    return {
+      row: item ? batchStart + Number(item[1]) + 2 : 0,
+      field: item ? (item[2] ?? '') : p.field.replace(/^body\.?/, ''),
+      message: p.message,
+    };
+  });
 }
 
 /**

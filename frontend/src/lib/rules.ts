@@ -149,7 +149,7 @@ export function completeRules(query: RuleGroupType, fields: FieldIndex): Pruned 
   return json ? { json, paths } : null;
 }
 
-/** "rules.rules[1].rules[0].value[1]" → [1, 0] (the rule or group the problem is about). */
+/** "body.rules.rules[1].rules[0].value[1]" → [1, 0] (the rule or group the problem is about). */
 export function problemPath(path: string): number[] {
   return [...path.matchAll(/rules\[(\d+)\]/g)].map((m) => Number(m[1]));
 }
@@ -162,8 +162,8 @@ export function problemsByRule(
 ): ValidationMap {
   const map: ValidationMap = {};
   for (const problem of problems) {
-    if (!problem.path) continue;
-    const sent = problemPath(problem.path);
+    if (!problem.field.startsWith('body.rules')) continue;
+    const sent = problemPath(problem.field);
     const original = paths ? paths.get(sent.join('.')) : sent;
     if (!original) continue;
     const target = findPath(original, query);

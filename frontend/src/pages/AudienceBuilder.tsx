@@ -96,7 +96,7 @@ function Builder({ id, initial }: { id: string | undefined; initial: Segment | u
           Saved.
         </p>
       )}
-      {save.error && !saveProblems.some((p) => p.path) && (
+      {save.error && !saveProblems.some((p) => p.field.startsWith('body.rules')) && (
         <p className="banner banner-error" role="alert">
           {save.error.message}
         </p>

@@ -69,15 +69,19 @@ async def test_signatures_and_validation(stack: Stack) -> None:
         }
         for case, response in refused.items():
             assert response.status_code == 401, (case, response.text)
-            assert isinstance(response.json()["detail"], str), case
+            assert response.json()["code"] == "bad_signature", case
 
         bad = await post_receipts(
             client, [receipt("m-1"), receipt("m-2", "DELIVERED"), {"message_id": "m-3"}]
         )
         assert bad.status_code == 422
-        problems = {(d["index"], d["field"]) for d in bad.json()["detail"]}
-        assert {(1, "status"), (2, "status"), (2, "at")} <= problems
-        assert all(d["message"] for d in bad.json()["detail"])
+        problems = {d["field"] for d in bad.json()["errors"]}
+        assert {
+            "body.receipts[1].status",
+            "body.receipts[2].status",
+            "body.receipts[2].at",
+        } <= problems
+        assert all(d["message"] for d in bad.json()["errors"])
         for receipts in ([], [receipt("m")] * 10_001):
             assert (await post_receipts(client, receipts)).status_code == 422
         not_json = b"{nope"

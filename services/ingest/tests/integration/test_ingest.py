@@ -85,11 +85,11 @@ async def test_bad_item_rejects_whole_batch_and_stores_nothing(stack: Stack) -> 
     async with httpx.AsyncClient(headers=stack.headers(), base_url=api.url, timeout=30) as client:
         response = await client.post("/api/v1/orders", json={"items": orders})
         assert response.status_code == 422
-        assert response.json()["detail"] == [
+        assert response.json()["errors"] == [
             {
-                "index": 37,
-                "field": "amount",
+                "field": "body.items[37].amount",
                 "message": "Input should be greater than or equal to 0",
+                "type": "value_error",
             }
         ]
         assert (await client.post("/api/v1/orders", content=b"{not json")).status_code == 422

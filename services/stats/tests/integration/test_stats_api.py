@@ -127,7 +127,7 @@ async def test_reads_lists_overview_series_and_websocket_errors(stack: Stack) ->
         assert [s["campaign_id"] for s in got.json()["items"]] == [ids[2], ids[0]]
         too_many = ",".join(f"id{i}" for i in range(101))
         bad = await client.get("/api/v1/stats/campaigns", params={"ids": too_many})
-        assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "ids"]
+        assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "query.ids"
         assert (await client.get("/api/v1/stats/campaigns/nope")).status_code == 404
         assert (await client.get("/api/v1/stats/campaigns/nope/series")).status_code == 404
 
