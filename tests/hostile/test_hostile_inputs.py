@@ -17,8 +17,8 @@ import httpx
 import orjson
 import pytest
 
-from shared.signature import HEADER, sign
 from shared.errors import ErrorBody
+from shared.signature import HEADER, sign
 from tests.hostile import rawhttp
 from tests.hostile.cases import Case, all_cases, receipts
 from tests.hostile.conftest import VENDOR_SECRET, Apis
