@@ -111,6 +111,12 @@ class SortedText:
     def __getitem__(self, i: int) -> bytes:
         return self.blob[int(self.starts[i]) : int(self.starts[i + 1]) - 1]
 
+    def subset(self, ranks: NDArray[Any]) -> SortedText:
+        """The values at `ranks` (ascending), as their own `SortedText`."""
+        blob, starts = self.blob, self.starts
+        begin, end = starts[ranks].tolist(), (starts[ranks + 1] - 1).tolist()
+        return SortedText.from_utf8([blob[b:e] for b, e in zip(begin, end, strict=True)])
+
     def decode(self, i: int) -> str:
         return self[i].decode()
 
@@ -341,7 +347,11 @@ class TextColumn:
     ) -> BoolArray:
         present = np.unique(codes[within])
         present = present[present != 0]
-        hits = [int(c) for c in present.tolist() if needle in self.value_of(int(c))]
+        size = len(self._sorted)
+        loaded = present[present <= size]  # codes of sorted values: scan their bytes at once
+        found = self._sorted.subset(loaded - 1).containing(needle.encode())
+        hits = loaded[found].tolist()
+        hits += [c for c in present[present > size].tolist() if needle in self.value_of(c)]
         out = np.zeros(codes.size, np.bool_)
         if hits:
             out[within] = self._any_of(codes[within], hits)
