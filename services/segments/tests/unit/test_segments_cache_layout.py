@@ -188,9 +188,9 @@ async def test_events_during_the_load_are_applied_after_it(
     )
     release = asyncio.Event()
 
-    async def slow_child(url: str) -> tuple[ProfileColumns, Any]:
+    async def slow_child(url: str) -> tuple[ProfileColumns, Any, float]:
         await release.wait()
-        return loaded, np.array([5, 5], np.int64)  # the load read revision 5 of both
+        return loaded, np.array([5, 5], np.int64), 0.1  # the load read revision 5 of both
 
     monkeypatch.setattr(cache_module, "_load_in_child", slow_child)
 
