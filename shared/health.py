@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
@@ -30,8 +31,14 @@ CORRELATION_HEADER = "X-Correlation-ID"
 
 
 def health_router(
-    engine: AsyncEngine, broker: RabbitBroker, broker_ready: asyncio.Event, service: str
+    engine: AsyncEngine,
+    broker: RabbitBroker,
+    broker_ready: asyncio.Event,
+    service: str,
+    details: Mapping[str, Callable[[], dict[str, Any]]] | None = None,
 ) -> APIRouter:
+    """``details``: extra state shown by ``/readyz`` that does not decide readiness (e.g.
+    segments' profile cache, which is still loading while previews answer from SQL)."""
     router = APIRouter(include_in_schema=False)
 
     @router.get("/healthz")
@@ -45,10 +52,14 @@ def health_router(
             "broker": broker_ready.is_set() and await _broker_ok(broker),
         }
         ok = all(checks.values())
-        return JSONResponse(
-            {"status": "ready" if ok else "not ready", "service": service, "checks": checks},
-            status_code=200 if ok else 503,
-        )
+        body: dict[str, Any] = {
+            "status": "ready" if ok else "not ready",
+            "service": service,
+            "checks": checks,
+        }
+        for name, describe in (details or {}).items():
+            body[name] = describe()
+        return JSONResponse(body, status_code=200 if ok else 503)
 
     @router.get("/metrics")
     async def metrics() -> Response:

@@ -118,6 +118,7 @@ class Runtime:
         self._channels: dict[str, Channel] = {}  # queues consumed on a channel of their own
         self.instance = uuid.uuid4().hex[:12]
         self._background: list[Callable[[asyncio.Event], Awaitable[None]]] = []
+        self._ready_details: dict[str, Callable[[], dict[str, Any]]] = {}
         self.broker_ready = asyncio.Event()
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -261,6 +262,11 @@ class Runtime:
         """Prune rows past the retention window (see shared.retention) in this process."""
         self._pruners[name] = pruner
 
+    def add_ready_detail(self, name: str, describe: Callable[[], dict[str, Any]]) -> None:
+        """Show ``describe()`` under ``name`` in ``/readyz`` (informational: it does not
+        make the process unready)."""
+        self._ready_details[name] = describe
+
     def add_background(self, task: Callable[[asyncio.Event], Awaitable[None]]) -> None:
         """A loop to run once the broker is up, until the process stops."""
         self._background.append(task)
@@ -378,7 +384,11 @@ class Runtime:
             allow_methods=["*"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "X-Correlation-ID"],
         )
-        app.include_router(health_router(self.engine, self.broker, self.broker_ready, self.service))
+        app.include_router(
+            health_router(
+                self.engine, self.broker, self.broker_ready, self.service, self._ready_details
+            )
+        )
         app.include_router(self._asyncapi_router())
         # Every route can answer these (the body limit and the correlation id header are
         # checked for any request); a route adds its own (404, 503, ...) with responses().

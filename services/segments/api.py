@@ -1,7 +1,8 @@
 """Segments' HTTP API: fields, live previews, saved segments.
 
-Previews read the in-memory columnar cache when it is loaded and SQL otherwise; both give
-the exact size. Rule errors answer 422 with the JSON path of each bad rule.
+Previews read the in-memory columnar cache when it is loaded and SQL otherwise (while it
+loads after a start: ``"source": "sql"``); both give the exact size. Rule errors answer
+422 with the JSON path of each bad rule.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import numpy as np
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -95,7 +97,7 @@ def build_router(
         k = settings.segments_sample_size
         if cache is not None and cache.ready.is_set():
             matched = mask(cache.columns, group, now)
-            size = int(matched.sum())
+            size = int(np.count_nonzero(matched))
             ids = cache.columns.customer_ids_at(sample_indices(matched, k))
             source = "cache"
             async with engine.connect() as conn:

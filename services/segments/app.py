@@ -56,9 +56,13 @@ def build_app(mode: str, settings: SegmentsSettings | None = None) -> FastAPI:
         cache = ProfileCache() if settings.segments_cache else None
         if cache is not None:
             runtime.add_listener(consumers.CACHE, cache.apply)
+            # /readyz stays ready while the cache loads (previews answer from SQL then)
+            # and says which: {"profile_cache": {"state": "loading"|"loaded", ...}}.
+            runtime.add_ready_detail("profile_cache", cache.describe)
 
             async def load_cache(stop: asyncio.Event) -> None:
-                # The listener queue exists before the load starts, so no change is missed.
+                # The listener queue exists before the load starts, and the cache keeps
+                # what arrives while loading, so no change is missed.
                 await cache.load(runtime.engine)
 
             runtime.add_background(load_cache)

@@ -125,11 +125,19 @@ def _encode_operand(ftype: str, value: Any) -> int:
     return int(value)
 
 
-def _leaf_mask(columns: ProfileColumns, cond: Condition, now_us: int) -> BoolArray:
+# An AND hands `contains` the rows still in play when at most this many are: testing their
+# few distinct values beats a first scan of a near-unique column's whole vocabulary.
+_WITHIN_ROWS = 20_000
+
+
+def _leaf_mask(
+    columns: ProfileColumns, cond: Condition, now_us: int, within: BoolArray | None = None
+) -> BoolArray:
+    """`within`: rows the caller ANDs the result with (the leaf may leave others False)."""
     ftype = FIELDS[cond.field].type
     op, operand = cond.operator, cond.value
     if ftype == "text":
-        return columns.text_column(cond.field).mask(op, operand, len(columns))
+        return columns.text_column(cond.field).mask(op, operand, len(columns), within)
     values, valid = columns.int_column(cond.field)
     if op == "null":
         return ~valid
@@ -152,16 +160,25 @@ def _leaf_mask(columns: ProfileColumns, cond: Condition, now_us: int) -> BoolArr
     return out
 
 
+def _is_contains(node: Node) -> bool:
+    return isinstance(node, Condition) and node.operator == "contains"
+
+
 def _node_mask(columns: ProfileColumns, node: Node, now_us: int) -> BoolArray:
     """A fresh array (safe to modify in place) for a node."""
     if isinstance(node, Condition):
         return _leaf_mask(columns, node, now_us)
     is_and = node.combinator == "and"
     out: BoolArray | None = None
-    for child in node.rules:
+    # Children are pure, so order is free: `contains` (the costly leaf) goes last.
+    for child in sorted(node.rules, key=_is_contains):
         if out is not None and (not out.any() if is_and else out.all()):
             break  # decided: skip the remaining children's array work
-        child_mask = _node_mask(columns, child, now_us)
+        if is_and and out is not None and isinstance(child, Condition):
+            few = int(np.count_nonzero(out)) <= _WITHIN_ROWS
+            child_mask = _leaf_mask(columns, child, now_us, out if few else None)
+        else:
+            child_mask = _node_mask(columns, child, now_us)
         if out is None:
             out = child_mask
         elif is_and:
