@@ -29,19 +29,19 @@ def unreachable(service: str, url: str, error: Exception) -> CliError:
 
 
 def _error(response: httpx.Response) -> dict[str, Any]:
-    """The services' one error body (``detail``, ``code``, ``correlation_id``, ``errors``);
-    a proxy's own error page becomes its text as the detail."""
+    """The services' one error body (``message``, ``detail``, ``code``, ``correlation_id``,
+    ``errors``); a proxy's own error page becomes its text as the message."""
     try:
         body = response.json()
     except ValueError:
         body = None
-    if isinstance(body, dict) and isinstance(body.get("detail"), str):
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
         return body
-    return {"detail": response.text[:500], "code": None, "errors": []}
+    return {"message": response.text[:500], "code": None, "errors": []}
 
 
 def _detail(response: httpx.Response) -> str:
-    return str(_error(response)["detail"])
+    return str(_error(response)["message"])
 
 
 def problems(response: httpx.Response) -> list[dict[str, Any]]:
@@ -62,7 +62,7 @@ def raise_for_auth(response: httpx.Response) -> None:
             "bad_signature": "the token is not signed by this Beacon",
             "wrong_audience": "the token is not for this Beacon",
         }.get(str(code), "Beacon asks you to sign in")
-        raise CliError(f"401: {what} ({error['detail']}).", hint=SIGN_IN_HINT)
+        raise CliError(f"401: {what} ({error['message']}).", hint=SIGN_IN_HINT)
     if response.status_code == 403:
         raise CliError(
             f"403: your token or key lacks the role for {response.request.method} "

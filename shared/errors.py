@@ -2,12 +2,15 @@
 
 Every error is an :class:`ErrorBody`::
 
-    {"detail": "body.items[3].email: not an email", "code": "validation_error",
+    {"detail": [{"loc": ["body", "items", 3, "email"], "msg": "not an email",
+                 "type": "value_error"}],
+     "message": "body.items[3].email: not an email", "code": "validation_error",
      "correlation_id": "...", "errors": [{"field": "body.items[3].email",
      "message": "not an email", "type": "value_error"}]}
 
-``detail`` is always one sentence a person can read (kept from FastAPI's shape, which
-clients and ARCHITECTURE.md use); ``code`` is for programs (``token_expired``,
+``detail`` is what ARCHITECTURE.md fixes ("as FastAPI does, with a 422 listing each
+problem"): FastAPI's list of ``{loc, msg, type}`` for a 422, the sentence otherwise.
+``message`` is always one sentence a person can read; ``code`` is for programs (``token_expired``,
 ``not_found``, ...); ``errors`` lists each problem of a 422 with the path of the field it is
 about (``body.``/``query.``/``path.``/``header.`` then dots and ``[index]``), empty for the
 others. The correlation id lets a user quote the request and us find its log lines.
@@ -66,10 +69,21 @@ class ErrorItem(BaseModel):
     type: str = Field(default="value_error", description="The kind of problem, e.g. missing")
 
 
+class Problem(BaseModel):
+    """One problem of a 422 in FastAPI's own shape (``detail`` keeps it, as the contract says)."""
+
+    loc: list[str | int] = Field(description='Where, e.g. ["body", "items", 3, "email"]')
+    msg: str
+    type: str
+
+
 class ErrorBody(BaseModel):
     """What every service answers for every 4xx and 5xx."""
 
-    detail: str = Field(description="What went wrong, in one sentence")
+    detail: str | list[Problem] = Field(
+        description="For a 422, each problem as FastAPI lists them; otherwise the sentence"
+    )
+    message: str = Field(description="What went wrong, in one sentence")
     code: str = Field(description="Machine-readable reason, e.g. not_found or token_expired")
     correlation_id: str | None = Field(
         description="The request's X-Correlation-ID: quote it when reporting a problem"
@@ -128,6 +142,15 @@ def field_path(parts: Iterable[str | int]) -> str:
     return path
 
 
+def field_parts(field: str) -> list[str | int]:
+    """``"body.items[3].email"`` → ``["body", "items", 3, "email"]`` (``field_path``'s inverse)."""
+    parts: list[str | int] = []
+    for token in re.findall(r"\[(\d+)\]|([^.\[\]]+)", field):
+        index, name = token
+        parts.append(int(index) if index else name)
+    return parts
+
+
 def summary(errors: Sequence[ErrorItem]) -> str:
     """A 422's ``detail``: its first problem, and how many more there are."""
     if not errors:
@@ -157,8 +180,13 @@ def error_body(
     correlation_id: str | None = None,
 ) -> dict[str, Any]:
     """The JSON of an :class:`ErrorBody` (for answers built outside FastAPI's handlers)."""
+    problems: str | list[dict[str, Any]] = detail
+    if status == 422:
+        listed = errors or [ErrorItem(field="", message=detail)]
+        problems = [{"loc": field_parts(e.field), "msg": e.message, "type": e.type} for e in listed]
     return {
-        "detail": detail,
+        "detail": problems,
+        "message": detail,
         "code": code or DEFAULT_CODES.get(status, "error"),
         "correlation_id": correlation_id or current_correlation_id(),
         "errors": [e.model_dump() for e in errors],

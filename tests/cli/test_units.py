@@ -131,7 +131,14 @@ async def test_rows_the_api_refuses_go_to_the_report_and_the_rest_is_resent(
             return httpx.Response(
                 422,
                 json={
-                    "detail": "body.items[3].order_id: taken by another shop",
+                    "detail": [
+                        {
+                            "loc": ["body", "items", 3, "order_id"],
+                            "msg": "taken by another shop",
+                            "type": "value_error",
+                        }
+                    ],
+                    "message": "body.items[3].order_id: taken by another shop",
                     "code": "validation_error",
                     "correlation_id": "c1",
                     "errors": [
@@ -180,6 +187,7 @@ def test_expired_token_says_so() -> None:
         # "expired" only in the code: the CLI reads the code, not just the sentence.
         json={
             "detail": "valid until 10:00",
+            "message": "valid until 10:00",
             "code": "token_expired",
             "correlation_id": "c1",
             "errors": [],

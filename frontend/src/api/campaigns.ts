@@ -203,14 +203,19 @@ export interface components {
             correlation_id: string | null;
             /**
              * Detail
-             * @description What went wrong, in one sentence
+             * @description For a 422, each problem as FastAPI lists them; otherwise the sentence
              */
-            detail: string;
+            detail: string | components["schemas"]["Problem"][];
             /**
              * Errors
              * @description Each problem of a 422, with its field; else empty
              */
             errors?: components["schemas"]["ErrorItem"][];
+            /**
+             * Message
+             * @description What went wrong, in one sentence
+             */
+            message: string;
         };
         /**
          * ErrorItem
@@ -265,6 +270,21 @@ export interface components {
              * @description any of ['campaigns:read', 'campaigns:write', 'delivery:read', 'delivery:write', 'ingest:read', 'ingest:write', 'segments:read', 'segments:write', 'stats:read', 'stats:write']
              */
             scopes: ("campaigns:read" | "campaigns:write" | "delivery:read" | "delivery:write" | "ingest:read" | "ingest:write" | "segments:read" | "segments:write" | "stats:read" | "stats:write")[];
+        };
+        /**
+         * Problem
+         * @description One problem of a 422 in FastAPI's own shape (``detail`` keeps it, as the contract says).
+         */
+        Problem: {
+            /**
+             * Loc
+             * @description Where, e.g. ["body", "items", 3, "email"]
+             */
+            loc: (string | number)[];
+            /** Msg */
+            msg: string;
+            /** Type */
+            type: string;
         };
         /** RefreshBody */
         RefreshBody: {

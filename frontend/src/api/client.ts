@@ -17,7 +17,7 @@ import type { paths as StatsPaths } from './stats';
 export function errorBody(body: unknown): ErrorBody | null {
   if (!body || typeof body !== 'object') return null;
   const b = body as Partial<ErrorBody>;
-  return typeof b.detail === 'string' ? (b as ErrorBody) : null;
+  return typeof b.message === 'string' ? (b as ErrorBody) : null;
 }
 
 /** A non-2xx answer: its status and the services' one error body (or null). */
@@ -33,9 +33,9 @@ export class ApiError extends Error {
     this.body = parsed;
   }
 
-  /** The readable sentence (`detail`), or null when the answer had no error body. */
+  /** The readable sentence (`message`), or null when the answer had no error body. */
   get detail(): string | null {
-    return this.body?.detail ?? null;
+    return this.body?.message ?? null;
   }
 
   /** Machine-readable reason, e.g. "not_found", "token_expired". */
@@ -50,7 +50,7 @@ export class ApiError extends Error {
 }
 
 function describe(status: number, body: ErrorBody | null): string {
-  if (body) return body.errors[0]?.message ?? body.detail;
+  if (body) return body.errors[0]?.message ?? body.message;
   if (status === 0) return 'The server cannot be reached. Check your connection and retry.';
   if (status >= 500) return `The server had a problem (${status}). Retry in a moment.`;
   return `Request failed (${status})`;

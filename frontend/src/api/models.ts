@@ -168,7 +168,10 @@ export interface ProblemItem {
 
 /** What every service answers for every 4xx and 5xx (shared/errors.py's ErrorBody). */
 export interface ErrorBody {
-  detail: string;
+  /** FastAPI's list of problems for a 422 (the contract's shape), else the sentence. */
+  detail: string | { loc: (string | number)[]; msg: string; type: string }[];
+  /** What went wrong, in one sentence. */
+  message: string;
   code: string;
   correlation_id: string | null;
   errors: ProblemItem[];

@@ -19,7 +19,8 @@ describe('CSV upload', () => {
       sent.push(items.length);
       if (sent.length === 2) {
         throw new ApiError(422, {
-          detail: 'body.items[3].name: field required',
+          detail: [{ loc: ['body', 'items', 3, 'name'], msg: 'field required', type: 'value_error' }],
+          message: 'body.items[3].name: field required',
           code: 'validation_error',
           correlation_id: 'c1',
           errors: [{ field: 'body.items[3].name', message: 'field required', type: 'value_error' }],
@@ -42,7 +43,7 @@ describe('CSV upload', () => {
       async () => {
         calls += 1;
         if (calls === 2) {
-          throw new ApiError(503, { detail: 'broker unavailable', code: 'unavailable', correlation_id: null, errors: [] });
+          throw new ApiError(503, { detail: 'broker unavailable', message: 'broker unavailable', code: 'unavailable', correlation_id: null, errors: [] });
         }
       },
       () => undefined,

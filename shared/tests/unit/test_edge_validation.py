@@ -87,7 +87,8 @@ def test_a_long_correlation_id_is_a_422_naming_the_header() -> None:
     assert response.status_code == 422
     body = response.json()
     assert body["errors"][0]["field"] == "header.X-Correlation-ID"
-    assert body["code"] == "validation_error" and body["detail"].startswith("header.")
+    assert body["code"] == "validation_error" and body["message"].startswith("header.")
+    assert body["detail"][0]["loc"] == ["header", "X-Correlation-ID"]
     assert body["correlation_id"] == response.headers["x-correlation-id"]
 
 
@@ -108,6 +109,7 @@ def test_errors_carry_the_correlation_id() -> None:
     assert missing.status_code == 404 and missing.json()["correlation_id"] == "abc"
     assert boom.status_code == 500 and boom.json() == {
         "detail": "internal error",
+        "message": "internal error",
         "code": "internal_error",
         "correlation_id": "def",
         "errors": [],

@@ -65,7 +65,7 @@ LEGACY: dict[str, Any] = {
 
 
 def _assert_one_shape(body: dict[str, Any]) -> ErrorBody:
-    assert set(body) == {"detail", "code", "correlation_id", "errors"}, body
+    assert set(body) == {"detail", "message", "code", "correlation_id", "errors"}, body
     return ErrorBody.model_validate(body)
 
 
@@ -82,7 +82,13 @@ def test_a_validation_error_lists_each_problem_with_its_field() -> None:
     body = _assert_one_shape(response.json())
     assert body.code == "validation_error"
     assert [e.field for e in body.errors] == ["body.email", "body.count"]
-    assert body.detail == f"body.email: {body.errors[0].message} (and 1 more problem)"
+    assert body.message == f"body.email: {body.errors[0].message} (and 1 more problem)"
+    # ``detail`` keeps FastAPI's list, as ARCHITECTURE.md promises.
+    assert isinstance(body.detail, list)
+    assert [(p.loc, p.msg) for p in body.detail] == [
+        (["body", "email"], body.errors[0].message),
+        (["body", "count"], body.errors[1].message),
+    ]
 
 
 @pytest.mark.parametrize("shape", sorted(LEGACY))
@@ -91,7 +97,8 @@ def test_any_shape_an_http_exception_carries_leaves_as_the_one_body(shape: str) 
         response = client.get(f"/legacy/{shape}")
     body = _assert_one_shape(response.json())
     if shape == "text":
-        assert (body.detail, body.errors) == ("plain words", [])
+        assert (body.message, body.errors) == ("plain words", [])
+        assert isinstance(body.detail, list) and body.detail[0].msg == "plain words"
     else:
         assert len(body.errors) == 1 and body.errors[0].field.startswith(("body.", "query."))
 
