@@ -36,7 +36,7 @@ PROFILE_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: built once per order, and frozen costs a third more
 class OrderFact:
     order_id: str
     customer_id: str
