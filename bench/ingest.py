@@ -68,6 +68,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.auth import auth_headers, token
 from bench.datagen import generate_customers, generate_orders
+from shared.auth.signing import DEFAULT_DEV_KEY_FILE
 from shared.db import drop_schema, make_engine
 from shared.settings import ServiceSettings
 
@@ -79,6 +80,7 @@ POLL_S = 0.02
 TARGET_E2E_ORDERS_S = 20_000
 TARGET_CEILING_FRACTION = 0.40
 TARGET_SINGLE_RPS = 1_500
+TARGET_PROJECTION_ORDERS_S = 50_000
 
 
 # --------------------------------------------------------------------------- processes
@@ -114,12 +116,13 @@ class Services:
     source: Path = ROOT  # the checkout whose services/ and shared/ run
     procs: list[Proc] = field(default_factory=list)
 
-    def start(self, role: str) -> Proc:
+    def start(self, role: str, service: str = SERVICE, mode: str | None = None) -> Proc:
+        """Start ``services.<service> <mode>`` (mode defaults to the role's name)."""
         port = free_port()
         log = self.log_dir / f"{role}-{port}.log"
         with open(log, "ab") as out:
             popen = subprocess.Popen(
-                [sys.executable, "-m", f"services.{SERVICE}", role, "--port", str(port)],
+                [sys.executable, "-m", f"services.{service}", mode or role, "--port", str(port)],
                 cwd=self.source,
                 env={**os.environ, **self.env},
                 stdout=out,
@@ -881,6 +884,123 @@ async def run_singles(
     }
 
 
+async def run_projection(
+    services: Services,
+    args: argparse.Namespace,
+    settings: ServiceSettings,
+    customers: Sequence[dict[str, Any]],
+    run_id: str,
+    py_spy: str | None,
+) -> dict[str, Any]:
+    """The profiles projection alone (``--projection N``): segments worker(s) drain a backlog.
+
+    Starts ``--projection-workers`` segments workers in the bench namespace (after the
+    ingest phases, so the ``order.recorded`` events those published reach no projection
+    queue), stops them (SIGSTOP), publishes N orders as ``order.recorded`` events of
+    ``--batch`` orders straight to the ingest exchange (as ingest's worker would), resumes
+    them and times until ``SUM(visits)`` of the profiles reaches N (polled every 20 ms).
+    The orders' customers are registered first (``customer.upserted``, not timed), so each
+    batch also re-reads the profiles it changed and announces them (``profile.changed``).
+    """
+    import aio_pika
+
+    from shared.envelope import new_event
+
+    for _ in range(args.projection_workers):  # one at a time: each runs the migration
+        services.start("projection", service="segments", mode="worker")
+        await services.wait_ready()
+    pids = services.pids("projection")
+    orders = generate_orders(customers, args.projection, args.seed + 3, id_prefix=f"P{run_id}-")
+    events = [
+        new_event("order.recorded", {"orders": orders[i : i + args.batch]}, "bench")
+        for i in range(0, len(orders), args.batch)
+    ]
+    engine = make_engine(args.mysql_url, settings.schema_name("segments"), pool_size=1)
+    meter = CpuMeter(
+        {
+            "projection": pids,
+            "mariadb": [p for p in [listening_pid(make_url(args.mysql_url).port or 3306)] if p],
+            "rabbitmq": [p for p in [listening_pid(5672)] if p],
+        }
+    )
+    profiler = Profiler(
+        py_spy, Path(tempfile.gettempdir()) / f"bench-ingest-{run_id}", {"projection": pids}
+    )
+    known = [{**c, "version": 1} for c in customers]
+    registrations = [
+        new_event("customer.upserted", {"customers": known[i : i + 1000]}, "bench")
+        for i in range(0, len(known), 1000)
+    ]
+    connection = await aio_pika.connect(args.amqp_url, timeout=10)
+    try:
+        channel = await connection.channel(publisher_confirms=True)
+        exchange = await channel.get_exchange(settings.amqp_name("beacon.ingest"))
+
+        async def publish(batch: Sequence[Any]) -> None:
+            await asyncio.gather(
+                *(
+                    exchange.publish(
+                        aio_pika.Message(
+                            e.to_bytes(),
+                            content_type="application/json",
+                            message_id=str(e.event_id),
+                            type=e.type,
+                            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                        ),
+                        routing_key=e.type,
+                    )
+                    for e in batch
+                )
+            )
+
+        # The customers first (not timed), so every order's profile is known and announced
+        # by profile.changed, as in production.
+        await publish(registrations)
+        await wait_count(
+            engine, "SELECT COUNT(*) FROM profiles WHERE known", len(known), timeout=300
+        )
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            await publish(events)
+        finally:
+            before = meter.snapshot()
+            started = time.time()
+            profiler.start("projection")
+            for pid in pids:
+                os.kill(pid, signal.SIGCONT)
+        try:
+            done = await wait_count(
+                engine,
+                "SELECT COALESCE(SUM(visits), 0) FROM profiles",
+                len(orders),
+                timeout=max(300.0, len(orders) / 500),
+                interval=0.02,
+            )
+            counted = int(await scalar(engine, "SELECT COALESCE(SUM(visits), 0) FROM profiles"))
+            if counted != len(orders):
+                raise RuntimeError(f"profiles count {counted} orders, {len(orders)} were sent")
+        finally:
+            profiler.stop()
+        after = meter.snapshot()
+    finally:
+        await connection.close()
+        await engine.dispose()
+    wall = done - started
+    cpu = CpuMeter.delta(before, after, wall)
+    per_k = {role: round(v * 1e6 / len(orders), 1) for role, v in cpu["cpu_s"].items()}
+    return {
+        "orders": len(orders),
+        "events": len(events),
+        "workers": len(pids),
+        "drain_s": round(wall, 3),
+        "orders_s": round(len(orders) / wall),
+        "cpu_ms_per_1000_orders": per_k,
+        "cpu": cpu,
+        "profiles": [str(f) for f in profiler.files if f.exists()],
+    }
+
+
 # --------------------------------------------------------------------------- reporting
 
 
@@ -1000,6 +1120,16 @@ def render(result: dict[str, Any]) -> str:
              f"worker drained {s['drain_orders_s']:,} orders/s" if s["drain_orders_s"]
              else f"{s['stored_orders_s']:,} orders/s"),
         ]  # fmt: skip
+    p = result.get("projection")
+    if p:
+        met = p["orders_s"] >= TARGET_PROJECTION_ORDERS_S
+        rows += [
+            (f"projection alone (orders/s, {p['workers']} segments worker(s), backlog)",
+             f"{p['orders_s']:,}",
+             f">= {TARGET_PROJECTION_ORDERS_S:,} {_ok(met)}"),
+            ("projection CPU ms / 1,000 orders",
+             ", ".join(f"{k} {v}" for k, v in p["cpu_ms_per_1000_orders"].items()), ""),
+        ]  # fmt: skip
     rows += [
         ("peak RSS api / worker (MiB)", f"{rss.get('api', 0):,} / {rss.get('worker', 0):,}", ""),
     ]
@@ -1038,9 +1168,11 @@ async def delete_amqp(amqp_url: str, settings: ServiceSettings) -> None:
     connection = await aio_pika.connect(amqp_url, timeout=10)
     async with connection:
         channel = await connection.channel()
-        for queue in (CONSUMER, f"{CONSUMER}.dlq"):
+        # segments' queues and exchange exist when --projection started its workers
+        for queue in (CONSUMER, "segments.profiles", "segments.audiences"):
             await channel.queue_delete(settings.amqp_name(queue))
-        for exchange in ("beacon.ingest", "beacon.dlx"):
+            await channel.queue_delete(settings.amqp_name(f"{queue}.dlq"))
+        for exchange in ("beacon.ingest", "beacon.segments", "beacon.dlx"):
             await channel.exchange_delete(settings.amqp_name(exchange))
 
 
@@ -1096,6 +1228,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 "BEACON_MYSQL_URL": args.mysql_url,
                 "BEACON_AMQP_URL": args.amqp_url,
                 "BEACON_LOG_LEVEL": "WARNING",
+                # The client signs with this tree's dev key: a --source tree has its own.
+                "BEACON_AUTH_DEV_KEY_FILE": os.environ.get(
+                    "BEACON_AUTH_DEV_KEY_FILE", str(DEFAULT_DEV_KEY_FILE)
+                ),
             }
             services = Services(namespace, env, log_dir, source=args.source)
             print(f"starting api + {cfg.workers} worker(s) in namespace {namespace} "
@@ -1162,6 +1298,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             finally:
                 profiler.stop()
             print(f"  {single['requests_s']:,} requests/s", flush=True)
+        projection: dict[str, Any] | None = None
+        if args.projection and services is not None:
+            print(f"projection alone: {args.projection:,} orders as order.recorded events, "
+                  f"{args.projection_workers} segments worker(s) ...", flush=True)  # fmt: skip
+            projection = await run_projection(
+                services, args, settings, customers, run_id, args.py_spy
+            )
+            print(f"  {projection['orders_s']:,} orders/s", flush=True)
         peak = sampler.stop()
         sampler = None
         await activity.stop()
@@ -1193,13 +1337,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "namespace": namespace if own else None,
             "batches": batches,
             "single": single,
+            "projection": projection,
             "ceiling": ceiling,
             "peak_rss_mib": peak,
-            "profiles": [str(f) for f in profiler.files if f.exists()],
+            "profiles": [str(f) for f in profiler.files if f.exists()]
+            + ((projection or {}).get("profiles") or []),
             "targets": {
                 "end_to_end_orders_s": TARGET_E2E_ORDERS_S,
                 "fraction_of_ceiling": TARGET_CEILING_FRACTION,
                 "single_requests_s": TARGET_SINGLE_RPS,
+                "projection_orders_s": TARGET_PROJECTION_ORDERS_S,
             },
         }
         met = {"end_to_end_orders_s": batches["stored_orders_s"] >= TARGET_E2E_ORDERS_S}
@@ -1209,6 +1356,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             met["fraction_of_ceiling"] = fraction >= TARGET_CEILING_FRACTION
         if single:
             met["single_requests_s"] = single["requests_s"] >= TARGET_SINGLE_RPS
+        if projection:
+            met["projection_orders_s"] = projection["orders_s"] >= TARGET_PROJECTION_ORDERS_S
         result["targets_met"] = met
         return result
     finally:
@@ -1233,10 +1382,11 @@ async def _cleanup(
     if args.keep:
         print(f"kept schema {schema} and namespace {settings.namespace} (--keep)")
         return
-    try:
-        await drop_schema(args.mysql_url, schema)
-    except Exception as error:  # report it and go on cleaning
-        print(f"could not drop {schema}: {error!r}", file=sys.stderr)
+    for name in (schema, settings.schema_name("segments")):
+        try:
+            await drop_schema(args.mysql_url, name)
+        except Exception as error:  # report it and go on cleaning
+            print(f"could not drop {name}: {error!r}", file=sys.stderr)
     try:
         await delete_amqp(args.amqp_url, settings)
     except Exception as error:
@@ -1288,6 +1438,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="PATH",
         help="py-spy executable: profile api and workers per phase (collapsed stacks in /tmp)",
     )
+    parser.add_argument(
+        "--projection",
+        type=int,
+        default=0,
+        help="orders for the projection-alone phase (segments workers drain a backlog; 0: skip)",
+    )
+    parser.add_argument("--projection-workers", type=int, default=1)
     parser.add_argument("--no-ceiling", action="store_true", help="skip the raw INSERT ceiling")
     parser.add_argument("--keep", action="store_true", help="keep the bench schema and queues")
     parser.add_argument("--out", type=Path, default=RESULTS / "ingest.json")

@@ -1,7 +1,9 @@
 """Ingest's HTTP API: accept customers and orders, read them back.
 
 A write answers 202 only once RabbitMQ confirmed the one event that carries the whole
-request, so a request is accepted whole or not at all. Storing happens in the worker.
+request, so a request is accepted whole or not at all. Small requests arriving together
+share that event (``coalesce.py``): a shop posting orders one at a time then costs a share
+of a message each, not a message. Storing happens in the worker.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
 from faststream.rabbit import RabbitBroker, RabbitExchange
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.ingest.coalesce import Coalescer
 from services.ingest.domain import events
 from services.ingest.domain.batches import BatchParser, BatchTooLarge, InvalidBatch, ItemError
 from services.ingest.domain.models import Customer, Order
@@ -21,12 +25,18 @@ from services.ingest.settings import IngestSettings
 from services.ingest.store import customers as customer_store
 from services.ingest.store import orders as order_store
 from shared.envelope import Envelope
-from shared.errors import ApiError, ErrorItem, invalid, invalid_field, responses
+from shared.errors import ApiError, ErrorItem, ServiceUnavailable, invalid, invalid_field, responses
 from shared.pagination import decode_cursor, encode_cursor
 from shared.publishing import accept_confirmed
 
 CUSTOMERS = BatchParser(Customer)
 ORDERS = BatchParser(Order)
+# Requests of up to this many items share events; larger ones are events of their own.
+COALESCE_UP_TO = 100
+# Items per shared event (the contract's batches) and shared events being confirmed at
+# once: while both are, requests gather for the next one.
+COALESCE_MAX_ITEMS = 1000
+COALESCE_IN_FLIGHT = 2
 
 
 def _numbers_as_text(item: dict[str, Any]) -> dict[str, Any]:
@@ -108,6 +118,26 @@ def build_router(
             count=count,
         )
 
+    async def publish(envelope: Envelope) -> None:
+        await accept(envelope, 0)
+
+    coalesced_customers: Coalescer[Customer] = Coalescer(
+        events.customers_submitted,
+        publish,
+        max_items=COALESCE_MAX_ITEMS,
+        in_flight=COALESCE_IN_FLIGHT,
+    )
+    coalesced_orders: Coalescer[Order] = Coalescer(
+        events.orders_submitted, publish, max_items=COALESCE_MAX_ITEMS, in_flight=COALESCE_IN_FLIGHT
+    )
+
+    async def accept_small(coalescer: Coalescer[Any], batch: list[Any]) -> Response:
+        try:
+            event_id = await coalescer.submit(batch)
+        except ServiceUnavailable as error:  # shared by the requests of a flush: a new one
+            raise ServiceUnavailable(str(error)) from None
+        return JSONResponse({"accepted": len(batch), "event_id": event_id}, status_code=202)
+
     def parse(parser: BatchParser[Any], body: Any) -> list[Any]:
         try:
             return parser.parse(body)
@@ -125,6 +155,8 @@ def build_router(
     )
     async def post_customers(request: Request) -> Response:
         batch = parse(CUSTOMERS, await read_json(request))
+        if len(batch) <= COALESCE_UP_TO:
+            return await accept_small(coalesced_customers, batch)
         return await accept(events.customers_submitted(batch), len(batch))
 
     @router.post(
@@ -136,6 +168,8 @@ def build_router(
     )
     async def post_orders(request: Request) -> Response:
         batch = parse(ORDERS, await read_json(request))
+        if len(batch) <= COALESCE_UP_TO:
+            return await accept_small(coalesced_orders, batch)
         return await accept(events.orders_submitted(batch), len(batch))
 
     @router.get("/customers/{customer_id}", responses=responses(404))

@@ -35,8 +35,13 @@ CACHE = ListenerSpec("segments.cache", Binding("segments", (ev.PROFILE_CHANGED,)
 
 
 def _naive(value: str | None) -> datetime | None:
-    if not value:
-        return None
+    return _utc(value) if value else None
+
+
+def _utc(value: str) -> datetime:
+    """An ISO time as naive UTC (what the profiles store)."""
+    if value[-1] == "Z":  # as ingest writes every time: one C call instead of three
+        return datetime.fromisoformat(value[:-1])
     parsed = datetime.fromisoformat(value)
     return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
 
@@ -69,13 +74,10 @@ async def apply_customers(conn: AsyncConnection, envelopes: list[Envelope]) -> l
 
 
 async def apply_orders(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
+    fact = profiles.OrderFact
     facts = [
-        profiles.OrderFact(
-            order_id=o["order_id"],
-            customer_id=o["customer_id"],
-            amount=Decimal(str(o["amount"])),
-            ordered_at=_naive(o["ordered_at"]),  # type: ignore[arg-type]
-        )
+        # Positional: this runs once per order, and keywords cost a tenth of it.
+        fact(o["order_id"], o["customer_id"], Decimal(str(o["amount"])), _utc(o["ordered_at"]))
         for envelope in envelopes
         for o in envelope.payload["orders"]
     ]
