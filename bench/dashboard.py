@@ -290,7 +290,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--profiles", type=int, default=1_000_000)
-    parser.add_argument("--orders", type=int, default=3_000_000)
+    parser.add_argument("--orders", type=int, default=2_000_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--ingest-customers", type=int, default=2_000)
     parser.add_argument("--ingest-orders", type=int, default=10_000)
