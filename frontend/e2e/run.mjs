@@ -7,51 +7,11 @@
 import AxeBuilder from '@axe-core/playwright';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { BASE, api, check, digits, launchBrowser, settledSize, signIn } from './lib.mjs';
 
-const BASE = process.env.BASE_URL ?? 'http://127.0.0.1:8080';
 const SHOTS = process.env.SCREENSHOTS_DIR ?? '';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FINISH_TIMEOUT = Number(process.env.E2E_FINISH_TIMEOUT_MS ?? 120_000);
-const EMAIL = 'marketer@example.in';
 const results = {};
-
-function digits(text) {
-  const only = (text ?? '').replace(/[^0-9]/g, '');
-  return only === '' ? null : Number(only);
-}
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-/** JSON from the API with the page's own session (same origin, same token). */
-async function api(page, url, init) {
-  return page.evaluate(
-    async ([u, i]) => {
-      const session = JSON.parse(localStorage.getItem('beacon.session') ?? 'null');
-      const headers = { 'content-type': 'application/json' };
-      if (session?.accessToken) headers.authorization = `Bearer ${session.accessToken}`;
-      const response = await fetch(u, { ...(i ?? {}), headers });
-      return { status: response.status, body: await response.json().catch(() => null) };
-    },
-    [url, init],
-  );
-}
-
-async function settledSize(page) {
-  const size = page.getByTestId('audience-size');
-  await size.and(page.locator('[data-current="true"]')).waitFor({ timeout: 15_000 });
-  return digits(await size.textContent());
-}
-
-async function signIn(page) {
-  await page.goto(`${BASE}/audiences/new`);
-  await page.waitForURL(/\/signin\?next=/);
-  await page.getByLabel('Email').fill(EMAIL);
-  await page.getByRole('button', { name: 'Sign in (dev)' }).click();
-  await page.waitForURL(/\/audiences\/new$/);
-}
 
 async function buildAudience(page) {
   await page.getByLabel('Audience name').fill('Big spenders, few visits');
@@ -256,10 +216,7 @@ async function screenshots(browser, storage, urls) {
   }
 }
 
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const browser = await launchBrowser();
 let failed = false;
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
