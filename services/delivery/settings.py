@@ -63,3 +63,6 @@ class DeliverySettings(ServiceSettings):
     # remembers for its dedupe and counts (the oldest are forgotten past it).
     vendor_callback_hosts: str = "127.0.0.1,localhost,::1"
     vendor_remember: Annotated[int, Field(ge=1)] = 2_000_000
+
+    # delivery.audience's own prefetch: audience batches written at once (issue 14).
+    audience_prefetch: Annotated[int, Field(ge=1)] = 2
