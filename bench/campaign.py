@@ -87,7 +87,7 @@ from bench.pipeline_common import (
 from shared.db import make_engine
 from shared.settings import ServiceSettings
 
-TARGETS_S = {100_000: 30.0, 1_000_000: 300.0}
+TARGETS_S = {100_000: 15.0, 1_000_000: 180.0}  # issue 14
 WATCHED_QUEUES = ("delivery.audience", "delivery.receipts", "stats.counters", "campaigns.progress")
 
 
@@ -408,7 +408,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         processes.start("segments-worker", "segments", "worker")
         campaigns = processes.start("campaigns", "campaigns", "all")
         stats = None if args.no_stats else processes.start("stats", "stats", "all")
-        await processes.wait_ready()
+        await processes.wait_ready(timeout=300)  # a loaded machine starts six Pythons slowly
         vendor_url = f"http://127.0.0.1:{vendor_port}"
         watch = Watch()
         done = asyncio.Event()
