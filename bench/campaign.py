@@ -87,7 +87,7 @@ from bench.pipeline_common import (
 from shared.db import make_engine
 from shared.settings import ServiceSettings
 
-TARGETS_S = {100_000: 30.0, 1_000_000: 300.0}
+TARGETS_S = {100_000: 15.0, 1_000_000: 180.0}  # issue 14
 WATCHED_QUEUES = ("delivery.audience", "delivery.receipts", "stats.counters", "campaigns.progress")
 
 
@@ -408,7 +408,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         processes.start("segments-worker", "segments", "worker")
         campaigns = processes.start("campaigns", "campaigns", "all")
         stats = None if args.no_stats else processes.start("stats", "stats", "all")
-        await processes.wait_ready()
+        await processes.wait_ready(timeout=300)  # a loaded machine starts six Pythons slowly
         vendor_url = f"http://127.0.0.1:{vendor_port}"
         watch = Watch()
         done = asyncio.Event()
@@ -615,6 +615,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 "loadavg_during": [load_t0, load_t1],
                 "loadavg_at_end": loadavg(),
                 "rss_mib": {p.role: p.rss_mib() for p in processes.procs},
+                # The 1,000,000 target bounds each delivery process's peak (VmHWM).
+                "peak_rss_mib": {p.role: peak_rss_mib(p.pid) for p in processes.procs},
                 "sampler": {
                     "samples": len(samples),
                     "mean_interval_s": round(end_s / max(len(samples), 1), 3),
@@ -751,6 +753,14 @@ def render(r: dict[str, Any]) -> str:
             "1-row INSERT + COMMIT every 0.5 s: what a commit costs meanwhile",
         )
     )
+    peaks = r.get("peak_rss_mib", {})
+    rows.append(
+        (
+            "peak RSS of the delivery processes (MiB)",
+            " / ".join(f"{k} {v}" for k, v in peaks.items() if k.startswith("delivery")),
+            "VmHWM; the 1,000,000 target is <= 200 MiB each",
+        )
+    )
     for b in db["busy_statements"][:8]:
         rows.append(
             (
@@ -792,6 +802,17 @@ def render(r: dict[str, Any]) -> str:
         lines.append(f"\npy-spy {role}: hottest frames (self %)")
         lines += [f"  {pct:5.1f}  {frame[:110]}" for frame, pct in prof.get("self", [])[:8]]
     return "\n".join(lines)
+
+
+def peak_rss_mib(pid: int) -> float:
+    """The process's peak resident set so far (Linux ``VmHWM``); 0 if it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return 0.0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

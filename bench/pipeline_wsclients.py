@@ -3,7 +3,9 @@
 ``python -m bench.pipeline_wsclients --urls ws://..,ws://.. --clients 200 --out FILE``
 connects the clients round-robin over the URLs, prints ``ready <connected>`` on stdout,
 then obeys lines on stdin: ``subscribe <campaign_id>`` sends ``{"type": "subscribe",
-"campaign_ids": [id]}`` on every socket; ``stop`` closes them all, writes ``FILE`` and exits.
+"campaign_ids": [id]}`` on every socket; ``wait <total> <seconds>`` waits until every
+client's last push shows ``sent + failed >= total`` (answers ``reached <clients>``);
+``stop`` closes them all, writes ``FILE`` and exits.
 
 For every ``campaign_stats`` message each client keeps ``(receive time, campaign_id,
 sent + failed, revision, sent, failed)``; also how many other messages it got, when and how
@@ -48,6 +50,7 @@ class Clients:
         self.lags: list[float] = []
         self._connected = 0
         self._all = asyncio.Event()
+        self._pushed = asyncio.Event()  # set on every push received
 
     async def run_one(self, i: int, gate: asyncio.Semaphore) -> None:
         rec = self.records[i]
@@ -76,6 +79,7 @@ class Clients:
                             failed,
                         )
                     )
+                    self._pushed.set()
                 else:
                     rec.other[str(kind)] += 1
             rec.close = f"{ws.close_code} {ws.close_reason}"
@@ -100,6 +104,27 @@ class Clients:
         await asyncio.gather(
             *(ws.send(message) for ws in self.sockets.values()), return_exceptions=True
         )
+
+    async def wait_for_total(self, total: int, timeout: float) -> int:
+        """Until every connected client's last push shows ``sent + failed >= total`` (or
+        ``timeout`` s): the judge must see the last push, not stop before it arrives. The
+        clients that got there."""
+        deadline = time.time() + timeout
+
+        def reached() -> int:
+            return sum(1 for r in self.records if r.events and r.events[-1][2] >= total)
+
+        live = len(self.sockets)
+        while True:
+            self._pushed.clear()  # before the check, so a push in between is not missed
+            left = deadline - time.time()
+            if reached() >= live or left <= 0:
+                break
+            try:
+                await asyncio.wait_for(self._pushed.wait(), timeout=left)
+            except TimeoutError:
+                break
+        return reached()
 
     async def stop(self) -> None:
         self.stopping = True
@@ -145,7 +170,11 @@ async def main_async(args: argparse.Namespace) -> None:
         line = (await reader.readline()).decode().strip()
         if not line or line == "stop":
             break
-        if line.startswith("subscribe "):
+        if line.startswith("wait "):
+            _, total, timeout = line.split()
+            got = await clients.wait_for_total(int(total), float(timeout))
+            print(f"reached {got}", flush=True)
+        elif line.startswith("subscribe "):
             await clients.subscribe(line.split(" ", 1)[1])
             print("subscribed", flush=True)
     await clients.stop()

@@ -452,6 +452,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             result["profile"] = profiler.stop()
             watching.set()
             await dbwatch_task
+            # Judge only once every client got its last push (or 30 s passed): a slow last
+            # push then shows as a late or wrong final count, not as a bench artifact.
+            clients_proc.stdin.write(f"wait {n} 30\n".encode())
+            await clients_proc.stdin.drain()
+            reached = await asyncio.wait_for(clients_proc.stdout.readline(), timeout=60)
+            result["clients_reached_final"] = int(reached.split()[-1])
             clients_proc.stdin.write(b"stop\n")
             await clients_proc.stdin.drain()
             await asyncio.wait_for(clients_proc.wait(), timeout=60)

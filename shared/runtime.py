@@ -128,8 +128,18 @@ class Runtime:
         if outbox_table is not None and not keep_outbox:
             self._pruners["outbox"] = older_than(outbox_table, "published_at")
 
-    def add_consumer(self, spec: QueueSpec, handlers: Mapping[tuple[str, int], Handler]) -> None:
-        """Register a queue and the handlers that apply its events through the inbox."""
+    def add_consumer(
+        self,
+        spec: QueueSpec,
+        handlers: Mapping[tuple[str, int], Handler],
+        *,
+        prefetch: int | None = None,
+    ) -> None:
+        """Register a queue and the handlers that apply its events through the inbox.
+
+        ``prefetch``: consume on a channel of its own with this prefetch (how many of its
+        messages are applied at once) instead of the shared default channel's, e.g. so a
+        queue of big transactions cannot take the whole connection pool."""
         assert self.inbox_table is not None
         consumer = EventConsumer(
             name=spec.name,
@@ -154,7 +164,14 @@ class Runtime:
         async def on_message(message: Any) -> None:
             await consumer(message)
 
-        self.broker.subscriber(queue, ack_policy=AckPolicy.MANUAL, decoder=_as_is)(on_message)
+        if prefetch is None:
+            self.broker.subscriber(queue, ack_policy=AckPolicy.MANUAL, decoder=_as_is)(on_message)
+        else:
+            channel = Channel(prefetch_count=prefetch)
+            self.broker.subscriber(
+                queue, channel=channel, ack_policy=AckPolicy.MANUAL, decoder=_as_is
+            )(on_message)
+            self._channels[spec.name] = channel
         self._queues.append(spec)
         self._consumed.append(spec)
 

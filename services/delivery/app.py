@@ -31,7 +31,13 @@ def build_app(mode: str, settings: DeliverySettings | None = None) -> FastAPI:
     if mode in ("worker", "all"):
         sender = Sender(runtime.engine, settings, on_emitted=relay_notify)
         runtime.add_consumer(consumers.CAMPAIGNS, consumers.campaign_handlers())
-        runtime.add_consumer(consumers.AUDIENCE, consumers.audience_handlers(sender.notify))
+        # A small prefetch of its own: each audience batch is a 1,000-row insert, and with
+        # the default channel's 16 at once they took the pool from the sender and receipts.
+        runtime.add_consumer(
+            consumers.AUDIENCE,
+            consumers.audience_handlers(sender.notify),
+            prefetch=settings.audience_prefetch,
+        )
         runtime.add_batch_consumer(
             consumers.RECEIPTS,
             consumers.receipt_handlers(),

@@ -1,4 +1,4 @@
-"""Delivery's consumers.
+"""Delivery's consumers: envelopes in, the use cases of ``service.py`` called, events out.
 
 ``delivery.campaigns`` keeps each launched campaign's template. ``delivery.audience`` turns
 each ``audience.batch`` into ``communications_log`` rows (one per recipient, idempotent)
@@ -15,22 +15,14 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.delivery import service
 from services.delivery.domain import events as ev
-from services.delivery.domain.messages import plan_messages
 from services.delivery.domain.receipts import receipts_from_json
-from services.delivery.domain.status import Deltas, Status, first_per_message
 from services.delivery.metrics import RECEIPTS_APPLIED
-from services.delivery.store import campaigns as campaign_store
-from services.delivery.store import log as log_store
-from services.delivery.store import receipts as receipt_store
 from shared.batch_consumer import BatchHandler
 from shared.consumer import Handler, PermanentError, RetryLater, describe
 from shared.envelope import Envelope
-from shared.logging import get_logger
-from shared.template import TemplateError, parse_template
 from shared.topology import Binding, QueueSpec
-
-log = get_logger(__name__)
 
 CAMPAIGNS = QueueSpec("delivery.campaigns", (Binding("campaigns", (ev.CAMPAIGN_LAUNCHED,)),))
 AUDIENCE = QueueSpec("delivery.audience", (Binding("segments", (ev.AUDIENCE_BATCH,)),))
@@ -42,20 +34,11 @@ RECEIPTS = QueueSpec(
 
 async def remember_campaign(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
     payload = envelope.payload
-    campaign_id = str(payload["campaign_id"])
     template = payload["message"]
     if not isinstance(template, str):
         raise PermanentError("campaign.launched: message must be a string template")
-    error = None
-    try:
-        parse_template(template)
-    except TemplateError as problem:
-        # Kept with the error rather than dead-lettered: the audience batches that follow
-        # would otherwise wait for this template forever. They are dead-lettered instead.
-        error = str(problem)
-        log.error("campaign_template_invalid", campaign_id=campaign_id, error=error)
-    await campaign_store.remember(
-        conn, campaign_id, payload.get("name"), template, error, envelope.occurred_at
+    await service.remember_campaign(
+        conn, str(payload["campaign_id"]), payload.get("name"), template, envelope.occurred_at
     )
     return []
 
@@ -63,36 +46,19 @@ async def remember_campaign(conn: AsyncConnection, envelope: Envelope) -> list[E
 def audience_writer(notify_sender: Callable[[], None]) -> Handler:
     async def write_audience(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
         payload = envelope.payload
-        campaign_id = str(payload["campaign_id"])
-        campaign = await campaign_store.get(conn, campaign_id)
-        if campaign is None:
+        try:
+            written = await service.write_audience(
+                conn, str(payload["campaign_id"]), payload["recipients"]
+            )
+        except service.CampaignNotKnownYet as error:
             # delivery.campaigns and delivery.audience are separate queues: the batch may
             # overtake its campaign's launch. Wait for it (unacknowledged, with backoff).
-            raise RetryLater(f"template of campaign {campaign_id} not received yet")
-        if campaign.template_error:
-            raise PermanentError(f"campaign {campaign_id} has an invalid template")
-        template = parse_template(campaign.template)
-        messages = plan_messages(campaign_id, template, payload["recipients"])
-        created = await log_store.insert_messages(conn, messages)
-        # A row created FAILED (no address) counts as queued and failed at once, so
-        # queued - sent - failed stays the number still pending downstream.
-        deltas = {
-            campaign_id: Deltas(
-                queued=created[Status.PENDING] + created[Status.FAILED],
-                failed=created[Status.FAILED],
-            )
-        }
-        # Receipts that arrived before their message (rare): apply them now.
-        early = await receipt_store.unpark(conn, [m.message_id for m in messages])
-        if early:
-            moved, _ = await receipt_store.apply(conn, early)
-            for cid, delta in moved.items():
-                total = deltas.setdefault(cid, Deltas())
-                total.sent += delta.sent
-                total.failed += delta.failed
-        if created[Status.PENDING]:
+            raise RetryLater(str(error)) from error
+        except service.CampaignTemplateInvalid as error:
+            raise PermanentError(str(error)) from error
+        if written.pending:
             notify_sender()  # before the commit: the sender also polls, so no wake is lost
-        return ev.delivery_updated(deltas)
+        return ev.delivery_updated(written.deltas)
 
     return write_audience
 
@@ -102,17 +68,12 @@ async def apply_receipts(conn: AsyncConnection, envelopes: list[Envelope]) -> li
         received = [r for e in envelopes for r in receipts_from_json(e.payload["receipts"])]
     except Exception as error:  # not worth a retry: the batch consumer isolates the event
         raise PermanentError(f"bad receipts: {describe(error)}") from error
-    receipts = first_per_message(received)
-    deltas, unknown = await receipt_store.apply(conn, receipts)
-    if unknown:
-        await receipt_store.park(conn, unknown)
-        log.warning("receipts_parked", count=len(unknown))
+    applied = await service.apply_receipts(conn, received)
     # Counted in the transaction: a batch rolled back and retried (rare) counts twice.
-    moved = sum(d.sent + d.failed for d in deltas.values())
-    RECEIPTS_APPLIED.labels("moved").inc(moved)
-    RECEIPTS_APPLIED.labels("unchanged").inc(len(receipts) - moved - len(unknown))
-    RECEIPTS_APPLIED.labels("parked").inc(len(unknown))
-    return ev.delivery_updated(deltas)
+    RECEIPTS_APPLIED.labels("moved").inc(applied.moved)
+    RECEIPTS_APPLIED.labels("unchanged").inc(applied.unchanged)
+    RECEIPTS_APPLIED.labels("parked").inc(applied.parked)
+    return ev.delivery_updated(applied.deltas)
 
 
 def receipts_in(envelope: Envelope) -> int:

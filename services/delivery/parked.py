@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.delivery import service
 from services.delivery.domain import events as ev
 from services.delivery.store import receipts as receipt_store
 from services.delivery.store.tables import outbox
@@ -30,8 +31,8 @@ async def sweep_once(engine: AsyncEngine) -> tuple[int, bool]:
         taken = await receipt_store.parked_with_message(conn, SWEEP_BATCH)
         if not taken:
             return 0, False
-        deltas, _ = await receipt_store.apply(conn, taken)
-        events = ev.delivery_updated(deltas)
+        applied = await service.apply_receipts(conn, taken.values())
+        events = ev.delivery_updated(applied.deltas)
         await outbox_events.add(conn, outbox, events)
     log.info("parked_receipts_applied", count=len(taken))
     return len(taken), bool(events)

@@ -46,3 +46,6 @@ class DeliverySettings(ServiceSettings):
     receipt_flush_ms: Annotated[float, Field(ge=0)] = 20
     receipt_flushes_in_flight: Annotated[int, Field(ge=1)] = 3
     parked_sweep_s: float = 30.0
+
+    # delivery.audience's own prefetch: audience batches written at once (issue 14).
+    audience_prefetch: Annotated[int, Field(ge=1)] = 2

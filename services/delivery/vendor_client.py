@@ -1,6 +1,6 @@
 """The vendor's send API as the sender uses it: one batch per call, retried with backoff.
 
-Retried: timeouts, connection errors, 5xx, 408 and 429 (honouring ``Retry-After``). Any
+Retried (tenacity): timeouts, connection errors, 5xx, 408 and 429 (honouring ``Retry-After``). Any
 other 4xx means the vendor will never take this batch as it is (:class:`VendorRejected`).
 Retrying is safe because every message carries its stable ``message_id``, on which the
 vendor dedupes.
@@ -9,13 +9,17 @@ vendor dedupes.
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import Sequence
 
 import httpx
 import orjson
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    wait_exponential_jitter,
+)
 
-from services.delivery.domain.pacing import backoff
 from services.delivery.metrics import VENDOR_ERRORS
 from services.delivery.store.log import Outgoing
 from shared.logging import get_logger
@@ -52,9 +56,9 @@ class VendorClient:
         self._url = vendor_url.rstrip("/") + SEND_PATH
         self.callback_url = public_url.rstrip("/") + RECEIPTS_PATH
         self._timeout_s = timeout_s
-        self._base = backoff_base_s
-        self._cap = backoff_max_s
-        self._rng = random.Random()
+        self._wait = wait_exponential_jitter(
+            initial=backoff_base_s, max=backoff_max_s, jitter=backoff_base_s
+        )
         self._http = httpx.AsyncClient(
             timeout=timeout_s,
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=8),
@@ -76,36 +80,78 @@ class VendorClient:
     async def send(self, batch: Sequence[Outgoing], *, deadline: float) -> int:
         """POST the batch until the vendor accepts it; return the attempts it took.
 
-        ``deadline`` (event-loop time) bounds the retrying, not the first attempt.
+        ``deadline`` (event-loop time) bounds the retrying, not the first attempt: a retry
+        whose wait would end past it is not made (:class:`VendorUnavailable`).
         """
         loop = asyncio.get_running_loop()
         body = self.body(batch)
-        attempt = 0
-        while True:
-            attempt += 1
-            retry_after = 0.0
-            try:
-                response = await self._http.post(
-                    self._url, content=body, headers={"content-type": "application/json"}
-                )
-                if 200 <= response.status_code < 300:
-                    return attempt
-                if response.status_code < 500 and response.status_code not in _RETRYABLE_4XX:
-                    raise VendorRejected(response.status_code, response.text)
-                problem = f"HTTP {response.status_code}"
-                retry_after = _retry_after(response)
-            except (httpx.TimeoutException, httpx.TransportError) as error:
-                problem = repr(error)[:200]
-            delay = max(
-                backoff(attempt, base=self._base, cap=self._cap, rng=self._rng), retry_after
-            )
-            if loop.time() + delay > deadline:
-                raise VendorUnavailable(f"gave up after {attempt} attempt(s): {problem}")
+
+        def past_deadline(state: RetryCallState) -> bool:
+            return loop.time() + state.upcoming_sleep > deadline
+
+        def log_retry(state: RetryCallState) -> None:
             VENDOR_ERRORS.labels("retried").inc()
             log.warning(
-                "vendor_send_retry", attempt=attempt, problem=problem, retry_in=round(delay, 3)
+                "vendor_send_retry",
+                attempt=state.attempt_number,
+                problem=_problem(state),
+                retry_in=round(state.upcoming_sleep, 3),
             )
-            await asyncio.sleep(delay)
+
+        def give_up(state: RetryCallState) -> int:
+            raise VendorUnavailable(
+                f"gave up after {state.attempt_number} attempt(s): {_problem(state)}"
+            )
+
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(_Retryable),
+            # Exponential with jitter, but never sooner than the vendor's Retry-After.
+            wait=lambda state: max(self._wait(state), _retry_after_of(state)),
+            stop=past_deadline,
+            before_sleep=log_retry,
+            retry_error_callback=give_up,
+        )
+        attempts = 0
+
+        async def attempt() -> None:
+            nonlocal attempts
+            attempts += 1
+            await self._post(body)
+
+        await retrying(attempt)
+        return attempts
+
+    async def _post(self, body: bytes) -> None:
+        """One POST: returns on 2xx, raises :class:`_Retryable` or :class:`VendorRejected`."""
+        try:
+            response = await self._http.post(
+                self._url, content=body, headers={"content-type": "application/json"}
+            )
+        except (httpx.TimeoutException, httpx.TransportError) as error:
+            raise _Retryable(repr(error)[:200]) from error
+        if 200 <= response.status_code < 300:
+            return
+        if response.status_code < 500 and response.status_code not in _RETRYABLE_4XX:
+            raise VendorRejected(response.status_code, response.text)
+        raise _Retryable(f"HTTP {response.status_code}", _retry_after(response))
+
+
+class _Retryable(Exception):
+    """A send worth retrying (timeout, connection error, 5xx, 408, 429)."""
+
+    def __init__(self, problem: str, retry_after: float = 0.0) -> None:
+        super().__init__(problem)
+        self.retry_after = retry_after
+
+
+def _problem(state: RetryCallState) -> str:
+    error = state.outcome.exception() if state.outcome else None
+    return str(error) if error else "?"
+
+
+def _retry_after_of(state: RetryCallState) -> float:
+    error = state.outcome.exception() if state.outcome else None
+    return error.retry_after if isinstance(error, _Retryable) else 0.0
 
 
 def _retry_after(response: httpx.Response) -> float:

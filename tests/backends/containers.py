@@ -198,7 +198,14 @@ def make_mariadb(engine: Engine, images: ImageSet) -> Service:
     else:
         user, password, host = "root", REGISTRY_DB_PASSWORD, None
         container.with_env("MARIADB_ROOT_PASSWORD", password).with_bind_ports(3306, port)
-        container.with_command(["--character-set-server=utf8mb4", "--skip-name-resolve"])
+        container.with_command(
+            [
+                "--character-set-server=utf8mb4",
+                "--skip-name-resolve",
+                # As the local image and compose (docs/operations.md, "Big campaigns").
+                "--innodb-buffer-pool-size=1G",
+            ]
+        )
         container.with_kwargs(labels=_labels())
     strategy = ProbeWaitStrategy(
         "MariaDB", lambda h: mariadb_answers(h, port, user, password), host

@@ -3,6 +3,8 @@
 # The data directory and the unix socket stay inside the container. At every start an init file
 # (idempotent) makes $MARIADB_USER/$MARIADB_PASSWORD a superuser that matches a client on
 # 127.0.0.1 (and localhost, ::1, %), and removes anonymous accounts that would shadow it.
+# MARIADB_BUFFER_POOL: innodb_buffer_pool_size (default 1G; docs/operations.md, "Big
+# campaigns": the 128 MiB default is too small for a 1,000,000-row communications log).
 set -euo pipefail
 
 : "${MARIADB_PORT:?set MARIADB_PORT to a free TCP port}"
@@ -43,4 +45,5 @@ exec mariadbd \
     --innodb-doublewrite=0 \
     --skip-log-bin \
     --max-connections=500 \
+    --innodb-buffer-pool-size="${MARIADB_BUFFER_POOL:-1G}" \
     "$@"

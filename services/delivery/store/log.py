@@ -78,20 +78,27 @@ class Outgoing:
     body: str
 
 
-async def claim_unsent(conn: AsyncConnection, limit: int, lease_s: float) -> list[Outgoing]:
-    """Claim up to ``limit`` PENDING messages the vendor has not accepted and nobody holds.
+async def claim_unsent(
+    conn: AsyncConnection, limit: int, lease_s: float, *, after_id: int = 0
+) -> list[Outgoing]:
+    """Claim up to ``limit`` PENDING messages the vendor has not accepted and nobody holds,
+    with ids above ``after_id``, in id order.
 
-    ``SKIP LOCKED`` lets concurrent senders take disjoint rows while this transaction runs;
-    after it commits, the lease (``claimed_until``) keeps them apart until the claimer
-    marks the rows accepted or the lease lapses.
+    On ``ix_log_to_send`` (``sent_to_vendor_at, id``), forced: left to itself the optimiser
+    may walk another index in id order, locking every row it checks. ``SKIP LOCKED`` lets
+    concurrent senders take disjoint rows while this transaction runs; after it commits,
+    the lease (``claimed_until``) keeps them apart until the claimer marks the rows
+    accepted or the lease lapses.
     """
     stamp = now()
     rows = (
         await conn.execute(
             select(log.c.id, log.c.message_id, log.c.recipient, log.c.message)
+            .with_hint(log, "FORCE INDEX (ix_log_to_send)")
             .where(
-                log.c.status == Status.PENDING.value,
                 log.c.sent_to_vendor_at.is_(None),
+                log.c.id > after_id,
+                log.c.status == Status.PENDING.value,
                 or_(log.c.claimed_until.is_(None), log.c.claimed_until < stamp),
             )
             .order_by(log.c.id)

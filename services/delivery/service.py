@@ -1,0 +1,112 @@
+"""Delivery's use cases, as plain async functions over an open transaction.
+
+Each takes the connection of a unit of work (the caller commits) and returns what happened;
+none knows about RabbitMQ, HTTP or envelopes. ``consumers.py``, ``api.py``, the sender
+and the parked-receipt sweep translate their inputs, call these, and turn the results into
+events (issue 11).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.delivery.domain.messages import plan_messages
+from services.delivery.domain.status import Deltas, Receipt, Status, first_per_message
+from services.delivery.store import campaigns as campaign_store
+from services.delivery.store import log as log_store
+from services.delivery.store import receipts as receipt_store
+from shared.logging import get_logger
+from shared.template import TemplateError, parse_template
+
+log = get_logger(__name__)
+
+
+class CampaignNotKnownYet(Exception):
+    """An audience batch arrived before its campaign's template (separate queues)."""
+
+
+class CampaignTemplateInvalid(Exception):
+    """The campaign's template does not parse: its messages can never be written."""
+
+
+@dataclass
+class Applied:
+    """The outcome of applying receipts: counter deltas per campaign, and per receipt
+    whether it moved a row, changed nothing (duplicate, older news) or was parked."""
+
+    deltas: dict[str, Deltas] = field(default_factory=dict)
+    moved: int = 0
+    unchanged: int = 0
+    parked: int = 0
+
+
+@dataclass
+class AudienceWritten:
+    deltas: dict[str, Deltas]
+    pending: int  # new rows for the sender
+
+
+async def remember_campaign(
+    conn: AsyncConnection,
+    campaign_id: str,
+    name: str | None,
+    template: str,
+    launched_at: datetime,
+) -> None:
+    """Keep a launched campaign's template; an unparsable one is kept with its error."""
+    error = None
+    try:
+        parse_template(template)
+    except TemplateError as problem:
+        # Kept with the error rather than refused: the audience batches that follow would
+        # otherwise wait for this template forever. They are refused instead.
+        error = str(problem)
+        log.error("campaign_template_invalid", campaign_id=campaign_id, error=error)
+    await campaign_store.remember(conn, campaign_id, name, template, error, launched_at)
+
+
+async def write_audience(
+    conn: AsyncConnection, campaign_id: str, recipients: Sequence[dict[str, Any]]
+) -> AudienceWritten:
+    """Write one audience batch's messages (idempotent by campaign and customer), and apply
+    the receipts that arrived before their message."""
+    campaign = await campaign_store.get(conn, campaign_id)
+    if campaign is None:
+        raise CampaignNotKnownYet(f"template of campaign {campaign_id} not received yet")
+    if campaign.template_error:
+        raise CampaignTemplateInvalid(f"campaign {campaign_id} has an invalid template")
+    messages = plan_messages(campaign_id, parse_template(campaign.template), recipients)
+    created = await log_store.insert_messages(conn, messages)
+    # A row created FAILED (no address) counts as queued and failed at once, so
+    # queued - sent - failed stays the number still pending downstream.
+    deltas = {
+        campaign_id: Deltas(
+            queued=created[Status.PENDING] + created[Status.FAILED],
+            failed=created[Status.FAILED],
+        )
+    }
+    # Receipts that arrived before their message (rare): apply them now.
+    early = await receipt_store.unpark(conn, [m.message_id for m in messages])
+    if early:
+        moved, _ = await receipt_store.apply(conn, early)
+        for cid, delta in moved.items():
+            total = deltas.setdefault(cid, Deltas())
+            total.sent += delta.sent
+            total.failed += delta.failed
+    return AudienceWritten(deltas, created[Status.PENDING])
+
+
+async def apply_receipts(conn: AsyncConnection, received: Iterable[Receipt]) -> Applied:
+    """Apply receipts (the first per message wins); park those of unknown messages."""
+    receipts = first_per_message(list(received))
+    deltas, unknown = await receipt_store.apply(conn, receipts)
+    if unknown:
+        await receipt_store.park(conn, unknown)
+        log.warning("receipts_parked", count=len(unknown))
+    moved = sum(d.sent + d.failed for d in deltas.values())
+    return Applied(deltas, moved, len(receipts) - moved - len(unknown), len(unknown))
