@@ -148,7 +148,7 @@ async def retry_transient(
 
     retrying = AsyncRetrying(
         retry=retry_if_exception(is_transient),
-        wait=wait_exponential_jitter(initial=first_delay, max=max_delay),
+        wait=wait_exponential_jitter(multiplier=first_delay, max=max_delay),
         stop=give_up,
         before_sleep=log_retry,
         reraise=True,

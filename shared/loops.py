@@ -51,7 +51,7 @@ async def run_loop(
 ) -> None:
     """Run ``step`` until ``stop`` is set (see the module docstring)."""
     wakeup = wakeup or Wakeup()
-    backoff = wait_exponential_jitter(initial=0.1, max=max_backoff_s)
+    backoff = wait_exponential_jitter(multiplier=0.1, max=max_backoff_s)
     failures = 0
     while not stop.is_set():
         try:

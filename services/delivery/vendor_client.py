@@ -57,7 +57,7 @@ class VendorClient:
         self.callback_url = public_url.rstrip("/") + RECEIPTS_PATH
         self._timeout_s = timeout_s
         self._wait = wait_exponential_jitter(
-            initial=backoff_base_s, max=backoff_max_s, jitter=backoff_base_s
+            multiplier=backoff_base_s, max=backoff_max_s, jitter=backoff_base_s
         )
         self._http = httpx.AsyncClient(
             timeout=timeout_s,

@@ -129,7 +129,7 @@ class ProfileCache:
     async def load(self, engine: AsyncEngine) -> None:
         """Load in a child process, retrying with back-off until it succeeds."""
         url = engine.url.render_as_string(hide_password=False)
-        async for attempt in AsyncRetrying(wait=wait_exponential_jitter(initial=1, max=30)):
+        async for attempt in AsyncRetrying(wait=wait_exponential_jitter(multiplier=1, max=30)):
             with attempt:
                 started = time.perf_counter()
                 try:
