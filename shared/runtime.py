@@ -35,6 +35,7 @@ from faststream.rabbit import RabbitBroker
 from faststream.rabbit.schemas import Channel
 from faststream.specification import Specification
 from sqlalchemy import MetaData, Table
+from tenacity import AsyncRetrying, RetryCallState, wait_exponential_jitter
 
 from shared import asyncapi
 from shared.auth import apikeys
@@ -291,24 +292,34 @@ class Runtime:
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._connect_forever()))
 
+    async def _connect(self) -> None:
+        await replace_outdated_queues(self.settings, self._queues)
+        await self.broker.connect()
+        await declare_exchange(self.broker, self.settings, self.service)
+        for spec in self._queues:
+            channel = self._channels.get(spec.name)
+            await declare_queue(self.broker, self.settings, spec, channel)
+        for listener in self._listeners:
+            await declare_listener(self.broker, self.settings, listener, self.instance)
+        await self.broker.start()
+
     async def _connect_forever(self) -> None:
-        delay = 0.5
-        while not self._stop.is_set():
-            try:
-                await replace_outdated_queues(self.settings, self._queues)
-                await self.broker.connect()
-                await declare_exchange(self.broker, self.settings, self.service)
-                for spec in self._queues:
-                    channel = self._channels.get(spec.name)
-                    await declare_queue(self.broker, self.settings, spec, channel)
-                for listener in self._listeners:
-                    await declare_listener(self.broker, self.settings, listener, self.instance)
-                await self.broker.start()
-                break
-            except Exception as error:
-                log.warning("broker_connect_failed", error=repr(error)[:200], retry_in=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+        # Until it works or the process stops: a service may start before its broker.
+        def warn(state: RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome else None
+            log.warning(
+                "broker_connect_failed", error=repr(error)[:200], retry_in=state.upcoming_sleep
+            )
+
+        try:
+            await AsyncRetrying(
+                wait=wait_exponential_jitter(multiplier=0.5, max=5.0),
+                stop=lambda _: self._stop.is_set(),
+                before_sleep=warn,
+                reraise=True,
+            )(self._connect)
+        except Exception:
+            return  # stopping before the broker ever answered
         self.broker_ready.set()
         log.info("broker_connected", consumers=[q.name for q in self._queues])
         loops = [task(self._stop) for task in self._background]
