@@ -84,7 +84,8 @@ async def claim_unsent(
     """Claim up to ``limit`` PENDING messages the vendor has not accepted and nobody holds,
     with ids above ``after_id``, in id order.
 
-    On ``ix_log_to_send`` (``sent_to_vendor_at, id``), forced: left to itself the optimiser
+    On ``ix_log_to_send`` (``status, sent_to_vendor_at, id``: exactly the rows to send),
+    forced: left to itself the optimiser
     may walk another index in id order, locking every row it checks. ``SKIP LOCKED`` lets
     concurrent senders take disjoint rows while this transaction runs; after it commits,
     the lease (``claimed_until``) keeps them apart until the claimer marks the rows

@@ -58,9 +58,10 @@ communications_log = Table(
     Column("created_at", DATETIME(fsp=6), nullable=False),
     Column("updated_at", DATETIME(fsp=6), nullable=False),
     UniqueConstraint("campaign_id", "customer_id", name="uq_log_campaign_customer"),
-    # The sender's keyset claim: rows not yet accepted by the vendor, in id order. Without
-    # status, so a receipt (which moves status) does not rewrite this index's entry.
-    Index("ix_log_to_send", "sent_to_vendor_at", "id"),
+    # The sender's keyset claim: PENDING rows not yet accepted by the vendor, in id order.
+    # Status first, so rows that failed before any send (no address) leave the range: on
+    # (sent_to_vendor_at, id) alone they piled up and every claim walked them with locks.
+    Index("ix_log_to_send", "status", "sent_to_vendor_at", "id"),
     # GET /communications filters (keyset on id). No (status, id) index: the API's
     # status-only filter is rare, and that index misled the sender's claim into walking,
     # with locks, every row already sent (docs/performance.md, Campaigns, change 3).
