@@ -97,7 +97,7 @@ def call(apps: Apps, route: Route, headers: dict[str, str] | None = None) -> Any
 
 def reason(response: Any) -> str:
     body = response.json()
-    assert set(body) == {"detail", "code", "correlation_id", "errors"}, body
+    assert set(body) == {"detail", "message", "code", "correlation_id", "errors"}, body
     return str(body["code"])
 
 
