@@ -20,9 +20,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.execute(
-        "ALTER TABLE communications_log"
-        " DROP INDEX ix_log_status,"
-        " ALGORITHM=INPLACE, LOCK=NONE"
+        "ALTER TABLE communications_log DROP INDEX ix_log_status, ALGORITHM=INPLACE, LOCK=NONE"
     )
 
 
