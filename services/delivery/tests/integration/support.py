@@ -90,21 +90,6 @@ def audience_batches(
     return events
 
 
-async def publish(stack: Stack, service: str, events: list[Envelope]) -> None:
-    """Publish to ``<ns>.beacon.<service>`` as that service would (routing key = type)."""
-    connection = await aio_pika.connect(stack.amqp_url)
-    async with connection:
-        channel = await connection.channel()
-        exchange = await channel.declare_exchange(
-            stack.settings.amqp_name(f"beacon.{service}"), "topic", durable=True
-        )
-        for event in events:
-            await exchange.publish(
-                aio_pika.Message(event.to_bytes(), message_id=str(event.event_id)),
-                routing_key=event.type,
-            )
-
-
 @dataclass
 class Tap:
     """An exclusive queue on delivery's exchange: every event delivery publishes."""

@@ -13,12 +13,12 @@ from services.delivery.tests.integration.support import (
     audience_batches,
     launch,
     people,
-    publish,
     start,
     start_delivery,
     tap,
     vendor_stats,
 )
+from tests.support.bus import publish
 from tests.support.stack import Stack
 from tests.support.wait import eventually
 

@@ -19,7 +19,6 @@ from services.delivery.tests.integration.support import (
     launch,
     message_id,
     people,
-    publish,
     start,
     start_delivery,
     tap,
@@ -27,6 +26,7 @@ from services.delivery.tests.integration.support import (
 )
 from simulators.vendor.registry import outcome
 from tests.support import auth
+from tests.support.bus import publish
 from tests.support.stack import Stack
 from tests.support.wait import eventually
 

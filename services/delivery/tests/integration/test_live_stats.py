@@ -13,9 +13,9 @@ from services.delivery.tests.integration.support import (
     audience_batches,
     launch,
     people,
-    publish,
     start_delivery,
 )
+from tests.support.bus import publish
 from tests.support.stack import Stack
 from tests.support.wait import eventually
 

@@ -20,12 +20,12 @@ from services.delivery.tests.integration.support import (
     message_id,
     people,
     post_receipts,
-    publish,
     signed,
     start_delivery,
     tap,
 )
 from shared.envelope import new_event
+from tests.support.bus import publish
 from tests.support.processes import free_port
 from tests.support.stack import Stack
 from tests.support.wait import eventually
