@@ -61,9 +61,6 @@ class Coalescer(Generic[M]):
         self._batcher.add(_Request(items, accepted))
         return await accepted
 
-    async def close(self, timeout: float = 10.0) -> None:
-        await self._batcher.close(timeout)
-
     async def _flush(self, requests: list[_Request[M]]) -> None:
         try:
             envelope = self._event([item for r in requests for item in r.items])
