@@ -38,10 +38,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared import inbox, outbox
 from shared.batching import Batcher
-from shared.consumer import UNKNOWN_TYPE, dead_letter, describe, settle_failure
+from shared.consumer import dead_letter, describe, resolve, settle_failure
 from shared.db import is_transient, retry_transient, unit_of_work
 from shared.envelope import Envelope
-from shared.events import check as check_payload
 from shared.logging import get_logger
 from shared.metrics import BATCH_MESSAGES, BATCH_SECONDS, BATCHES, EVENTS_CONSUMED
 from shared.settings import ServiceSettings
@@ -139,19 +138,13 @@ class BatchConsumer:
         if self.backlog_rows is not None:
             await self.batcher.room(self.backlog_rows)
         try:
-            envelope = Envelope.from_bytes(message.body)
-        except ValueError as error:  # JSON and validation errors are ValueErrors
-            await self._dead_letter(message, f"bad envelope: {error}"[:1000], "?")
-            return
-        if (envelope.type, envelope.version) not in self.handlers:
-            reason = f"no handler for {envelope.type[:100]} version {envelope.version}"
-            await self._dead_letter(message, reason, UNKNOWN_TYPE)
-            return
-        try:
-            check_payload(envelope.type, envelope.version, envelope.payload)
+            found = await resolve(message, self.handlers, self.broker, self.settings, self.name)
         except ValueError as error:  # not the catalogue's shape: never in a batch
-            await self._dead_letter(message, describe(error), envelope.type)
+            await self._dead_letter(message, describe(error), "?")
             return
+        if found is None:
+            return
+        envelope = found[0]
         try:
             self.batcher.add(_Delivery(message, envelope))
         except Exception as error:  # e.g. ``rows`` on a malformed payload

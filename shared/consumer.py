@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
+from typing import TypeVar
 
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.message import RabbitMessage
@@ -37,6 +38,7 @@ from shared.topology import dead_letter_exchange
 log = get_logger(__name__)
 
 Handler = Callable[[AsyncConnection, Envelope], Awaitable[list[Envelope]]]
+H = TypeVar("H")
 UNKNOWN_TYPE = "unknown"  # the metrics label for types no handler knows (bounded labels)
 
 
@@ -72,19 +74,11 @@ class EventConsumer:
     async def __call__(self, message: RabbitMessage) -> None:
         type_ = "?"
         try:
-            try:
-                envelope = Envelope.from_bytes(message.body)
-            except ValueError as error:  # JSON and validation errors are ValueErrors
-                await self._dead_letter(message, f"bad envelope: {error}"[:1000], "?")
+            found = await resolve(message, self.handlers, self.broker, self.settings, self.name)
+            if found is None:
                 return
-            bind_correlation_id(envelope.correlation_id)
-            handler = self.handlers.get((envelope.type, envelope.version))
-            if handler is None:
-                reason = f"no handler for {envelope.type[:100]} version {envelope.version}"
-                await self._dead_letter(message, reason, UNKNOWN_TYPE)
-                return
+            envelope, handler = found
             type_ = envelope.type
-            check_payload(envelope.type, envelope.version, envelope.payload)
             emitted = await retry_transient(
                 lambda: self._apply(handler, envelope),
                 what=f"{self.name}:{type_}",
@@ -110,8 +104,62 @@ class EventConsumer:
             await outbox.add(conn, self.outbox_table, events)
             return len(events)
 
-    async def _dead_letter(self, message: RabbitMessage, reason: str, type_: str) -> None:
-        await dead_letter(self.broker, self.settings, self.name, message, reason, type_)
+
+WorkHandler = Callable[[Envelope], Awaitable[None]]
+
+
+@dataclass
+class WorkConsumer:
+    """Does a queue's work items: effects that are idempotent by themselves (the sender's
+    vendor call, which the vendor dedupes by message id, then an idempotent mark), so they
+    need neither the inbox nor one transaction around them (a vendor call must not hold
+    one open). The failure rule is the same as :class:`EventConsumer`'s; the handler does
+    its own transactions and retries."""
+
+    name: str  # contract queue name, e.g. "delivery.send"
+    handlers: Mapping[tuple[str, int], WorkHandler]
+    broker: RabbitBroker
+    settings: ServiceSettings
+
+    async def __call__(self, message: RabbitMessage) -> None:
+        type_ = "?"
+        try:
+            found = await resolve(message, self.handlers, self.broker, self.settings, self.name)
+            if found is None:
+                return
+            envelope, handler = found
+            type_ = envelope.type
+            await handler(envelope)
+        except Exception as error:
+            await settle_failure(self.broker, self.settings, self.name, message, error, type_)
+            return
+        EVENTS_CONSUMED.labels(self.name, type_, "applied").inc()
+        await message.ack()
+
+
+async def resolve(
+    message: RabbitMessage,
+    handlers: Mapping[tuple[str, int], H],
+    broker: RabbitBroker,
+    settings: ServiceSettings,
+    queue: str,
+) -> tuple[Envelope, H] | None:
+    """The message's envelope and its handler, payload checked; ``None`` once a message
+    that can never be handled (bad envelope, unknown type or version) is dead-lettered.
+    A payload that does not fit its spec raises ValueError (dead-lettered by the caller)."""
+    try:
+        envelope = Envelope.from_bytes(message.body)
+    except ValueError as error:  # JSON and validation errors are ValueErrors
+        await dead_letter(broker, settings, queue, message, f"bad envelope: {error}"[:1000], "?")
+        return None
+    bind_correlation_id(envelope.correlation_id)
+    handler = handlers.get((envelope.type, envelope.version))
+    if handler is None:
+        reason = f"no handler for {envelope.type[:100]} version {envelope.version}"
+        await dead_letter(broker, settings, queue, message, reason, UNKNOWN_TYPE)
+        return None
+    check_payload(envelope.type, envelope.version, envelope.payload)
+    return envelope, handler
 
 
 async def settle_failure(

@@ -39,6 +39,7 @@ AUDIENCE_RESOLVED = "audience.resolved"
 AUDIENCE_BATCH = "audience.batch"
 RECEIPT_RECEIVED = "receipt.received"
 DELIVERY_UPDATED = "delivery.updated"
+SEND_REQUESTED = "delivery.send_requested"
 STATS_CHANGED = "stats.changed"
 
 
@@ -128,6 +129,11 @@ class CampaignDelta(_Payload):
 
 class DeliveryUpdated(_Payload):
     campaigns: list[CampaignDelta]
+
+
+class SendRequested(_Payload):
+    campaign_id: str = Field(min_length=1, max_length=64)
+    message_ids: list[str] = Field(min_length=1, max_length=10_000)
 
 
 class StatsChanged(_Payload):
@@ -259,6 +265,13 @@ CATALOGUE: tuple[EventSpec, ...] = (
         "delivery",
         DeliveryUpdated,
         "per-campaign counter deltas: log rows created (queued), rows that became SENT/FAILED",
+    ),
+    EventSpec(
+        SEND_REQUESTED,
+        1,
+        "delivery",
+        SendRequested,
+        "internal work item: log rows of one campaign for the sender to send (ids only)",
     ),
     _bulk(
         STATS_CHANGED,

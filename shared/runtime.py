@@ -41,7 +41,7 @@ from shared import asyncapi
 from shared.auth import apikeys
 from shared.auth.dependency import Authenticator
 from shared.batch_consumer import BatchConsumer, BatchHandler, SqlUnitOfWork
-from shared.consumer import EventConsumer, Handler
+from shared.consumer import EventConsumer, Handler, WorkConsumer, WorkHandler
 from shared.db import make_engine
 from shared.envelope import Envelope, new_event
 from shared.errors import install_error_handlers, responses
@@ -173,6 +173,26 @@ class Runtime:
                 queue, channel=channel, ack_policy=AckPolicy.MANUAL, decoder=_as_is
             )(on_message)
             self._channels[spec.name] = channel
+        self._queues.append(spec)
+        self._consumed.append(spec)
+
+    def add_work_consumer(
+        self, spec: QueueSpec, handlers: Mapping[tuple[str, int], WorkHandler], *, prefetch: int
+    ) -> None:
+        """Register a work queue (see shared.consumer.WorkConsumer), consumed on a channel of
+        its own: ``prefetch`` is how many of its items are worked on at once."""
+        consumer = WorkConsumer(spec.name, handlers, self.broker, self.settings)
+        queue = spec.queue(self.settings)
+        queue.declare = False  # declared with all its bindings by declare_queue()
+
+        async def on_message(message: Any) -> None:
+            await consumer(message)
+
+        channel = Channel(prefetch_count=prefetch)
+        self.broker.subscriber(queue, channel=channel, ack_policy=AckPolicy.MANUAL, decoder=_as_is)(
+            on_message
+        )
+        self._channels[spec.name] = channel
         self._queues.append(spec)
         self._consumed.append(spec)
 

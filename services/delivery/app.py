@@ -1,8 +1,8 @@
 """The one place delivery is wired together, for each way it runs.
 
 ``api``: the receipt callback and the communications log. ``worker``: the campaigns and
-audience consumers, the batched receipts consumer, the sender and the parked-receipt
-sweep (HTTP: health and metrics only). ``all``: both. (The vendor simulator is
+audience consumers, the sender's work queue, the batched receipts consumer and the
+parked-receipt sweep (HTTP: health and metrics only). ``all``: both. (The vendor simulator is
 ``python -m simulators.vendor``.)
 """
 
@@ -26,7 +26,7 @@ def build_app(mode: str, settings: DeliverySettings | None = None) -> FastAPI:
             "BEACON_ENV=production with the development vendor secret: set BEACON_VENDOR_SECRET"
         )
     runtime = Runtime(SERVICE, settings, outbox_table=outbox, inbox_table=inbox)
-    runtime.document(consumers.CAMPAIGNS, consumers.AUDIENCE, consumers.RECEIPTS)
+    runtime.document(consumers.CAMPAIGNS, consumers.AUDIENCE, consumers.SEND, consumers.RECEIPTS)
     relay_notify = runtime.relay.notify if runtime.relay else (lambda: None)
     if mode in ("worker", "all"):
         sender = Sender(runtime.engine, settings, on_emitted=relay_notify)
@@ -35,8 +35,13 @@ def build_app(mode: str, settings: DeliverySettings | None = None) -> FastAPI:
         # the default channel's 16 at once they took the pool from the sender and receipts.
         runtime.add_consumer(
             consumers.AUDIENCE,
-            consumers.audience_handlers(sender.notify),
+            consumers.audience_handlers(settings.send_chunk),
             prefetch=settings.audience_prefetch,
+        )
+        runtime.add_work_consumer(
+            consumers.SEND,
+            consumers.send_handlers(sender.send),
+            prefetch=settings.send_concurrency,
         )
         runtime.add_batch_consumer(
             consumers.RECEIPTS,

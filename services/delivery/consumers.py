@@ -1,17 +1,17 @@
 """Delivery's consumers: envelopes in, the use cases of ``service.py`` called, events out.
 
 ``delivery.campaigns`` keeps each launched campaign's template. ``delivery.audience`` turns
-each ``audience.batch`` into ``communications_log`` rows (one per recipient, idempotent)
-and announces them as ``delivery.updated`` ``queued`` deltas; both go through the inbox and
-outbox (``shared.consumer``). ``delivery.receipts`` is consumed in batches
-(``shared.batch_consumer``): the receipts of every event in a batch are applied in one
-transaction, the rows locked and moved in a few multi-row UPDATEs, unknown ones parked,
-and one ``delivery.updated`` with per-campaign deltas emitted per batch.
+each ``audience.batch`` into ``communications_log`` rows (one per recipient, idempotent),
+announces them as ``delivery.updated`` ``queued`` deltas and hands them to the sender as
+``delivery.send_requested`` work items; both go through the inbox and outbox
+(``shared.consumer``). ``delivery.send`` is the sender's work queue (``sender.py``).
+``delivery.receipts`` is consumed in batches (``shared.batch_consumer``): the receipts of
+every event in a batch are applied in one transaction, the rows locked and moved in a few
+multi-row UPDATEs, unknown ones parked, and one ``delivery.updated`` with per-campaign
+deltas emitted per batch.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -20,12 +20,13 @@ from services.delivery.domain import events as ev
 from services.delivery.domain.receipts import receipts_from_json
 from services.delivery.metrics import RECEIPTS_APPLIED
 from shared.batch_consumer import BatchHandler
-from shared.consumer import Handler, PermanentError, RetryLater, describe
+from shared.consumer import Handler, PermanentError, RetryLater, WorkHandler, describe
 from shared.envelope import Envelope
 from shared.topology import Binding, QueueSpec
 
 CAMPAIGNS = QueueSpec("delivery.campaigns", (Binding("campaigns", (ev.CAMPAIGN_LAUNCHED,)),))
 AUDIENCE = QueueSpec("delivery.audience", (Binding("segments", (ev.AUDIENCE_BATCH,)),))
+SEND = QueueSpec("delivery.send", (Binding("delivery", (ev.SEND_REQUESTED,)),))
 # Bounded: the receipt API answers 503 (the vendor retries) rather than overfill it.
 RECEIPTS = QueueSpec(
     "delivery.receipts", (Binding("delivery", (ev.RECEIPT_RECEIVED,)),), bounded=True
@@ -43,7 +44,7 @@ async def remember_campaign(conn: AsyncConnection, envelope: Envelope) -> list[E
     return []
 
 
-def audience_writer(notify_sender: Callable[[], None]) -> Handler:
+def audience_writer(send_chunk: int) -> Handler:
     async def write_audience(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
         payload = envelope.payload
         try:
@@ -56,9 +57,10 @@ def audience_writer(notify_sender: Callable[[], None]) -> Handler:
             raise RetryLater(str(error)) from error
         except service.CampaignTemplateInvalid as error:
             raise PermanentError(str(error)) from error
-        if written.pending:
-            notify_sender()  # before the commit: the sender also polls, so no wake is lost
-        return ev.delivery_updated(written.deltas)
+        return [
+            *ev.delivery_updated(written.deltas),
+            *ev.send_requested(str(payload["campaign_id"]), written.to_send, send_chunk),
+        ]
 
     return write_audience
 
@@ -90,5 +92,9 @@ def campaign_handlers() -> dict[tuple[str, int], Handler]:
     return {(ev.CAMPAIGN_LAUNCHED, 1): remember_campaign}
 
 
-def audience_handlers(notify_sender: Callable[[], None]) -> dict[tuple[str, int], Handler]:
-    return {(ev.AUDIENCE_BATCH, 1): audience_writer(notify_sender)}
+def audience_handlers(send_chunk: int) -> dict[tuple[str, int], Handler]:
+    return {(ev.AUDIENCE_BATCH, 1): audience_writer(send_chunk)}
+
+
+def send_handlers(send: WorkHandler) -> dict[tuple[str, int], WorkHandler]:
+    return {(ev.SEND_REQUESTED, 1): send}

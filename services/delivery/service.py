@@ -1,25 +1,31 @@
-"""Delivery's use cases, as plain async functions over an open transaction.
+"""Delivery's use cases, as plain async functions.
 
-Each takes the connection of a unit of work (the caller commits) and returns what happened;
-none knows about RabbitMQ, HTTP or envelopes. ``consumers.py``, ``api.py``, the sender
-and the parked-receipt sweep translate their inputs, call these, and turn the results into
-events (issue 11).
+Most take the connection of a unit of work (the caller commits) and return what happened.
+:func:`send_batch` is the exception: a vendor call must not hold a transaction open, so it
+takes the engine and runs its own short ones around the call. None knows about RabbitMQ or
+envelopes. ``consumers.py``, ``api.py``, the sender and the parked-receipt sweep translate
+their inputs, call these, and turn the results into events (issue 11).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.delivery.domain import events as ev
 from services.delivery.domain.messages import plan_messages
 from services.delivery.domain.status import Deltas, Receipt, Status, first_per_message
 from services.delivery.store import campaigns as campaign_store
 from services.delivery.store import log as log_store
 from services.delivery.store import receipts as receipt_store
+from services.delivery.store.tables import outbox as outbox_table
+from services.delivery.vendor_client import VendorClient, VendorRejected
+from shared import outbox
+from shared.db import retry_transient, unit_of_work
 from shared.logging import get_logger
 from shared.template import TemplateError, parse_template
 
@@ -48,7 +54,7 @@ class Applied:
 @dataclass
 class AudienceWritten:
     deltas: dict[str, Deltas]
-    pending: int  # new rows for the sender
+    to_send: list[str]  # message ids of the new rows for the sender
 
 
 async def remember_campaign(
@@ -81,7 +87,8 @@ async def write_audience(
     if campaign.template_error:
         raise CampaignTemplateInvalid(f"campaign {campaign_id} has an invalid template")
     messages = plan_messages(campaign_id, parse_template(campaign.template), recipients)
-    created = await log_store.insert_messages(conn, messages)
+    inserted = await log_store.insert_messages(conn, messages)
+    created = inserted.created
     # A row created FAILED (no address) counts as queued and failed at once, so
     # queued - sent - failed stays the number still pending downstream.
     deltas = {
@@ -98,7 +105,8 @@ async def write_audience(
             total = deltas.setdefault(cid, Deltas())
             total.sent += delta.sent
             total.failed += delta.failed
-    return AudienceWritten(deltas, created[Status.PENDING])
+    # Rows an early receipt just moved stay listed: the sender reads PENDING rows only.
+    return AudienceWritten(deltas, inserted.to_send)
 
 
 async def apply_receipts(conn: AsyncConnection, received: Iterable[Receipt]) -> Applied:
@@ -110,3 +118,58 @@ async def apply_receipts(conn: AsyncConnection, received: Iterable[Receipt]) -> 
         log.warning("receipts_parked", count=len(unknown))
     moved = sum(d.sent + d.failed for d in deltas.values())
     return Applied(deltas, moved, len(receipts) - moved - len(unknown), len(unknown))
+
+
+@dataclass
+class SendOutcome:
+    accepted: int = 0  # messages the vendor took (202)
+    rejected: int = 0  # messages of a batch the vendor refused for good: now FAILED
+    deltas: dict[str, Deltas] = field(default_factory=dict)  # of the rejected ones
+
+
+async def send_batch(
+    engine: AsyncEngine,
+    vendor: VendorClient,
+    message_ids: Sequence[str],
+    *,
+    pace: Callable[[int], Awaitable[None]],
+    deadline: float,
+) -> SendOutcome:
+    """Send those of ``message_ids`` still PENDING and unsent, and mark them accepted.
+
+    At most once accepted per message: a batch re-sent after a crash between the vendor's
+    202 and the mark (its work item is redelivered) carries the same message ids, which the
+    vendor dedupes; once marked, a message is never read for sending again. The vendor
+    unavailable past ``deadline``: :class:`VendorUnavailable` (the caller hands the work
+    back). The vendor refusing the batch (a 4xx): its messages become FAILED, in the
+    outbox's transaction as ``delivery.updated`` deltas the caller emits.
+    """
+    async with unit_of_work(engine) as conn:
+        batch = await log_store.unsent(conn, message_ids)
+    if not batch:
+        return SendOutcome()
+    await pace(len(batch))
+    try:
+        await vendor.send(batch, deadline=deadline)
+    except VendorRejected as error:
+        reason = str(error)[:500]
+        log.error("vendor_rejected_batch", error=reason, messages=len(batch))
+        at = log_store.now()
+        failed = [Receipt(m.message_id, Status.FAILED, at, reason) for m in batch]
+
+        async def fail() -> Applied:
+            async with unit_of_work(engine) as conn:
+                applied = await apply_receipts(conn, failed)
+                await outbox.add(conn, outbox_table, ev.delivery_updated(applied.deltas))
+            return applied
+
+        applied = await retry_transient(fail, what="delivery.send:fail")
+        return SendOutcome(rejected=len(batch), deltas=applied.deltas)
+
+    async def mark() -> None:
+        async with unit_of_work(engine) as conn:
+            await log_store.mark_accepted(conn, [m.id for m in batch])
+
+    # Retried here rather than by redelivery, which would send the batch again.
+    await retry_transient(mark, what="delivery.send:mark")
+    return SendOutcome(accepted=len(batch))

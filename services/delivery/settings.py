@@ -27,17 +27,27 @@ class DeliverySettings(ServiceSettings):
     signature_tolerance_s: int = 300
     receipt_max_body_bytes: int = 8 * 1024 * 1024
 
-    # Sender: batches claimed with a lease, several in flight, paced and retried.
+    # Sender: work items of the delivery.send queue (one per batch of up to
+    # send_batch_size messages), send_concurrency at once, paced and retried.
     send_batch_size: Annotated[int, Field(ge=1, le=10_000)] = 500
     send_concurrency: Annotated[int, Field(ge=1, le=64)] = 4
     # Messages per second per worker process (split a global limit across replicas);
     # 0 = unlimited.
     send_rate_limit: Annotated[float, Field(ge=0)] = 0.0
     send_timeout_s: float = 10.0
-    send_lease_s: float = 60.0  # a claim not finished by then is taken over by another sender
+    # How long one delivery of a work item retries an unavailable vendor before handing it
+    # back to the queue, which parks it in delivery.send.dlq after BEACON_DELIVERY_LIMIT
+    # deliveries (replay: `beacon dlq replay delivery.send`).
+    send_retry_window_s: Annotated[float, Field(gt=0)] = 60.0
     send_backoff_base_s: float = 0.2
     send_backoff_max_s: float = 10.0
-    send_poll_s: float = 0.2
+
+    @property
+    def send_chunk(self) -> int:
+        """Messages per work item: under a rate limit at most about a second's worth, so
+        an item does not wait long for tokens with its vendor retry window running."""
+        rate = self.send_rate_limit
+        return min(self.send_batch_size, max(1, int(rate))) if rate > 0 else self.send_batch_size
 
     # Receipts consumer (shared.batch_consumer): a batch is applied once it holds this many
     # receipts or events, or this long after its first event; this many batches at once.

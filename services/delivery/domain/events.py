@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from services.delivery.domain.receipts import receipts_to_json
@@ -14,6 +14,7 @@ from shared.events import (  # noqa: F401 (re-exported for the service)
     CAMPAIGN_LAUNCHED,
     DELIVERY_UPDATED,
     RECEIPT_RECEIVED,
+    SEND_REQUESTED,
 )
 
 PRODUCER = "delivery"
@@ -41,3 +42,17 @@ def delivery_updated(deltas: Mapping[str, Deltas]) -> list[Envelope]:
         if d
     ]
     return [new_event(DELIVERY_UPDATED, {"campaigns": campaigns}, PRODUCER)] if campaigns else []
+
+
+def send_requested(campaign_id: str, message_ids: Sequence[str], chunk: int) -> list[Envelope]:
+    """Work items for the sender (``delivery.send``): the new PENDING messages of one
+    campaign, ``chunk`` per item. Ids only: the sender reads the rows, so the outbox does
+    not carry every message body twice."""
+    return [
+        new_event(
+            SEND_REQUESTED,
+            {"campaign_id": campaign_id, "message_ids": list(message_ids[i : i + chunk])},
+            PRODUCER,
+        )
+        for i in range(0, len(message_ids), chunk)
+    ]

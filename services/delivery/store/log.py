@@ -1,14 +1,14 @@
-"""Queries on ``communications_log``: writing an audience's messages, the sender's claims,
-and the paged read of the API."""
+"""Queries on ``communications_log``: writing an audience's messages, what the sender reads
+and marks, and the paged read of the API."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.mysql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -23,9 +23,15 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-async def insert_messages(conn: AsyncConnection, messages: Sequence[Message]) -> dict[Status, int]:
-    """Insert the messages not in the log yet (by campaign and customer); how many of each
-    status were new.
+@dataclass(frozen=True)
+class Inserted:
+    created: dict[Status, int]  # new rows per status
+    to_send: list[str]  # message ids of the new PENDING rows
+
+
+async def insert_messages(conn: AsyncConnection, messages: Sequence[Message]) -> Inserted:
+    """Insert the messages not in the log yet (by campaign and customer): how many of each
+    status were new, and which are to be sent.
 
     Known messages are filtered out first (a redelivered batch writes nothing, and the
     driver logs a warning per row IGNORE skips); multi-row INSERT IGNORE then only skips a
@@ -57,7 +63,10 @@ async def insert_messages(conn: AsyncConnection, messages: Sequence[Message]) ->
                 insert(log).prefix_with("IGNORE"), rows[start : start + CHUNK]
             )
             created[status] += int(result.rowcount)
-    return created
+    # A row skipped by IGNORE (a concurrent redelivery wrote it first) may be listed here
+    # and in that transaction's work item too: sent twice, the vendor dedupes it by id.
+    to_send = [m.message_id for m in messages if m.status is Status.PENDING]
+    return Inserted(created, to_send)
 
 
 async def _known_message_ids(conn: AsyncConnection, ids: Sequence[str]) -> set[str]:
@@ -78,46 +87,23 @@ class Outgoing:
     body: str
 
 
-async def claim_unsent(
-    conn: AsyncConnection, limit: int, lease_s: float, *, after_id: int = 0
-) -> list[Outgoing]:
-    """Claim up to ``limit`` PENDING messages the vendor has not accepted and nobody holds,
-    with ids above ``after_id``, in id order.
+async def unsent(conn: AsyncConnection, message_ids: Sequence[str]) -> list[Outgoing]:
+    """Those of ``message_ids`` still to send: PENDING, not yet accepted by the vendor.
 
-    On ``ix_log_to_send`` (``status, sent_to_vendor_at, id``: exactly the rows to send),
-    forced: left to itself the optimiser
-    may walk another index in id order, locking every row it checks. ``SKIP LOCKED`` lets
-    concurrent senders take disjoint rows while this transaction runs; after it commits,
-    the lease (``claimed_until``) keeps them apart until the claimer marks the rows
-    accepted or the lease lapses.
+    No locks: a work item reaches one sender at a time (RabbitMQ), and a redelivered one
+    that races its first delivery only re-sends messages the vendor dedupes by id.
     """
-    stamp = now()
-    rows = (
-        await conn.execute(
-            select(log.c.id, log.c.message_id, log.c.recipient, log.c.message)
-            .with_hint(log, "FORCE INDEX (ix_log_to_send)")
-            .where(
-                log.c.sent_to_vendor_at.is_(None),
-                log.c.id > after_id,
+    out: list[Outgoing] = []
+    for start in range(0, len(message_ids), CHUNK):
+        rows = await conn.execute(
+            select(log.c.id, log.c.message_id, log.c.recipient, log.c.message).where(
+                log.c.message_id.in_(message_ids[start : start + CHUNK]),
                 log.c.status == Status.PENDING.value,
-                or_(log.c.claimed_until.is_(None), log.c.claimed_until < stamp),
+                log.c.sent_to_vendor_at.is_(None),
             )
-            .order_by(log.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
         )
-    ).all()
-    if not rows:
-        return []
-    await conn.execute(
-        update(log)
-        .where(log.c.id.in_([r.id for r in rows]))
-        .values(
-            claimed_until=stamp + timedelta(seconds=lease_s),
-            send_attempts=log.c.send_attempts + 1,
-        )
-    )
-    return [Outgoing(r.id, r.message_id, r.recipient or "", r.message) for r in rows]
+        out.extend(Outgoing(r.id, r.message_id, r.recipient or "", r.message) for r in rows)
+    return out
 
 
 async def mark_accepted(conn: AsyncConnection, ids: Sequence[int]) -> None:
@@ -127,17 +113,8 @@ async def mark_accepted(conn: AsyncConnection, ids: Sequence[int]) -> None:
         await conn.execute(
             update(log)
             .where(log.c.id.in_(ids[start : start + CHUNK]), log.c.sent_to_vendor_at.is_(None))
-            .values(sent_to_vendor_at=stamp, claimed_until=None)
+            .values(sent_to_vendor_at=stamp)
         )
-
-
-async def release(conn: AsyncConnection, ids: Sequence[int], retry_in_s: float) -> None:
-    """Give up a claim without sending: another sender may take the rows after the delay."""
-    await conn.execute(
-        update(log)
-        .where(log.c.id.in_(list(ids)), log.c.sent_to_vendor_at.is_(None))
-        .values(claimed_until=now() + timedelta(seconds=retry_in_s))
-    )
 
 
 _PUBLIC = (

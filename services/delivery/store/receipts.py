@@ -61,7 +61,7 @@ async def apply(
 
 # A receipt proves the vendor accepted the message: a sender that died between the
 # vendor's 202 and writing sent_to_vendor_at leaves it NULL, and the row, now final, is
-# never claimed again to fill it in; the receipt's time stands in for it (an upper bound).
+# never sent again to fill it in; the receipt's time stands in for it (an upper bound).
 # One UPDATE for many rows, each with its own status, reason and receipt time: the
 # changes travel as one JSON array joined through JSON_TABLE (MariaDB 10.6+, MySQL 8).
 # A CASE per column does the same but costs O(rows^2) on the server: ~0.7 s per 2,000
@@ -76,8 +76,7 @@ _WRITE = text(
         at DATETIME(6) PATH '$[3]'
     )) AS v ON l.id = v.id
     SET l.status = v.status, l.reason = v.reason, l.receipt_at = v.at,
-        l.sent_to_vendor_at = COALESCE(l.sent_to_vendor_at, v.at),
-        l.claimed_until = NULL, l.updated_at = :now
+        l.sent_to_vendor_at = COALESCE(l.sent_to_vendor_at, v.at), l.updated_at = :now
     """
 )
 

@@ -7,7 +7,6 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Index,
-    Integer,
     MetaData,
     String,
     Table,
@@ -48,23 +47,15 @@ communications_log = Table(
     Column("message", MEDIUMTEXT, nullable=False),
     Column("status", String(16), nullable=False),
     Column("reason", String(500)),
-    # Sending: a sender claims rows until claimed_until (a lease: a crashed sender's claim
-    # lapses); sent_to_vendor_at is when the vendor answered 202, after which the message
-    # is never sent again.
-    Column("claimed_until", DATETIME(fsp=6)),
-    Column("send_attempts", Integer, nullable=False, server_default="0"),
+    # When the vendor answered 202: the message is never sent again. (Which rows to send
+    # is not read from here: RabbitMQ's delivery.send work queue carries it; migration 0004.)
     Column("sent_to_vendor_at", DATETIME(fsp=6)),
     Column("receipt_at", DATETIME(fsp=6)),  # the vendor's "at" of the applied receipt
     Column("created_at", DATETIME(fsp=6), nullable=False),
     Column("updated_at", DATETIME(fsp=6), nullable=False),
     UniqueConstraint("campaign_id", "customer_id", name="uq_log_campaign_customer"),
-    # The sender's keyset claim: PENDING rows not yet accepted by the vendor, in id order.
-    # Status first, so rows that failed before any send (no address) leave the range: on
-    # (sent_to_vendor_at, id) alone they piled up and every claim walked them with locks.
-    Index("ix_log_to_send", "status", "sent_to_vendor_at", "id"),
     # GET /communications filters (keyset on id). No (status, id) index: the API's
-    # status-only filter is rare, and that index misled the sender's claim into walking,
-    # with locks, every row already sent (docs/performance.md, Campaigns, change 3).
+    # status-only filter is rare, and every index on status is rewritten by each receipt.
     Index("ix_log_campaign_status", "campaign_id", "status", "id"),
 )
 

@@ -51,9 +51,8 @@ async def test_worker_killed_mid_run_delivers_each_message_once(stack: Stack) ->
             BEACON_VENDOR_DELAY_MIN_S="0.05",
             BEACON_VENDOR_DELAY_MAX_S="0.5",
             worker_env={
-                # A short lease, so the dead worker's claims lapse quickly; paced, so the
-                # kill lands while batches are in flight.
-                "BEACON_SEND_LEASE_S": "3",
+                # Paced, so the kill lands while work items are in flight (the dead
+                # worker's unacknowledged items go back to the queue at once).
                 "BEACON_SEND_RATE_LIMIT": "2500",
             },
         )
