@@ -51,10 +51,12 @@ class DeliverySettings(ServiceSettings):
 
     # Receipts consumer (shared.batch_consumer): a batch is applied once it holds this many
     # receipts or events, or this long after its first event; this many batches at once.
-    receipt_flush_size: Annotated[int, Field(ge=1)] = 4_000
+    # Smaller flushes, more at once: a receipt waits for a shorter transaction while a
+    # campaign sends, and a deep backlog still goes in 1,000-row transactions.
+    receipt_flush_size: Annotated[int, Field(ge=1)] = 1_000
     receipt_batch_messages: Annotated[int, Field(ge=1)] = 64
     receipt_flush_ms: Annotated[float, Field(ge=0)] = 20
-    receipt_flushes_in_flight: Annotated[int, Field(ge=1)] = 3
+    receipt_flushes_in_flight: Annotated[int, Field(ge=1)] = 4
     parked_sweep_s: float = 30.0
 
     # delivery.audience's own prefetch: audience batches written at once (issue 14).

@@ -11,7 +11,9 @@ class StatsSettings(ServiceSettings):
     stats_port: int = 8005
     stats_worker_port: int = 8105
     # WebSocket push: at most one push per campaign per client per interval (latest wins).
-    stats_ws_coalesce_s: float = 0.25
+    # The window adds up to its length to every receipt's way to the screen (issue 14's
+    # p95 <= 0.5 s): 0.1 s took 0.13 s off the p95 for 0.03 more cores per api process.
+    stats_ws_coalesce_s: float = 0.1
     stats_ws_ping_s: float = 15.0
     # A client whose socket does not take one message within this time is disconnected.
     stats_ws_send_timeout_s: float = 5.0
