@@ -217,18 +217,24 @@ async def sample_db(
     async with delivery.connect() as conn:
         while not done.is_set():
             started = time.time()
+            # By campaign (the namespace has one), so the counts are ranges of
+            # ix_log_campaign_status rather than scans of the whole log: at 1,000,000 rows
+            # the scans kept 0.4 of a MariaDB connection busy and slowed what they measured.
+            of_campaign = "campaign_id = (SELECT campaign_id FROM campaigns LIMIT 1)"
             total_sql = (
                 str(total_known)
                 if total_known is not None
-                else "(SELECT COUNT(*) FROM communications_log)"
+                else f"(SELECT COUNT(*) FROM communications_log WHERE {of_campaign})"
             )
             row = (
                 await conn.execute(
                     text(
                         f"SELECT {total_sql},"
                         " (SELECT COUNT(*) FROM communications_log"
-                        "   WHERE status = 'PENDING' AND sent_to_vendor_at IS NULL),"
-                        " (SELECT COUNT(*) FROM communications_log WHERE status = 'PENDING')"
+                        f"   WHERE {of_campaign} AND status = 'PENDING'"
+                        "   AND sent_to_vendor_at IS NULL),"
+                        " (SELECT COUNT(*) FROM communications_log"
+                        f"   WHERE {of_campaign} AND status = 'PENDING')"
                     )
                 )
             ).one()
@@ -334,16 +340,10 @@ async def count_log(engine: AsyncEngine) -> dict[str, int]:
             )
         ).scalar_one()
         parked = (await conn.execute(text("SELECT COUNT(*) FROM parked_receipts"))).scalar_one()
-        attempts = (
-            await conn.execute(
-                text("SELECT COALESCE(MAX(send_attempts), 0) FROM communications_log")
-            )
-        ).scalar_one()
     counts = {str(s): int(n) for s, n in rows}
     counts["total"] = sum(int(n) for _, n in rows)
     counts["never_sent_to_vendor"] = int(unsent)
     counts["parked_receipts"] = int(parked)
-    counts["max_send_attempts"] = int(attempts)
     return counts
 
 

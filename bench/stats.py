@@ -456,7 +456,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             # push then shows as a late or wrong final count, not as a bench artifact.
             clients_proc.stdin.write(f"wait {n} 30\n".encode())
             await clients_proc.stdin.drain()
-            reached = await asyncio.wait_for(clients_proc.stdout.readline(), timeout=60)
+            reached = b""
+            while not reached.startswith(b"reached"):  # skip the answers to earlier commands
+                reached = await asyncio.wait_for(clients_proc.stdout.readline(), timeout=60)
             result["clients_reached_final"] = int(reached.split()[-1])
             clients_proc.stdin.write(b"stop\n")
             await clients_proc.stdin.drain()
