@@ -24,7 +24,7 @@ def build_app(mode: str, settings: StatsSettings | None = None) -> FastAPI:
     assert runtime.relay is not None
     router = sockets = None
     if mode in ("worker", "all"):
-        runtime.add_consumer(consumers.COUNTERS, consumers.HANDLERS)
+        runtime.add_batch_consumer(consumers.COUNTERS, consumers.HANDLERS)
     if mode in ("api", "all"):
         hub = Hub(settings)
         runtime.add_listener(consumers.HUB, hub.apply)

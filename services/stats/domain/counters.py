@@ -7,7 +7,7 @@ them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -115,3 +115,15 @@ def parse_deltas(payload: Mapping[str, Any]) -> list[Delta]:
             sums[index] += count_of(item.get(field), field)
     deltas = [Delta(cid, *sums) for cid, sums in sorted(merged.items())]
     return [d for d in deltas if not d.is_zero]
+
+
+def sum_deltas(deltas: Iterable[Delta]) -> list[Delta]:
+    """Deltas of several events added up per campaign, non-zero ones sorted by campaign id."""
+    sums: dict[str, list[int]] = {}
+    for d in deltas:
+        total = sums.setdefault(d.campaign_id, [0, 0, 0])
+        total[0] += d.queued
+        total[1] += d.sent
+        total[2] += d.failed
+    summed = [Delta(cid, *total) for cid, total in sorted(sums.items())]
+    return [d for d in summed if not d.is_zero]

@@ -7,15 +7,40 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 
 from shared.envelope import Envelope, new_event
 from tests.support.inprocess import in_process
 from tests.support.stack import Stack
+from tests.support.wait import eventually
 
 pytestmark = pytest.mark.integration
 
 OUTBOX = "SELECT COUNT(*) FROM outbox WHERE type = 'stats.changed'"
+
+
+def consumed(outcome: str) -> float:
+    """stats.counters' campaign.launched events handled so far with this outcome."""
+    labels = {"consumer": "stats.counters", "type": "campaign.launched", "outcome": outcome}
+    return REGISTRY.get_sample_value("beacon_events_consumed_total", labels) or 0.0
+
+
+async def handled(before: dict[str, float], applied: int, duplicate: int) -> None:
+    """Wait until the batched consumer applied and skipped that many more launches."""
+    await eventually(
+        lambda: _counts(before),
+        lambda got: got == (applied, duplicate),
+        timeout=30,
+        what="launches handled",
+    )
+
+
+async def _counts(before: dict[str, float]) -> tuple[int, int]:
+    return (
+        int(consumed("applied") - before["applied"]),
+        int(consumed("duplicate") - before["duplicate"]),
+    )
 
 
 def launched(campaign_id: str, name: str = "Spring sale") -> Envelope:
@@ -25,10 +50,12 @@ def launched(campaign_id: str, name: str = "Spring sale") -> Envelope:
 
 async def test_a_launch_is_counted_once_and_announced_once(stack: Stack) -> None:
     cid = str(uuid.uuid4())
+    before = {"applied": consumed("applied"), "duplicate": consumed("duplicate")}
     async with in_process(stack, "stats") as stats:
         event = launched(cid)
         await stats.deliver("stats.counters", event)
         await stats.deliver("stats.counters", event)  # redelivered
+        await handled(before, applied=1, duplicate=1)  # batched: applied a few ms later
     rows = await stack.rows("stats", "SELECT name, queued, sent, failed FROM campaign_stats")
     assert [tuple(r) for r in rows] == [("Spring sale", 0, 0, 0)]
     assert await stack.scalar("stats", OUTBOX) == 1
@@ -37,8 +64,10 @@ async def test_a_launch_is_counted_once_and_announced_once(stack: Stack) -> None
 
 async def test_reconcile_reports_fixes_and_announces_drift(stack: Stack) -> None:
     cid = str(uuid.uuid4())
+    before = {"applied": consumed("applied"), "duplicate": consumed("duplicate")}
     async with in_process(stack, "stats") as stats:
         await stats.deliver("stats.counters", launched(cid))
+        await handled(before, applied=1, duplicate=0)
         path = f"/api/v1/stats/campaigns/{cid}/reconcile"
         admin = stack.headers("admin")
         clean = await stats.client.post(path, headers=admin)
