@@ -23,13 +23,18 @@ MAX_CORRELATION_ID = 64
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
 
 
+# Made once: this runs for every time of every receipt and order (a profile showed the two
+# constructions at 6 % of the delivery worker).
+_EARLIEST, _LATEST = datetime(1900, 1, 2), datetime(2199, 12, 31)
+
+
 def to_utc(value: datetime) -> datetime:
     """``value`` in UTC (naive means UTC), or ValueError when it is out of range.
 
     Checked before converting: ``astimezone`` on year 1 with a positive offset, or year
     9999 with a negative one, raises OverflowError, which pydantic would not turn into a 422.
     """
-    if not datetime(1900, 1, 2) <= value.replace(tzinfo=None) < datetime(2199, 12, 31):
+    if not _EARLIEST <= value.replace(tzinfo=None) < _LATEST:
         raise ValueError(_RANGE_MESSAGE)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 

@@ -60,4 +60,4 @@ class DeliverySettings(ServiceSettings):
     parked_sweep_s: float = 30.0
 
     # delivery.audience's own prefetch: audience batches written at once (issue 14).
-    audience_prefetch: Annotated[int, Field(ge=1)] = 2
+    audience_prefetch: Annotated[int, Field(ge=1)] = 3
