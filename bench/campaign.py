@@ -55,34 +55,29 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.auth import auth_headers
-from bench.pipeline_common import (
-    ALL_RULE,
-    MESSAGE,
-    RESULTS,
-    ROOT,
-    SERVICES,
-    DbWatch,
-    Processes,
-    Profiler,
-    RoleCpu,
-    delete_namespace,
-    free_port,
-    load_profiles,
+from bench.harness.dbwatch import DbWatch
+from bench.harness.machine import (
     loadavg,
     machine_info,
-    ok,
     other_bench_processes,
-    parse_metrics,
-    pct,
-    queue_depths,
-    run_and_report,
-    run_migrate,
     server_info,
+    source_info,
+    wait_quiet,
+)
+from bench.harness.meters import CpuMeter
+from bench.harness.processes import RESULTS, ROOT, Processes, Profiler, free_port, run_migrate
+from bench.harness.report import ok, pct, run_and_report, table
+from bench.pipeline_common import (
+    ALL_RULE,
+    ALONE,
+    MESSAGE,
+    SERVICES,
+    delete_namespace,
+    load_profiles,
+    parse_metrics,
+    queue_depths,
     service_metrics,
     service_roles,
-    source_info,
-    table,
-    wait_quiet,
 )
 from shared.db import make_engine
 from shared.settings import ServiceSettings
@@ -413,11 +408,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         watch = Watch()
         done = asyncio.Event()
         roles = service_roles(processes)
-        cpu = RoleCpu(roles)
+        cpu = CpuMeter(roles, alone=ALONE)
         dbwatch = DbWatch(del_engine, namespace)
         await dbwatch.setup()
         profiler = Profiler(args.py_spy, log_dir)
-        profiler.start(p for p in processes.procs if p.role != "vendor" or args.py_spy_vendor)
+        profiler.start(
+            {p.role: [p.pid] for p in processes.procs if p.role != "vendor" or args.py_spy_vendor}
+        )
         await asyncio.sleep(1.0)  # let the services settle (broker consumers attached)
         before = cpu.snapshot()
         load_t0 = loadavg()
@@ -610,7 +607,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                         "pending_receipts",
                     )
                 },  # fmt: skip
-                "cpu": RoleCpu.delta(before, after),
+                "cpu": CpuMeter.delta(before, after),
                 "database": dbwatch.report(),
                 "loadavg_during": [load_t0, load_t1],
                 "loadavg_at_end": loadavg(),

@@ -7,7 +7,7 @@
    pipeline is measured, not ingest) and starts segments worker, campaigns (``all``),
    delivery api and worker(s), stats worker and ``--stats-apis`` stats api processes;
 2. plays the messaging vendor itself instead of the simulator: delivery's
-   ``BEACON_VENDOR_URL`` points at a tiny HTTP server inside this process, which answers
+   ``BEACON_VENDOR_URL`` points at an aiohttp server inside this process, which answers
    each message batch 202 and schedules each message's receipt ``--vendor-delay`` seconds
    later (10 % FAILED, by a hash of the message id). One poster task gathers the due
    receipts every 50 ms into callbacks of at most ``--callback-batch`` and POSTs them,
@@ -54,35 +54,31 @@ import httpx
 import numpy as np
 import orjson
 from aio_pika.abc import AbstractIncomingMessage
+from aiohttp import web
 from sqlalchemy import text
 
 from bench.auth import auth_headers, token
-from bench.pipeline_common import (
-    ALL_RULE,
-    MESSAGE,
-    RESULTS,
-    ROOT,
-    SERVICES,
-    DbWatch,
-    Processes,
-    Profiler,
-    RoleCpu,
-    delete_namespace,
-    free_port,
-    load_profiles,
+from bench.harness.dbwatch import DbWatch
+from bench.harness.machine import (
     loadavg,
     machine_info,
-    ok,
     other_bench_processes,
-    pct,
-    run_and_report,
-    run_migrate,
     server_info,
+    source_info,
+    wait_quiet,
+)
+from bench.harness.meters import CpuMeter
+from bench.harness.processes import RESULTS, ROOT, Processes, Profiler, free_port, run_migrate
+from bench.harness.report import ok, pct, run_and_report, table
+from bench.pipeline_common import (
+    ALL_RULE,
+    ALONE,
+    MESSAGE,
+    SERVICES,
+    delete_namespace,
+    load_profiles,
     service_metrics,
     service_roles,
-    source_info,
-    table,
-    wait_quiet,
 )
 from shared.db import make_engine
 from shared.settings import ServiceSettings
@@ -126,7 +122,7 @@ class FakeVendor:
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
-        self._server: asyncio.AbstractServer | None = None
+        self._server: web.AppRunner | None = None
         self._poster: asyncio.Task[None] | None = None
         self._http = httpx.AsyncClient(timeout=30.0)
 
@@ -140,7 +136,11 @@ class FakeVendor:
         return "FAILED" if digest[0] / 256 < FAILURE_RATIO else "SENT"
 
     async def start(self, port: int) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", port)
+        app = web.Application()
+        app.router.add_route("*", "/{path:.*}", self._serve)
+        self._server = web.AppRunner(app, access_log=None)
+        await self._server.setup()
+        await web.TCPSite(self._server, "127.0.0.1", port).start()
         self._poster = asyncio.create_task(self._post_loop())
 
     async def stop(self) -> None:
@@ -148,38 +148,16 @@ class FakeVendor:
             self._poster.cancel()
             await asyncio.gather(self._poster, return_exceptions=True)
         if self._server is not None:
-            self._server.close()
+            await self._server.cleanup()
         await self._http.aclose()
 
-    # -- the send API: a minimal HTTP/1.1 keep-alive server
+    # -- the send API: an aiohttp server
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                line = await reader.readline()
-                if not line:
-                    break
-                method, path, _ = line.decode("latin-1").split(" ", 2)
-                length = 0
-                while True:
-                    header = await reader.readline()
-                    if header in (b"\r\n", b"\n", b""):
-                        break
-                    name, _, value = header.decode("latin-1").partition(":")
-                    if name.strip().lower() == "content-length":
-                        length = int(value.strip())
-                body = await reader.readexactly(length) if length else b""
-                status, payload = self._route(method, path, body)
-                reply = orjson.dumps(payload)
-                writer.write(
-                    b"HTTP/1.1 %d X\r\ncontent-type: application/json\r\ncontent-length: %d"
-                    b"\r\n\r\n%s" % (status, len(reply), reply)
-                )
-                await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError, ValueError):
-            pass
-        finally:
-            writer.close()
+    async def _serve(self, request: web.Request) -> web.Response:
+        status, payload = self._route(request.method, request.path, await request.read())
+        return web.Response(
+            body=orjson.dumps(payload), status=status, content_type="application/json"
+        )
 
     def _route(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
         if method == "POST" and path.startswith("/vendor/v1/messages"):
@@ -396,13 +374,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         tap_conn, tap_delivery, tap_stats = await start_taps(args.amqp_url, settings, campaign)
         roles = service_roles(processes)
         roles["ws-clients"] = [clients_proc.pid]
-        cpu = RoleCpu(roles)
+        cpu = CpuMeter(roles, alone=ALONE)
         dbwatch = DbWatch(del_engine, namespace)
         await dbwatch.setup()
         watching = asyncio.Event()
         dbwatch_task = asyncio.create_task(dbwatch.run(watching))
         profiler = Profiler(args.py_spy, log_dir)
-        profiler.start(processes.procs)
+        profiler.start(processes.by_role())
         await asyncio.sleep(1.0)
         before = cpu.snapshot()
         load_t0 = loadavg()
@@ -486,7 +464,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 api_counters,
             )
         )
-        result["cpu"] = RoleCpu.delta(before, after)
+        result["cpu"] = CpuMeter.delta(before, after)
         result["database"] = dbwatch.report()
         result["loadavg_during"] = [load_t0, load_t1]
         result["loadavg_at_end"] = loadavg()
