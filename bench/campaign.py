@@ -58,26 +58,25 @@ from bench.auth import auth_headers
 from bench.harness.dbwatch import DbWatch
 from bench.harness.machine import (
     loadavg,
-    machine_info,
-    other_bench_processes,
-    server_info,
-    source_info,
     wait_quiet,
 )
 from bench.harness.meters import CpuMeter
-from bench.harness.processes import RESULTS, ROOT, Processes, Profiler, free_port, run_migrate
+from bench.harness.processes import Processes, Profiler, free_port
 from bench.harness.report import ok, pct, run_and_report, table
 from bench.pipeline_common import (
-    ALL_RULE,
     ALONE,
-    MESSAGE,
-    SERVICES,
-    delete_namespace,
-    load_profiles,
+    add_arguments,
+    finish,
+    launch_campaign,
     parse_metrics,
+    prepare,
+    profile_lines,
     queue_depths,
+    run_record,
+    service_env,
     service_metrics,
     service_roles,
+    start_pipeline,
 )
 from shared.db import make_engine
 from shared.settings import ServiceSettings
@@ -354,25 +353,22 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     busy_before = await wait_quiet(args.wait_quiet)
     vendor_port, delivery_port = free_port(), free_port()
     low, high = args.vendor_delay
-    env = {
-        "BEACON_NAMESPACE": namespace,
-        "BEACON_MYSQL_URL": args.mysql_url,
-        "BEACON_AMQP_URL": args.amqp_url,
-        "BEACON_LOG_LEVEL": "INFO",
-        "BEACON_VENDOR_URL": f"http://127.0.0.1:{vendor_port}",
-        "BEACON_DELIVERY_PUBLIC_URL": f"http://127.0.0.1:{delivery_port}",
-        "BEACON_VENDOR_DELAY_MIN_S": str(low),
-        "BEACON_VENDOR_DELAY_MAX_S": str(high),
-        **dict(kv.split("=", 1) for kv in args.env),
-    }
+    env = service_env(
+        args,
+        namespace,
+        vendor_port,
+        delivery_port,
+        BEACON_VENDOR_DELAY_MIN_S=str(low),
+        BEACON_VENDOR_DELAY_MAX_S=str(high),
+    )
     processes = Processes(log_dir, env, args.source)
     seg_engine = make_engine(args.mysql_url, settings.schema_name("segments"), pool_size=2)
     del_engine = make_engine(args.mysql_url, settings.schema_name("delivery"), pool_size=2)
-    result: dict[str, Any] = {
-        "benchmark": "campaign",
-        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": "python -m bench.campaign " + " ".join(sys.argv[1:]),
-        "config": {
+    result = run_record(
+        "campaign",
+        args,
+        namespace,
+        {
             "recipients": n,
             "delivery_workers": args.delivery_workers,
             "vendor_delay_s": [low, high],
@@ -380,28 +376,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "timeout_s": args.timeout,
             "env_overrides": args.env,
         },
-        "machine": machine_info(),
-        "source": source_info(args.source),
-        "namespace": namespace,
-        "loadavg_at_start": loadavg(),
-        "machine_busy_before_start_cores": busy_before,
-        "other_benchmarks_running": other_bench_processes(),
-        "data": "profiles written straight into the segments schema (INSERT ... SELECT from"
+        busy_before,
+        "profiles written straight into the segments schema (INSERT ... SELECT from"
         " seq_1_to_N): the send pipeline is measured, not ingest",
-    }
+    )
     try:
-        print(f"loading {n:,} profiles ...", flush=True)
-        for service in SERVICES:  # before any process starts: see docs/performance.md
-            run_migrate(service, env, args.source)
-        result["load_profiles_s"] = await load_profiles(seg_engine, n)
-        result["servers"] = await server_info(seg_engine)
+        await prepare(env, args, seg_engine, result)
         print(f"  {result['load_profiles_s']} s; starting services ...", flush=True)
         processes.start("vendor", "vendor", "simulator", port=vendor_port)
-        processes.start("delivery-api", "delivery", "api", port=delivery_port)
-        for k in range(args.delivery_workers):
-            processes.start(f"delivery-worker-{k + 1}", "delivery", "worker")
-        processes.start("segments-worker", "segments", "worker")
-        campaigns = processes.start("campaigns", "campaigns", "all")
+        campaigns = start_pipeline(processes, args, delivery_port)
         stats = None if args.no_stats else processes.start("stats", "stats", "all")
         await processes.wait_ready(timeout=300)  # a loaded machine starts six Pythons slowly
         vendor_url = f"http://127.0.0.1:{vendor_port}"
@@ -421,21 +404,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         print(f"launching a campaign to {n:,} recipients ...", flush=True)
         async with httpx.AsyncClient(timeout=30.0, headers=auth_headers()) as http:
             t0 = time.time()
-            response = await http.post(
-                f"{campaigns.url}/api/v1/campaigns",
-                json={
-                    "name": f"bench {run_id}",
-                    "rules": ALL_RULE,
-                    "message": MESSAGE,
-                    "confirm_audience_size": n,
-                },
-            )
+            campaign_id = await launch_campaign(http, campaigns, f"bench {run_id}", n)
             created_s = time.time() - t0
-            if response.status_code != 201:
-                raise RuntimeError(
-                    f"POST /api/v1/campaigns: {response.status_code} {response.text}"
-                )
-            campaign_id = response.json()["id"]
             reached = asyncio.Event()
             worker_urls = [p.url for p in processes.procs if p.role.startswith("delivery-worker")]
             samplers = [
@@ -666,13 +636,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         )
         return result
     finally:
-        processes.stop_all()
-        await seg_engine.dispose()
-        await del_engine.dispose()
-        if args.keep:
-            print(f"kept namespace {namespace} (logs in {log_dir})")
-        else:
-            await delete_namespace(args.mysql_url, args.amqp_url, namespace)
+        await finish(args, processes, (seg_engine, del_engine), namespace, log_dir)
 
 
 def render(r: dict[str, Any]) -> str:
@@ -795,10 +759,7 @@ def render(r: dict[str, Any]) -> str:
         "",
         *table(rows),
     ]
-    for role, prof in (r.get("profile") or {}).items():
-        lines.append(f"\npy-spy {role}: hottest frames (self %)")
-        lines += [f"  {pct:5.1f}  {frame[:110]}" for frame, pct in prof.get("self", [])[:8]]
-    return "\n".join(lines)
+    return "\n".join(lines + profile_lines(r))
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -816,11 +777,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.campaign", description=(__doc__ or "").split("\n")[0]
     )
-    parser.add_argument("--recipients", type=int, default=100_000)
-    parser.add_argument("--delivery-workers", type=int, default=1)
-    parser.add_argument(
-        "--vendor-delay", type=float, nargs=2, default=(0.05, 0.2), metavar=("MIN", "MAX")
-    )
+    add_arguments(parser, "campaign.json")
     parser.add_argument("--timeout", type=float, default=360.0, help="cap on the run (s)")
     parser.add_argument(
         "--sample-ms", type=float, default=150.0, help="delivery counters every N ms"
@@ -832,22 +789,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="exact log counts at most this often (and at most 10 %% of the time)",
     )
     parser.add_argument("--no-stats", action="store_true", help="do not run the stats service")
-    parser.add_argument("--keep", action="store_true", help="keep the namespace afterwards")
-    parser.add_argument("--wait-quiet", type=float, default=0.0, help="wait up to S s for quiet")
-    parser.add_argument("--py-spy", default=None, metavar="PATH", help="py-spy executable")
     parser.add_argument("--py-spy-vendor", action="store_true", help="profile the simulator too")
-    parser.add_argument(
-        "--env", action="append", default=[], metavar="BEACON_X=V", help="extra service setting"
-    )
-    parser.add_argument(
-        "--source",
-        type=Path,
-        default=ROOT,
-        help="run the services from this copy (services/, shared/) to measure a change",
-    )
-    parser.add_argument("--mysql-url", default="mysql+asyncmy://root@127.0.0.1:3306")
-    parser.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1:5672/")
-    parser.add_argument("--out", type=Path, default=RESULTS / "campaign.json")
     args = parser.parse_args(argv)
     if args.recipients < 1 or args.delivery_workers < 1:
         parser.error("need --recipients >= 1 and --delivery-workers >= 1")

@@ -15,9 +15,13 @@ Only 127.0.0.1 is contacted (the default URLs).
 
 from __future__ import annotations
 
+import argparse
 import os
+import sys
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import aio_pika
@@ -25,9 +29,16 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.harness.machine import (
+    loadavg,
+    machine_info,
+    other_bench_processes,
+    server_info,
+    source_info,
+)
 from bench.harness.meters import server_roles
 from bench.harness.namespace import delete_namespace as drop_namespace
-from bench.harness.processes import Proc, Processes
+from bench.harness.processes import RESULTS, ROOT, Proc, Processes, run_migrate
 
 SERVICES = ("segments", "campaigns", "delivery", "stats")
 # Every durable queue a service of the pipeline declares (each has a ``.dlq`` twin); the
@@ -200,3 +211,128 @@ def service_roles(processes: Processes) -> dict[str, list[int]]:
 async def delete_namespace(mysql_url: str, amqp_url: str, namespace: str) -> None:
     """Drop the namespace's schemas, durable queues (and DLQs) and exchanges."""
     await drop_namespace(mysql_url, amqp_url, namespace, SERVICES, QUEUES, EXCHANGES)
+
+
+# --------------------------------------------------------------------------- a run's frame
+
+
+def add_arguments(parser: argparse.ArgumentParser, out: str) -> None:
+    """The options both pipeline benchmarks take (each adds its own)."""
+    parser.add_argument("--recipients", type=int, default=100_000)
+    parser.add_argument("--delivery-workers", type=int, default=1)
+    parser.add_argument(
+        "--vendor-delay", type=float, nargs=2, default=(0.05, 0.2), metavar=("MIN", "MAX")
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the namespace afterwards")
+    parser.add_argument("--wait-quiet", type=float, default=0.0, help="wait up to S s for quiet")
+    parser.add_argument("--py-spy", default=None, metavar="PATH", help="py-spy executable")
+    parser.add_argument(
+        "--env", action="append", default=[], metavar="BEACON_X=V", help="extra service setting"
+    )
+    parser.add_argument(
+        "--source",
+        type=Path,
+        default=ROOT,
+        help="run the services from this copy (services/, shared/) to measure a change",
+    )
+    parser.add_argument("--mysql-url", default="mysql+asyncmy://root@127.0.0.1:3306")
+    parser.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1:5672/")
+    parser.add_argument("--out", type=Path, default=RESULTS / out)
+
+
+def service_env(
+    args: argparse.Namespace, namespace: str, vendor_port: int, delivery_port: int, **extra: str
+) -> dict[str, str]:
+    """The services' settings: the namespace, the servers, the vendor and ``--env``."""
+    return {
+        "BEACON_NAMESPACE": namespace,
+        "BEACON_MYSQL_URL": args.mysql_url,
+        "BEACON_AMQP_URL": args.amqp_url,
+        "BEACON_LOG_LEVEL": "INFO",
+        "BEACON_VENDOR_URL": f"http://127.0.0.1:{vendor_port}",
+        "BEACON_DELIVERY_PUBLIC_URL": f"http://127.0.0.1:{delivery_port}",
+        **extra,
+        **dict(kv.split("=", 1) for kv in args.env),
+    }
+
+
+def run_record(
+    benchmark: str,
+    args: argparse.Namespace,
+    namespace: str,
+    config: dict[str, Any],
+    busy_before: float,
+    data: str,
+) -> dict[str, Any]:
+    """What every pipeline result starts with: when, what, on which machine and code."""
+    return {
+        "benchmark": benchmark,
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": f"python -m bench.{benchmark} " + " ".join(sys.argv[1:]),
+        "config": config,
+        "machine": machine_info(),
+        "source": source_info(args.source),
+        "namespace": namespace,
+        "loadavg_at_start": loadavg(),
+        "machine_busy_before_start_cores": busy_before,
+        "other_benchmarks_running": other_bench_processes(),
+        "data": data,
+    }
+
+
+async def prepare(
+    env: dict[str, str], args: argparse.Namespace, seg_engine: AsyncEngine, result: dict[str, Any]
+) -> None:
+    """Migrate every schema (before any process starts: see docs/performance.md), load the
+    profiles, record the server's settings."""
+    print(f"loading {args.recipients:,} profiles ...", flush=True)
+    for service in SERVICES:
+        run_migrate(service, env, args.source)
+    result["load_profiles_s"] = await load_profiles(seg_engine, args.recipients)
+    result["servers"] = await server_info(seg_engine)
+
+
+def start_pipeline(processes: Processes, args: argparse.Namespace, delivery_port: int) -> Proc:
+    """The delivery api and workers, a segments worker and campaigns; returns campaigns."""
+    processes.start("delivery-api", "delivery", "api", port=delivery_port)
+    for k in range(args.delivery_workers):
+        processes.start(f"delivery-worker-{k + 1}", "delivery", "worker")
+    processes.start("segments-worker", "segments", "worker")
+    return processes.start("campaigns", "campaigns", "all")
+
+
+async def launch_campaign(http: httpx.AsyncClient, campaigns: Proc, name: str, n: int) -> str:
+    """POST a campaign to every profile (the audience size confirmed); its id."""
+    response = await http.post(
+        f"{campaigns.url}/api/v1/campaigns",
+        json={"name": name, "rules": ALL_RULE, "message": MESSAGE, "confirm_audience_size": n},
+    )
+    if response.status_code != 201:
+        raise RuntimeError(f"POST /api/v1/campaigns: {response.status_code} {response.text}")
+    return str(response.json()["id"])
+
+
+async def finish(
+    args: argparse.Namespace,
+    processes: Processes,
+    engines: Sequence[AsyncEngine],
+    namespace: str,
+    log_dir: Path,
+) -> None:
+    """Stop the services, close the engines, delete the namespace (unless ``--keep``)."""
+    processes.stop_all()
+    for engine in engines:
+        await engine.dispose()
+    if args.keep:
+        print(f"kept namespace {namespace} (logs in {log_dir})")
+    else:
+        await delete_namespace(args.mysql_url, args.amqp_url, namespace)
+
+
+def profile_lines(r: dict[str, Any]) -> list[str]:
+    """The hottest py-spy frames of each profiled role, for the end of a report."""
+    lines: list[str] = []
+    for role, prof in (r.get("profile") or {}).items():
+        lines.append(f"\npy-spy {role}: hottest frames (self %)")
+        lines += [f"  {share:5.1f}  {frame[:110]}" for frame, share in prof.get("self", [])[:8]]
+    return lines

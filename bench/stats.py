@@ -61,24 +61,23 @@ from bench.auth import auth_headers, token
 from bench.harness.dbwatch import DbWatch
 from bench.harness.machine import (
     loadavg,
-    machine_info,
-    other_bench_processes,
-    server_info,
-    source_info,
     wait_quiet,
 )
 from bench.harness.meters import CpuMeter
-from bench.harness.processes import RESULTS, ROOT, Processes, Profiler, free_port, run_migrate
+from bench.harness.processes import ROOT, Processes, Profiler, free_port
 from bench.harness.report import ok, pct, run_and_report, table
 from bench.pipeline_common import (
-    ALL_RULE,
     ALONE,
-    MESSAGE,
-    SERVICES,
-    delete_namespace,
-    load_profiles,
+    add_arguments,
+    finish,
+    launch_campaign,
+    prepare,
+    profile_lines,
+    run_record,
+    service_env,
     service_metrics,
     service_roles,
+    start_pipeline,
 )
 from shared.db import make_engine
 from shared.settings import ServiceSettings
@@ -300,16 +299,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     busy_before = await wait_quiet(args.wait_quiet)
     vendor_port, delivery_port = free_port(), free_port()
     secret = secrets.token_hex(16)
-    env = {
-        "BEACON_NAMESPACE": namespace,
-        "BEACON_MYSQL_URL": args.mysql_url,
-        "BEACON_AMQP_URL": args.amqp_url,
-        "BEACON_LOG_LEVEL": "INFO",
-        "BEACON_VENDOR_URL": f"http://127.0.0.1:{vendor_port}",
-        "BEACON_DELIVERY_PUBLIC_URL": f"http://127.0.0.1:{delivery_port}",
-        "BEACON_VENDOR_SECRET": secret,
-        **dict(kv.split("=", 1) for kv in args.env),
-    }
+    env = service_env(args, namespace, vendor_port, delivery_port, BEACON_VENDOR_SECRET=secret)
     processes = Processes(log_dir, env, args.source)
     seg_engine = make_engine(args.mysql_url, settings.schema_name("segments"), pool_size=2)
     del_engine = make_engine(args.mysql_url, settings.schema_name("delivery"), pool_size=2)
@@ -317,11 +307,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     client_out = log_dir / "clients.json"
     clients_proc: asyncio.subprocess.Process | None = None
     tap_conn = None
-    result: dict[str, Any] = {
-        "benchmark": "stats",
-        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": "python -m bench.stats " + " ".join(sys.argv[1:]),
-        "config": {
+    result = run_record(
+        "stats",
+        args,
+        namespace,
+        {
             "recipients": n,
             "clients": args.clients,
             "stats_apis": args.stats_apis,
@@ -330,28 +320,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "callback_batch": args.callback_batch,
             "env_overrides": args.env,
         },
-        "machine": machine_info(),
-        "source": source_info(args.source),
-        "namespace": namespace,
-        "loadavg_at_start": loadavg(),
-        "machine_busy_before_start_cores": busy_before,
-        "other_benchmarks_running": other_bench_processes(),
-        "data": "profiles written straight into the segments schema; the vendor is this"
+        busy_before,
+        "profiles written straight into the segments schema; the vendor is this"
         " benchmark (signed receipts posted one callback at a time)",
-    }
+    )
     try:
-        print(f"loading {n:,} profiles ...", flush=True)
-        for service in SERVICES:  # before any process starts: see docs/performance.md
-            run_migrate(service, env, args.source)
-        result["load_profiles_s"] = await load_profiles(seg_engine, n)
-        result["servers"] = await server_info(seg_engine)
+        await prepare(env, args, seg_engine, result)
         await vendor.start(vendor_port)
         print("starting services ...", flush=True)
-        processes.start("delivery-api", "delivery", "api", port=delivery_port)
-        for k in range(args.delivery_workers):
-            processes.start(f"delivery-worker-{k + 1}", "delivery", "worker")
-        processes.start("segments-worker", "segments", "worker")
-        campaigns = processes.start("campaigns", "campaigns", "all")
+        campaigns = start_pipeline(processes, args, delivery_port)
         processes.start("stats-worker", "stats", "worker")
         apis = [
             processes.start(f"stats-api-{k + 1}", "stats", "api") for k in range(args.stats_apis)
@@ -387,18 +364,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         print(f"launching a campaign to {n:,} recipients ...", flush=True)
         async with httpx.AsyncClient(timeout=30.0, headers=auth_headers()) as http:
             t0 = time.time()
-            response = await http.post(
-                f"{campaigns.url}/api/v1/campaigns",
-                json={
-                    "name": f"bench stats {run_id}",
-                    "rules": ALL_RULE,
-                    "message": MESSAGE,
-                    "confirm_audience_size": n,
-                },
-            )
-            if response.status_code != 201:
-                raise RuntimeError(f"POST /api/v1/campaigns: {response.status_code}")
-            campaign["id"] = campaign_id = response.json()["id"]
+            campaign_id = await launch_campaign(http, campaigns, f"bench stats {run_id}", n)
+            campaign["id"] = campaign_id
             clients_proc.stdin.write(f"subscribe {campaign_id}\n".encode())
             await clients_proc.stdin.drain()
             deadline = t0 + args.timeout
@@ -483,13 +450,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         if tap_conn is not None:
             await tap_conn.close()
         await vendor.stop()
-        processes.stop_all()
-        await seg_engine.dispose()
-        await del_engine.dispose()
-        if args.keep:
-            print(f"kept namespace {namespace} (logs in {log_dir})")
-        else:
-            await delete_namespace(args.mysql_url, args.amqp_url, namespace)
+        await finish(args, processes, (seg_engine, del_engine), namespace, log_dir)
 
 
 def analyse(
@@ -709,41 +670,21 @@ def render(r: dict[str, Any]) -> str:
         "",
         *table(rows),
     ]
-    for role, prof in (r.get("profile") or {}).items():
-        lines.append(f"\npy-spy {role}: hottest frames (self %)")
-        lines += [f"  {p:5.1f}  {frame[:110]}" for frame, p in prof.get("self", [])[:8]]
-    return "\n".join(lines)
+    return "\n".join(lines + profile_lines(r))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.stats", description=(__doc__ or "").split("\n")[0]
     )
-    parser.add_argument("--recipients", type=int, default=100_000)
+    add_arguments(parser, "stats.json")
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--stats-apis", type=int, default=2)
-    parser.add_argument("--delivery-workers", type=int, default=1)
-    parser.add_argument(
-        "--vendor-delay", type=float, nargs=2, default=(0.05, 0.2), metavar=("MIN", "MAX")
-    )
     parser.add_argument("--callback-batch", type=int, default=500)
     parser.add_argument("--timeout", type=float, default=300.0, help="cap on the run (s)")
     parser.add_argument(
         "--settle", type=float, default=2.0, help="s to wait after the last receipt"
     )
-    parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--wait-quiet", type=float, default=0.0)
-    parser.add_argument("--py-spy", default=None, metavar="PATH")
-    parser.add_argument("--env", action="append", default=[], metavar="BEACON_X=V")
-    parser.add_argument(
-        "--source",
-        type=Path,
-        default=ROOT,
-        help="run the services from this copy (services/, shared/) to measure a change",
-    )
-    parser.add_argument("--mysql-url", default="mysql+asyncmy://root@127.0.0.1:3306")
-    parser.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1:5672/")
-    parser.add_argument("--out", type=Path, default=RESULTS / "stats.json")
     args = parser.parse_args(argv)
     return run_and_report(lambda: run(args), render, args.out)
 
