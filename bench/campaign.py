@@ -39,9 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import secrets
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -58,14 +56,14 @@ from bench.auth import auth_headers
 from bench.harness.dbwatch import DbWatch
 from bench.harness.machine import (
     loadavg,
-    wait_quiet,
 )
 from bench.harness.meters import CpuMeter
-from bench.harness.processes import Processes, Profiler, free_port
+from bench.harness.processes import Processes, Profiler
 from bench.harness.report import ok, pct, run_and_report, table
 from bench.pipeline_common import (
     ALONE,
     add_arguments,
+    begin,
     finish,
     launch_campaign,
     parse_metrics,
@@ -342,32 +340,24 @@ async def count_log(engine: AsyncEngine) -> dict[str, int]:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    run_id = secrets.token_hex(3)
-    namespace = f"bcmp{run_id}"
-    settings = ServiceSettings(
-        mysql_url=args.mysql_url, amqp_url=args.amqp_url, namespace=namespace
-    )
-    log_dir = Path(tempfile.mkdtemp(prefix=f"bench-campaign-{run_id}-"))
+    start = await begin(args, "campaign", "bcmp")
     n = args.recipients
-    print(f"namespace {namespace} (logs in {log_dir})", flush=True)
-    busy_before = await wait_quiet(args.wait_quiet)
-    vendor_port, delivery_port = free_port(), free_port()
     low, high = args.vendor_delay
     env = service_env(
         args,
-        namespace,
-        vendor_port,
-        delivery_port,
+        start.namespace,
+        start.vendor_port,
+        start.delivery_port,
         BEACON_VENDOR_DELAY_MIN_S=str(low),
         BEACON_VENDOR_DELAY_MAX_S=str(high),
     )
-    processes = Processes(log_dir, env, args.source)
-    seg_engine = make_engine(args.mysql_url, settings.schema_name("segments"), pool_size=2)
-    del_engine = make_engine(args.mysql_url, settings.schema_name("delivery"), pool_size=2)
+    processes = Processes(start.log_dir, env, args.source)
+    seg_engine = make_engine(args.mysql_url, start.settings.schema_name("segments"), pool_size=2)
+    del_engine = make_engine(args.mysql_url, start.settings.schema_name("delivery"), pool_size=2)
     result = run_record(
         "campaign",
         args,
-        namespace,
+        start.namespace,
         {
             "recipients": n,
             "delivery_workers": args.delivery_workers,
@@ -376,25 +366,25 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "timeout_s": args.timeout,
             "env_overrides": args.env,
         },
-        busy_before,
+        start.busy_before,
         "profiles written straight into the segments schema (INSERT ... SELECT from"
         " seq_1_to_N): the send pipeline is measured, not ingest",
     )
     try:
         await prepare(env, args, seg_engine, result)
         print(f"  {result['load_profiles_s']} s; starting services ...", flush=True)
-        processes.start("vendor", "vendor", "simulator", port=vendor_port)
-        campaigns = start_pipeline(processes, args, delivery_port)
+        processes.start("vendor", "vendor", "simulator", port=start.vendor_port)
+        campaigns = start_pipeline(processes, args, start.delivery_port)
         stats = None if args.no_stats else processes.start("stats", "stats", "all")
         await processes.wait_ready(timeout=300)  # a loaded machine starts six Pythons slowly
-        vendor_url = f"http://127.0.0.1:{vendor_port}"
+        vendor_url = f"http://127.0.0.1:{start.vendor_port}"
         watch = Watch()
         done = asyncio.Event()
         roles = service_roles(processes)
         cpu = CpuMeter(roles, alone=ALONE)
-        dbwatch = DbWatch(del_engine, namespace)
+        dbwatch = DbWatch(del_engine, start.namespace)
         await dbwatch.setup()
-        profiler = Profiler(args.py_spy, log_dir)
+        profiler = Profiler(args.py_spy, start.log_dir)
         profiler.start(
             {p.role: [p.pid] for p in processes.procs if p.role != "vendor" or args.py_spy_vendor}
         )
@@ -404,7 +394,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         print(f"launching a campaign to {n:,} recipients ...", flush=True)
         async with httpx.AsyncClient(timeout=30.0, headers=auth_headers()) as http:
             t0 = time.time()
-            campaign_id = await launch_campaign(http, campaigns, f"bench {run_id}", n)
+            campaign_id = await launch_campaign(http, campaigns, f"bench {start.run_id}", n)
             created_s = time.time() - t0
             reached = asyncio.Event()
             worker_urls = [p.url for p in processes.procs if p.role.startswith("delivery-worker")]
@@ -430,7 +420,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 asyncio.create_task(
                     sample_rest(
                         args.amqp_url,
-                        settings,
+                        start.settings,
                         vendor_url,
                         campaigns.url,
                         campaign_id,
@@ -447,7 +437,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 failed = [repr(t.exception())[:300] for t in samplers if t.done() and t.exception()]
                 if crashed or failed:  # stop measuring, but report what was reached
                     result["error"] = (
-                        f"service process(es) exited: {crashed}; logs in {log_dir}"
+                        f"service process(es) exited: {crashed}; logs in {start.log_dir}"
                         if crashed
                         else f"sampler failed: {failed[0]}"
                     )
@@ -636,7 +626,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         )
         return result
     finally:
-        await finish(args, processes, (seg_engine, del_engine), namespace, log_dir)
+        await finish(args, processes, (seg_engine, del_engine), start.namespace, start.log_dir)
 
 
 def render(r: dict[str, Any]) -> str:

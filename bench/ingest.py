@@ -73,7 +73,12 @@ from bench.harness.dbwatch import DbActivity, scalar, wait_count
 from bench.harness.http import post_aiohttp, run_lanes
 from bench.harness.machine import machine_info, server_info, source_info, wait_quiet
 from bench.harness.meters import CpuMeter, RssSampler, server_roles
-from bench.harness.processes import RESULTS, ROOT, Processes, Profiler, top_frames
+from bench.harness.processes import (
+    Processes,
+    Profiler,
+    add_run_arguments,
+    top_frames,
+)
 from bench.harness.report import ok, pct, table
 from shared.auth.signing import DEFAULT_DEV_KEY_FILE
 from shared.db import drop_schema, make_engine
@@ -925,14 +930,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--url", default=None, help="target a running api instead of starting our own"
     )
     parser.add_argument("--schema", default=None, help="with --url: its schema (beacon_ingest)")
-    parser.add_argument("--mysql-url", default="mysql+asyncmy://root@127.0.0.1:3306")
-    parser.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1:5672/")
-    parser.add_argument(
-        "--wait-quiet",
-        type=float,
-        default=0.0,
-        help="wait up to this many seconds for the machine to be idle before starting",
-    )
+    add_run_arguments(parser, "ingest.json")
     parser.add_argument(
         "--py-spy",
         default=None,
@@ -948,13 +946,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--projection-workers", type=int, default=1)
     parser.add_argument("--no-ceiling", action="store_true", help="skip the raw INSERT ceiling")
     parser.add_argument("--keep", action="store_true", help="keep the bench schema and queues")
-    parser.add_argument("--out", type=Path, default=RESULTS / "ingest.json")
-    parser.add_argument(
-        "--source",
-        type=Path,
-        default=ROOT,
-        help="run the services from this checkout (to compare a change); default: this repo",
-    )
     args = parser.parse_args(argv)
     if args.batch < 1 or args.batch > 10_000 or args.orders < args.batch:
         parser.error("need 1 <= --batch <= 10000 and --orders >= --batch")

@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,10 +38,12 @@ from bench.harness.machine import (
     other_bench_processes,
     server_info,
     source_info,
+    wait_quiet,
 )
 from bench.harness.meters import server_roles
 from bench.harness.namespace import delete_namespace as drop_namespace
-from bench.harness.processes import RESULTS, ROOT, Proc, Processes, run_migrate
+from bench.harness.processes import RESULTS, ROOT, Proc, Processes, free_port, run_migrate
+from shared.settings import ServiceSettings
 
 SERVICES = ("segments", "campaigns", "delivery", "stats")
 # Every durable queue a service of the pipeline declares (each has a ``.dlq`` twin); the
@@ -336,3 +341,29 @@ def profile_lines(r: dict[str, Any]) -> list[str]:
         lines.append(f"\npy-spy {role}: hottest frames (self %)")
         lines += [f"  {share:5.1f}  {frame[:110]}" for frame, share in prof.get("self", [])[:8]]
     return lines
+
+
+@dataclass
+class Start:
+    """A pipeline run's namespace, logs, the load before it and the ports it will use."""
+
+    run_id: str
+    namespace: str
+    settings: ServiceSettings
+    log_dir: Path
+    busy_before: float
+    vendor_port: int
+    delivery_port: int
+
+
+async def begin(args: argparse.Namespace, benchmark: str, prefix: str) -> Start:
+    """A fresh namespace (``<prefix><random>``) and log folder; waits for quiet."""
+    run_id = secrets.token_hex(3)
+    namespace = f"{prefix}{run_id}"
+    settings = ServiceSettings(
+        mysql_url=args.mysql_url, amqp_url=args.amqp_url, namespace=namespace
+    )
+    log_dir = Path(tempfile.mkdtemp(prefix=f"bench-{benchmark}-{run_id}-"))
+    print(f"namespace {namespace} (logs in {log_dir})", flush=True)
+    busy_before = await wait_quiet(args.wait_quiet)
+    return Start(run_id, namespace, settings, log_dir, busy_before, free_port(), free_port())

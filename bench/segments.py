@@ -74,7 +74,7 @@ from bench.harness.dbwatch import scalar
 from bench.harness.machine import machine_info, server_info, source_info, wait_quiet
 from bench.harness.meters import MachineMeter
 from bench.harness.namespace import delete_namespace as drop_namespace
-from bench.harness.processes import RESULTS, ROOT, Processes
+from bench.harness.processes import RESULTS, Processes, add_run_arguments
 from bench.harness.report import ok, summary, table
 from bench.segments_data import DataSpec, load, read_meta, safe_phase, shift_times, spec_dict
 from bench.segments_rules import audience_rule, naive_count_sql, rule_mix, uses_orders
@@ -1033,21 +1033,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="orders published straight as order.recorded to measure the projection alone",
     )
     parser.add_argument("--audience-timeout", type=float, default=300.0)
-    parser.add_argument(
-        "--wait-quiet",
-        type=float,
-        default=0.0,
-        help="wait up to this many seconds for an idle machine",
-    )
-    parser.add_argument("--mysql-url", default="mysql+asyncmy://root@127.0.0.1:3306")
-    parser.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1:5672/")
-    parser.add_argument("--out", type=Path, default=RESULTS / "segments.json")
-    parser.add_argument(
-        "--source",
-        type=Path,
-        default=ROOT,
-        help="run the services from this checkout (to measure a change); default: this repo",
-    )
+    add_run_arguments(parser, "segments.json")
     parser.add_argument(
         "--cprofile",
         type=Path,

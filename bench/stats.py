@@ -41,12 +41,10 @@ import heapq
 import random
 import secrets
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import aio_pika
@@ -61,14 +59,14 @@ from bench.auth import auth_headers, token
 from bench.harness.dbwatch import DbWatch
 from bench.harness.machine import (
     loadavg,
-    wait_quiet,
 )
 from bench.harness.meters import CpuMeter
-from bench.harness.processes import ROOT, Processes, Profiler, free_port
+from bench.harness.processes import ROOT, Processes, Profiler
 from bench.harness.report import ok, pct, run_and_report, table
 from bench.pipeline_common import (
     ALONE,
     add_arguments,
+    begin,
     finish,
     launch_campaign,
     prepare,
@@ -288,29 +286,23 @@ def first_reach(series: Sequence[tuple[float, int]], targets: Sequence[int]) -> 
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    run_id = secrets.token_hex(3)
-    namespace = f"bsts{run_id}"
-    settings = ServiceSettings(
-        mysql_url=args.mysql_url, amqp_url=args.amqp_url, namespace=namespace
-    )
-    log_dir = Path(tempfile.mkdtemp(prefix=f"bench-stats-{run_id}-"))
+    start = await begin(args, "stats", "bsts")
     n = args.recipients
-    print(f"namespace {namespace} (logs in {log_dir})", flush=True)
-    busy_before = await wait_quiet(args.wait_quiet)
-    vendor_port, delivery_port = free_port(), free_port()
     secret = secrets.token_hex(16)
-    env = service_env(args, namespace, vendor_port, delivery_port, BEACON_VENDOR_SECRET=secret)
-    processes = Processes(log_dir, env, args.source)
-    seg_engine = make_engine(args.mysql_url, settings.schema_name("segments"), pool_size=2)
-    del_engine = make_engine(args.mysql_url, settings.schema_name("delivery"), pool_size=2)
+    env = service_env(
+        args, start.namespace, start.vendor_port, start.delivery_port, BEACON_VENDOR_SECRET=secret
+    )
+    processes = Processes(start.log_dir, env, args.source)
+    seg_engine = make_engine(args.mysql_url, start.settings.schema_name("segments"), pool_size=2)
+    del_engine = make_engine(args.mysql_url, start.settings.schema_name("delivery"), pool_size=2)
     vendor = FakeVendor(secret, (args.vendor_delay[0], args.vendor_delay[1]), args.callback_batch)
-    client_out = log_dir / "clients.json"
+    client_out = start.log_dir / "clients.json"
     clients_proc: asyncio.subprocess.Process | None = None
     tap_conn = None
     result = run_record(
         "stats",
         args,
-        namespace,
+        start.namespace,
         {
             "recipients": n,
             "clients": args.clients,
@@ -320,15 +312,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "callback_batch": args.callback_batch,
             "env_overrides": args.env,
         },
-        busy_before,
+        start.busy_before,
         "profiles written straight into the segments schema; the vendor is this"
         " benchmark (signed receipts posted one callback at a time)",
     )
     try:
         await prepare(env, args, seg_engine, result)
-        await vendor.start(vendor_port)
+        await vendor.start(start.vendor_port)
         print("starting services ...", flush=True)
-        campaigns = start_pipeline(processes, args, delivery_port)
+        campaigns = start_pipeline(processes, args, start.delivery_port)
         processes.start("stats-worker", "stats", "worker")
         apis = [
             processes.start(f"stats-api-{k + 1}", "stats", "api") for k in range(args.stats_apis)
@@ -348,15 +340,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         ready = await asyncio.wait_for(clients_proc.stdout.readline(), timeout=180)
         print(f"  websocket clients: {ready.decode().strip()}", flush=True)
         campaign: dict[str, str] = {}
-        tap_conn, tap_delivery, tap_stats = await start_taps(args.amqp_url, settings, campaign)
+        tap_conn, tap_delivery, tap_stats = await start_taps(
+            args.amqp_url, start.settings, campaign
+        )
         roles = service_roles(processes)
         roles["ws-clients"] = [clients_proc.pid]
         cpu = CpuMeter(roles, alone=ALONE)
-        dbwatch = DbWatch(del_engine, namespace)
+        dbwatch = DbWatch(del_engine, start.namespace)
         await dbwatch.setup()
         watching = asyncio.Event()
         dbwatch_task = asyncio.create_task(dbwatch.run(watching))
-        profiler = Profiler(args.py_spy, log_dir)
+        profiler = Profiler(args.py_spy, start.log_dir)
         profiler.start(processes.by_role())
         await asyncio.sleep(1.0)
         before = cpu.snapshot()
@@ -364,7 +358,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         print(f"launching a campaign to {n:,} recipients ...", flush=True)
         async with httpx.AsyncClient(timeout=30.0, headers=auth_headers()) as http:
             t0 = time.time()
-            campaign_id = await launch_campaign(http, campaigns, f"bench stats {run_id}", n)
+            campaign_id = await launch_campaign(http, campaigns, f"bench stats {start.run_id}", n)
             campaign["id"] = campaign_id
             clients_proc.stdin.write(f"subscribe {campaign_id}\n".encode())
             await clients_proc.stdin.drain()
@@ -374,7 +368,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             while time.time() < deadline:
                 crashed = processes.check_alive()
                 if crashed:
-                    raise RuntimeError(f"service process(es) exited: {crashed}; see {log_dir}")
+                    raise RuntimeError(
+                        f"service process(es) exited: {crashed}; see {start.log_dir}"
+                    )
                 got = sum(a.sent + a.failed for a in vendor.accepted)
                 if got >= n and accepted_all_at is None:
                     accepted_all_at = time.time()
@@ -450,7 +446,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         if tap_conn is not None:
             await tap_conn.close()
         await vendor.stop()
-        await finish(args, processes, (seg_engine, del_engine), namespace, log_dir)
+        await finish(args, processes, (seg_engine, del_engine), start.namespace, start.log_dir)
 
 
 def analyse(

@@ -7,6 +7,7 @@ this process's, and its output in a log file of its own.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import signal
@@ -259,3 +260,23 @@ def top_frames(path: Path, n: int = 12) -> dict[str, list[tuple[str, float]]]:
         return [(frame, round(100 * c / total, 1)) for frame, c in best]
 
     return {"samples": [("total", float(total))], "self": ranked(own), "project": ranked(inclusive)}
+
+
+def add_run_arguments(parser: argparse.ArgumentParser, out: str) -> None:
+    """The options every bench takes: the servers, the code to run, quiet, the result file."""
+    parser.add_argument("--mysql-url", default="mysql+asyncmy://root@127.0.0.1:3306")
+    parser.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1:5672/")
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0.0,
+        help="wait up to this many seconds for an idle machine before starting",
+    )
+    parser.add_argument(
+        "--source",
+        type=Path,
+        default=ROOT,
+        help="run the services from this checkout (services/, shared/) to measure a change;"
+        " default: this repo",
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS / out)
