@@ -362,6 +362,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             campaign["id"] = campaign_id
             clients_proc.stdin.write(f"subscribe {campaign_id}\n".encode())
             await clients_proc.stdin.drain()
+            # The clients answer "subscribed"; read it, or the "wait" below reads it instead.
+            ack = await asyncio.wait_for(clients_proc.stdout.readline(), timeout=60)
+            if ack.strip() != b"subscribed":
+                raise RuntimeError(f"websocket clients answered {ack!r} to subscribe")
             deadline = t0 + args.timeout
             last_print = 0.0
             accepted_all_at: float | None = None

@@ -42,15 +42,16 @@ def ok(met: bool) -> str:
 
 
 def table(rows: Sequence[Row], note: str = "target / note") -> list[str]:
-    """The rows as a plain-text table (rich, no colour: it is also written to files)."""
+    """The rows as a plain-text table (rich, no colour: it is also written to files; never
+    wrapped: a long note stays on its row)."""
     grid = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1))
     grid.add_column("metric", no_wrap=True)
     grid.add_column("value", justify="right", no_wrap=True)
-    grid.add_column(note)
+    grid.add_column(note, no_wrap=True)
     for row in rows:
         grid.add_row(*row)
     out = io.StringIO()
-    Console(file=out, width=200, color_system=None, highlight=False, emoji=False).print(grid)
+    Console(file=out, width=1000, color_system=None, highlight=False, emoji=False).print(grid)
     return [line.rstrip() for line in out.getvalue().splitlines() if line.strip()]
 
 
