@@ -42,7 +42,7 @@ from bench.harness.machine import (
 )
 from bench.harness.meters import server_roles
 from bench.harness.namespace import delete_namespace as drop_namespace
-from bench.harness.processes import RESULTS, ROOT, Proc, Processes, free_port, run_migrate
+from bench.harness.processes import Proc, Processes, add_run_arguments, free_port, run_migrate
 from shared.settings import ServiceSettings
 
 SERVICES = ("segments", "campaigns", "delivery", "stats")
@@ -229,20 +229,11 @@ def add_arguments(parser: argparse.ArgumentParser, out: str) -> None:
         "--vendor-delay", type=float, nargs=2, default=(0.05, 0.2), metavar=("MIN", "MAX")
     )
     parser.add_argument("--keep", action="store_true", help="keep the namespace afterwards")
-    parser.add_argument("--wait-quiet", type=float, default=0.0, help="wait up to S s for quiet")
     parser.add_argument("--py-spy", default=None, metavar="PATH", help="py-spy executable")
     parser.add_argument(
         "--env", action="append", default=[], metavar="BEACON_X=V", help="extra service setting"
     )
-    parser.add_argument(
-        "--source",
-        type=Path,
-        default=ROOT,
-        help="run the services from this copy (services/, shared/) to measure a change",
-    )
-    parser.add_argument("--mysql-url", default="mysql+asyncmy://root@127.0.0.1:3306")
-    parser.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1:5672/")
-    parser.add_argument("--out", type=Path, default=RESULTS / out)
+    add_run_arguments(parser, out)
 
 
 def service_env(
