@@ -29,12 +29,13 @@
 The client is aiohttp (:mod:`bench.harness.http`: one keep-alive connection per request in
 flight, bodies encoded before the clock starts); ``--client httpx`` is there to compare.
 It replaced a hand-written HTTP/1.1 client (issue 11). Measured side by side on this
-2-core machine (``--orders 20000 --single 6000 --single-seconds 8 --no-ceiling``, same
-load, one run after the other): single-order POSTs at 64 in flight 1,366 req/s with
-aiohttp against 1,337 and 1,365 with the hand-written client; batches stored 31,630
-orders/s against 30,986 and 24,760. The api process is the bottleneck (0.94-0.99 of a
-core in both); aiohttp costs the client 0.26 cores against 0.09-0.11, which the second
-core absorbs. httpx, by contrast, spent ~9 ms of CPU per request at 64 in flight.
+2-core machine (``--orders 20000 --single 6000 --single-seconds 8 --no-ceiling``, four runs
+alternating hand-written, aiohttp, hand-written, aiohttp): single-order POSTs at 64 in
+flight 1,365 / 1,366 / 1,337 / 1,339 req/s; the api process is the bottleneck (0.94-0.99
+of a core in every run), not the client. aiohttp costs the client 0.24-0.26 cores against
+0.09-0.11, which the second core absorbs. (httpx had been measured at ~9 ms of client CPU
+per request at 64 in flight.) Batches stored end to end were noisier (24,760 / 31,630 /
+30,986 / 20,585 orders/s) and the client is 0.1 of a core there either way.
 The machine may be shared: CPU of other processes and queries that
 other schemas run on MariaDB are reported (``other load``), and ``--wait-quiet`` waits for an
 idle machine. ``--source DIR`` runs the services from another checkout, to measure a change.
