@@ -39,9 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import secrets
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -55,34 +53,28 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.auth import auth_headers
-from bench.pipeline_common import (
-    ALL_RULE,
-    MESSAGE,
-    RESULTS,
-    ROOT,
-    SERVICES,
-    DbWatch,
-    Processes,
-    Profiler,
-    RoleCpu,
-    delete_namespace,
-    free_port,
-    load_profiles,
+from bench.harness.dbwatch import DbWatch
+from bench.harness.machine import (
     loadavg,
-    machine_info,
-    ok,
-    other_bench_processes,
+)
+from bench.harness.meters import CpuMeter
+from bench.harness.processes import Processes, Profiler
+from bench.harness.report import ok, pct, run_and_report, table
+from bench.pipeline_common import (
+    ALONE,
+    add_arguments,
+    begin,
+    finish,
+    launch_campaign,
     parse_metrics,
-    pct,
+    prepare,
+    profile_lines,
     queue_depths,
-    run_and_report,
-    run_migrate,
-    server_info,
+    run_record,
+    service_env,
     service_metrics,
     service_roles,
-    source_info,
-    table,
-    wait_quiet,
+    start_pipeline,
 )
 from shared.db import make_engine
 from shared.settings import ServiceSettings
@@ -348,36 +340,25 @@ async def count_log(engine: AsyncEngine) -> dict[str, int]:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    run_id = secrets.token_hex(3)
-    namespace = f"bcmp{run_id}"
-    settings = ServiceSettings(
-        mysql_url=args.mysql_url, amqp_url=args.amqp_url, namespace=namespace
-    )
-    log_dir = Path(tempfile.mkdtemp(prefix=f"bench-campaign-{run_id}-"))
+    start = await begin(args, "campaign", "bcmp")
     n = args.recipients
-    print(f"namespace {namespace} (logs in {log_dir})", flush=True)
-    busy_before = await wait_quiet(args.wait_quiet)
-    vendor_port, delivery_port = free_port(), free_port()
     low, high = args.vendor_delay
-    env = {
-        "BEACON_NAMESPACE": namespace,
-        "BEACON_MYSQL_URL": args.mysql_url,
-        "BEACON_AMQP_URL": args.amqp_url,
-        "BEACON_LOG_LEVEL": "INFO",
-        "BEACON_VENDOR_URL": f"http://127.0.0.1:{vendor_port}",
-        "BEACON_DELIVERY_PUBLIC_URL": f"http://127.0.0.1:{delivery_port}",
-        "BEACON_VENDOR_DELAY_MIN_S": str(low),
-        "BEACON_VENDOR_DELAY_MAX_S": str(high),
-        **dict(kv.split("=", 1) for kv in args.env),
-    }
-    processes = Processes(log_dir, env, args.source)
-    seg_engine = make_engine(args.mysql_url, settings.schema_name("segments"), pool_size=2)
-    del_engine = make_engine(args.mysql_url, settings.schema_name("delivery"), pool_size=2)
-    result: dict[str, Any] = {
-        "benchmark": "campaign",
-        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": "python -m bench.campaign " + " ".join(sys.argv[1:]),
-        "config": {
+    env = service_env(
+        args,
+        start.namespace,
+        start.vendor_port,
+        start.delivery_port,
+        BEACON_VENDOR_DELAY_MIN_S=str(low),
+        BEACON_VENDOR_DELAY_MAX_S=str(high),
+    )
+    processes = Processes(start.log_dir, env, args.source)
+    seg_engine = make_engine(args.mysql_url, start.settings.schema_name("segments"), pool_size=2)
+    del_engine = make_engine(args.mysql_url, start.settings.schema_name("delivery"), pool_size=2)
+    result = run_record(
+        "campaign",
+        args,
+        start.namespace,
+        {
             "recipients": n,
             "delivery_workers": args.delivery_workers,
             "vendor_delay_s": [low, high],
@@ -385,60 +366,36 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "timeout_s": args.timeout,
             "env_overrides": args.env,
         },
-        "machine": machine_info(),
-        "source": source_info(args.source),
-        "namespace": namespace,
-        "loadavg_at_start": loadavg(),
-        "machine_busy_before_start_cores": busy_before,
-        "other_benchmarks_running": other_bench_processes(),
-        "data": "profiles written straight into the segments schema (INSERT ... SELECT from"
+        start.busy_before,
+        "profiles written straight into the segments schema (INSERT ... SELECT from"
         " seq_1_to_N): the send pipeline is measured, not ingest",
-    }
+    )
     try:
-        print(f"loading {n:,} profiles ...", flush=True)
-        for service in SERVICES:  # before any process starts: see docs/performance.md
-            run_migrate(service, env, args.source)
-        result["load_profiles_s"] = await load_profiles(seg_engine, n)
-        result["servers"] = await server_info(seg_engine)
+        await prepare(env, args, seg_engine, result)
         print(f"  {result['load_profiles_s']} s; starting services ...", flush=True)
-        processes.start("vendor", "vendor", "simulator", port=vendor_port)
-        processes.start("delivery-api", "delivery", "api", port=delivery_port)
-        for k in range(args.delivery_workers):
-            processes.start(f"delivery-worker-{k + 1}", "delivery", "worker")
-        processes.start("segments-worker", "segments", "worker")
-        campaigns = processes.start("campaigns", "campaigns", "all")
+        processes.start("vendor", "vendor", "simulator", port=start.vendor_port)
+        campaigns = start_pipeline(processes, args, start.delivery_port)
         stats = None if args.no_stats else processes.start("stats", "stats", "all")
         await processes.wait_ready(timeout=300)  # a loaded machine starts six Pythons slowly
-        vendor_url = f"http://127.0.0.1:{vendor_port}"
+        vendor_url = f"http://127.0.0.1:{start.vendor_port}"
         watch = Watch()
         done = asyncio.Event()
         roles = service_roles(processes)
-        cpu = RoleCpu(roles)
-        dbwatch = DbWatch(del_engine, namespace)
+        cpu = CpuMeter(roles, alone=ALONE)
+        dbwatch = DbWatch(del_engine, start.namespace)
         await dbwatch.setup()
-        profiler = Profiler(args.py_spy, log_dir)
-        profiler.start(p for p in processes.procs if p.role != "vendor" or args.py_spy_vendor)
+        profiler = Profiler(args.py_spy, start.log_dir)
+        profiler.start(
+            {p.role: [p.pid] for p in processes.procs if p.role != "vendor" or args.py_spy_vendor}
+        )
         await asyncio.sleep(1.0)  # let the services settle (broker consumers attached)
         before = cpu.snapshot()
         load_t0 = loadavg()
         print(f"launching a campaign to {n:,} recipients ...", flush=True)
         async with httpx.AsyncClient(timeout=30.0, headers=auth_headers()) as http:
             t0 = time.time()
-            response = await http.post(
-                f"{campaigns.url}/api/v1/campaigns",
-                json={
-                    "name": f"bench {run_id}",
-                    "rules": ALL_RULE,
-                    "message": MESSAGE,
-                    "confirm_audience_size": n,
-                },
-            )
+            campaign_id = await launch_campaign(http, campaigns, f"bench {start.run_id}", n)
             created_s = time.time() - t0
-            if response.status_code != 201:
-                raise RuntimeError(
-                    f"POST /api/v1/campaigns: {response.status_code} {response.text}"
-                )
-            campaign_id = response.json()["id"]
             reached = asyncio.Event()
             worker_urls = [p.url for p in processes.procs if p.role.startswith("delivery-worker")]
             samplers = [
@@ -463,7 +420,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 asyncio.create_task(
                     sample_rest(
                         args.amqp_url,
-                        settings,
+                        start.settings,
                         vendor_url,
                         campaigns.url,
                         campaign_id,
@@ -480,7 +437,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 failed = [repr(t.exception())[:300] for t in samplers if t.done() and t.exception()]
                 if crashed or failed:  # stop measuring, but report what was reached
                     result["error"] = (
-                        f"service process(es) exited: {crashed}; logs in {log_dir}"
+                        f"service process(es) exited: {crashed}; logs in {start.log_dir}"
                         if crashed
                         else f"sampler failed: {failed[0]}"
                     )
@@ -610,7 +567,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                         "pending_receipts",
                     )
                 },  # fmt: skip
-                "cpu": RoleCpu.delta(before, after),
+                "cpu": CpuMeter.delta(before, after),
                 "database": dbwatch.report(),
                 "loadavg_during": [load_t0, load_t1],
                 "loadavg_at_end": loadavg(),
@@ -669,13 +626,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         )
         return result
     finally:
-        processes.stop_all()
-        await seg_engine.dispose()
-        await del_engine.dispose()
-        if args.keep:
-            print(f"kept namespace {namespace} (logs in {log_dir})")
-        else:
-            await delete_namespace(args.mysql_url, args.amqp_url, namespace)
+        await finish(args, processes, (seg_engine, del_engine), start.namespace, start.log_dir)
 
 
 def render(r: dict[str, Any]) -> str:
@@ -798,10 +749,7 @@ def render(r: dict[str, Any]) -> str:
         "",
         *table(rows),
     ]
-    for role, prof in (r.get("profile") or {}).items():
-        lines.append(f"\npy-spy {role}: hottest frames (self %)")
-        lines += [f"  {pct:5.1f}  {frame[:110]}" for frame, pct in prof.get("self", [])[:8]]
-    return "\n".join(lines)
+    return "\n".join(lines + profile_lines(r))
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -819,11 +767,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.campaign", description=(__doc__ or "").split("\n")[0]
     )
-    parser.add_argument("--recipients", type=int, default=100_000)
-    parser.add_argument("--delivery-workers", type=int, default=1)
-    parser.add_argument(
-        "--vendor-delay", type=float, nargs=2, default=(0.05, 0.2), metavar=("MIN", "MAX")
-    )
+    add_arguments(parser, "campaign.json")
     parser.add_argument("--timeout", type=float, default=360.0, help="cap on the run (s)")
     parser.add_argument(
         "--sample-ms", type=float, default=150.0, help="delivery counters every N ms"
@@ -835,22 +779,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="exact log counts at most this often (and at most 10 %% of the time)",
     )
     parser.add_argument("--no-stats", action="store_true", help="do not run the stats service")
-    parser.add_argument("--keep", action="store_true", help="keep the namespace afterwards")
-    parser.add_argument("--wait-quiet", type=float, default=0.0, help="wait up to S s for quiet")
-    parser.add_argument("--py-spy", default=None, metavar="PATH", help="py-spy executable")
     parser.add_argument("--py-spy-vendor", action="store_true", help="profile the simulator too")
-    parser.add_argument(
-        "--env", action="append", default=[], metavar="BEACON_X=V", help="extra service setting"
-    )
-    parser.add_argument(
-        "--source",
-        type=Path,
-        default=ROOT,
-        help="run the services from this copy (services/, shared/) to measure a change",
-    )
-    parser.add_argument("--mysql-url", default="mysql+asyncmy://root@127.0.0.1:3306")
-    parser.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1:5672/")
-    parser.add_argument("--out", type=Path, default=RESULTS / "campaign.json")
     args = parser.parse_args(argv)
     if args.recipients < 1 or args.delivery_workers < 1:
         parser.error("need --recipients >= 1 and --delivery-workers >= 1")

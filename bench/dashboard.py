@@ -48,15 +48,16 @@ from typing import Any
 import httpx
 
 from bench.datagen import generate_customers, generate_orders
-from bench.segments import CpuMeter, machine_info, source_info, summary
+from bench.harness.machine import loadavg, machine_info, source_info
+from bench.harness.meters import MachineMeter
+from bench.harness.processes import RESULTS, ROOT
+from bench.harness.report import summary
 from bench.segments_data import DataSpec, load
 from tests.backends import start_backends
 from tests.support.dashboard import ensure_built, node, start_preview, start_suite
 from tests.support.stack import Stack
 from tests.support.wait import eventually
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
 TARGET_SIZE_MS = 300.0
 TARGET_RECEIPT_MS = 1000.0
 SEED_RULE = {
@@ -68,13 +69,9 @@ SEED_RULE = {
 }
 
 
-def loadavg() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
-
-
 async def load_profiles(stack: Stack, args: argparse.Namespace) -> dict[str, Any]:
     """Migrate the segments schema and fill it with ``--profiles`` profiles, in MariaDB."""
-    meter = CpuMeter()
+    meter = MachineMeter()
     env = {**os.environ, **stack.env, "BEACON_LOG_LEVEL": "WARNING"}
     migrate = [sys.executable, "-m", "services.segments", "migrate"]
     await asyncio.to_thread(subprocess.run, migrate, cwd=ROOT, env=env, check=True)
@@ -228,7 +225,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine_info(),
-        "source": source_info(ROOT),
+        "source": source_info(ROOT, ("services/segments", "services/ingest", "shared")),
         "loadavg_before": loadavg(),
     }
     preview = None

@@ -26,10 +26,17 @@
 7. prints a table, writes ``bench/results/ingest.json``, stops what it started, drops the
    bench schema and deletes the namespace's queues and exchanges.
 
-The client is a minimal keep-alive HTTP/1.1 client over asyncio streams (``--client raw``,
-requests encoded before the clock starts), because httpx spends milliseconds of CPU per
-request at this concurrency on the two cores it shares with the services (``--client httpx``
-is there to compare). The machine may be shared: CPU of other processes and queries that
+The client is aiohttp (:mod:`bench.harness.http`: one keep-alive connection per request in
+flight, bodies encoded before the clock starts); ``--client httpx`` is there to compare.
+It replaced a hand-written HTTP/1.1 client (issue 11). Measured side by side on this
+2-core machine (``--orders 20000 --single 6000 --single-seconds 8 --no-ceiling``, four runs
+alternating hand-written, aiohttp, hand-written, aiohttp): single-order POSTs at 64 in
+flight 1,365 / 1,366 / 1,337 / 1,339 req/s; the api process is the bottleneck (0.94-0.99
+of a core in every run), not the client. aiohttp costs the client 0.24-0.26 cores against
+0.09-0.11, which the second core absorbs. (httpx had been measured at ~9 ms of client CPU
+per request at 64 in flight.) Batches stored end to end were noisier (24,760 / 31,630 /
+30,986 / 20,585 orders/s) and the client is 0.1 of a core there either way.
+The machine may be shared: CPU of other processes and queries that
 other schemas run on MariaDB are reported (``other load``), and ``--wait-quiet`` waits for an
 idle machine. ``--source DIR`` runs the services from another checkout, to measure a change.
 
@@ -43,37 +50,41 @@ import asyncio
 import json
 import logging
 import os
-import platform
 import secrets
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
 import orjson
 import psutil
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.auth import auth_headers, token
+from bench.auth import auth_headers
 from bench.datagen import generate_customers, generate_orders
+from bench.harness.dbwatch import DbActivity, scalar, wait_count
+from bench.harness.http import post_aiohttp, run_lanes
+from bench.harness.machine import machine_info, server_info, source_info, wait_quiet
+from bench.harness.meters import CpuMeter, RssSampler, server_roles
+from bench.harness.processes import (
+    Processes,
+    Profiler,
+    add_run_arguments,
+    top_frames,
+)
+from bench.harness.report import ok, pct, table
 from shared.auth.signing import DEFAULT_DEV_KEY_FILE
 from shared.db import drop_schema, make_engine
 from shared.settings import ServiceSettings
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
 SERVICE = "ingest"
 CONSUMER = "ingest.persistence"  # the inbox key (and contract queue name) of the worker
 POLL_S = 0.02
@@ -81,91 +92,15 @@ TARGET_E2E_ORDERS_S = 20_000
 TARGET_CEILING_FRACTION = 0.40
 TARGET_SINGLE_RPS = 1_500
 TARGET_PROJECTION_ORDERS_S = 50_000
+INGEST_SERVER_VARIABLES = (
+    "innodb_flush_log_at_trx_commit",
+    "innodb_buffer_pool_size",
+    "log_bin",
+    "sync_binlog",
+)
 
 
 # --------------------------------------------------------------------------- processes
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Proc:
-    """One ``python -m services.ingest MODE`` child with its log file."""
-
-    role: str  # "api" or "worker"
-    port: int
-    popen: subprocess.Popen[bytes]
-    log: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-
-@dataclass
-class Services:
-    """The ingest processes this benchmark started, in its own namespace."""
-
-    namespace: str
-    env: dict[str, str]
-    log_dir: Path
-    source: Path = ROOT  # the checkout whose services/ and shared/ run
-    procs: list[Proc] = field(default_factory=list)
-
-    def start(self, role: str, service: str = SERVICE, mode: str | None = None) -> Proc:
-        """Start ``services.<service> <mode>`` (mode defaults to the role's name)."""
-        port = free_port()
-        log = self.log_dir / f"{role}-{port}.log"
-        with open(log, "ab") as out:
-            popen = subprocess.Popen(
-                [sys.executable, "-m", f"services.{service}", mode or role, "--port", str(port)],
-                cwd=self.source,
-                env={**os.environ, **self.env},
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        proc = Proc(role, port, popen, log)
-        self.procs.append(proc)
-        return proc
-
-    async def wait_ready(self, timeout: float = 90.0) -> None:
-        deadline = time.monotonic() + timeout
-        async with httpx.AsyncClient(timeout=2.0) as client:
-            for proc in self.procs:
-                last = ""
-                while True:
-                    if proc.popen.poll() is not None:
-                        raise RuntimeError(
-                            f"{proc.role} exited with {proc.popen.returncode}; see {proc.log}"
-                        )
-                    try:
-                        response = await client.get(f"{proc.url}/readyz")
-                        if response.status_code == 200:
-                            break
-                        last = response.text[:200]
-                    except httpx.HTTPError as error:
-                        last = repr(error)
-                    if time.monotonic() > deadline:
-                        raise TimeoutError(f"{proc.role} not ready after {timeout}s: {last}")
-                    await asyncio.sleep(0.1)
-
-    def pids(self, role: str) -> list[int]:
-        return [p.popen.pid for p in self.procs if p.role == role]
-
-    def stop(self) -> None:
-        for proc in self.procs:
-            if proc.popen.poll() is None:
-                proc.popen.send_signal(signal.SIGTERM)
-        for proc in self.procs:
-            try:
-                proc.popen.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.popen.kill()
-                proc.popen.wait(10)
 
 
 def find_ingest_pids() -> dict[str, list[int]]:
@@ -181,180 +116,6 @@ def find_ingest_pids() -> dict[str, list[int]]:
         elif mode == "worker":
             found["worker"].append(p.info["pid"])
     return found
-
-
-def listening_pid(port: int) -> int | None:
-    """The process listening on a local TCP port (MariaDB, RabbitMQ), when we can see it."""
-    try:
-        for conn in psutil.net_connections(kind="tcp"):
-            if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port:
-                return conn.pid
-    except psutil.AccessDenied:
-        return None
-    return None
-
-
-def _tree(pid: int) -> list[psutil.Process]:
-    try:
-        root = psutil.Process(pid)
-        return [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return []
-
-
-class RssSampler(threading.Thread):
-    """Peak resident memory per role (process plus children), sampled every 100 ms.
-
-    Process objects are cached and the child list refreshed every 2 s: walking /proc for
-    children on every sample costs the client (and so the measurement) real CPU.
-    """
-
-    def __init__(self, roles: dict[str, list[int]], interval: float = 0.1) -> None:
-        super().__init__(daemon=True, name="rss-sampler")
-        self.roles = roles
-        self.interval = interval
-        self.peak_mib: dict[str, float] = {role: 0.0 for role in roles}
-        self._halt = threading.Event()
-
-    def run(self) -> None:
-        trees: dict[int, list[psutil.Process]] = {}
-        refreshed = 0.0
-        while not self._halt.is_set():
-            if time.monotonic() - refreshed > 2.0:
-                trees = {pid: _tree(pid) for pids in self.roles.values() for pid in pids}
-                refreshed = time.monotonic()
-            for role, pids in self.roles.items():
-                for pid in pids:  # the peak of any one process of the role
-                    rss = 0
-                    for proc in trees.get(pid, []):
-                        try:
-                            rss += proc.memory_info().rss
-                        except psutil.Error:
-                            pass
-                    self.peak_mib[role] = max(self.peak_mib[role], rss / 2**20)
-            self._halt.wait(self.interval)
-
-    def stop(self) -> dict[str, float]:
-        self._halt.set()
-        self.join(2)
-        return {role: round(v, 1) for role, v in self.peak_mib.items()}
-
-
-class CpuMeter:
-    """CPU seconds (user + system, with children) used by each role between two marks.
-
-    Roles in ``alone`` count their own process only (the bench client's children are the
-    services it started, which have roles of their own).
-    """
-
-    def __init__(self, roles: dict[str, list[int]], alone: Iterable[str] = ()) -> None:
-        self.roles = {role: pids for role, pids in roles.items() if pids}
-        self.alone = set(alone)
-
-    def snapshot(self) -> dict[str, float]:
-        """CPU seconds so far per role, plus ``machine``: all CPU time of the machine."""
-        out: dict[str, float] = {}
-        for role, pids in self.roles.items():
-            total = 0.0
-            for pid in pids:
-                procs = [psutil.Process(pid)] if role in self.alone else _tree(pid)
-                for proc in procs:
-                    try:
-                        t = proc.cpu_times()
-                        total += t.user + t.system
-                    except psutil.Error:
-                        pass
-            out[role] = total
-        m = psutil.cpu_times()
-        out["machine"] = m.user + m.nice + m.system + m.irq + m.softirq + getattr(m, "steal", 0.0)
-        out["at"] = time.time()
-        return out
-
-    @staticmethod
-    def delta(before: dict[str, float], after: dict[str, float], wall: float) -> dict[str, Any]:
-        """CPU seconds and cores busy per role; ``other`` is every other process."""
-        used = {role: after[role] - before.get(role, 0.0) for role in after if role != "at"}
-        machine = used.pop("machine", 0.0)
-        used["other"] = max(0.0, machine - sum(used.values()))
-        return {
-            "started": before.get("at", 0.0),
-            "wall_s": round(wall, 3),
-            "cpu_s": {role: round(v, 2) for role, v in used.items()},
-            "cores_busy": {role: round(v / wall, 2) for role, v in used.items()} if wall else {},
-            "machine_cores_busy": round(machine / wall, 2) if wall else 0.0,
-        }
-
-
-class Profiler:
-    """Optional py-spy sampling of the api and workers during a phase (``--py-spy PATH``).
-
-    Writes collapsed stacks (``py-spy record --format raw``, one file per phase and
-    process) that flamegraph tools read, and that :func:`top_frames` summarises.
-    """
-
-    def __init__(self, exe: str | None, out_dir: Path, roles: dict[str, list[int]]) -> None:
-        self.exe = exe
-        self.out_dir = out_dir
-        self.roles = roles
-        self.files: list[Path] = []
-        self._running: list[subprocess.Popen[bytes]] = []
-
-    def start(self, phase: str) -> None:
-        if not self.exe:
-            return
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        for role, pids in self.roles.items():
-            for k, pid in enumerate(pids):
-                out = self.out_dir / f"profile-{phase}-{role}{k if len(pids) > 1 else ''}.txt"
-                self.files.append(out)
-                self._running.append(
-                    subprocess.Popen(
-                        [self.exe, "record", "--pid", str(pid), "--rate", "250", "--format",
-                         "raw", "--output", str(out), "--nonblocking"],
-                        stdout=subprocess.DEVNULL,
-                        stderr=subprocess.DEVNULL,
-                    )
-                )  # fmt: skip
-
-    def stop(self) -> None:
-        for proc in self._running:
-            proc.send_signal(signal.SIGINT)
-        for proc in self._running:
-            try:
-                proc.wait(60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        self._running = []
-
-
-def top_frames(path: Path, n: int = 12) -> dict[str, list[tuple[str, float]]]:
-    """A collapsed-stack profile in short: % of samples per function.
-
-    ``self``: where the CPU is (leaf frames); ``project``: inclusive time of frames in
-    ``services/`` and ``shared/``, which says which of our steps it is spent under.
-    """
-    total = 0
-    own: dict[str, int] = {}
-    inclusive: dict[str, int] = {}
-    for line in path.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        if not stack or not count.isdigit():
-            continue
-        c = int(count)
-        total += c
-        frames = stack.split(";")
-        own[frames[-1]] = own.get(frames[-1], 0) + c
-        for frame in set(frames):
-            if "(services/" in frame or "(shared/" in frame:
-                inclusive[frame] = inclusive.get(frame, 0) + c
-    if not total:
-        return {"self": [], "project": []}
-
-    def ranked(counts: dict[str, int]) -> list[tuple[str, float]]:
-        best = sorted(counts.items(), key=lambda kv: -kv[1])[:n]
-        return [(frame, round(100 * c / total, 1)) for frame, c in best]
-
-    return {"self": ranked(own), "project": ranked(inclusive)}
 
 
 # --------------------------------------------------------------------------- the database
@@ -418,71 +179,6 @@ class InboxWatcher:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-
-
-class DbActivity:
-    """Samples MariaDB's process list: queries running for other schemas than ours.
-
-    The server is shared; its CPU seconds count other people's queries too. The average
-    number of foreign statements running says how much that skews a phase.
-    """
-
-    def __init__(self, engine: AsyncEngine, ours: Sequence[str], interval: float = 0.25) -> None:
-        self.engine = engine
-        self.ours = list(ours)
-        self.interval = interval
-        self.samples: list[tuple[float, int]] = []
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
-
-    async def _run(self) -> None:
-        marks = ", ".join(f":s{i}" for i in range(len(self.ours)))
-        query = text(
-            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND = 'Query'"
-            f" AND ID <> CONNECTION_ID() AND (DB IS NULL OR DB NOT IN ({marks}))"
-        )
-        params = {f"s{i}": name for i, name in enumerate(self.ours)}
-        try:
-            async with self.engine.connect() as conn:
-                while True:
-                    n = int((await conn.execute(query, params)).scalar() or 0)
-                    await conn.rollback()
-                    self.samples.append((time.time(), n))
-                    await asyncio.sleep(self.interval)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # the sampler is a nicety; never fail the run for it
-            return
-
-    def average(self, start: float, end: float) -> float | None:
-        window = [n for t, n in self.samples if start <= t <= end]
-        return round(sum(window) / len(window), 2) if window else None
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-
-
-async def scalar(engine: AsyncEngine, sql: str, **params: Any) -> Any:
-    async with engine.connect() as conn:
-        return (await conn.execute(text(sql), params)).scalar()
-
-
-async def wait_count(
-    engine: AsyncEngine, sql: str, want: int, timeout: float, interval: float = 0.1, **params: Any
-) -> float:
-    """Poll a COUNT until it reaches ``want``; the wall time when it did."""
-    deadline = time.monotonic() + timeout
-    while True:
-        got = int(await scalar(engine, sql, **params))
-        if got >= want:
-            return time.time()
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"count {got} of {want} after {timeout}s: {sql}")
-        await asyncio.sleep(interval)
 
 
 def _sql_literal(order: dict[str, Any]) -> str:
@@ -598,94 +294,22 @@ async def raw_ceiling(
 # --------------------------------------------------------------------------- HTTP load
 
 
-def _pct(values: Sequence[float], q: float) -> float | None:
-    return round(float(np.percentile(np.asarray(values), q)), 1) if len(values) else None
-
-
-class RawConnection:
-    """A minimal HTTP/1.1 keep-alive client connection for pre-encoded requests.
-
-    httpx costs the client several milliseconds of CPU per request once dozens of requests
-    are in flight (measured: ~9 ms/request at 64 in flight, ~2.7 ms at 8), and the client
-    shares the two cores with what it measures. This one writes prepared bytes and parses
-    only the status line and Content-Length: tens of microseconds per request.
-    """
-
-    def __init__(self, host: str, port: int, timeout: float) -> None:
-        self.host, self.port, self.timeout = host, port, timeout
-        self._reader: asyncio.StreamReader | None = None
-        self._writer: asyncio.StreamWriter | None = None
-
-    async def request(self, raw: bytes) -> tuple[int, bytes]:
-        if self._writer is None or self._writer.is_closing():
-            self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
-        assert self._reader is not None
-        self._writer.write(raw)
-        async with asyncio.timeout(self.timeout):
-            head = await self._reader.readuntil(b"\r\n\r\n")
-            status = int(head[9:12])
-            length, close, chunked = 0, False, False
-            for line in head.split(b"\r\n")[1:]:
-                name, _, value = line.partition(b":")
-                name = name.strip().lower()
-                if name == b"content-length":
-                    length = int(value)
-                elif name == b"connection" and value.strip().lower() == b"close":
-                    close = True
-                elif name == b"transfer-encoding" and b"chunked" in value.lower():
-                    chunked = True
-            if chunked:
-                body = b""
-                while True:
-                    size = int((await self._reader.readuntil(b"\r\n")).strip(), 16)
-                    body += await self._reader.readexactly(size + 2)
-                    if size == 0:
-                        break
-            else:
-                body = await self._reader.readexactly(length)
-        if close:
-            await self.close()
-        return status, body[:-2] if chunked else body
-
-    async def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            try:
-                await self._writer.wait_closed()
-            except OSError:
-                pass
-            self._writer = None
-
-
-def raw_post(host: str, port: int, path: str, body: bytes) -> bytes:
-    """The bytes of one ``POST path`` with a JSON body, ready to write."""
-    return (
-        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
-        f"Authorization: Bearer {token()}\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    ).encode() + body
-
-
 async def post_all(
     url: str,
     bodies: Sequence[bytes],
     concurrency: int,
     *,
     timeout: float = 120.0,
-    client: str = "raw",
+    client: str = "aiohttp",
     deadline: float | None = None,
 ) -> tuple[list[float], list[float], list[str]]:
     """POST every body to /api/v1/orders, ``concurrency`` at a time, over keep-alive.
 
     Returns per body: wall time sent, wall time of the 202, event id. Anything but 202 fails.
-    ``client`` is ``raw`` (:class:`RawConnection`, requests encoded up front) or ``httpx``.
-    After the wall time ``deadline`` no new request starts (their times stay 0.0).
+    ``client`` is ``aiohttp`` (:mod:`bench.harness.http`) or ``httpx``, to compare. After
+    the wall time ``deadline`` no new request starts (their times stay 0.0).
     """
-    sent = [0.0] * len(bodies)
-    acked = [0.0] * len(bodies)
     event_ids = [""] * len(bodies)
-    next_index = iter(range(len(bodies)))
-    lanes = min(concurrency, len(bodies))
     path = "/api/v1/orders"
 
     def check(i: int, status: int, content: bytes) -> None:
@@ -693,43 +317,20 @@ async def post_all(
             raise RuntimeError(f"request {i} answered {status}: {content[:300]!r}")
         event_ids[i] = orjson.loads(content)["event_id"]
 
-    if client == "raw":
-        target = httpx.URL(url)
-        host, port = target.host, target.port or 80
-        requests = [raw_post(host, port, path, body) for body in bodies]
-
-        async def raw_lane() -> None:
-            conn = RawConnection(host, port, timeout)
-            try:
-                for i in next_index:
-                    sent[i] = time.time()
-                    if deadline is not None and sent[i] > deadline:
-                        sent[i] = 0.0
-                        break
-                    status, content = await conn.request(requests[i])
-                    acked[i] = time.time()
-                    check(i, status, content)
-            finally:
-                await conn.close()
-
-        await asyncio.gather(*(raw_lane() for _ in range(lanes)))
-        return sent, acked, event_ids
-
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     headers = {"content-type": "application/json", **auth_headers()}
+    if client == "aiohttp":
+        sent, acked = await post_aiohttp(
+            url + path, bodies, concurrency, headers, check, timeout=timeout, deadline=deadline
+        )
+        return sent, acked, event_ids
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits) as http:
 
-        async def httpx_lane() -> None:
-            for i in next_index:
-                sent[i] = time.time()
-                if deadline is not None and sent[i] > deadline:
-                    sent[i] = 0.0
-                    break
-                response = await http.post(path, content=bodies[i], headers=headers)
-                acked[i] = time.time()
-                check(i, response.status_code, response.content)
+        async def httpx_send(i: int) -> tuple[int, bytes]:
+            response = await http.post(path, content=bodies[i], headers=headers)
+            return response.status_code, response.content
 
-        await asyncio.gather(*(httpx_lane() for _ in range(lanes)))
+        sent, acked = await run_lanes(len(bodies), concurrency, httpx_send, check, deadline)
     return sent, acked, event_ids
 
 
@@ -804,16 +405,14 @@ async def run_batches(
         "accepted_orders_s": round(len(orders) / (all_acked - started)),
         "stored_orders_s": round(len(orders) / (all_stored - started)),
         "latency_202_to_stored_ms": {
-            "p50": _pct(latency_ms, 50),
-            "p99": _pct(latency_ms, 99),
-            "max": _pct(latency_ms, 100),
+            **pct(latency_ms, 50, 99, digits=1),
+            "max": pct(latency_ms, 100, digits=1)["p100"],
             "poll_interval_ms": POLL_S * 1e3,
         },
         "latency_202_to_worker_insert_ms": {
-            "p50": _pct(since_202_ms, 50),
-            "p99": _pct(since_202_ms, 99),
+            **pct(since_202_ms, 50, 99, digits=1),
         },
-        "request_ms": {"p50": _pct(request_ms, 50), "p99": _pct(request_ms, 99)},
+        "request_ms": pct(request_ms, 50, 99, digits=1),
         "cpu_accept_phase": CpuMeter.delta(cpu_before, cpu_accept, all_acked - started),
         "cpu_whole_run": CpuMeter.delta(cpu_before, cpu_after, all_stored - started),
         "inbox_polls": watcher.polls,
@@ -874,7 +473,7 @@ async def run_singles(
         "workers_paused": bool(pause),
         "post_s": round(finished - started, 3),
         "requests_s": round(len(done) / (finished - started)),
-        "request_ms": {"p50": _pct(request_ms, 50), "p99": _pct(request_ms, 99)},
+        "request_ms": pct(request_ms, 50, 99, digits=1),
         "all_stored_after_s": round(stored - started, 3),
         "drain_s": round(stored - finished, 3),
         "stored_orders_s": round(len(done) / (stored - started)),
@@ -885,7 +484,7 @@ async def run_singles(
 
 
 async def run_projection(
-    services: Services,
+    services: Processes,
     args: argparse.Namespace,
     settings: ServiceSettings,
     customers: Sequence[dict[str, Any]],
@@ -907,7 +506,7 @@ async def run_projection(
     from shared.envelope import new_event
 
     for _ in range(args.projection_workers):  # one at a time: each runs the migration
-        services.start("projection", service="segments", mode="worker")
+        services.start("projection", "segments", "worker")
         await services.wait_ready()
     pids = services.pids("projection")
     orders = generate_orders(customers, args.projection, args.seed + 3, id_prefix=f"P{run_id}-")
@@ -919,13 +518,10 @@ async def run_projection(
     meter = CpuMeter(
         {
             "projection": pids,
-            "mariadb": [p for p in [listening_pid(make_url(args.mysql_url).port or 3306)] if p],
-            "rabbitmq": [p for p in [listening_pid(5672)] if p],
+            **server_roles(make_url(args.mysql_url).port or 3306),
         }
     )
-    profiler = Profiler(
-        py_spy, Path(tempfile.gettempdir()) / f"bench-ingest-{run_id}", {"projection": pids}
-    )
+    profiler = Profiler(py_spy, Path(tempfile.gettempdir()) / f"bench-ingest-{run_id}", rate=250)
     known = [{**c, "version": 1} for c in customers]
     registrations = [
         new_event("customer.upserted", {"customers": known[i : i + 1000]}, "bench")
@@ -966,7 +562,7 @@ async def run_projection(
         finally:
             before = meter.snapshot()
             started = time.time()
-            profiler.start("projection")
+            profiler.start({"projection": pids}, "projection")
             for pid in pids:
                 os.kill(pid, signal.SIGCONT)
         try:
@@ -997,90 +593,11 @@ async def run_projection(
         "orders_s": round(len(orders) / wall),
         "cpu_ms_per_1000_orders": per_k,
         "cpu": cpu,
-        "profiles": [str(f) for f in profiler.files if f.exists()],
+        "profiles": profiler.written(),
     }
 
 
 # --------------------------------------------------------------------------- reporting
-
-
-def machine_info() -> dict[str, Any]:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "nproc": os.cpu_count(),
-        "cpu_model": model or platform.processor(),
-        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-    }
-
-
-def source_info(source: Path) -> dict[str, Any]:
-    """Which code ran: the checkout, its commit and the files changed since."""
-
-    def git(*cmd: str) -> str:
-        try:
-            return subprocess.run(
-                ["git", "-C", str(source), *cmd], capture_output=True, text=True, timeout=10
-            ).stdout.rstrip()  # keep the leading blank of a porcelain status line
-        except (OSError, subprocess.SubprocessError):
-            return ""
-
-    changed = [
-        line[3:]
-        for line in git("status", "--porcelain", "--", "services/ingest", "shared").splitlines()
-    ]
-    commit = git("rev-parse", "--short", "HEAD").strip()
-    return {"path": str(source), "commit": commit, "changed": changed}
-
-
-async def wait_quiet(max_wait: float, threshold: float = 0.3, window: float = 3.0) -> float:
-    """Cores busy on the machine before we start (over ``window`` s).
-
-    With ``max_wait`` > 0, keep sampling until fewer than ``threshold`` cores are busy or
-    ``max_wait`` seconds have passed: on a shared machine other work skews every number.
-    """
-    deadline = time.monotonic() + max_wait
-    while True:
-        before = psutil.cpu_times()
-        await asyncio.sleep(window)
-        after = psutil.cpu_times()
-        busy = (
-            sum(
-                getattr(after, f) - getattr(before, f)
-                for f in ("user", "nice", "system", "irq", "softirq", "steal")
-                if hasattr(after, f)
-            )
-            / window
-        )
-        if busy < threshold or time.monotonic() >= deadline:
-            if busy >= threshold:
-                print(f"note: {busy:.2f} cores already busy on this machine before the run")
-            return round(busy, 2)
-        print(f"waiting for a quieter machine ({busy:.2f} cores busy) ...", flush=True)
-
-
-async def server_info(engine: AsyncEngine) -> dict[str, Any]:
-    async with engine.connect() as conn:
-        version = (await conn.execute(text("SELECT VERSION()"))).scalar()
-        variables: dict[str, Any] = dict(
-            (
-                await conn.execute(
-                    text(
-                        "SHOW VARIABLES WHERE Variable_name IN ('innodb_flush_log_at_trx_commit',"
-                        " 'innodb_buffer_pool_size', 'log_bin', 'sync_binlog')"
-                    )
-                )
-            ).all()
-        )
-    return {"mariadb": version, **{k: str(v) for k, v in variables.items()}}
 
 
 def render(result: dict[str, Any]) -> str:
@@ -1096,7 +613,7 @@ def render(result: dict[str, Any]) -> str:
         ("worker processes", str(result["config"]["workers"]), ""),
         ("accepted by the API (orders/s)", f"{b['accepted_orders_s']:,}", ""),
         ("stored end to end (orders/s)", f"{b['stored_orders_s']:,}",
-         f">= {TARGET_E2E_ORDERS_S:,} {_ok(b['stored_orders_s'] >= TARGET_E2E_ORDERS_S)}"),
+         f">= {TARGET_E2E_ORDERS_S:,} {ok(b['stored_orders_s'] >= TARGET_E2E_ORDERS_S)}"),
         ("202 -> stored p50 / p99 (ms)", f"{lat['p50']:,} / {lat['p99']:,}", ""),
         ("batch POST latency p50 / p99 (ms)",
          f"{b['request_ms']['p50']:,} / {b['request_ms']['p99']:,}", ""),
@@ -1107,13 +624,13 @@ def render(result: dict[str, Any]) -> str:
             ("raw INSERT ceiling, 1 connection (rows/s)", f"{c['one_connection_rows_s']:,}", ""),
             ("raw INSERT ceiling, 2 connections (rows/s)", f"{c['two_connections_rows_s']:,}", ""),
             ("end to end / ceiling", f"{frac:.0%}",
-             f">= {TARGET_CEILING_FRACTION:.0%} {_ok(frac >= TARGET_CEILING_FRACTION)}"),
+             f">= {TARGET_CEILING_FRACTION:.0%} {ok(frac >= TARGET_CEILING_FRACTION)}"),
         ]  # fmt: skip
     if s:
         rows += [
             (f"single-order POSTs (req/s, {s['concurrency']} in flight"
              f"{', workers paused' if s['workers_paused'] else ''})", f"{s['requests_s']:,}",
-             f">= {TARGET_SINGLE_RPS:,} {_ok(s['requests_s'] >= TARGET_SINGLE_RPS)}"),
+             f">= {TARGET_SINGLE_RPS:,} {ok(s['requests_s'] >= TARGET_SINGLE_RPS)}"),
             ("single POST latency p50 / p99 (ms)",
              f"{s['request_ms']['p50']:,} / {s['request_ms']['p99']:,}", ""),
             ("single orders all stored after (s)", f"{s['all_stored_after_s']:,}",
@@ -1126,7 +643,7 @@ def render(result: dict[str, Any]) -> str:
         rows += [
             (f"projection alone (orders/s, {p['workers']} segments worker(s), backlog)",
              f"{p['orders_s']:,}",
-             f">= {TARGET_PROJECTION_ORDERS_S:,} {_ok(met)}"),
+             f">= {TARGET_PROJECTION_ORDERS_S:,} {ok(met)}"),
             ("projection CPU ms / 1,000 orders",
              ", ".join(f"{k} {v}" for k, v in p["cpu_ms_per_1000_orders"].items()), ""),
         ]  # fmt: skip
@@ -1148,15 +665,7 @@ def render(result: dict[str, Any]) -> str:
         ("other load: processes (cores) / DB queries", f"{other} / {foreign}",
          "shared machine: numbers are low" if other > 0.3 or (foreign or 0) > 0.5 else ""),
     )  # fmt: skip
-    width = max(len(r[0]) for r in rows)
-    vwidth = max(len(r[1]) for r in rows)
-    lines = [f"{'metric':<{width}}  {'value':>{vwidth}}  target", "-" * (width + vwidth + 24)]
-    lines += [f"{k:<{width}}  {v:>{vwidth}}  {t}".rstrip() for k, v, t in rows]
-    return "\n".join(lines)
-
-
-def _ok(met: bool) -> str:
-    return "MET" if met else "MISSED"
+    return "\n".join(table(rows, note="target"))
 
 
 # --------------------------------------------------------------------------- main
@@ -1211,12 +720,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         customers, cfg.warmup_batches * cfg.batch, cfg.seed + 2, id_prefix=f"W{run_id}-"
     )
 
-    source = source_info(args.source)
+    source = source_info(args.source, ("services/ingest", "shared"))
     if own:
         changed = f", {len(source['changed'])} file(s) changed" if source["changed"] else ""
         print(f"services from {source['path']} at {source['commit'] or '?'}{changed}")
     quiet = await wait_quiet(args.wait_quiet)
-    services: Services | None = None
+    services: Processes | None = None
     sampler: RssSampler | None = None
     engine = make_engine(args.mysql_url, schema, pool_size=2)
     result: dict[str, Any] = {}
@@ -1233,14 +742,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     "BEACON_AUTH_DEV_KEY_FILE", str(DEFAULT_DEV_KEY_FILE)
                 ),
             }
-            services = Services(namespace, env, log_dir, source=args.source)
+            services = Processes(log_dir, env, source=args.source)
             print(f"starting api + {cfg.workers} worker(s) in namespace {namespace} "
                   f"(logs in {log_dir}) ...", flush=True)  # fmt: skip
             # One at a time: processes that start together race each other's migration.
             for _ in range(cfg.workers):
-                services.start("worker")
+                services.start("worker", SERVICE, "worker")
                 await services.wait_ready()
-            api = services.start("api")
+            api = services.start("api", SERVICE, "api")
             await services.wait_ready()
             url = api.url
             roles = {"api": services.pids("api"), "worker": services.pids("worker")}
@@ -1251,8 +760,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         client_pid = os.getpid()
         cpu_roles = {
             **roles,
-            "mariadb": [p for p in [listening_pid(make_url(args.mysql_url).port or 3306)] if p],
-            "rabbitmq": [p for p in [listening_pid(5672)] if p],
+            **server_roles(make_url(args.mysql_url).port or 3306),
             "bench_client": [client_pid],
         }
         meter = CpuMeter(cpu_roles, alone=["bench_client"])
@@ -1274,11 +782,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             )  # fmt: skip
 
         profiler = Profiler(
-            args.py_spy, Path(tempfile.gettempdir()) / f"bench-ingest-{run_id}", roles
+            args.py_spy, Path(tempfile.gettempdir()) / f"bench-ingest-{run_id}", rate=250
         )
         print(f"posting {cfg.orders:,} orders in batches of {cfg.batch:,} "
               f"({cfg.concurrency} in flight) ...", flush=True)  # fmt: skip
-        profiler.start("batches")
+        profiler.start(roles, "batches")
         try:
             batches = await run_batches(cfg, url, engine, orders, prefix, meter)
         finally:
@@ -1289,7 +797,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         if cfg.single:
             print(f"posting {cfg.single:,} single-order requests "
                   f"({cfg.single_concurrency} in flight) ...", flush=True)  # fmt: skip
-            profiler.start("single")
+            profiler.start(roles, "single")
             try:
                 pause = roles["worker"] if cfg.single_mode == "paused" else []
                 single = await run_singles(
@@ -1319,7 +827,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 phase["started"], phase["started"] + phase["wall_s"]
             )
         if services is not None:
-            services.stop()  # the ceiling runs on a quiet machine
+            services.stop_all()  # the ceiling runs on a quiet machine
         ceiling: dict[str, Any] | None = None
         if not args.no_ceiling:
             print("measuring the raw INSERT ceiling (1 and 2 connections) ...", flush=True)
@@ -1331,7 +839,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "config": asdict(cfg),
             "machine": machine_info(),
             "source": source,
-            "servers": await server_info(engine),
+            "servers": await server_info(engine, INGEST_SERVER_VARIABLES),
             "run_id": run_id,
             "machine_busy_before_start_cores": quiet,
             "namespace": namespace if own else None,
@@ -1340,8 +848,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "projection": projection,
             "ceiling": ceiling,
             "peak_rss_mib": peak,
-            "profiles": [str(f) for f in profiler.files if f.exists()]
-            + ((projection or {}).get("profiles") or []),
+            "profiles": profiler.written() + ((projection or {}).get("profiles") or []),
             "targets": {
                 "end_to_end_orders_s": TARGET_E2E_ORDERS_S,
                 "fraction_of_ceiling": TARGET_CEILING_FRACTION,
@@ -1368,7 +875,7 @@ async def _cleanup(
     args: argparse.Namespace,
     sampler: RssSampler | None,
     engine: AsyncEngine,
-    services: Services | None,
+    services: Processes | None,
     schema: str,
     settings: ServiceSettings,
 ) -> None:
@@ -1378,7 +885,7 @@ async def _cleanup(
     await engine.dispose()
     if services is None:
         return
-    services.stop()
+    services.stop_all()
     if args.keep:
         print(f"kept schema {schema} and namespace {settings.namespace} (--keep)")
         return
@@ -1416,22 +923,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
         "--client",
-        choices=("raw", "httpx"),
-        default="raw",
-        help="HTTP client: raw keep-alive sockets (cheap) or httpx.AsyncClient",
+        choices=("aiohttp", "httpx"),
+        default="aiohttp",
+        help="HTTP client: aiohttp (default) or httpx, to compare",
     )
     parser.add_argument(
         "--url", default=None, help="target a running api instead of starting our own"
     )
     parser.add_argument("--schema", default=None, help="with --url: its schema (beacon_ingest)")
-    parser.add_argument("--mysql-url", default="mysql+asyncmy://root@127.0.0.1:3306")
-    parser.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1:5672/")
-    parser.add_argument(
-        "--wait-quiet",
-        type=float,
-        default=0.0,
-        help="wait up to this many seconds for the machine to be idle before starting",
-    )
+    add_run_arguments(parser, "ingest.json")
     parser.add_argument(
         "--py-spy",
         default=None,
@@ -1447,13 +947,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--projection-workers", type=int, default=1)
     parser.add_argument("--no-ceiling", action="store_true", help="skip the raw INSERT ceiling")
     parser.add_argument("--keep", action="store_true", help="keep the bench schema and queues")
-    parser.add_argument("--out", type=Path, default=RESULTS / "ingest.json")
-    parser.add_argument(
-        "--source",
-        type=Path,
-        default=ROOT,
-        help="run the services from this checkout (to compare a change); default: this repo",
-    )
     args = parser.parse_args(argv)
     if args.batch < 1 or args.batch > 10_000 or args.orders < args.batch:
         parser.error("need 1 <= --batch <= 10000 and --orders >= --batch")
@@ -1473,8 +966,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         summary = top_frames(Path(profile))
         for kind, frames in summary.items():
             print(f"\n{profile}: {kind} (% of samples)")
-            for frame, pct in frames:
-                print(f"  {pct:5.1f}  {frame[:150]}")
+            for frame, share in frames:
+                print(f"  {share:5.1f}  {frame[:150]}")
     return 0
 
 

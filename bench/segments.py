@@ -49,17 +49,13 @@ import json
 import logging
 import math
 import os
-import platform
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -68,126 +64,46 @@ import aio_pika
 import httpx
 import numpy as np
 import orjson
-import psutil
 from aio_pika.abc import AbstractIncomingMessage
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.auth import auth_headers
 from bench.datagen import generate_customers, generate_orders
+from bench.harness.dbwatch import scalar
+from bench.harness.machine import machine_info, server_info, source_info, wait_quiet
+from bench.harness.meters import MachineMeter
+from bench.harness.namespace import delete_namespace as drop_namespace
+from bench.harness.processes import RESULTS, Processes, add_run_arguments
+from bench.harness.report import ok, summary, table
 from bench.segments_data import DataSpec, load, read_meta, safe_phase, shift_times, spec_dict
 from bench.segments_rules import audience_rule, naive_count_sql, rule_mix, uses_orders
 from services.segments.domain import parse_rules
 from services.segments.store import profiles as profile_store
 from services.segments.store import rule_sql
-from shared.db import drop_schema, make_engine
+from shared.db import make_engine
 from shared.envelope import new_event
 from shared.settings import ServiceSettings
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
 TARGET_PREVIEW_P95_MS = 30.0
 TARGET_SPEEDUP = 100.0
 TARGET_LAG_S = 2.0
 TARGET_AUDIENCE_S = 20.0
 LAG_POLL_S = 0.05
+SOURCE_PATHS = ("services/segments", "services/ingest", "shared")
+SEGMENTS_SERVER_VARIABLES = (
+    "innodb_buffer_pool_size",
+    "innodb_flush_log_at_trx_commit",
+    "innodb_log_file_size",
+    "log_bin",
+    "tmp_table_size",
+    "join_buffer_size",
+    "optimizer_switch",
+)
 SAFE_PHASE_S = 11 * 3600  # relative rules are stable until 12 h past the anchor (mod 1 day)
 
 
 # --------------------------------------------------------------------------- processes
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Proc:
-    """One ``python -m services.<service> <mode>`` child with its log file."""
-
-    service: str
-    mode: str
-    port: int
-    popen: subprocess.Popen[bytes]
-    log: Path
-    started: float
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def rss_mib(self) -> float:
-        try:
-            return round(psutil.Process(self.popen.pid).memory_info().rss / 2**20, 1)
-        except psutil.Error:
-            return 0.0
-
-
-@dataclass
-class Processes:
-    log_dir: Path
-    source: Path = ROOT  # the checkout whose services/ and shared/ run
-    cprofile: Path | None = None  # run every service under cProfile, stats written here
-    procs: list[Proc] = field(default_factory=list)
-
-    def start(self, service: str, mode: str, env: dict[str, str]) -> Proc:
-        port = free_port()
-        log = self.log_dir / f"{env.get('BEACON_NAMESPACE', '')}-{service}-{mode}-{port}.log"
-        profile: list[str] = []
-        if self.cprofile is not None:
-            self.cprofile.mkdir(parents=True, exist_ok=True)
-            stats = self.cprofile / f"{env.get('BEACON_NAMESPACE', '')}-{service}-{mode}.prof"
-            profile = ["-m", "cProfile", "-o", str(stats)]
-        with open(log, "ab") as out:
-            popen = subprocess.Popen(
-                [sys.executable, *profile, "-m", f"services.{service}", mode, "--port", str(port)],
-                cwd=self.source,
-                env={**os.environ, **env},
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        proc = Proc(service, mode, port, popen, log, time.perf_counter())
-        self.procs.append(proc)
-        return proc
-
-    @staticmethod
-    async def wait_ready(proc: Proc, timeout: float = 120.0) -> None:
-        deadline = time.monotonic() + timeout
-        last = ""
-        async with httpx.AsyncClient(timeout=2.0) as client:
-            while True:
-                if proc.popen.poll() is not None:
-                    raise RuntimeError(
-                        f"{proc.service} {proc.mode} exited with {proc.popen.returncode};"
-                        f" see {proc.log}"
-                    )
-                try:
-                    response = await client.get(f"{proc.url}/readyz")
-                    if response.status_code == 200:
-                        return
-                    last = response.text[:200]
-                except httpx.HTTPError as error:
-                    last = repr(error)
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"{proc.service} {proc.mode} not ready: {last}")
-                await asyncio.sleep(0.1)
-
-    def stop(self, proc: Proc) -> None:
-        if proc.popen.poll() is None:
-            # uvicorn re-raises the signal after its graceful shutdown: SIGINT ends in a
-            # KeyboardInterrupt, so cProfile still writes its stats (SIGTERM would not).
-            proc.popen.send_signal(signal.SIGINT if self.cprofile else signal.SIGTERM)
-            try:
-                proc.popen.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.popen.kill()
-                proc.popen.wait(10)
-
-    def stop_all(self) -> None:
-        for proc in self.procs:
-            self.stop(proc)
 
 
 def env_for(namespace: str, args: argparse.Namespace, **extra: str) -> dict[str, str]:
@@ -201,117 +117,6 @@ def env_for(namespace: str, args: argparse.Namespace, **extra: str) -> dict[str,
 
 
 # --------------------------------------------------------------------------- measuring
-
-
-def pct(values: Sequence[float], *qs: float) -> dict[str, float | None]:
-    if not len(values):
-        return {f"p{q:g}": None for q in qs}
-    arr = np.asarray(values, dtype=float)
-    return {f"p{q:g}": round(float(np.percentile(arr, q)), 2) for q in qs}
-
-
-def summary(values: Sequence[float]) -> dict[str, float | None]:
-    out = pct(values, 50, 95, 99)
-    out["max"] = round(float(max(values)), 2) if len(values) else None
-    out["mean"] = round(float(np.mean(values)), 2) if len(values) else None
-    return out
-
-
-class CpuMeter:
-    """Cores busy on the whole machine between two marks (the machine is shared)."""
-
-    def __init__(self) -> None:
-        self._t = time.monotonic()
-        self._cpu = self._busy()
-
-    @staticmethod
-    def _busy() -> float:
-        m = psutil.cpu_times()
-        return m.user + m.nice + m.system + m.irq + m.softirq + getattr(m, "steal", 0.0)
-
-    def read(self) -> dict[str, float]:
-        wall = time.monotonic() - self._t
-        busy = self._busy() - self._cpu
-        return {
-            "wall_s": round(wall, 2),
-            "machine_cores_busy": round(busy / wall, 2) if wall > 0 else 0.0,
-            "loadavg_1m": round(os.getloadavg()[0], 2),
-        }
-
-
-async def wait_quiet(max_wait: float, threshold: float = 0.3, window: float = 3.0) -> float:
-    """Cores busy on the machine before the run (waiting up to ``max_wait`` s for quiet)."""
-    deadline = time.monotonic() + max_wait
-    while True:
-        meter = CpuMeter()
-        await asyncio.sleep(window)
-        busy = meter.read()["machine_cores_busy"]
-        if busy < threshold or time.monotonic() >= deadline:
-            if busy >= threshold:
-                print(f"note: {busy:.2f} cores already busy on this machine before the run")
-            return busy
-        print(f"waiting for a quieter machine ({busy:.2f} cores busy) ...", flush=True)
-
-
-def machine_info() -> dict[str, Any]:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "nproc": os.cpu_count(),
-        "cpu_model": model or platform.processor(),
-        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "numpy": np.__version__,
-    }
-
-
-def source_info(source: Path) -> dict[str, Any]:
-    """Which code the services ran from: the checkout, its commit, files changed since."""
-
-    def git(*cmd: str) -> str:
-        try:
-            return subprocess.run(
-                ["git", "-C", str(source), *cmd], capture_output=True, text=True, timeout=10
-            ).stdout.rstrip("\n")
-        except (OSError, subprocess.SubprocessError):
-            return ""
-
-    changed = git("status", "--porcelain", "--", "services/segments", "services/ingest", "shared")
-    return {
-        "path": str(source),
-        "commit": git("rev-parse", "--short", "HEAD").strip(),
-        "changed": [line[3:] for line in changed.splitlines()],
-    }
-
-
-async def server_info(engine: AsyncEngine) -> dict[str, Any]:
-    async with engine.connect() as conn:
-        version = (await conn.execute(text("SELECT VERSION()"))).scalar()
-        rows = (
-            await conn.execute(
-                text(
-                    "SHOW VARIABLES WHERE Variable_name IN ('innodb_buffer_pool_size',"
-                    " 'innodb_flush_log_at_trx_commit', 'innodb_log_file_size', 'log_bin',"
-                    " 'tmp_table_size', 'join_buffer_size', 'optimizer_switch')"
-                )
-            )
-        ).all()
-    variables: dict[str, Any] = {str(k): str(v) for k, v in rows}
-    switch = str(variables.pop("optimizer_switch", ""))
-    variables["split_materialized"] = "split_materialized=on" in switch
-    return {"mariadb": version, **variables}
-
-
-async def scalar(engine: AsyncEngine, sql: str, **params: Any) -> Any:
-    async with engine.connect() as conn:
-        return (await conn.execute(text(sql), params)).scalar()
 
 
 # --------------------------------------------------------------------------- phases
@@ -348,7 +153,7 @@ async def phase_data(
             print("  moving every date forward (relative rules would drift) ...", flush=True)
             out["shift_s"] = round(await shift_times(engine, spec), 2)
         return spec, out
-    meter = CpuMeter()
+    meter = MachineMeter()
     started = time.perf_counter()
     await asyncio.to_thread(subprocess.run, migrate, cwd=args.source, env=migrate_env, check=True)
     migrate_s = time.perf_counter() - started
@@ -406,8 +211,10 @@ async def phase_previews(
     mix: list[tuple[str, dict[str, Any]]],
 ) -> dict[str, Any]:
     print("starting the segments api and waiting for its profile cache ...", flush=True)
-    api = processes.start("segments", "api", env_for(namespace, args))
-    await processes.wait_ready(api, timeout=300)
+    api = processes.start(
+        f"{namespace}-segments-api", "segments", "api", env=env_for(namespace, args)
+    )
+    await processes.wait_ready([api], timeout=300)
     ready_s = time.perf_counter() - api.started
     probe = orjson.dumps(
         {
@@ -443,7 +250,7 @@ async def phase_previews(
         bodies = [orjson.dumps({"rules": rules}) for _, rules in mix]
         print(f"sending {args.previews} previews over {len(mix)} rules ...", flush=True)
         records: list[tuple[int, float, float, int, str]] = []
-        meter = CpuMeter()
+        meter = MachineMeter()
         for i in range(args.previews):
             k = i % len(mix)
             t0 = time.perf_counter()
@@ -535,8 +342,10 @@ async def phase_audience(
         await conn.execute(text("DELETE FROM audiences"))
         await conn.execute(text("TRUNCATE TABLE audience_members"))
     print("starting a segments worker and resolving an audience of everyone ...", flush=True)
-    worker = processes.start("segments", "worker", env_for(namespace, args))
-    await processes.wait_ready(worker)
+    worker = processes.start(
+        f"{namespace}-segments-worker", "segments", "worker", env=env_for(namespace, args)
+    )
+    await processes.wait_ready([worker])
     campaign_id = f"bench-{secrets.token_hex(4)}"
     state: dict[str, Any] = {"recipients": 0, "batch_nos": set(), "size": None, "batches": None}
     done = asyncio.Event()
@@ -574,7 +383,7 @@ async def phase_audience(
         envelope = new_event(
             "campaign.launched", {"campaign_id": campaign_id, "rules": audience_rule()}, "bench"
         )
-        meter = CpuMeter()
+        meter = MachineMeter()
         t0 = time.time()
         await campaigns_x.publish(
             aio_pika.Message(
@@ -740,11 +549,11 @@ async def phase_lag(
         " segments worker ...",
         flush=True,
     )
-    ingest_worker = processes.start("ingest", "worker", env)
-    segments_worker = processes.start("segments", "worker", env)
-    ingest_api = processes.start("ingest", "api", env)
+    ingest_worker = processes.start(f"{namespace}-ingest-worker", "ingest", "worker", env=env)
+    segments_worker = processes.start(f"{namespace}-segments-worker", "segments", "worker", env=env)
+    ingest_api = processes.start(f"{namespace}-ingest-api", "ingest", "api", env=env)
     for proc in (ingest_worker, segments_worker, ingest_api):
-        await processes.wait_ready(proc)
+        await processes.wait_ready([proc])
     engine = make_engine(args.mysql_url, settings.schema_name("segments"), pool_size=2)
     watcher = SumWatcher(engine)
     connection = await aio_pika.connect(args.amqp_url, timeout=10)
@@ -792,7 +601,7 @@ async def phase_lag(
             f" ({args.lag_concurrency} in flight) ...",
             flush=True,
         )
-        meter = CpuMeter()
+        meter = MachineMeter()
         started = time.time()
         accepted = await post_batches(
             ingest_api.url, "/api/v1/orders", order_bodies, args.lag_concurrency, args.lag_rate
@@ -857,7 +666,7 @@ async def phase_lag(
                 " events ...",
                 flush=True,
             )
-            meter = CpuMeter()
+            meter = MachineMeter()
             t0 = time.time()
             await asyncio.gather(
                 *(ingest_x.publish(m, routing_key="order.recorded") for m in messages)
@@ -897,41 +706,12 @@ EXCHANGES = ("beacon.segments", "beacon.ingest", "beacon.campaigns", "beacon.dlx
 
 
 async def delete_namespace(args: argparse.Namespace, namespace: str) -> None:
-    settings = ServiceSettings(
-        mysql_url=args.mysql_url, amqp_url=args.amqp_url, namespace=namespace
+    await drop_namespace(
+        args.mysql_url, args.amqp_url, namespace, ("segments", "ingest"), QUEUES, EXCHANGES
     )
-    for service in ("segments", "ingest"):
-        try:
-            await drop_schema(args.mysql_url, settings.schema_name(service))
-        except Exception as error:
-            print(f"could not drop schema of {namespace}: {error!r}", file=sys.stderr)
-    try:
-        connection = await aio_pika.connect(args.amqp_url, timeout=10)
-    except Exception as error:
-        print(f"could not reach RabbitMQ to clean {namespace}: {error!r}", file=sys.stderr)
-        return
-    async with connection:
-        names = [(q, "queue") for base in QUEUES for q in (base, f"{base}.dlq")]
-        names += [(x, "exchange") for x in EXCHANGES]
-        for name, kind in names:
-            channel = await connection.channel()  # a failed delete closes its channel
-            try:
-                if kind == "queue":
-                    await channel.queue_delete(settings.amqp_name(name))
-                else:
-                    await channel.exchange_delete(settings.amqp_name(name))
-            except Exception:
-                pass
-            finally:
-                if not channel.is_closed:
-                    await channel.close()
 
 
 # --------------------------------------------------------------------------- report
-
-
-def _ok(met: bool) -> str:
-    return "MET" if met else "MISSED"
 
 
 def render(result: dict[str, Any]) -> str:
@@ -957,7 +737,7 @@ def render(result: dict[str, Any]) -> str:
                 f"preview p50 / p95 / p99 (ms, {p['previews']} x client)",
                 f"{p['client_ms']['p50']} / {p['client_ms']['p95']} / {p['client_ms']['p99']}",
                 f"p95 <= {TARGET_PREVIEW_P95_MS:g} "
-                f"{_ok(p['client_ms']['p95'] <= TARGET_PREVIEW_P95_MS)}",
+                f"{ok(p['client_ms']['p95'] <= TARGET_PREVIEW_P95_MS)}",
             ),
             (
                 "preview p50 / p95 / p99 (ms, server took_ms)",
@@ -971,7 +751,7 @@ def render(result: dict[str, Any]) -> str:
             (
                 "speed-up vs naive: whole mix",
                 f"{s['mix']:,.0f}x",
-                f">= {TARGET_SPEEDUP:g}x {_ok(s['mix'] >= TARGET_SPEEDUP)}",
+                f">= {TARGET_SPEEDUP:g}x {ok(s['mix'] >= TARGET_SPEEDUP)}",
             )
         )
         rows.append(
@@ -987,7 +767,7 @@ def render(result: dict[str, Any]) -> str:
             (
                 f"audience of {a['size']:,}: all recipients received (s)",
                 f"{a['all_recipients_after_s']}",
-                f"<= {TARGET_AUDIENCE_S:g} {_ok(a['all_recipients_after_s'] <= TARGET_AUDIENCE_S)}",
+                f"<= {TARGET_AUDIENCE_S:g} {ok(a['all_recipients_after_s'] <= TARGET_AUDIENCE_S)}",
             ),
             (
                 "  audience.resolved (materialised) / first batch (s)",
@@ -1001,7 +781,7 @@ def render(result: dict[str, Any]) -> str:
             (
                 f"projection lag p50 / p99 / max (s, {lag['orders']:,} orders)",
                 f"{lag['lag_s']['p50']} / {lag['lag_s']['p99']} / {lag['lag_s']['max']}",
-                f"max <= {TARGET_LAG_S:g} {_ok(lag['lag_s']['max'] <= TARGET_LAG_S)}",
+                f"max <= {TARGET_LAG_S:g} {ok(lag['lag_s']['max'] <= TARGET_LAG_S)}",
             ),
             (
                 "  ingest accepted / visible in profiles (orders/s)",
@@ -1025,12 +805,8 @@ def render(result: dict[str, Any]) -> str:
                 )
             )
     if rows:
-        width = max(len(r[0]) for r in rows)
-        vwidth = max(len(r[1]) for r in rows)
         lines.append("")
-        lines.append(f"{'metric':<{width}}  {'value':>{vwidth}}  target")
-        lines.append("-" * (width + vwidth + 30))
-        lines += [f"{k:<{width}}  {v:>{vwidth}}  {t}".rstrip() for k, v, t in rows]
+        lines += table(rows, note="target")
     for key in ("audience_error", "lag_error", "error"):
         if key in result:
             lines.append(f"{key.replace('_', ' ')}: {result[key]}")
@@ -1106,7 +882,7 @@ async def run(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any
     print(f"namespace {namespace} (logs in {log_dir})", flush=True)
     quiet = await wait_quiet(args.wait_quiet)
     load_start = os.getloadavg()
-    processes = Processes(log_dir, args.source, args.cprofile)
+    processes = Processes(log_dir, source=args.source, cprofile=args.cprofile)
     engine = make_engine(args.mysql_url, schema, pool_size=2)
     result.update(
         {
@@ -1118,17 +894,17 @@ async def run(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any
             "machine_busy_before_start_cores": quiet,
             "loadavg_at_start": [round(x, 2) for x in load_start],
             "namespace": namespace,
-            "source": source_info(args.source),
+            "source": source_info(args.source, SOURCE_PATHS),
         }
     )
     try:
         spec, result["data"] = await phase_data(args, namespace, engine)
-        result["servers"] = await server_info(engine)
+        result["servers"] = await server_info(engine, SEGMENTS_SERVER_VARIABLES)
         result["dataset"] = spec_dict(spec)
         mix = rule_mix(spec.anchor)
         result["rules"] = [{"rule": name, "json": rules} for name, rules in mix]
         if not args.skip_previews:
-            code = source_info(args.source)
+            code = source_info(args.source, SOURCE_PATHS)
             result["previews"] = await phase_previews(args, processes, namespace, mix)
             result["previews"]["source"] = code
             result["counts"] = await phase_counts(engine, mix, args.skip_naive)
@@ -1163,7 +939,7 @@ async def run(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any
                 }
         if not args.skip_audience:
             try:
-                code = source_info(args.source)
+                code = source_info(args.source, SOURCE_PATHS)
                 result["audience"] = await phase_audience(
                     args, processes, namespace, settings, engine, spec.profiles
                 )
@@ -1173,7 +949,7 @@ async def run(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any
                 result["audience_error"] = str(error)
         if not args.skip_lag:
             try:
-                code = source_info(args.source)
+                code = source_info(args.source, SOURCE_PATHS)
                 result["lag"] = await phase_lag(args, processes, lag_namespace, run_id)
                 result["lag"]["source"] = code
             except Exception as error:
@@ -1257,21 +1033,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="orders published straight as order.recorded to measure the projection alone",
     )
     parser.add_argument("--audience-timeout", type=float, default=300.0)
-    parser.add_argument(
-        "--wait-quiet",
-        type=float,
-        default=0.0,
-        help="wait up to this many seconds for an idle machine",
-    )
-    parser.add_argument("--mysql-url", default="mysql+asyncmy://root@127.0.0.1:3306")
-    parser.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1:5672/")
-    parser.add_argument("--out", type=Path, default=RESULTS / "segments.json")
-    parser.add_argument(
-        "--source",
-        type=Path,
-        default=ROOT,
-        help="run the services from this checkout (to measure a change); default: this repo",
-    )
+    add_run_arguments(parser, "segments.json")
     parser.add_argument(
         "--cprofile",
         type=Path,

@@ -7,7 +7,7 @@
    pipeline is measured, not ingest) and starts segments worker, campaigns (``all``),
    delivery api and worker(s), stats worker and ``--stats-apis`` stats api processes;
 2. plays the messaging vendor itself instead of the simulator: delivery's
-   ``BEACON_VENDOR_URL`` points at a tiny HTTP server inside this process, which answers
+   ``BEACON_VENDOR_URL`` points at an aiohttp server inside this process, which answers
    each message batch 202 and schedules each message's receipt ``--vendor-delay`` seconds
    later (10 % FAILED, by a hash of the message id). One poster task gathers the due
    receipts every 50 ms into callbacks of at most ``--callback-batch`` and POSTs them,
@@ -41,12 +41,10 @@ import heapq
 import random
 import secrets
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import aio_pika
@@ -54,35 +52,30 @@ import httpx
 import numpy as np
 import orjson
 from aio_pika.abc import AbstractIncomingMessage
+from aiohttp import web
 from sqlalchemy import text
 
 from bench.auth import auth_headers, token
-from bench.pipeline_common import (
-    ALL_RULE,
-    MESSAGE,
-    RESULTS,
-    ROOT,
-    SERVICES,
-    DbWatch,
-    Processes,
-    Profiler,
-    RoleCpu,
-    delete_namespace,
-    free_port,
-    load_profiles,
+from bench.harness.dbwatch import DbWatch
+from bench.harness.machine import (
     loadavg,
-    machine_info,
-    ok,
-    other_bench_processes,
-    pct,
-    run_and_report,
-    run_migrate,
-    server_info,
+)
+from bench.harness.meters import CpuMeter
+from bench.harness.processes import ROOT, Processes, Profiler
+from bench.harness.report import ok, pct, run_and_report, table
+from bench.pipeline_common import (
+    ALONE,
+    add_arguments,
+    begin,
+    finish,
+    launch_campaign,
+    prepare,
+    profile_lines,
+    run_record,
+    service_env,
     service_metrics,
     service_roles,
-    source_info,
-    table,
-    wait_quiet,
+    start_pipeline,
 )
 from shared.db import make_engine
 from shared.settings import ServiceSettings
@@ -126,7 +119,7 @@ class FakeVendor:
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
-        self._server: asyncio.AbstractServer | None = None
+        self._server: web.AppRunner | None = None
         self._poster: asyncio.Task[None] | None = None
         self._http = httpx.AsyncClient(timeout=30.0)
 
@@ -140,7 +133,11 @@ class FakeVendor:
         return "FAILED" if digest[0] / 256 < FAILURE_RATIO else "SENT"
 
     async def start(self, port: int) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", port)
+        app = web.Application()
+        app.router.add_route("*", "/{path:.*}", self._serve)
+        self._server = web.AppRunner(app, access_log=None)
+        await self._server.setup()
+        await web.TCPSite(self._server, "127.0.0.1", port).start()
         self._poster = asyncio.create_task(self._post_loop())
 
     async def stop(self) -> None:
@@ -148,38 +145,16 @@ class FakeVendor:
             self._poster.cancel()
             await asyncio.gather(self._poster, return_exceptions=True)
         if self._server is not None:
-            self._server.close()
+            await self._server.cleanup()
         await self._http.aclose()
 
-    # -- the send API: a minimal HTTP/1.1 keep-alive server
+    # -- the send API: an aiohttp server
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                line = await reader.readline()
-                if not line:
-                    break
-                method, path, _ = line.decode("latin-1").split(" ", 2)
-                length = 0
-                while True:
-                    header = await reader.readline()
-                    if header in (b"\r\n", b"\n", b""):
-                        break
-                    name, _, value = header.decode("latin-1").partition(":")
-                    if name.strip().lower() == "content-length":
-                        length = int(value.strip())
-                body = await reader.readexactly(length) if length else b""
-                status, payload = self._route(method, path, body)
-                reply = orjson.dumps(payload)
-                writer.write(
-                    b"HTTP/1.1 %d X\r\ncontent-type: application/json\r\ncontent-length: %d"
-                    b"\r\n\r\n%s" % (status, len(reply), reply)
-                )
-                await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError, ValueError):
-            pass
-        finally:
-            writer.close()
+    async def _serve(self, request: web.Request) -> web.Response:
+        status, payload = self._route(request.method, request.path, await request.read())
+        return web.Response(
+            body=orjson.dumps(payload), status=status, content_type="application/json"
+        )
 
     def _route(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
         if method == "POST" and path.startswith("/vendor/v1/messages"):
@@ -311,39 +286,24 @@ def first_reach(series: Sequence[tuple[float, int]], targets: Sequence[int]) -> 
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    run_id = secrets.token_hex(3)
-    namespace = f"bsts{run_id}"
-    settings = ServiceSettings(
-        mysql_url=args.mysql_url, amqp_url=args.amqp_url, namespace=namespace
-    )
-    log_dir = Path(tempfile.mkdtemp(prefix=f"bench-stats-{run_id}-"))
+    start = await begin(args, "stats", "bsts")
     n = args.recipients
-    print(f"namespace {namespace} (logs in {log_dir})", flush=True)
-    busy_before = await wait_quiet(args.wait_quiet)
-    vendor_port, delivery_port = free_port(), free_port()
     secret = secrets.token_hex(16)
-    env = {
-        "BEACON_NAMESPACE": namespace,
-        "BEACON_MYSQL_URL": args.mysql_url,
-        "BEACON_AMQP_URL": args.amqp_url,
-        "BEACON_LOG_LEVEL": "INFO",
-        "BEACON_VENDOR_URL": f"http://127.0.0.1:{vendor_port}",
-        "BEACON_DELIVERY_PUBLIC_URL": f"http://127.0.0.1:{delivery_port}",
-        "BEACON_VENDOR_SECRET": secret,
-        **dict(kv.split("=", 1) for kv in args.env),
-    }
-    processes = Processes(log_dir, env, args.source)
-    seg_engine = make_engine(args.mysql_url, settings.schema_name("segments"), pool_size=2)
-    del_engine = make_engine(args.mysql_url, settings.schema_name("delivery"), pool_size=2)
+    env = service_env(
+        args, start.namespace, start.vendor_port, start.delivery_port, BEACON_VENDOR_SECRET=secret
+    )
+    processes = Processes(start.log_dir, env, args.source)
+    seg_engine = make_engine(args.mysql_url, start.settings.schema_name("segments"), pool_size=2)
+    del_engine = make_engine(args.mysql_url, start.settings.schema_name("delivery"), pool_size=2)
     vendor = FakeVendor(secret, (args.vendor_delay[0], args.vendor_delay[1]), args.callback_batch)
-    client_out = log_dir / "clients.json"
+    client_out = start.log_dir / "clients.json"
     clients_proc: asyncio.subprocess.Process | None = None
     tap_conn = None
-    result: dict[str, Any] = {
-        "benchmark": "stats",
-        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": "python -m bench.stats " + " ".join(sys.argv[1:]),
-        "config": {
+    result = run_record(
+        "stats",
+        args,
+        start.namespace,
+        {
             "recipients": n,
             "clients": args.clients,
             "stats_apis": args.stats_apis,
@@ -352,28 +312,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "callback_batch": args.callback_batch,
             "env_overrides": args.env,
         },
-        "machine": machine_info(),
-        "source": source_info(args.source),
-        "namespace": namespace,
-        "loadavg_at_start": loadavg(),
-        "machine_busy_before_start_cores": busy_before,
-        "other_benchmarks_running": other_bench_processes(),
-        "data": "profiles written straight into the segments schema; the vendor is this"
+        start.busy_before,
+        "profiles written straight into the segments schema; the vendor is this"
         " benchmark (signed receipts posted one callback at a time)",
-    }
+    )
     try:
-        print(f"loading {n:,} profiles ...", flush=True)
-        for service in SERVICES:  # before any process starts: see docs/performance.md
-            run_migrate(service, env, args.source)
-        result["load_profiles_s"] = await load_profiles(seg_engine, n)
-        result["servers"] = await server_info(seg_engine)
-        await vendor.start(vendor_port)
+        await prepare(env, args, seg_engine, result)
+        await vendor.start(start.vendor_port)
         print("starting services ...", flush=True)
-        processes.start("delivery-api", "delivery", "api", port=delivery_port)
-        for k in range(args.delivery_workers):
-            processes.start(f"delivery-worker-{k + 1}", "delivery", "worker")
-        processes.start("segments-worker", "segments", "worker")
-        campaigns = processes.start("campaigns", "campaigns", "all")
+        campaigns = start_pipeline(processes, args, start.delivery_port)
         processes.start("stats-worker", "stats", "worker")
         apis = [
             processes.start(f"stats-api-{k + 1}", "stats", "api") for k in range(args.stats_apis)
@@ -393,43 +340,41 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         ready = await asyncio.wait_for(clients_proc.stdout.readline(), timeout=180)
         print(f"  websocket clients: {ready.decode().strip()}", flush=True)
         campaign: dict[str, str] = {}
-        tap_conn, tap_delivery, tap_stats = await start_taps(args.amqp_url, settings, campaign)
+        tap_conn, tap_delivery, tap_stats = await start_taps(
+            args.amqp_url, start.settings, campaign
+        )
         roles = service_roles(processes)
         roles["ws-clients"] = [clients_proc.pid]
-        cpu = RoleCpu(roles)
-        dbwatch = DbWatch(del_engine, namespace)
+        cpu = CpuMeter(roles, alone=ALONE)
+        dbwatch = DbWatch(del_engine, start.namespace)
         await dbwatch.setup()
         watching = asyncio.Event()
         dbwatch_task = asyncio.create_task(dbwatch.run(watching))
-        profiler = Profiler(args.py_spy, log_dir)
-        profiler.start(processes.procs)
+        profiler = Profiler(args.py_spy, start.log_dir)
+        profiler.start(processes.by_role())
         await asyncio.sleep(1.0)
         before = cpu.snapshot()
         load_t0 = loadavg()
         print(f"launching a campaign to {n:,} recipients ...", flush=True)
         async with httpx.AsyncClient(timeout=30.0, headers=auth_headers()) as http:
             t0 = time.time()
-            response = await http.post(
-                f"{campaigns.url}/api/v1/campaigns",
-                json={
-                    "name": f"bench stats {run_id}",
-                    "rules": ALL_RULE,
-                    "message": MESSAGE,
-                    "confirm_audience_size": n,
-                },
-            )
-            if response.status_code != 201:
-                raise RuntimeError(f"POST /api/v1/campaigns: {response.status_code}")
-            campaign["id"] = campaign_id = response.json()["id"]
+            campaign_id = await launch_campaign(http, campaigns, f"bench stats {start.run_id}", n)
+            campaign["id"] = campaign_id
             clients_proc.stdin.write(f"subscribe {campaign_id}\n".encode())
             await clients_proc.stdin.drain()
+            # The clients answer "subscribed"; read it, or the "wait" below reads it instead.
+            ack = await asyncio.wait_for(clients_proc.stdout.readline(), timeout=60)
+            if ack.strip() != b"subscribed":
+                raise RuntimeError(f"websocket clients answered {ack!r} to subscribe")
             deadline = t0 + args.timeout
             last_print = 0.0
             accepted_all_at: float | None = None
             while time.time() < deadline:
                 crashed = processes.check_alive()
                 if crashed:
-                    raise RuntimeError(f"service process(es) exited: {crashed}; see {log_dir}")
+                    raise RuntimeError(
+                        f"service process(es) exited: {crashed}; see {start.log_dir}"
+                    )
                 got = sum(a.sent + a.failed for a in vendor.accepted)
                 if got >= n and accepted_all_at is None:
                     accepted_all_at = time.time()
@@ -488,7 +433,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 api_counters,
             )
         )
-        result["cpu"] = RoleCpu.delta(before, after)
+        result["cpu"] = CpuMeter.delta(before, after)
         result["database"] = dbwatch.report()
         result["loadavg_during"] = [load_t0, load_t1]
         result["loadavg_at_end"] = loadavg()
@@ -507,13 +452,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         if tap_conn is not None:
             await tap_conn.close()
         await vendor.stop()
-        processes.stop_all()
-        await seg_engine.dispose()
-        await del_engine.dispose()
-        if args.keep:
-            print(f"kept namespace {namespace} (logs in {log_dir})")
-        else:
-            await delete_namespace(args.mysql_url, args.amqp_url, namespace)
+        await finish(args, processes, (seg_engine, del_engine), start.namespace, start.log_dir)
 
 
 def analyse(
@@ -733,41 +672,21 @@ def render(r: dict[str, Any]) -> str:
         "",
         *table(rows),
     ]
-    for role, prof in (r.get("profile") or {}).items():
-        lines.append(f"\npy-spy {role}: hottest frames (self %)")
-        lines += [f"  {p:5.1f}  {frame[:110]}" for frame, p in prof.get("self", [])[:8]]
-    return "\n".join(lines)
+    return "\n".join(lines + profile_lines(r))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.stats", description=(__doc__ or "").split("\n")[0]
     )
-    parser.add_argument("--recipients", type=int, default=100_000)
+    add_arguments(parser, "stats.json")
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--stats-apis", type=int, default=2)
-    parser.add_argument("--delivery-workers", type=int, default=1)
-    parser.add_argument(
-        "--vendor-delay", type=float, nargs=2, default=(0.05, 0.2), metavar=("MIN", "MAX")
-    )
     parser.add_argument("--callback-batch", type=int, default=500)
     parser.add_argument("--timeout", type=float, default=300.0, help="cap on the run (s)")
     parser.add_argument(
         "--settle", type=float, default=2.0, help="s to wait after the last receipt"
     )
-    parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--wait-quiet", type=float, default=0.0)
-    parser.add_argument("--py-spy", default=None, metavar="PATH")
-    parser.add_argument("--env", action="append", default=[], metavar="BEACON_X=V")
-    parser.add_argument(
-        "--source",
-        type=Path,
-        default=ROOT,
-        help="run the services from this copy (services/, shared/) to measure a change",
-    )
-    parser.add_argument("--mysql-url", default="mysql+asyncmy://root@127.0.0.1:3306")
-    parser.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1:5672/")
-    parser.add_argument("--out", type=Path, default=RESULTS / "stats.json")
     args = parser.parse_args(argv)
     return run_and_report(lambda: run(args), render, args.out)
 
