@@ -183,3 +183,16 @@ def start(stack: Stack, mode: str, env: dict[str, str], *, wait: bool = True) ->
 async def vendor_stats(vendor: ServiceProcess) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=vendor.url, timeout=10) as client:
         return dict((await client.get("/vendor/v1/stats")).json())
+
+
+async def progress(stack: Stack, campaign_id: str) -> tuple[int, int, int]:
+    """(rows, rows the vendor accepted, rows final)."""
+    row = (
+        await stack.rows(
+            "delivery",
+            "SELECT COUNT(*), COUNT(sent_to_vendor_at), SUM(status <> 'PENDING') "
+            "FROM communications_log WHERE campaign_id = :c",
+            c=campaign_id,
+        )
+    )[0]
+    return int(row[0]), int(row[1]), int(row[2] or 0)

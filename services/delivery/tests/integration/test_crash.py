@@ -13,6 +13,7 @@ from services.delivery.tests.integration.support import (
     audience_batches,
     launch,
     people,
+    progress,
     start,
     start_delivery,
     tap,
@@ -25,19 +26,6 @@ from tests.support.wait import eventually
 pytestmark = pytest.mark.integration
 
 N = 20_000
-
-
-async def progress(stack: Stack, campaign_id: str) -> tuple[int, int, int]:
-    """(rows, rows the vendor accepted, rows final)."""
-    row = (
-        await stack.rows(
-            "delivery",
-            "SELECT COUNT(*), COUNT(sent_to_vendor_at), SUM(status <> 'PENDING') "
-            "FROM communications_log WHERE campaign_id = :c",
-            c=campaign_id,
-        )
-    )[0]
-    return int(row[0]), int(row[1]), int(row[2] or 0)
 
 
 async def test_worker_killed_mid_run_delivers_each_message_once(stack: Stack) -> None:

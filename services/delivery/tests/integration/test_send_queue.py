@@ -12,6 +12,7 @@ from services.delivery.tests.integration.support import (
     audience_batches,
     launch,
     people,
+    progress,
     start,
     start_delivery,
     vendor_stats,
@@ -24,19 +25,6 @@ from tests.support.wait import eventually
 pytestmark = pytest.mark.integration
 
 N = 1_200
-
-
-async def progress(stack: Stack, campaign_id: str) -> tuple[int, int, int]:
-    """(rows, rows the vendor accepted, rows final)."""
-    row = (
-        await stack.rows(
-            "delivery",
-            "SELECT COUNT(*), COUNT(sent_to_vendor_at), SUM(status <> 'PENDING') "
-            "FROM communications_log WHERE campaign_id = :c",
-            c=campaign_id,
-        )
-    )[0]
-    return int(row[0]), int(row[1]), int(row[2] or 0)
 
 
 async def test_work_items_wait_out_a_vendor_outage(stack: Stack) -> None:
