@@ -57,6 +57,7 @@ _SEP = b"\xff"  # never occurs in UTF-8, so no match can straddle two values
 _JOIN, _JOIN_UTF8 = "\uffff", "\uffff".encode()  # joins values to encode them at once
 _UNIT = "\x1f"  # joins values to casefold them at once (casefold maps no char to it)
 _FEW = 8  # up to this many codes, `or` of equality tests beats a table lookup per row
+_DENSE = 4  # present codes spanning under this many times their count: scan the span
 
 
 def _encode_int(value: Any, ftype: FieldType) -> int:
@@ -131,15 +132,18 @@ class SortedText:
         n = len(self)
         return bisect.bisect_left(self, prefix, 0, n), bisect.bisect_left(self, prefix + _SEP, 0, n)
 
-    def containing(self, needle: bytes) -> BoolArray:
-        """Per value: whether it contains `needle`. Finds every occurrence of the needle's
-        first byte in the blob, narrows those positions byte by byte, then maps
-        the survivors to values by their offsets (vectorised; no Python loop per value)."""
-        out = np.zeros(len(self), np.bool_)
-        if not needle:
+    def containing(self, needle: bytes, lo: int = 0, hi: int | None = None) -> BoolArray:
+        """Per value of ranks [lo, hi) (default all): whether it contains `needle`. Finds
+        every occurrence of the needle's first byte in that stretch of the blob, narrows
+        those positions byte by byte, then maps the survivors to values by their offsets
+        (vectorised; no Python loop per value)."""
+        hi = len(self) if hi is None else hi
+        out = np.zeros(max(hi - lo, 0), np.bool_)
+        if not needle or not out.size:
             out[:] = True
             return out
-        data = np.frombuffer(self.blob, np.uint8)
+        begin, end = int(self.starts[lo]), int(self.starts[hi]) - 1  # the ranks' bytes
+        data = np.frombuffer(self.blob, np.uint8, end - begin, begin)
         k = len(needle)
         pos = np.flatnonzero(data[: max(data.size - k + 1, 0)] == needle[0])
         for j in range(1, k):
@@ -147,7 +151,8 @@ class SortedText:
                 break
             pos = pos[data[pos + j] == needle[j]]
         if pos.size:
-            out[np.searchsorted(self.starts, pos, side="right") - 1] = True
+            starts = self.starts[lo : hi + 1].astype(np.int64) - begin
+            out[np.searchsorted(starts, pos, side="right") - 1] = True
         return out
 
     @staticmethod
@@ -349,7 +354,14 @@ class TextColumn:
         present = present[present != 0]
         size = len(self._sorted)
         loaded = present[present <= size]  # codes of sorted values: scan their bytes at once
-        found = self._sorted.subset(loaded - 1).containing(needle.encode())
+        if loaded.size and int(loaded[-1]) - int(loaded[0]) < _DENSE * loaded.size:
+            # Close together (e.g. after a `beginsWith` on the same column, one code range):
+            # scan that stretch of the blob in place rather than copying each value out.
+            first = int(loaded[0]) - 1
+            found = self._sorted.containing(needle.encode(), first, int(loaded[-1]))
+            found = found[loaded - 1 - first]
+        else:
+            found = self._sorted.subset(loaded - 1).containing(needle.encode())
         hits = loaded[found].tolist()
         hits += [c for c in present[present > size].tolist() if needle in self.value_of(c)]
         out = np.zeros(codes.size, np.bool_)

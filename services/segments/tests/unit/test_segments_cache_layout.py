@@ -152,6 +152,38 @@ def test_contains_restricted_to_a_few_rows_agrees() -> None:
     assert count(columns, group, NOW) == want == 557  # of the 1,111 USER12* ids
 
 
+def test_containing_over_a_rank_range_matches_the_whole_scan() -> None:
+    values = sorted({v.casefold() for v in TEXTS if v is not None})
+    vocab = SortedText(values)
+    n = len(vocab)
+    for needle in (b"a", b"e", b"\xc3", b"ss", "\U0001f600".encode()):
+        whole = vocab.containing(needle)
+        for lo in range(n):
+            for hi in range(lo, n + 1):
+                assert vocab.containing(needle, lo, hi).tolist() == whole[lo:hi].tolist()
+
+
+def test_contains_restricted_to_scattered_rows_agrees() -> None:
+    # The rows in play come from another column, so their emails' codes are spread over
+    # the vocabulary: the scattered path (values copied out), not the in-place span.
+    rows = [
+        Profile(f"id{i:05d}", city="Pune" if i % 997 == 0 else "Delhi", email=f"u{i}@{d}")
+        for i, d in enumerate(["gmail.com", "yahoo.com", "x.gmail", None] * 5_000)  # type: ignore[list-item]
+    ]
+    columns = ProfileColumns.from_profiles(rows)
+    group = parse_rules(
+        {
+            "combinator": "and",
+            "rules": [
+                {"field": "email", "operator": "contains", "value": "GMAIL"},
+                {"field": "city", "operator": "=", "value": "pune"},
+            ],
+        }
+    )
+    want = sum(1 for p in rows if matches(p, group, NOW))
+    assert count(columns, group, NOW) == want == 11  # of the 21 Pune rows
+
+
 def test_id_index_for_unsorted_and_int_ids() -> None:
     columns = ProfileColumns.from_profiles([Profile("b"), Profile("a"), Profile("c")])
     assert [columns.index_of(i) for i in ("a", "b", "c", "d", 1)] == [1, 0, 2, None, None]
