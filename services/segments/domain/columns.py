@@ -9,6 +9,8 @@ Encodings (all exact, so the columnar evaluator agrees with the reference one):
   date                   int64 microseconds since the epoch, UTC
   text                   int32 codes into a per-column vocabulary of casefolded
                          values; code 0 is NULL
+  name, as written       a second, uncased text column (int32 codes, own vocabulary):
+                         the preview's sample shows names without a SQL round trip
   customer id            str ids: one sorted UTF-8 blob (`SortedText`); int ids: a sorted
                          int64 array; either with a permutation when rows are not in key
                          order, plus a dict for the (few) ids appended after the load
@@ -38,7 +40,7 @@ from __future__ import annotations
 
 import bisect
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import pairwise
 from typing import Any
 
@@ -195,9 +197,11 @@ class _Needle:
 
 
 class TextColumn:
-    """Casefolded text as codes into a vocabulary; see the module docstring."""
+    """Casefolded text as codes into a vocabulary; see the module docstring. With
+    `fold=False` the values are kept as given (the display copy of the names)."""
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, fold: bool = True) -> None:
+        self._fold: Callable[[str], str] = str.casefold if fold else str
         self.codes = np.zeros(capacity, np.int32)
         self._sorted = SortedText([])  # codes 1 .. len(_sorted)
         self._extra: list[str] = []  # codes len(_sorted) + 1 ..
@@ -223,7 +227,7 @@ class TextColumn:
             return 0
         if not isinstance(value, str):
             raise TypeError(f"expected str, got {type(value).__name__}")
-        key = value.casefold()
+        key = self._fold(value)
         code = self._code_of(key)
         if code is None:
             code = self._extra_lookup[key] = self.distinct + 1
@@ -244,7 +248,7 @@ class TextColumn:
         if joined.count(_UNIT) != max(count - 1, 0) or "\0" in joined:
             # A value holds the joiner, or a NUL (NumPy's bytes arrays drop trailing
             # NULs): take the slower, exact way.
-            folded = [None if v is None else v.casefold() for v in values]
+            folded = [None if v is None else self._fold(v) for v in values]
             self._sorted, rank = SortedText.build(v for v in folded if v is not None)
             self.codes[:n] = np.fromiter(
                 (0 if v is None else rank[v] + 1 for v in folded), np.int32, count=n
@@ -253,7 +257,7 @@ class TextColumn:
         # casefold is per character, so folding the joined text folds every value; a
         # fixed-width bytes array then sorts in C, in UTF-8 byte (= code point) order.
         # About five times faster than casefold/set/sorted/dict per value at 1M rows.
-        encoded = joined.casefold().encode().split(_UNIT.encode()) if count else []
+        encoded = self._fold(joined).encode().split(_UNIT.encode()) if count else []
         del joined
         codes = np.zeros(n, np.int32)
         if len(set(encoded[:4096])) < 1024:  # few distinct values (city, name): hash them
@@ -370,7 +374,7 @@ class TextColumn:
         return out
 
     def value_of(self, code: int) -> str:
-        """The casefolded value of a code ≥ 1."""
+        """The value of a code ≥ 1 (casefolded unless the column keeps values as given)."""
         size = len(self._sorted)
         return self._sorted.decode(code - 1) if code <= size else self._extra[code - size - 1]
 
@@ -495,6 +499,8 @@ class ProfileColumns:
         self._texts = {
             f.name: TextColumn(self._capacity) for f in FIELDS.values() if f.type == "text"
         }
+        # The names as written, for the preview's sample (the columns above are casefolded).
+        self._names = TextColumn(self._capacity, fold=False)
 
     def __len__(self) -> int:
         return self._size
@@ -532,6 +538,8 @@ class ProfileColumns:
         for name, data in columns.items():
             if name in self._texts:
                 self._texts[name].load(data, n)
+                if name == "name":
+                    self._names.load(data, n)
             else:
                 col = self._ints[name]
                 col.values[:n], col.valid[:n] = _int_array(data, FIELDS[name].type, n)
@@ -550,6 +558,7 @@ class ProfileColumns:
             column.grow(self._capacity)
         for text in self._texts.values():
             text.grow(self._capacity)
+        self._names.grow(self._capacity)
 
     def upsert(self, profile: Profile) -> int:
         """Insert or overwrite the profile's row; returns its index."""
@@ -561,6 +570,7 @@ class ProfileColumns:
             for name in self._ints
         }
         texts = {name: col.encode(getattr(profile, name)) for name, col in self._texts.items()}
+        display = self._names.encode(profile.name)
         i = self._keys.index_of(profile.customer_id)
         if i is None:
             i = self._size
@@ -572,6 +582,7 @@ class ProfileColumns:
             self._ints[name].set(i, value)
         for name, code in texts.items():
             self._texts[name].codes[i] = code
+        self._names.codes[i] = display
         return i
 
     def upsert_many(self, profiles: Iterable[Profile]) -> list[int]:
@@ -593,6 +604,11 @@ class ProfileColumns:
 
     def index_of(self, customer_id: CustomerId) -> int | None:
         return self._keys.index_of(customer_id)
+
+    def names_at(self, indices: Iterable[int] | NDArray[np.integer[Any]]) -> list[str | None]:
+        """The names (as written, not casefolded) of rows `indices`; None = NULL."""
+        codes = self._names.codes[np.asarray(indices, dtype=np.intp)].tolist()
+        return [self._names.value_of(c) if c else None for c in codes]
 
     def customer_ids_at(
         self, indices: Iterable[int] | NDArray[np.integer[Any]]

@@ -257,3 +257,17 @@ def test_values_with_nul_characters_take_the_exact_path() -> None:
     assert columns.text_column("name").distinct == 3  # "a\0", "a", "b\0c"
     for op, needle in (("=", "a\0"), ("=", "a"), ("beginsWith", "a"), ("contains", "\0")):
         agree(columns, rows, rule("name", op, needle))
+
+
+def test_names_for_the_sample_keep_their_case() -> None:
+    columns = ProfileColumns.from_profiles(
+        [Profile("a", name="Zoë Sharma"), Profile("b", name="ZOË SHARMA"), Profile("c")]
+    )
+    assert columns.names_at([0, 1, 2]) == ["Zoë Sharma", "ZOË SHARMA", None]
+    columns.upsert(Profile("c", name="Straße"))  # a value first seen after the load
+    columns.upsert(Profile("a"))  # the name removed
+    columns.upsert(Profile("d", name="zoë sharma"))  # a new customer
+    assert columns.names_at(np.array([0, 1, 2, 3])) == [None, "ZOË SHARMA", "Straße", "zoë sharma"]
+    assert columns.names_at([]) == []
+    # Without a name column every name is NULL.
+    assert ProfileColumns.from_arrays(["x", "y"]).names_at([1, 0]) == [None, None]
