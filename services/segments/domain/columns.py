@@ -9,7 +9,7 @@ Encodings (all exact, so the columnar evaluator agrees with the reference one):
   date                   int64 microseconds since the epoch, UTC
   text                   int32 codes into a per-column vocabulary of casefolded
                          values; code 0 is NULL
-  name, as written       a second, uncased text column (int32 codes, own vocabulary):
+  name, as written       a second text column, not casefolded (int32 codes, own vocabulary):
                          the preview's sample shows names without a SQL round trip
   customer id            str ids: one sorted UTF-8 blob (`SortedText`); int ids: a sorted
                          int64 array; either with a permutation when rows are not in key
