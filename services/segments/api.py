@@ -98,14 +98,16 @@ def build_router(
         if cache is not None and cache.ready.is_set():
             matched = mask(cache.columns, group, now)
             size = int(np.count_nonzero(matched))
-            ids = cache.columns.customer_ids_at(sample_indices(matched, k))
+            rows = sample_indices(matched, k)
+            # The names come from the cache too: a SQL lookup of them was a third of the
+            # server time of a preview (a round trip on a busy database).
+            sample = [
+                {"customer_id": i, "name": name}
+                for i, name in zip(
+                    cache.columns.customer_ids_at(rows), cache.columns.names_at(rows), strict=True
+                )
+            ]
             source = "cache"
-            async with engine.connect() as conn:
-                names = {
-                    p["customer_id"]: p["name"]
-                    for p in await profile_store.known_profiles(conn, [str(i) for i in ids])
-                }
-            sample = [{"customer_id": i, "name": names.get(str(i))} for i in ids]
         else:
             condition = rule_sql.where(group, now)
             async with engine.connect() as conn:

@@ -9,6 +9,8 @@ Encodings (all exact, so the columnar evaluator agrees with the reference one):
   date                   int64 microseconds since the epoch, UTC
   text                   int32 codes into a per-column vocabulary of casefolded
                          values; code 0 is NULL
+  name, as written       a second text column, not casefolded (int32 codes, own vocabulary):
+                         the preview's sample shows names without a SQL round trip
   customer id            str ids: one sorted UTF-8 blob (`SortedText`); int ids: a sorted
                          int64 array; either with a permutation when rows are not in key
                          order, plus a dict for the (few) ids appended after the load
@@ -38,11 +40,12 @@ from __future__ import annotations
 
 import bisect
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import pairwise
 from typing import Any
 
 import numpy as np
+import numpy.ma  # noqa: F401  (see below)
 from numpy.typing import NDArray
 
 from shared.rules.fields import FIELDS, FieldType
@@ -50,6 +53,9 @@ from shared.rules.values import to_epoch_us, to_paise
 
 from .profile import CustomerId, Profile
 
+# NumPy imports `numpy.ma` lazily, on first use (here: `np.unique` inside `contains`). The
+# API process gets its columns from the loading child and would pay that import, about
+# 40 ms, inside the first such preview; importing it with this module pays it at start.
 BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.int64]
 _CACHE_SIZE = 16  # cached per-needle predicates per text column
@@ -57,6 +63,7 @@ _SEP = b"\xff"  # never occurs in UTF-8, so no match can straddle two values
 _JOIN, _JOIN_UTF8 = "\uffff", "\uffff".encode()  # joins values to encode them at once
 _UNIT = "\x1f"  # joins values to casefold them at once (casefold maps no char to it)
 _FEW = 8  # up to this many codes, `or` of equality tests beats a table lookup per row
+_DENSE = 4  # present codes spanning under this many times their count: scan the span
 
 
 def _encode_int(value: Any, ftype: FieldType) -> int:
@@ -131,15 +138,18 @@ class SortedText:
         n = len(self)
         return bisect.bisect_left(self, prefix, 0, n), bisect.bisect_left(self, prefix + _SEP, 0, n)
 
-    def containing(self, needle: bytes) -> BoolArray:
-        """Per value: whether it contains `needle`. Finds every occurrence of the needle's
-        first byte in the blob, narrows those positions byte by byte, then maps
-        the survivors to values by their offsets (vectorised; no Python loop per value)."""
-        out = np.zeros(len(self), np.bool_)
-        if not needle:
+    def containing(self, needle: bytes, lo: int = 0, hi: int | None = None) -> BoolArray:
+        """Per value of ranks [lo, hi) (default all): whether it contains `needle`. Finds
+        every occurrence of the needle's first byte in that stretch of the blob, narrows
+        those positions byte by byte, then maps the survivors to values by their offsets
+        (vectorised; no Python loop per value)."""
+        hi = len(self) if hi is None else hi
+        out = np.zeros(max(hi - lo, 0), np.bool_)
+        if not needle or not out.size:
             out[:] = True
             return out
-        data = np.frombuffer(self.blob, np.uint8)
+        begin, end = int(self.starts[lo]), int(self.starts[hi]) - 1  # the ranks' bytes
+        data = np.frombuffer(self.blob, np.uint8, end - begin, begin)
         k = len(needle)
         pos = np.flatnonzero(data[: max(data.size - k + 1, 0)] == needle[0])
         for j in range(1, k):
@@ -147,7 +157,8 @@ class SortedText:
                 break
             pos = pos[data[pos + j] == needle[j]]
         if pos.size:
-            out[np.searchsorted(self.starts, pos, side="right") - 1] = True
+            starts = self.starts[lo : hi + 1].astype(np.int64) - begin
+            out[np.searchsorted(starts, pos, side="right") - 1] = True
         return out
 
     @staticmethod
@@ -190,9 +201,11 @@ class _Needle:
 
 
 class TextColumn:
-    """Casefolded text as codes into a vocabulary; see the module docstring."""
+    """Casefolded text as codes into a vocabulary; see the module docstring. With
+    `fold=False` the values are kept as given (the display copy of the names)."""
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, fold: bool = True) -> None:
+        self._fold: Callable[[str], str] = str.casefold if fold else str
         self.codes = np.zeros(capacity, np.int32)
         self._sorted = SortedText([])  # codes 1 .. len(_sorted)
         self._extra: list[str] = []  # codes len(_sorted) + 1 ..
@@ -218,7 +231,7 @@ class TextColumn:
             return 0
         if not isinstance(value, str):
             raise TypeError(f"expected str, got {type(value).__name__}")
-        key = value.casefold()
+        key = self._fold(value)
         code = self._code_of(key)
         if code is None:
             code = self._extra_lookup[key] = self.distinct + 1
@@ -239,7 +252,7 @@ class TextColumn:
         if joined.count(_UNIT) != max(count - 1, 0) or "\0" in joined:
             # A value holds the joiner, or a NUL (NumPy's bytes arrays drop trailing
             # NULs): take the slower, exact way.
-            folded = [None if v is None else v.casefold() for v in values]
+            folded = [None if v is None else self._fold(v) for v in values]
             self._sorted, rank = SortedText.build(v for v in folded if v is not None)
             self.codes[:n] = np.fromiter(
                 (0 if v is None else rank[v] + 1 for v in folded), np.int32, count=n
@@ -248,7 +261,7 @@ class TextColumn:
         # casefold is per character, so folding the joined text folds every value; a
         # fixed-width bytes array then sorts in C, in UTF-8 byte (= code point) order.
         # About five times faster than casefold/set/sorted/dict per value at 1M rows.
-        encoded = joined.casefold().encode().split(_UNIT.encode()) if count else []
+        encoded = self._fold(joined).encode().split(_UNIT.encode()) if count else []
         del joined
         codes = np.zeros(n, np.int32)
         if len(set(encoded[:4096])) < 1024:  # few distinct values (city, name): hash them
@@ -349,7 +362,14 @@ class TextColumn:
         present = present[present != 0]
         size = len(self._sorted)
         loaded = present[present <= size]  # codes of sorted values: scan their bytes at once
-        found = self._sorted.subset(loaded - 1).containing(needle.encode())
+        if loaded.size and int(loaded[-1]) - int(loaded[0]) < _DENSE * loaded.size:
+            # Close together (e.g. after a `beginsWith` on the same column, one code range):
+            # scan that stretch of the blob in place rather than copying each value out.
+            first = int(loaded[0]) - 1
+            found = self._sorted.containing(needle.encode(), first, int(loaded[-1]))
+            found = found[loaded - 1 - first]
+        else:
+            found = self._sorted.subset(loaded - 1).containing(needle.encode())
         hits = loaded[found].tolist()
         hits += [c for c in present[present > size].tolist() if needle in self.value_of(c)]
         out = np.zeros(codes.size, np.bool_)
@@ -358,7 +378,7 @@ class TextColumn:
         return out
 
     def value_of(self, code: int) -> str:
-        """The casefolded value of a code ≥ 1."""
+        """The value of a code ≥ 1 (casefolded unless the column keeps values as given)."""
         size = len(self._sorted)
         return self._sorted.decode(code - 1) if code <= size else self._extra[code - size - 1]
 
@@ -483,6 +503,8 @@ class ProfileColumns:
         self._texts = {
             f.name: TextColumn(self._capacity) for f in FIELDS.values() if f.type == "text"
         }
+        # The names as written, for the preview's sample (the columns above are casefolded).
+        self._names = TextColumn(self._capacity, fold=False)
 
     def __len__(self) -> int:
         return self._size
@@ -520,6 +542,8 @@ class ProfileColumns:
         for name, data in columns.items():
             if name in self._texts:
                 self._texts[name].load(data, n)
+                if name == "name":
+                    self._names.load(data, n)
             else:
                 col = self._ints[name]
                 col.values[:n], col.valid[:n] = _int_array(data, FIELDS[name].type, n)
@@ -538,6 +562,7 @@ class ProfileColumns:
             column.grow(self._capacity)
         for text in self._texts.values():
             text.grow(self._capacity)
+        self._names.grow(self._capacity)
 
     def upsert(self, profile: Profile) -> int:
         """Insert or overwrite the profile's row; returns its index."""
@@ -549,6 +574,7 @@ class ProfileColumns:
             for name in self._ints
         }
         texts = {name: col.encode(getattr(profile, name)) for name, col in self._texts.items()}
+        display = self._names.encode(profile.name)
         i = self._keys.index_of(profile.customer_id)
         if i is None:
             i = self._size
@@ -560,6 +586,7 @@ class ProfileColumns:
             self._ints[name].set(i, value)
         for name, code in texts.items():
             self._texts[name].codes[i] = code
+        self._names.codes[i] = display
         return i
 
     def upsert_many(self, profiles: Iterable[Profile]) -> list[int]:
@@ -581,6 +608,11 @@ class ProfileColumns:
 
     def index_of(self, customer_id: CustomerId) -> int | None:
         return self._keys.index_of(customer_id)
+
+    def names_at(self, indices: Iterable[int] | NDArray[np.integer[Any]]) -> list[str | None]:
+        """The names (as written, not casefolded) of rows `indices`; None = NULL."""
+        codes = self._names.codes[np.asarray(indices, dtype=np.intp)].tolist()
+        return [self._names.value_of(c) if c else None for c in codes]
 
     def customer_ids_at(
         self, indices: Iterable[int] | NDArray[np.integer[Any]]

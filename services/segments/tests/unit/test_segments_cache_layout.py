@@ -152,6 +152,38 @@ def test_contains_restricted_to_a_few_rows_agrees() -> None:
     assert count(columns, group, NOW) == want == 557  # of the 1,111 USER12* ids
 
 
+def test_containing_over_a_rank_range_matches_the_whole_scan() -> None:
+    values = sorted({v.casefold() for v in TEXTS if v is not None})
+    vocab = SortedText(values)
+    n = len(vocab)
+    for needle in (b"a", b"e", b"\xc3", b"ss", "\U0001f600".encode()):
+        whole = vocab.containing(needle)
+        for lo in range(n):
+            for hi in range(lo, n + 1):
+                assert vocab.containing(needle, lo, hi).tolist() == whole[lo:hi].tolist()
+
+
+def test_contains_restricted_to_scattered_rows_agrees() -> None:
+    # The rows in play come from another column, so their emails' codes are spread over
+    # the vocabulary: the scattered path (values copied out), not the in-place span.
+    rows = [
+        Profile(f"id{i:05d}", city="Pune" if i % 997 == 0 else "Delhi", email=f"u{i}@{d}")
+        for i, d in enumerate(["gmail.com", "yahoo.com", "x.gmail", None] * 5_000)  # type: ignore[list-item]
+    ]
+    columns = ProfileColumns.from_profiles(rows)
+    group = parse_rules(
+        {
+            "combinator": "and",
+            "rules": [
+                {"field": "email", "operator": "contains", "value": "GMAIL"},
+                {"field": "city", "operator": "=", "value": "pune"},
+            ],
+        }
+    )
+    want = sum(1 for p in rows if matches(p, group, NOW))
+    assert count(columns, group, NOW) == want == 11  # of the 21 Pune rows
+
+
 def test_id_index_for_unsorted_and_int_ids() -> None:
     columns = ProfileColumns.from_profiles([Profile("b"), Profile("a"), Profile("c")])
     assert [columns.index_of(i) for i in ("a", "b", "c", "d", 1)] == [1, 0, 2, None, None]
@@ -225,3 +257,17 @@ def test_values_with_nul_characters_take_the_exact_path() -> None:
     assert columns.text_column("name").distinct == 3  # "a\0", "a", "b\0c"
     for op, needle in (("=", "a\0"), ("=", "a"), ("beginsWith", "a"), ("contains", "\0")):
         agree(columns, rows, rule("name", op, needle))
+
+
+def test_names_for_the_sample_keep_their_case() -> None:
+    columns = ProfileColumns.from_profiles(
+        [Profile("a", name="Zoë Sharma"), Profile("b", name="ZOË SHARMA"), Profile("c")]
+    )
+    assert columns.names_at([0, 1, 2]) == ["Zoë Sharma", "ZOË SHARMA", None]
+    columns.upsert(Profile("c", name="Straße"))  # a value first seen after the load
+    columns.upsert(Profile("a"))  # the name removed
+    columns.upsert(Profile("d", name="zoë sharma"))  # a new customer
+    assert columns.names_at(np.array([0, 1, 2, 3])) == [None, "ZOË SHARMA", "Straße", "zoë sharma"]
+    assert columns.names_at([]) == []
+    # Without a name column every name is NULL.
+    assert ProfileColumns.from_arrays(["x", "y"]).names_at([1, 0]) == [None, None]
