@@ -20,6 +20,10 @@ from shared.settings import ServiceSettings
 
 ALGORITHM = "EdDSA"
 LEEWAY_S = 30  # clock skew tolerated between Beacon's own processes
+# Tokens verified recently, kept until they expire: a token is stateless (nothing revokes it
+# before its exp), so its answer cannot change, and verifying the Ed25519 signature on every
+# request was 13 % of the ingest api's CPU on single-order POSTs (docs/performance.md).
+VERIFIED_CACHE = 10_000
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class TokenService:
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
+        self._verified: dict[str, Principal] = {}  # only tokens that verified
 
     def issue(self, user: UserClaims, ttl_s: int) -> str:
         if self.keys.private is None:
@@ -63,6 +68,16 @@ class TokenService:
 
     def verify(self, token: str) -> Principal:
         """The caller the token names, or :class:`AuthError` saying what is wrong with it."""
+        known = self._verified.get(token)
+        if known is not None and known.expires_at is not None and time.time() < known.expires_at:
+            return known
+        principal = self._verify(token)
+        if len(self._verified) >= VERIFIED_CACHE:  # many users, or a flood: start over
+            self._verified.clear()
+        self._verified[token] = principal
+        return principal
+
+    def _verify(self, token: str) -> Principal:
         claims = self._decode(token)
         roles = claims.get("roles")
         if not (

@@ -54,6 +54,33 @@ def test_each_bad_token_is_refused_with_its_reason(code: str) -> None:
     assert token not in caught.value.message
 
 
+def test_a_verified_token_is_answered_from_memory_until_it_expires(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tokens = verifier()
+    decoded: list[str] = []
+    real = tokens._decode
+
+    def counting(token: str) -> dict[str, Any]:
+        decoded.append(token)
+        return real(token)
+
+    monkeypatch.setattr(tokens, "_decode", counting)
+    good = auth.mint("viewer", ttl_s=600)
+    assert tokens.verify(good) == tokens.verify(good)
+    assert len(decoded) == 1
+    for _ in range(2):  # a refused token is never remembered: checked every time
+        with pytest.raises(AuthError):
+            tokens.verify(auth.bad_tokens()["token_expired"])
+    assert len(decoded) == 3
+    # Past its exp the remembered answer is dropped: the token is checked again (PyJWT's own
+    # clock, not patched here, decides; the refusal itself is the test above).
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 601)
+    tokens.verify(good)
+    assert len(decoded) == 4
+
+
 def test_an_unknown_role_is_refused() -> None:
     with pytest.raises(AuthError, match="role"):
         verifier().verify(auth.mint("superuser"))
