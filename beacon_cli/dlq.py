@@ -36,6 +36,7 @@ QUEUES = (
     "campaigns.progress",
     "delivery.campaigns",
     "delivery.audience",
+    "delivery.send",
     "delivery.receipts",
     "stats.counters",
     # Sign-in: each service's copy of the API keys, and campaigns' record of key use.
