@@ -6,10 +6,12 @@ what the cache holds is ignored, so reordering and the overlap between the load 
 events that arrived during it do no harm. Every API replica holds its own copy, fed by its
 own exclusive queue.
 
-The load runs in a child process (``spawn``): reading and encoding a million rows is CPU
-work that would otherwise hold the event loop (and the GIL) for seconds, and the
-millions of short-lived Python strings it makes would leave the API's heap fragmented. The
-child sends back the finished ``ProfileColumns`` (arrays and byte blobs, quick to pickle).
+The load runs in two child processes (``cache_child.py``), each reading and encoding some
+of the fields, at once: reading and encoding a million rows is CPU work that would
+otherwise hold the event loop (and the GIL) for seconds, and the millions of short-lived
+Python strings it makes would leave the API's heap fragmented. Each child sends back its
+finished ``ProfileColumns`` (arrays and byte blobs, quick to pickle); the parts are joined
+when both read the same customers, and the load is done again in one child when not.
 Meanwhile ``state`` is ``"loading"``, previews answer from SQL, and events are kept (the
 newest revision per customer) and applied right after the swap, in the same step on the
 event loop, so none is lost. A failed load is retried with back-off; SQL keeps answering.
@@ -18,19 +20,19 @@ event loop, so none is lost. A failed load is retried with back-off; SQL keeps a
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
-import resource
+import pickle
+import sys
 import time
 from datetime import datetime
 from decimal import Decimal
-from multiprocessing.connection import Connection
 from typing import Any, Literal
 
 import numpy as np
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 from tenacity import AsyncRetrying, wait_exponential_jitter
 
+from services.segments.cache_child import LoadedPart, LoadRequest
 from services.segments.domain import Profile, ProfileColumns
 from services.segments.store import cache_load
 from shared.envelope import Envelope
@@ -60,57 +62,66 @@ def profile_from_event(item: dict[str, Any]) -> Profile:
     )
 
 
-async def _read(url: str) -> dict[str, Any]:
-    engine = create_async_engine(url, poolclass=NullPool)
-    try:
-        async with engine.connect() as conn:
-            return await cache_load.read_columns(conn)
-    finally:
-        await engine.dispose()
+# The load's two parts, built at once on two cores by two processes. Balanced by their
+# cost at 1M profiles: ids, numbers, dates, city and both name columns in one; the two
+# near-unique texts (their vocabularies are sorted, not hashed) in the other.
+PARTS = (
+    ("total_spend", "visits", *cache_load.DATES, "city", "name"),
+    ("email", "phone"),
+)
+Revisions = np.ndarray[Any, np.dtype[np.int64]]
 
 
-def build_columns(url: str) -> tuple[ProfileColumns, np.ndarray[Any, np.dtype[np.int64]]]:
-    """Every known profile as `ProfileColumns`, and each row's revision (in the child)."""
-    data = asyncio.run(_read(url))
-    columns = ProfileColumns.from_arrays(
-        data.pop("customer_id"),
-        total_spend=data["total_spend"],
-        visits=data["visits"],
-        **{name: data.pop(name) for name in (*cache_load.DATES, *cache_load.TEXTS)},
+def _connect_args(url: str) -> dict[str, Any]:
+    parsed = make_url(url)
+    return {
+        "host": parsed.host or "127.0.0.1",
+        "port": parsed.port or 3306,
+        "user": parsed.username or "root",
+        "password": parsed.password or "",
+        "db": parsed.database,
+    }
+
+
+async def _run_child(request: LoadRequest) -> LoadedPart:
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",  # not -m: the answer's classes must pickle under their module's name
+        "from services.segments.cache_child import main; main()",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
     )
-    return columns, data["revision"]
-
-
-def _child(url: str, sender: Connection) -> None:
     try:
-        columns, revisions = build_columns(url)
-        used = resource.getrusage(resource.RUSAGE_SELF)
-        # CPU seconds of the load, a figure that a busy machine inflates less than wall time.
-        sender.send(("ok", (columns, revisions, round(used.ru_utime + used.ru_stime, 2))))
-    except BaseException as error:  # the parent logs it and retries
-        sender.send(("error", repr(error)[:500]))
+        answer, _ = await child.communicate(pickle.dumps(request))
     finally:
-        sender.close()
-
-
-async def _load_in_child(
-    url: str,
-) -> tuple[ProfileColumns, np.ndarray[Any, np.dtype[np.int64]], float]:
-    context = multiprocessing.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(url, sender), name="profile-cache-load")
-    child.start()
-    sender.close()  # the child holds the only writer: its death ends recv with EOFError
-    try:
-        status, result = await asyncio.to_thread(receiver.recv)
-    finally:
-        receiver.close()
-        if child.is_alive():
-            child.terminate()  # cancelled (the API stops) or failed: do not leave it running
-        await asyncio.to_thread(child.join, 10)
+        if child.returncode is None:  # cancelled (the API stops, or the other part failed)
+            child.kill()
+            await child.wait()
+    if not answer:
+        raise RuntimeError(f"profile cache load: the child exited with {child.returncode}")
+    status, result = await asyncio.to_thread(pickle.loads, answer)
     if status != "ok":
         raise RuntimeError(f"profile cache load failed in the child: {result}")
     return result  # type: ignore[no-any-return]
+
+
+async def _load_in_children(url: str) -> tuple[ProfileColumns, Revisions, float]:
+    """Every known profile, each row's revision, and the children's CPU seconds."""
+    connect = _connect_args(url)
+    async with asyncio.TaskGroup() as group:  # one failing cancels (and kills) the other
+        tasks = [group.create_task(_run_child(LoadRequest(connect, f))) for f in PARTS]
+    parts = [task.result() for task in tasks]
+    if len({part.ids_digest for part in parts}) > 1:
+        # Customers became known between the parts' reads: one process reads it all.
+        whole = await _run_child(LoadRequest(connect, cache_load.FIELDS))
+        return whole.columns, whole.revisions, whole.cpu_s
+    columns = parts[0].columns
+    for part in parts[1:]:
+        columns.adopt(part.columns, part.fields)
+    # A row's texts and numbers may come from two revisions: keep the older, so a
+    # profile.changed event for the newer one is applied, not ignored.
+    revisions = np.minimum.reduce([part.revisions for part in parts])
+    return columns, revisions, round(sum(part.cpu_s for part in parts), 2)
 
 
 class ProfileCache:
@@ -133,7 +144,7 @@ class ProfileCache:
             with attempt:
                 started = time.perf_counter()
                 try:
-                    columns, revisions, cpu_s = await _load_in_child(url)
+                    columns, revisions, cpu_s = await _load_in_children(url)
                 except Exception as error:
                     log.warning("profile_cache_load_failed", error=repr(error)[:300])
                     raise

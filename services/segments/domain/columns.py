@@ -62,6 +62,9 @@ _CACHE_SIZE = 16  # cached per-needle predicates per text column
 _SEP = b"\xff"  # never occurs in UTF-8, so no match can straddle two values
 _JOIN, _JOIN_UTF8 = "\uffff", "\uffff".encode()  # joins values to encode them at once
 _UNIT = "\x1f"  # joins values to casefold them at once (casefold maps no char to it)
+# Values sampled to choose how to dedupe a text column: hashing wins while values repeat
+# (1M names of 12k distinct: 0.14 s against 0.73 s), NumPy's sort when nearly all differ.
+_SAMPLE = 20_000
 _FEW = 8  # up to this many codes, `or` of equality tests beats a table lookup per row
 _DENSE = 4  # present codes spanning under this many times their count: scan the span
 
@@ -264,7 +267,8 @@ class TextColumn:
         encoded = self._fold(joined).encode().split(_UNIT.encode()) if count else []
         del joined
         codes = np.zeros(n, np.int32)
-        if len(set(encoded[:4096])) < 1024:  # few distinct values (city, name): hash them
+        sample = encoded[:_SAMPLE]
+        if len(set(sample)) < 0.8 * len(sample):  # repeated values (city, name): hash them
             ranked = sorted(dict.fromkeys(encoded))
             rank_of = {v: i + 1 for i, v in enumerate(ranked)}
             codes[present] = np.fromiter(map(rank_of.__getitem__, encoded), np.int32, count)
@@ -549,6 +553,19 @@ class ProfileColumns:
                 col.values[:n], col.valid[:n] = _int_array(data, FIELDS[name].type, n)
         self._size = n
         return self
+
+    def adopt(self, other: ProfileColumns, fields: Iterable[str]) -> None:
+        """Take `fields` from `other`, built from the same rows in the same order (the
+        cache builds parts of one load in parallel and joins them here)."""
+        if len(other) != self._size or other._capacity != self._capacity:
+            raise ValueError("the parts of a load must hold the same rows")
+        for name in fields:
+            if name in self._texts:
+                self._texts[name] = other._texts[name]
+                if name == "name":
+                    self._names = other._names
+            else:
+                self._ints[name] = other._ints[name]
 
     @classmethod
     def from_profiles(cls, profiles: Iterable[Profile]) -> ProfileColumns:

@@ -224,7 +224,7 @@ async def test_events_during_the_load_are_applied_after_it(
         await release.wait()
         return loaded, np.array([5, 5], np.int64), 0.1  # the load read revision 5 of both
 
-    monkeypatch.setattr(cache_module, "_load_in_child", slow_child)
+    monkeypatch.setattr(cache_module, "_load_in_children", slow_child)
 
     class Engine:  # what `load` reads of an engine
         class url:  # noqa: N801
