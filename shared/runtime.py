@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -47,6 +47,7 @@ from shared.db import make_engine
 from shared.envelope import Envelope, new_event
 from shared.errors import install_error_handlers, responses
 from shared.health import health_router, install_request_middleware
+from shared.hot_routes import HotRoute
 from shared.logging import get_logger
 from shared.outbox import OutboxRelay, publish_envelope
 from shared.retention import Pruner, older_than, retention_loop
@@ -402,8 +403,10 @@ class Runtime:
         title: str,
         max_body_bytes: int | None = None,
         public: APIRouter | None = None,
+        hot: Sequence[HotRoute] = (),
     ) -> FastAPI:
-        """``api``: routes behind sign-in; ``public``: the few that must stay open."""
+        """``api``: routes behind sign-in; ``public``: the few that must stay open; ``hot``:
+        routes served ahead of both (``shared.hot_routes``), each authorizing itself."""
         auth = None
         if api is not None:
             # Built here, so a process with unsafe auth settings refuses to start.
@@ -454,4 +457,5 @@ class Runtime:
                 dependencies=[Depends(auth.dependency)],
                 responses=responses(401, 403, 413, 422),
             )
+        app.router.routes[0:0] = hot
         return app

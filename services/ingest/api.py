@@ -9,6 +9,7 @@ of a message each, not a message. Storing happens in the worker.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import orjson
@@ -24,8 +25,10 @@ from services.ingest.domain.models import Customer, Order
 from services.ingest.settings import IngestSettings
 from services.ingest.store import customers as customer_store
 from services.ingest.store import orders as order_store
+from shared.auth.dependency import requirement
 from shared.envelope import Envelope
 from shared.errors import ApiError, ErrorItem, ServiceUnavailable, invalid, invalid_field, responses
+from shared.hot_routes import HotRoute
 from shared.pagination import decode_cursor, encode_cursor
 from shared.publishing import accept_confirmed
 
@@ -96,7 +99,9 @@ def build_router(
     broker: RabbitBroker,
     exchange: RabbitExchange,
     broker_ready: asyncio.Event,
-) -> APIRouter:
+) -> tuple[APIRouter, list[HotRoute]]:
+    """The API router, and the two writes again as hot routes (``shared.hot_routes``):
+    the router documents them, the hot routes serve them."""
     router = APIRouter(prefix="/api/v1")
 
     async def read_json(request: Request) -> Any:
@@ -146,6 +151,30 @@ def build_router(
         except InvalidBatch as error:
             raise invalid([item_problem(e) for e in error.errors]) from None
 
+    async def write_customers(request: Request) -> Response:
+        batch = parse(CUSTOMERS, await read_json(request))
+        if len(batch) <= COALESCE_UP_TO:
+            return await accept_small(coalesced_customers, batch)
+        return await accept(events.customers_submitted(batch), len(batch))
+
+    async def write_orders(request: Request) -> Response:
+        batch = parse(ORDERS, await read_json(request))
+        if len(batch) <= COALESCE_UP_TO:
+            return await accept_small(coalesced_orders, batch)
+        return await accept(events.orders_submitted(batch), len(batch))
+
+    def authorized(write: Callable[[Request], Awaitable[Response]]) -> Any:
+        async def endpoint(request: Request) -> Response:
+            await request.app.state.auth.authorize(request, *requirement(request))
+            return await write(request)
+
+        return endpoint
+
+    hot = [
+        HotRoute("/api/v1/customers", authorized(write_customers), method="POST"),
+        HotRoute("/api/v1/orders", authorized(write_orders), method="POST"),
+    ]
+
     @router.post(
         "/customers",
         status_code=202,
@@ -154,10 +183,7 @@ def build_router(
         responses=responses(503),
     )
     async def post_customers(request: Request) -> Response:
-        batch = parse(CUSTOMERS, await read_json(request))
-        if len(batch) <= COALESCE_UP_TO:
-            return await accept_small(coalesced_customers, batch)
-        return await accept(events.customers_submitted(batch), len(batch))
+        return await write_customers(request)
 
     @router.post(
         "/orders",
@@ -167,10 +193,7 @@ def build_router(
         responses=responses(503),
     )
     async def post_orders(request: Request) -> Response:
-        batch = parse(ORDERS, await read_json(request))
-        if len(batch) <= COALESCE_UP_TO:
-            return await accept_small(coalesced_orders, batch)
-        return await accept(events.orders_submitted(batch), len(batch))
+        return await write_orders(request)
 
     @router.get("/customers/{customer_id}", responses=responses(404))
     async def get_customer(customer_id: str) -> dict[str, Any]:
@@ -207,4 +230,4 @@ def build_router(
             )
         return {"items": items, "next_cursor": encode_cursor(last)}
 
-    return router
+    return router, hot

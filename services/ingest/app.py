@@ -36,9 +36,9 @@ def build_app(mode: str, settings: IngestSettings | None = None) -> FastAPI:
         )
     else:
         runtime.declare_only(consumers.PERSISTENCE)
-    router = None
-    if mode in ("api", "all"):
-        router = api.build_router(
-            settings, runtime.engine, runtime.broker, runtime.exchange, runtime.broker_ready
-        )
-    return runtime.http_app(router, title=f"Beacon ingest ({mode})")
+    if mode not in ("api", "all"):
+        return runtime.http_app(None, title=f"Beacon ingest ({mode})")
+    router, hot = api.build_router(
+        settings, runtime.engine, runtime.broker, runtime.exchange, runtime.broker_ready
+    )
+    return runtime.http_app(router, title=f"Beacon ingest ({mode})", hot=hot)

@@ -12,7 +12,9 @@ vendor's HMAC-signed receipt callback). What a route needs:
 
 Missing or bad credentials answer 401 with ``shared.errors.ErrorBody`` (``code`` says why,
 e.g. ``token_expired``); a valid caller
-without the right answers 403, before the route runs, so nothing is written.
+without the right answers 403, before the route runs, so nothing is written. A hot route
+served ahead of FastAPI's routing (``shared.hot_routes``) calls
+:meth:`Authenticator.authorize` itself, which makes the same check.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -66,6 +69,15 @@ def requirement(request: Request) -> tuple[str, str | None]:
     return "marketer", "write"
 
 
+def credential_of(request: Request) -> str | None:
+    """What the two schemes below read: an ``X-API-Key``, else a ``Bearer`` token."""
+    key = request.headers.get("x-api-key")
+    if key:
+        return key
+    scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
+    return token if scheme.lower() == "bearer" and token else None
+
+
 def http_error(error: AuthError) -> ApiError:
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
     return ApiError(error.status, error.message, code=error.code, headers=headers)
@@ -108,23 +120,28 @@ class Authenticator:
         elif not principal.has_role(role):
             raise AuthError("insufficient_role", f"this needs the {role} role", 403)
 
+    async def authorize(self, request: Request, role: str, scope: str | None) -> Principal:
+        """The caller of ``request`` if it may do what (role, key scope) needs; raises the
+        401/403 ``ApiError`` otherwise. Sets ``request.state.principal``."""
+        try:
+            principal = await self.authenticate(credential_of(request))
+            self.check(principal, role, scope)
+        except AuthError as error:
+            raise http_error(error) from None
+        request.state.principal = principal
+        return principal
+
     @property
     def dependency(self) -> Any:
         """The router-level dependency; the route gets the caller as ``request.state.principal``."""
 
         async def authorize(
             request: Request,
-            bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-            api_key: Annotated[str | None, Depends(key_scheme)],
+            # Declared so /docs shows both schemes; `authorize` reads the same headers.
+            _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+            _api_key: Annotated[str | None, Depends(key_scheme)],
         ) -> Principal:
-            credential = api_key or (bearer.credentials if bearer else None)
-            try:
-                principal = await self.authenticate(credential)
-                self.check(principal, *requirement(request))
-            except AuthError as error:
-                raise http_error(error) from None
-            request.state.principal = principal
-            return principal
+            return await self.authorize(request, *requirement(request))
 
         return authorize
 
