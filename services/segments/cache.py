@@ -20,21 +20,18 @@ event loop, so none is lost. A failed load is retried with back-off; SQL keeps a
 from __future__ import annotations
 
 import asyncio
-import pickle
-import sys
 import time
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 import numpy as np
-from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tenacity import AsyncRetrying, wait_exponential_jitter
 
-from services.segments.cache_child import LoadedPart, LoadRequest
+from services.segments import cache_spawn
+from services.segments.cache_child import LoadedPart
 from services.segments.domain import Profile, ProfileColumns
-from services.segments.store import cache_load
 from shared.envelope import Envelope
 from shared.logging import get_logger
 
@@ -62,44 +59,11 @@ def profile_from_event(item: dict[str, Any]) -> Profile:
     )
 
 
-# The load's two parts, built at once on two cores by two processes. Balanced by their
-# cost at 1M profiles: ids, numbers, dates, city and both name columns in one; the two
-# near-unique texts (their vocabularies are sorted, not hashed) in the other.
-PARTS = (
-    ("total_spend", "visits", *cache_load.DATES, "city", "name"),
-    ("email", "phone"),
-)
 Revisions = np.ndarray[Any, np.dtype[np.int64]]
 
 
-def _connect_args(url: str) -> dict[str, Any]:
-    parsed = make_url(url)
-    return {
-        "host": parsed.host or "127.0.0.1",
-        "port": parsed.port or 3306,
-        "user": parsed.username or "root",
-        "password": parsed.password or "",
-        "db": parsed.database,
-    }
-
-
-async def _run_child(request: LoadRequest) -> LoadedPart:
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",  # not -m: the answer's classes must pickle under their module's name
-        "from services.segments.cache_child import main; main()",
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    try:
-        answer, _ = await child.communicate(pickle.dumps(request))
-    finally:
-        if child.returncode is None:  # cancelled (the API stops, or the other part failed)
-            child.kill()
-            await child.wait()
-    if not answer:
-        raise RuntimeError(f"profile cache load: the child exited with {child.returncode}")
-    status, result = await asyncio.to_thread(pickle.loads, answer)
+def _part(answer: Any) -> LoadedPart:
+    status, result = answer
     if status != "ok":
         raise RuntimeError(f"profile cache load failed in the child: {result}")
     return result  # type: ignore[no-any-return]
@@ -107,13 +71,15 @@ async def _run_child(request: LoadRequest) -> LoadedPart:
 
 async def _load_in_children(url: str) -> tuple[ProfileColumns, Revisions, float]:
     """Every known profile, each row's revision, and the children's CPU seconds."""
-    connect = _connect_args(url)
+    connect = cache_spawn.connect_args(url)
+    children = cache_spawn.take_or_spawn(connect)
     async with asyncio.TaskGroup() as group:  # one failing cancels (and kills) the other
-        tasks = [group.create_task(_run_child(LoadRequest(connect, f))) for f in PARTS]
-    parts = [task.result() for task in tasks]
+        tasks = [group.create_task(cache_spawn.answer(child)) for child in children]
+    parts = [_part(task.result()) for task in tasks]
     if len({part.ids_digest for part in parts}) > 1:
         # Customers became known between the parts' reads: one process reads it all.
-        whole = await _run_child(LoadRequest(connect, cache_load.FIELDS))
+        child = cache_spawn.spawn(connect, cache_spawn.ALL_FIELDS)
+        whole = _part(await cache_spawn.answer(child))
         return whole.columns, whole.revisions, whole.cpu_s
     columns = parts[0].columns
     for part in parts[1:]:

@@ -1,12 +1,12 @@
 """One part of the profile cache's load, in a process of its own.
 
-``main()``, run by ``cache.py`` as ``python -c``, reads a pickled ``LoadRequest`` on stdin,
+``main()``, run by ``cache_spawn.py`` as ``python -c``, reads a pickled request on stdin,
 reads those fields of every known profile from MariaDB, encodes them as
 ``ProfileColumns`` and writes one pickled ``("ok", LoadedPart)`` (or ``("error", text)``)
 on stdout. A process of its own, not ``multiprocessing``: a spawned multiprocessing child
 re-imports the service's ``__main__`` (FastAPI, FastStream, SQLAlchemy: ~2.5 s before it
 reads a row); this one imports only the driver, NumPy and the columnar domain (~0.4 s).
-The cache runs two of these at once over different fields (see ``cache.py``).
+The cache runs two of these at once over different fields (``cache_spawn.PARTS``).
 """
 
 from __future__ import annotations
@@ -63,7 +63,8 @@ def load_part(request: LoadRequest) -> LoadedPart:
 
 def main() -> None:
     try:
-        answer: tuple[str, Any] = ("ok", load_part(pickle.load(sys.stdin.buffer)))
+        request = LoadRequest(**pickle.load(sys.stdin.buffer))
+        answer: tuple[str, Any] = ("ok", load_part(request))
     except BaseException as error:  # the parent logs it and retries
         answer = ("error", repr(error)[:500])
     pickle.dump(answer, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)

@@ -13,10 +13,12 @@ import numpy as np
 import pytest
 
 from services.segments import cache as cache_module
+from services.segments import cache_spawn
 from services.segments.cache import ProfileCache
 from services.segments.domain.columns import ProfileColumns, SortedText
 from services.segments.domain.evaluate import count, mask, matches
 from services.segments.domain.profile import Profile
+from services.segments.store import cache_load
 from shared.envelope import new_event
 from shared.rules.rules import parse_rules
 
@@ -271,3 +273,38 @@ def test_names_for_the_sample_keep_their_case() -> None:
     assert columns.names_at([]) == []
     # Without a name column every name is NULL.
     assert ProfileColumns.from_arrays(["x", "y"]).names_at([1, 0]) == [None, None]
+
+
+def test_the_load_parts_cover_every_field_once() -> None:
+    fields = [field for part in cache_spawn.PARTS for field in part]
+    assert sorted(fields) == sorted(cache_load.FIELDS)
+    assert len(set(fields)) == len(fields)
+
+
+def test_early_children_are_taken_only_for_the_same_database(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spawned: list[tuple[str, ...]] = []
+
+    class Child:
+        killed = False
+
+        def kill(self) -> None:
+            self.killed = True
+
+    def fake_spawn(connect: dict[str, Any], fields: tuple[str, ...]) -> Any:
+        spawned.append(fields)
+        return Child()
+
+    monkeypatch.setattr(cache_spawn, "spawn", fake_spawn)
+    cache_spawn.start_early("mysql+asyncmy://u:p%40ss@db:3307/app_segments")
+    early = cache_spawn._early[1]  # type: ignore[index]
+    same = cache_spawn.connect_args("mysql+asyncmy://u:p%40ss@db:3307/app_segments?charset=utf8mb4")
+    assert same["password"] == "p@ss" and same["port"] == 3307 and same["db"] == "app_segments"
+    assert cache_spawn.take_or_spawn(same) == early  # collected, not started again
+    assert len(spawned) == len(cache_spawn.PARTS)
+    cache_spawn.start_early("mysql+asyncmy://u@db/other")
+    other = cache_spawn._early[1]  # type: ignore[index]
+    assert cache_spawn.take_or_spawn(same) != other
+    assert all(child.killed for child in other)  # type: ignore[union-attr]
+    assert len(spawned) == 3 * len(cache_spawn.PARTS)
