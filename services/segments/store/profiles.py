@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, select, text
@@ -42,6 +43,9 @@ class OrderFact:
     customer_id: str
     amount: Decimal
     ordered_at: datetime  # naive UTC
+
+
+_ORDER_ID = attrgetter("order_id")
 
 
 def _now() -> datetime:
@@ -129,22 +133,30 @@ async def add_orders(conn: AsyncConnection, orders: Sequence[OrderFact]) -> list
     inserted until that one commits (then skips it) or rolls back (then inserts it). So
     nothing is read first: when every row was inserted, the usual case, all are fresh.
     """
-    wanted: dict[str, OrderFact] = {}
-    for order in orders:
-        wanted.setdefault(order.order_id, order)
-    candidates = [wanted[i] for i in sorted(wanted)]  # one lock order for every worker
+    # The first copy of each order id (the comprehension keeps the last it sees, and sees
+    # them from the end), in one lock order for every worker.
+    wanted = {o.order_id: o for o in reversed(orders)}
+    candidates = sorted(wanted.values(), key=_ORDER_ID)
     fresh: list[OrderFact] = []
     for start in range(0, len(candidates), CHUNK):
         fresh += await _claim_orders(conn, candidates[start : start + CHUNK])
     if not fresh:
         return []
+    # Per customer: spend, visits, first and last visit. Once per order, so no list built
+    # for a customer already seen, and no min()/max() calls.
     totals: dict[str, list[Any]] = {}
     for o in fresh:
-        t = totals.setdefault(o.customer_id, [Decimal(0), 0, o.ordered_at, o.ordered_at])
+        at = o.ordered_at
+        t = totals.get(o.customer_id)
+        if t is None:
+            totals[o.customer_id] = [o.amount, 1, at, at]
+            continue
         t[0] += o.amount
         t[1] += 1
-        t[2] = min(t[2], o.ordered_at)
-        t[3] = max(t[3], o.ordered_at)
+        if at < t[2]:
+            t[2] = at
+        elif at > t[3]:
+            t[3] = at
     now = _now()
     customers = sorted(totals)
     for start in range(0, len(customers), CHUNK):
