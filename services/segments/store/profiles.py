@@ -211,19 +211,33 @@ class ConcurrentCount(Exception):
     retry_later = True
 
 
+# The projection's read-back, once per changed profile: a driver-level statement (no
+# SQLAlchemy compile of a 1,000-id IN list per chunk) whose rows go straight into the
+# event's dicts. total_spend is read as text, which is what the event carries anyway
+# (the envelope wrote the Decimal as its string): no Decimal built per row, and no
+# serialiser callback for it.
+_PROFILE_NAMES = tuple(c.name for c in PROFILE_COLUMNS)
+_KNOWN_PROFILES = (
+    "SELECT "
+    + ", ".join(
+        "CAST(total_spend AS CHAR)" if name == "total_spend" else name for name in _PROFILE_NAMES
+    )
+    + " FROM profiles WHERE known = 1 AND customer_id IN ({})"
+)
+
+
 async def known_profiles(
     conn: AsyncConnection, customer_ids: Sequence[str]
 ) -> list[dict[str, Any]]:
-    """The current state of the given profiles whose customer is known."""
+    """The current state of the given profiles whose customer is known, as
+    ``profile.changed`` carries it (``total_spend`` a decimal string)."""
     out: list[dict[str, Any]] = []
     ids = list(customer_ids)
+    names = _PROFILE_NAMES
     for start in range(0, len(ids), CHUNK):
-        rows = await conn.execute(
-            select(*PROFILE_COLUMNS).where(
-                profiles.c.known.is_(True), profiles.c.customer_id.in_(ids[start : start + CHUNK])
-            )
-        )
-        names = list(rows.keys())
+        chunk = tuple(ids[start : start + CHUNK])
+        statement = _KNOWN_PROFILES.format(", ".join(["%s"] * len(chunk)))
+        rows = await conn.exec_driver_sql(statement, chunk)
         out.extend(dict(zip(names, r, strict=True)) for r in rows)
     return out
 
