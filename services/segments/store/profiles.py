@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.segments.store.tables import inbox, profile_orders, profiles
+from shared.db import execute_rows
 
 CHUNK = 1000
 IDENTITY = ("name", "email", "phone", "city", "created_at")
@@ -79,29 +80,7 @@ _ADD_TOTALS = (
 )
 
 
-# Binary bulk binding for those statements (MariaDB's COM_STMT_BULK_EXECUTE): asyncmy's
-# executemany sends the rows bound in binary, in one round trip, instead of escaping every
-# value into a text VALUES list in Python, which was ~1.1 us of CPU per order (two thirds of
-# the driver's share, measured) and saves MariaDB parsing that SQL. asyncmy takes this path
-# only on a connection with a prepared-statement cache; the engine's connections have none
-# (their other statements stay on the text protocol), so it is switched on around these
-# calls alone. Rows it cannot bind in bulk (e.g. a column that is NULL in every row) go the
-# text way as before, inside the driver.
-_BULK_STATEMENTS = 4  # the three statements above, with room to spare
-
-
-async def _execute_rows(conn: AsyncConnection, statement: str, rows: list[tuple[Any, ...]]) -> int:
-    """``statement`` once per row, all in one round trip; returns the rows affected."""
-    driver: Any = (await conn.get_raw_connection()).driver_connection
-    cache_size = getattr(driver, "_stmt_cache_size", None)
-    if not isinstance(cache_size, int) or cache_size >= _BULK_STATEMENTS:
-        # Another driver, or a cache the engine already gives every connection.
-        return (await conn.exec_driver_sql(statement, rows)).rowcount
-    driver._stmt_cache_size = _BULK_STATEMENTS
-    try:
-        return (await conn.exec_driver_sql(statement, rows)).rowcount
-    finally:
-        driver._stmt_cache_size = cache_size
+# Every multi-row write goes through shared.db.execute_rows: bound in binary, in bulk.
 
 
 async def upsert_identities(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> list[str]:
@@ -114,7 +93,7 @@ async def upsert_identities(conn: AsyncConnection, rows: Sequence[dict[str, Any]
             newest[cid] = row
     ids = sorted(newest)
     for start in range(0, len(ids), CHUNK):
-        await _execute_rows(
+        await execute_rows(
             conn,
             _UPSERT_IDENTITY,
             [
@@ -160,7 +139,7 @@ async def add_orders(conn: AsyncConnection, orders: Sequence[OrderFact]) -> list
     now = _now()
     customers = sorted(totals)
     for start in range(0, len(customers), CHUNK):
-        await _execute_rows(
+        await execute_rows(
             conn,
             _ADD_TOTALS,
             [(c, 0, 1, *totals[c], now) for c in customers[start : start + CHUNK]],
@@ -183,7 +162,7 @@ async def _claim_orders(conn: AsyncConnection, chunk: list[OrderFact]) -> list[O
     rows = [(o.order_id, o.customer_id) for o in chunk]
     try:
         async with conn.begin_nested():
-            inserted = await _execute_rows(conn, _COUNT_ORDER, rows)
+            inserted = await execute_rows(conn, _COUNT_ORDER, rows)
             if inserted != len(rows):
                 raise _SomeCountedAlready
         return chunk
@@ -197,7 +176,7 @@ async def _claim_orders(conn: AsyncConnection, chunk: list[OrderFact]) -> list[O
     counted = {r.order_id for r in found}
     fresh = [o for o in chunk if o.order_id not in counted]
     if fresh:
-        inserted = await _execute_rows(
+        inserted = await execute_rows(
             conn, _COUNT_ORDER, [(o.order_id, o.customer_id) for o in fresh]
         )
         if inserted != len(fresh):  # the locking read should make this impossible
