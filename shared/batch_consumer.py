@@ -79,7 +79,7 @@ class SqlUnitOfWork:
         return await inbox.claim_many(conn, self.inbox_table, consumer, event_ids)
 
     async def emit(self, conn: AsyncConnection, events: Sequence[Envelope]) -> None:
-        await outbox.add(conn, self.outbox_table, list(events))
+        await outbox.add_batch(conn, self.outbox_table, events)
 
 
 @dataclass(frozen=True)

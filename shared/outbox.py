@@ -18,7 +18,7 @@ from faststream.rabbit import RabbitBroker, RabbitExchange
 from sqlalchemy import Row, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shared.db import unit_of_work
+from shared.db import execute_rows, unit_of_work
 from shared.envelope import Envelope
 from shared.logging import get_logger
 from shared.loops import Wakeup, run_loop
@@ -49,6 +49,40 @@ async def add(conn: AsyncConnection, outbox: Table, events: Sequence[Envelope]) 
             for e in events
         ],
     )
+
+
+# A batch's events in as few bulk calls as fit this many bytes of bodies each (one packet
+# per call, under MariaDB's 16 MiB max_allowed_packet with room to spare).
+_BULK_BYTES = 4 * 1024 * 1024
+
+
+async def add_batch(conn: AsyncConnection, outbox: Table, events: Sequence[Envelope]) -> None:
+    """:func:`add` for a batch consumer's events, which may be many and big (a projection's
+    ``profile.changed`` of 1,000 profiles is ~250 KB): the rows are bound in binary in bulk
+    (``shared.db.execute_rows``) instead of every body being escaped into SQL text, which
+    was most of the projection's outbox cost. Same rows as :func:`add`."""
+    if not events:
+        return
+    now = _now()
+    rows: list[tuple[Any, ...]] = [
+        (str(e.event_id), e.type, e.correlation_id, e.to_bytes(), now) for e in events
+    ]
+    columns = "event_id, type, correlation_id, body, created_at"
+    if all(row[2] is None for row in rows):
+        # A column NULL in every row cannot be bound in bulk: leave it to its default, NULL.
+        rows = [(event_id, type_, body, at) for event_id, type_, _, body, at in rows]
+        columns = "event_id, type, body, created_at"
+    statement = f"INSERT INTO {outbox.name} ({columns}) VALUES ({', '.join(['%s'] * len(rows[0]))})"
+    chunk: list[tuple[Any, ...]] = []
+    size = 0
+    for row in rows:
+        body_size = len(row[-2])
+        if chunk and size + body_size > _BULK_BYTES:
+            await execute_rows(conn, statement, chunk)
+            chunk, size = [], 0
+        chunk.append(row)
+        size += body_size
+    await execute_rows(conn, statement, chunk)
 
 
 async def publish_raw(

@@ -74,10 +74,15 @@ async def apply_customers(conn: AsyncConnection, envelopes: list[Envelope]) -> l
 
 
 async def apply_orders(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
-    fact = profiles.OrderFact
-    facts = [
-        # Positional: this runs once per order, and keywords cost a tenth of it.
-        fact(o["order_id"], o["customer_id"], Decimal(str(o["amount"])), _utc(o["ordered_at"]))
+    fromisoformat = datetime.fromisoformat
+    facts: list[profiles.OrderFact] = [
+        # Once per order: a tuple, and ingest's "...Z" times parsed without a call to _utc.
+        (
+            o["order_id"],
+            o["customer_id"],
+            Decimal(str(o["amount"])),
+            fromisoformat(at[:-1]) if (at := o["ordered_at"])[-1] == "Z" else _utc(at),
+        )
         for envelope in envelopes
         for o in envelope.payload["orders"]
     ]
