@@ -7,6 +7,7 @@ schema and exit). Every mode but ``migrate`` upgrades the schema first, then ser
 from __future__ import annotations
 
 import argparse
+import gc
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,21 @@ import uvicorn
 from shared.logging import configure_logging, get_logger
 from shared.migrations import upgrade
 from shared.settings import ServiceSettings
+
+# Young objects the cyclic GC lets pile up before a collection (Python's default is 700).
+# An event or a request of 1,000 orders parses into ~1,000 dicts, so at 700 the collector
+# ran about once per event, scanning the batch being built each time: about a fifth of the
+# profiles projection's CPU, measured. Reference counting frees these objects anyway; the
+# collector only matters for cycles, which it still finds, just less often.
+GC_GEN0 = 50_000
+
+
+def tune_gc() -> None:
+    """Move everything alive at start (modules, app, settings) out of the collector's
+    sight, and let it run less often: batches are big and short-lived."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_GEN0, *gc.get_threshold()[1:])
 
 
 def run_service(
@@ -47,8 +63,10 @@ def run_service(
         return
     port = args.port or ports[args.mode]
     log.info("starting", mode=args.mode, port=port)
+    app = build_app(args.mode, settings)
+    tune_gc()
     uvicorn.run(
-        build_app(args.mode, settings),
+        app,
         host=settings.host,
         port=port,
         log_config=None,

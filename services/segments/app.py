@@ -8,7 +8,6 @@ resolver and the audience publisher. ``all``: both.
 from __future__ import annotations
 
 import asyncio
-import gc
 
 from fastapi import FastAPI
 
@@ -22,21 +21,6 @@ from shared.logging import get_logger
 from shared.runtime import Runtime
 
 log = get_logger(__name__)
-
-# Young objects the cyclic GC lets pile up before a collection in the worker (Python's
-# default is 700). An order.recorded event of 1,000 orders parses into ~1,000 dicts, so at
-# 700 the collector ran every event or so, scanning the batch being built each time: about
-# a fifth of the projection's CPU, measured. Reference counting frees these objects anyway;
-# the collector only matters for cycles, which it still finds, just less often.
-WORKER_GC_GEN0 = 50_000
-
-
-def tune_worker_gc() -> None:
-    """Move everything alive at start (modules, app, settings) out of the collector's
-    sight, and let it run less often: the projection's batches are big and short-lived."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(WORKER_GC_GEN0, *gc.get_threshold()[1:])
 
 
 def build_app(mode: str, settings: SegmentsSettings | None = None) -> FastAPI:
@@ -84,7 +68,4 @@ def build_app(mode: str, settings: SegmentsSettings | None = None) -> FastAPI:
             runtime.add_background(load_cache)
         assert runtime.relay is not None
         router = api.build_router(settings, runtime.engine, cache, runtime.relay.notify)
-    app = runtime.http_app(router, title=f"Beacon segments ({mode})")
-    if mode in ("worker", "all"):  # the processes that run the profiles projection
-        tune_worker_gc()
-    return app
+    return runtime.http_app(router, title=f"Beacon segments ({mode})")

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.ingest.store.tables import orders
+from shared.db import execute_rows
 
 CHUNK = 1000
 _PUBLIC = (
@@ -36,8 +37,8 @@ async def record_new(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> l
     """Store the orders not stored yet; return exactly those (first copy of a repeated id).
 
     Rows are as the API wrote them (validated, UTC times, amounts as strings). One
-    multi-row ``INSERT IGNORE`` per chunk at driver level (SQLAlchemy's per-row parameter
-    processing was a quarter of the worker); when it stored every row, the usual case,
+    ``INSERT IGNORE`` per chunk, its rows bound in binary in one round trip
+    (``shared.db.execute_rows``); when it stored every row, the usual case,
     nothing else is read, else the rows it stored are found by this call's ``recorded_at``.
     An order is stored whether or not its customer has arrived: there is no foreign key.
     """
@@ -49,14 +50,15 @@ async def record_new(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> l
     items = [wanted[order_id] for order_id in sorted(wanted)]  # one lock order for all
     for start in range(0, len(items), CHUNK):
         chunk = items[start : start + CHUNK]
-        result = await conn.exec_driver_sql(
+        inserted = await execute_rows(
+            conn,
             _INSERT,
             [
                 (r["order_id"], r["customer_id"], r["amount"], _db_time(r["ordered_at"]), now)
                 for r in chunk
             ],
         )
-        if result.rowcount == len(chunk):
+        if inserted == len(chunk):
             fresh.extend(chunk)
             continue
         stored = await conn.execute(
