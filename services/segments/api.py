@@ -98,7 +98,7 @@ def build_router(
         if cache is not None and cache.ready.is_set():
             matched = mask(cache.columns, group, now)
             size = int(np.count_nonzero(matched))
-            rows = sample_indices(matched, k)
+            rows = sample_indices(matched, k, size=size)
             # The names come from the cache too: a SQL lookup of them was a third of the
             # server time of a preview (a round trip on a busy database).
             sample = [

@@ -202,18 +202,39 @@ def count(columns: ProfileColumns, group: Group, now: datetime) -> int:
     return int(np.count_nonzero(mask(columns, group, now)))
 
 
+# Sampling by drawing random rows and keeping the matching ones, while at most this many
+# draws are expected per member: over a dense audience it skips listing every member
+# (`flatnonzero` over 1M rows, 0.5-1.8 ms of a preview's server time).
+_DRAWS_PER_HIT = 50
+
+
 def sample_indices(
-    matched: BoolArray, k: int, rng: np.random.Generator | int | None = None
+    matched: BoolArray,
+    k: int,
+    rng: np.random.Generator | int | None = None,
+    size: int | None = None,
 ) -> NDArray[np.intp]:
     """Up to `k` matching row indices, uniformly at random without replacement,
-    in ascending order; all of them when fewer than `k` match."""
+    in ascending order; all of them when fewer than `k` match. `size`: the number of
+    matching rows, when the caller counted them already."""
     if k < 0:
         raise ValueError("k must be >= 0")
-    indices = np.flatnonzero(matched)
-    if indices.size <= k:
-        return indices
+    size = int(np.count_nonzero(matched)) if size is None else size
+    if size <= k:
+        return np.flatnonzero(matched)
     generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-    return np.sort(generator.choice(indices, size=k, replace=False))
+    rows = matched.size
+    if size * _DRAWS_PER_HIT < rows:  # sparse: list the members and choose among them
+        return np.sort(generator.choice(np.flatnonzero(matched), size=k, replace=False))
+    # Dense: the first k distinct matching rows of uniform draws are a uniform k-subset.
+    picked: dict[int, None] = {}
+    while len(picked) < k:
+        draws = generator.integers(0, rows, size=max(16, 2 * k * rows // size))
+        for row in draws[matched[draws]].tolist():
+            picked[row] = None
+            if len(picked) == k:
+                break
+    return np.sort(np.fromiter(picked, np.intp, k))
 
 
 def sample_customer_ids(

@@ -230,3 +230,18 @@ def test_sample_indices() -> None:
     columns = ProfileColumns.from_profiles(SEED)
     ids = sample_customer_ids(columns, segment(r("total_spend", ">", 10000)), NOW, 2, rng=1)
     assert len(ids) == 2 and set(ids) <= {"A", "B", "D", "F", "G"}
+
+
+@pytest.mark.parametrize("density", [0.3, 0.01])  # drawn rows, or a choice among members
+def test_sample_indices_is_uniform_distinct_and_only_members(density: float) -> None:
+    generator = np.random.default_rng(3)
+    matched = generator.random(20_000) < density
+    members = set(np.flatnonzero(matched).tolist())
+    seen = np.zeros(matched.size, np.int64)
+    trials = 60 * len(members) // 5
+    for _ in range(trials):
+        picked = sample_indices(matched, 5, rng=generator, size=len(members)).tolist()
+        assert len(set(picked)) == 5 and set(picked) <= members and picked == sorted(picked)
+        seen[picked] += 1
+    counts = seen[sorted(members)]  # each member expected 60 times
+    assert counts.min() > 25 and counts.max() < 110
