@@ -20,5 +20,6 @@ if __name__ == "__main__":
             "all": settings.ingest_port,
             "worker": settings.ingest_worker_port,
         },
+        gc_tuned=True,
         extra_modes={"replay": lambda: asyncio.run(replay_events(settings))},
     )

@@ -32,6 +32,7 @@ def main() -> None:
             "all": settings.segments_port,
             "worker": settings.segments_worker_port,
         },
+        gc_tuned=True,
         extra_modes={"rebuild": lambda: asyncio.run(reset_read_model(settings))},
     )
 
