@@ -1,12 +1,10 @@
-"""Pacing the vendor calls: a token bucket for the rate limit, jittered exponential backoff.
+"""Pacing the vendor calls: a token bucket for the rate limit.
 
-Both take the clock and the randomness as arguments, so they are pure and testable; the
-sender does the sleeping.
+It takes the clock as an argument, so it is pure and testable; the sender does the
+sleeping. (Retries back off in ``vendor_client.py``, with tenacity.)
 """
 
 from __future__ import annotations
-
-import random
 
 
 class TokenBucket:
@@ -36,16 +34,3 @@ class TokenBucket:
         self._last = now
         self._tokens -= n
         return max(0.0, -self._tokens / self.rate)
-
-    def refund(self, n: int) -> None:
-        """Give back tokens reserved but not used (a claim found fewer messages)."""
-        if not self.unlimited:
-            self._tokens = min(self.burst, self._tokens + n)
-
-
-def backoff(attempt: int, *, base: float, cap: float, rng: random.Random) -> float:
-    """Delay before retry number ``attempt`` (1, 2, ...): "equal jitter", half the
-    exponential bound plus a random share of the other half, so retrying senders do not
-    fall into step yet each one does back off."""
-    bound = min(cap, base * (2 ** max(attempt - 1, 0)))
-    return bound / 2 + rng.uniform(0, bound / 2)

@@ -1,6 +1,5 @@
 """Receipt callback validation, message planning and ids, pacing."""
 
-import random
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -9,7 +8,7 @@ import pytest
 
 from services.delivery.domain import events as ev
 from services.delivery.domain.messages import NO_ADDRESS, address, plan_messages
-from services.delivery.domain.pacing import TokenBucket, backoff
+from services.delivery.domain.pacing import TokenBucket
 from services.delivery.domain.receipts import (
     MAX_REASON,
     InvalidReceipts,
@@ -152,15 +151,6 @@ def test_token_bucket_refills_over_time() -> None:
     assert bucket.reserve(10, 0.0) == 0.0
     assert bucket.reserve(5, 0.0) == pytest.approx(0.5)
     assert bucket.reserve(5, 10.0) == 0.0  # refilled (capped at the burst)
-
-
-def test_backoff_grows_to_the_cap_with_jitter() -> None:
-    rng = random.Random(1)
-    delays = [backoff(n, base=0.1, cap=5.0, rng=rng) for n in range(1, 12)]
-    for n, delay in enumerate(delays, start=1):
-        bound = min(5.0, 0.1 * 2 ** (n - 1))
-        assert bound / 2 <= delay <= bound
-    assert len({round(d, 6) for d in delays}) == len(delays)  # jittered
 
 
 def test_ist_offsets_are_accepted() -> None:
