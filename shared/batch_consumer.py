@@ -28,6 +28,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -60,6 +61,23 @@ class UnitOfWork(Protocol):
     async def claim(self, conn: Any, consumer: str, event_ids: Sequence[str]) -> set[str]: ...
 
     async def emit(self, conn: Any, events: Sequence[Envelope]) -> None: ...
+
+
+# What handlers of the batch being applied asked to do once it is committed.
+_AFTER_COMMIT: ContextVar[list[Callable[[], None]] | None] = ContextVar(
+    "after_commit", default=None
+)
+
+
+def after_commit(action: Callable[[], None]) -> None:
+    """Run ``action`` once the current batch's transaction committed, and never if it
+    rolled back (a batch retried after a deadlock, or split to find a poison message,
+    would otherwise count its metrics twice). Outside a batch: at once."""
+    pending = _AFTER_COMMIT.get()
+    if pending is None:
+        action()
+    else:
+        pending.append(action)
 
 
 @dataclass(frozen=True)
@@ -207,6 +225,17 @@ class BatchConsumer:
 
     async def _apply(self, batch: Sequence[_Delivery]) -> tuple[set[str], bool]:
         """One transaction for the batch: the ids applied now, and whether it emitted."""
+        committed: list[Callable[[], None]] = []
+        token = _AFTER_COMMIT.set(committed)
+        try:
+            fresh, events = await self._apply_in_transaction(batch)
+        finally:
+            _AFTER_COMMIT.reset(token)
+        for action in committed:
+            action()
+        return fresh, events
+
+    async def _apply_in_transaction(self, batch: Sequence[_Delivery]) -> tuple[set[str], bool]:
         async with self.unit.transaction() as conn:
             fresh = await self.unit.claim(conn, self.name, [d.event_id for d in batch])
             groups: dict[tuple[str, int], list[Envelope]] = {}

@@ -19,7 +19,7 @@ from services.delivery import service
 from services.delivery.domain import events as ev
 from services.delivery.domain.receipts import receipts_from_json
 from services.delivery.metrics import RECEIPTS_APPLIED
-from shared.batch_consumer import BatchHandler
+from shared.batch_consumer import BatchHandler, after_commit
 from shared.consumer import Handler, PermanentError, RetryLater, WorkHandler, describe
 from shared.envelope import Envelope
 from shared.topology import Binding, QueueSpec
@@ -71,10 +71,13 @@ async def apply_receipts(conn: AsyncConnection, envelopes: list[Envelope]) -> li
     except Exception as error:  # not worth a retry: the batch consumer isolates the event
         raise PermanentError(f"bad receipts: {describe(error)}") from error
     applied = await service.apply_receipts(conn, received)
-    # Counted in the transaction: a batch rolled back and retried (rare) counts twice.
-    RECEIPTS_APPLIED.labels("moved").inc(applied.moved)
-    RECEIPTS_APPLIED.labels("unchanged").inc(applied.unchanged)
-    RECEIPTS_APPLIED.labels("parked").inc(applied.parked)
+
+    def count() -> None:  # only once committed: a retried batch must not count twice
+        RECEIPTS_APPLIED.labels("moved").inc(applied.moved)
+        RECEIPTS_APPLIED.labels("unchanged").inc(applied.unchanged)
+        RECEIPTS_APPLIED.labels("parked").inc(applied.parked)
+
+    after_commit(count)
     return ev.delivery_updated(applied.deltas)
 
 

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from shared.batch_consumer import BatchConsumer
+from shared.batch_consumer import BatchConsumer, after_commit
 from shared.consumer import RetryLater
 from shared.envelope import Envelope, new_event
 from shared.settings import ServiceSettings
@@ -32,6 +32,7 @@ class MemoryUnitOfWork:
     effects: list[Any] = field(default_factory=list)
     outbox: list[Envelope] = field(default_factory=list)
     commits: int = 0
+    counted: list[int] = field(default_factory=list)  # by handlers, with after_commit
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
@@ -114,6 +115,8 @@ def make(
 
     async def handle(conn: Tx, envelopes: list[Envelope]) -> list[Envelope]:
         calls.append([number(e) for e in envelopes])
+        # e.g. a metric, registered before the batch may fail
+        after_commit(lambda: unit.counted.extend(number(e) for e in envelopes))
         if failures["left"]:
             failures["left"] -= 1
             raise RetryLater("database away")
@@ -170,6 +173,7 @@ async def test_a_poison_message_is_dead_lettered_alone_and_the_others_stored() -
     assert body == envelopes[2].to_bytes() and "Failing: cannot apply" in reason
     # The whole batch first, then each message alone.
     assert calls == [[1, 2, 3, 4], [1], [2], [3], [4]]
+    assert sorted(unit.counted) == [1, 2, 4]  # the rolled-back whole batch counted nothing
 
 
 async def test_a_transient_failure_is_retried_in_the_same_batch() -> None:
@@ -178,6 +182,7 @@ async def test_a_transient_failure_is_retried_in_the_same_batch() -> None:
     messages = await deliver(consumer, [item(1), item(2)])
     assert [m.outcome for m in messages] == ["acked", "acked"]
     assert calls == [[1, 2], [1, 2]] and unit.commits == 1 and sorted(unit.effects) == [1, 2]
+    assert unit.counted == [1, 2]  # once, for the attempt that committed
 
 
 async def test_a_lasting_transient_failure_hands_the_whole_batch_back() -> None:
