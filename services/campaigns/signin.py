@@ -28,7 +28,7 @@ from shared.auth import apikeys
 from shared.auth.principal import AuthError, csv
 from shared.auth.signing import is_production
 from shared.auth.tokens import TokenService, UserClaims
-from shared.db import unit_of_work
+from shared.db import retry_transient, unit_of_work
 
 
 def dev_sign_in_enabled(settings: CampaignsSettings) -> bool:
@@ -48,8 +48,22 @@ class Sessions:
     async def sign_in(
         self, *, sub: str, email: str, name: str, picture: str | None, asked: str | None
     ) -> dict[str, Any]:
-        """Record the person (keyed by ``sub``), decide their role, open a session."""
-        async with unit_of_work(self.engine) as conn:
+        """Record the person (keyed by ``sub``), decide their role, open a session.
+
+        Serializable, so two first sign-ins at once cannot both find no user and both
+        become admin: their reads of the empty table lock it, their inserts deadlock, and
+        the one MariaDB rolls back is retried, then finds the other's row."""
+        return await retry_transient(
+            lambda: self._sign_in(sub=sub, email=email, name=name, picture=picture, asked=asked),
+            what="sign_in",
+            attempts=5,
+        )
+
+    async def _sign_in(
+        self, *, sub: str, email: str, name: str, picture: str | None, asked: str | None
+    ) -> dict[str, Any]:
+        serializable = self.engine.execution_options(isolation_level="SERIALIZABLE")
+        async with unit_of_work(serializable) as conn:
             known = await accounts.get_user(conn, sub, lock=True)
             role = role_for(
                 email,

@@ -3,12 +3,17 @@ sign-out, roles, API keys through the API, and the audit trail of who did what."
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 import pytest
 
-from tests.auth.conftest import Apps
+from services.campaigns.signin import Sessions
+from shared.auth.signing import load_signing_keys
+from shared.auth.tokens import TokenService
+from shared.db import make_engine
+from tests.auth.conftest import Apps, off_loop
 from tests.support import auth
 from tests.support.auth import GOOGLE_CLIENT_ID
 
@@ -81,6 +86,43 @@ def test_google_sign_in_first_user_is_admin_then_default_role(apps: Apps) -> Non
             assert response.status_code == 401
             assert response.json()["code"] == code
         assert apps.sql("campaigns", "SELECT COUNT(*) FROM users") == users
+
+
+def test_first_sign_ins_at_once_make_exactly_one_admin(apps: Apps) -> None:
+    settings = apps.settings("campaigns")
+
+    async def race() -> list[list[str]]:
+        engine = make_engine(settings.mysql_url, settings.schema_name("campaigns"))
+        tokens = TokenService(
+            load_signing_keys(settings),
+            issuer=settings.auth_issuer,
+            audience=settings.auth_audience,
+        )
+        sessions = Sessions(engine, tokens, settings)
+        roles: list[list[str]] = []
+        try:
+            for round_ in range(4):
+                async with engine.begin() as conn:
+                    await conn.exec_driver_sql("DELETE FROM users")
+                signed = await asyncio.gather(
+                    *(
+                        sessions.sign_in(
+                            sub=f"race{round_}-{i}",
+                            email=f"u{i}@shop.in",
+                            name="U",
+                            picture=None,
+                            asked=None,
+                        )
+                        for i in range(3)
+                    )
+                )
+                roles.append(sorted(s["user"]["roles"][0] for s in signed))
+        finally:
+            await engine.dispose()
+        return roles
+
+    default = settings.auth_default_role
+    assert off_loop(race) == [sorted(["admin", default, default])] * 4
 
 
 def test_dev_sign_in_roles_and_refresh_rotation(apps: Apps) -> None:
