@@ -308,3 +308,28 @@ def test_early_children_are_taken_only_for_the_same_database(
     assert cache_spawn.take_or_spawn(same) != other
     assert all(child.killed for child in other)  # type: ignore[union-attr]
     assert len(spawned) == 3 * len(cache_spawn.PARTS)
+
+
+async def test_parts_that_read_different_customers_are_loaded_again_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from services.segments.cache_child import LoadedPart
+
+    def part(ids: list[str], fields: tuple[str, ...], digest: bytes) -> LoadedPart:
+        columns = ProfileColumns.from_profiles([Profile(i, Decimal(1), 1, name=i) for i in ids])
+        return LoadedPart(columns, fields, np.ones(len(ids), np.int64), digest, 0.1)
+
+    answers = {
+        "a": part(["x", "y"], cache_spawn.PARTS[0], b"one"),
+        "b": part(["x", "y", "z"], cache_spawn.PARTS[1], b"two"),  # z became known between
+        "whole": part(["x", "y", "z"], cache_spawn.ALL_FIELDS, b"two"),
+    }
+    monkeypatch.setattr(cache_spawn, "take_or_spawn", lambda connect: ["a", "b"])
+    monkeypatch.setattr(cache_spawn, "spawn", lambda connect, fields: "whole")
+
+    async def answer(child: str) -> tuple[str, LoadedPart]:
+        return "ok", answers[child]
+
+    monkeypatch.setattr(cache_spawn, "answer", answer)
+    columns, revisions, _ = await cache_module._load_in_children("mysql+asyncmy://u@h/db")
+    assert len(columns) == 3 and revisions.tolist() == [1, 1, 1]
