@@ -23,6 +23,7 @@ from tenacity import (
 from tenacity.stop import stop_base
 
 from shared.logging import get_logger
+from shared.settings import schema_url
 
 T = TypeVar("T")
 log = get_logger(__name__)
@@ -58,13 +59,9 @@ async def execute_rows(conn: AsyncConnection, statement: str, rows: list[tuple[A
         driver._stmt_cache_size = cache_size
 
 
-def server_url(mysql_url: str) -> str:
-    return mysql_url.rstrip("/")
-
-
 def make_engine(mysql_url: str, schema: str | None = None, pool_size: int = 10) -> AsyncEngine:
     """An engine bound to one schema (or to the server when ``schema`` is None)."""
-    url = server_url(mysql_url) + (f"/{schema}" if schema else "/")
+    url = schema_url(mysql_url, schema or "")
     return create_async_engine(
         url + ("&" if "?" in url else "?") + "charset=utf8mb4",
         pool_size=pool_size,

@@ -5,6 +5,11 @@ from __future__ import annotations
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+def schema_url(mysql_url: str, schema: str) -> str:
+    """The URL of one schema on the server of ``mysql_url`` (the server itself for "")."""
+    return f"{mysql_url.rstrip('/')}/{schema}"
+
+
 class ServiceSettings(BaseSettings):
     """The base every service's settings class extends.
 

@@ -3,6 +3,7 @@
 import sys
 
 from services.segments.settings import SERVICE, SegmentsSettings
+from shared.settings import schema_url
 
 
 def main() -> None:
@@ -12,8 +13,7 @@ def main() -> None:
         # children read and encode meanwhile, and the cache collects them once it starts.
         from services.segments import cache_spawn
 
-        server = settings.mysql_url.rstrip("/")  # as shared.db builds the engine's URL
-        cache_spawn.start_early(f"{server}/{settings.schema_name(SERVICE)}")
+        cache_spawn.start_early(schema_url(settings.mysql_url, settings.schema_name(SERVICE)))
 
     import asyncio
     from pathlib import Path
