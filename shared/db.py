@@ -6,7 +6,8 @@ Only :func:`unit_of_work` commits; everything else receives the connection it ru
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -59,11 +60,51 @@ async def execute_rows(conn: AsyncConnection, statement: str, rows: list[tuple[A
         driver._stmt_cache_size = cache_size
 
 
+async def update_rows(
+    conn: AsyncConnection,
+    table: str,
+    key: str,
+    columns: Sequence[str],
+    rows: list[tuple[Any, ...]],
+) -> int:
+    """``UPDATE table SET columns = ... WHERE key = ...`` for many rows in three statements:
+    the rows (``(key, *columns)`` each) are bulk-loaded into a temporary table shaped like
+    ``table`` (:func:`execute_rows`) and joined in one UPDATE. A unique key violated by the
+    new values raises, as a plain UPDATE would (``INSERT ... ON DUPLICATE KEY UPDATE`` would
+    instead update whichever row holds the other unique value). Returns rows changed."""
+    if not rows:
+        return 0
+    names = (key, *columns)
+    # One scratch table per column list: it is made from the first call's columns.
+    scratch = f"_update_{table}_{zlib.crc32(','.join(names).encode()):08x}"
+    # CREATE TEMPORARY TABLE commits nothing; the table lives on this connection only (the
+    # note MariaDB gives when it exists already is off: sql_notes, make_engine).
+    await conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {scratch} ENGINE=InnoDB"
+        f" AS SELECT {', '.join(names)} FROM {table} LIMIT 0"
+    )
+    await conn.exec_driver_sql(f"DELETE FROM {scratch}")
+    await execute_rows(
+        conn,
+        f"INSERT INTO {scratch} ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))})",
+        rows,
+    )
+    assignments = ", ".join(f"t.{c} = s.{c}" for c in columns)
+    result = await conn.exec_driver_sql(
+        f"UPDATE {table} t JOIN {scratch} s ON t.{key} = s.{key} SET {assignments}"
+    )
+    await conn.exec_driver_sql(f"DELETE FROM {scratch}")
+    return int(result.rowcount)
+
+
 def make_engine(mysql_url: str, schema: str | None = None, pool_size: int = 10) -> AsyncEngine:
     """An engine bound to one schema (or to the server when ``schema`` is None)."""
     url = schema_url(mysql_url, schema or "")
     return create_async_engine(
         url + ("&" if "?" in url else "?") + "charset=utf8mb4",
+        # No notes ("table exists" for a CREATE ... IF NOT EXISTS): the driver would log
+        # each as a warning. Real warnings (truncation, ...) still come.
+        connect_args={"init_command": "SET SESSION sql_notes = 0"},
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_recycle=1800,

@@ -28,6 +28,10 @@ CUSTOMER_SUBMITTED = "customer.submitted"
 ORDER_SUBMITTED = "order.submitted"
 CUSTOMER_UPSERTED = "customer.upserted"
 ORDER_RECORDED = "order.recorded"
+CUSTOMER_MERGED = "customer.merged"
+CUSTOMER_ERASE_REQUESTED = "customer.erase_requested"
+CUSTOMER_ERASED = "customer.erased"
+IMPORT_UNDO_REQUESTED = "import.undo_requested"
 PROFILE_CHANGED = "profile.changed"
 SEGMENT_SAVED = "segment.saved"
 SEGMENT_DELETED = "segment.deleted"
@@ -57,10 +61,40 @@ class Actor(_Payload):
 
 class CustomersPayload(_Payload):
     customers: list[Any]
+    # The import (POST /api/v1/imports) the rows belong to, on *.submitted; None: the API.
+    import_id: str | None = Field(default=None, max_length=20)
 
 
 class OrdersPayload(_Payload):
     orders: list[Any]
+    import_id: str | None = Field(default=None, max_length=20)
+
+
+class Merge(_Payload):
+    alias: str = Field(min_length=1, max_length=64)
+    into: str = Field(min_length=1, max_length=64)
+
+
+class CustomersMerged(_Payload):
+    merges: list[Merge] = Field(min_length=1)
+
+
+class EraseRequested(_Payload):
+    customer_id: str = Field(min_length=1, max_length=64)
+    actor: Actor | None = None
+
+
+class CustomerErased(_Payload):
+    # Every id the person had (their own and their aliases): each service finds its rows
+    # by them. Rewritten to the tombstone alone in ingest's event log once published.
+    customer_ids: list[str] = Field(min_length=1)
+    tombstone_id: str = Field(min_length=1, max_length=64)
+    redacted: bool = False
+
+
+class ImportUndoRequested(_Payload):
+    import_id: str = Field(min_length=1, max_length=20)
+    actor: Actor | None = None
 
 
 class ProfilesPayload(_Payload):
@@ -183,15 +217,15 @@ CATALOGUE: tuple[EventSpec, ...] = (
         "ingest",
         CustomersPayload,
         "customers",
-        "customer_id name",
-        "customers of one accepted HTTP request (published with confirm)",
+        "",
+        "customers of one accepted HTTP request, only the fields sent (published with confirm)",
     ),
     _bulk(
         ORDER_SUBMITTED,
         "ingest",
         OrdersPayload,
         "orders",
-        "order_id customer_id amount ordered_at",
+        "order_id amount ordered_at",
         "orders of one accepted HTTP request (published with confirm)",
     ),
     _bulk(
@@ -199,8 +233,9 @@ CATALOGUE: tuple[EventSpec, ...] = (
         "ingest",
         CustomersPayload,
         "customers",
-        "customer_id name version",
-        "customers as stored, each with its version (newer wins downstream)",
+        "customer_id version",
+        "customers as stored, each with its version (newer wins downstream); "
+        "`removed: true`: no longer a customer (an undone import)",
     ),
     _bulk(
         ORDER_RECORDED,
@@ -208,7 +243,36 @@ CATALOGUE: tuple[EventSpec, ...] = (
         OrdersPayload,
         "orders",
         "order_id customer_id amount ordered_at",
-        "orders new to ingest, as submitted",
+        "orders new or changed, as stored (status, refunded_amount, version: newer wins; "
+        "`removed: true`: an undone import's order)",
+    ),
+    EventSpec(
+        CUSTOMER_MERGED,
+        1,
+        "ingest",
+        CustomersMerged,
+        "ids found to be one person (one email): each alias's orders now belong to `into`",
+    ),
+    EventSpec(
+        CUSTOMER_ERASE_REQUESTED,
+        1,
+        "ingest",
+        EraseRequested,
+        "internal command: DELETE /api/v1/customers/{id} accepted (the worker erases)",
+    ),
+    EventSpec(
+        CUSTOMER_ERASED,
+        1,
+        "ingest",
+        CustomerErased,
+        "a person was erased: every service removes their personal data, by these ids",
+    ),
+    EventSpec(
+        IMPORT_UNDO_REQUESTED,
+        1,
+        "ingest",
+        ImportUndoRequested,
+        "internal command: undo an import (the worker works through it in steps)",
     ),
     _bulk(
         PROFILE_CHANGED,
