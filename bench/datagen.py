@@ -404,7 +404,8 @@ async def _stored(
                 n_c = (
                     await conn.execute(
                         text(
-                            "SELECT COUNT(*) FROM customers WHERE customer_id BETWEEN :lo AND :hi"
+                            "SELECT COUNT(*) FROM customers WHERE state = 'active'"
+                            " AND customer_id BETWEEN :lo AND :hi"
                         ),
                         {"lo": c_lo, "hi": c_hi},
                     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response
@@ -18,19 +18,22 @@ from fastapi.responses import JSONResponse
 from faststream.rabbit import RabbitBroker, RabbitExchange
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.ingest import imports_api
 from services.ingest.coalesce import Coalescer
 from services.ingest.domain import events
 from services.ingest.domain.batches import BatchParser, BatchTooLarge, InvalidBatch, ItemError
 from services.ingest.domain.models import Customer, Order
 from services.ingest.settings import IngestSettings
 from services.ingest.store import customers as customer_store
+from services.ingest.store import imports as import_store
 from services.ingest.store import orders as order_store
-from shared.auth.dependency import requirement
+from shared.auth.dependency import Caller, access, requirement
 from shared.envelope import Envelope
 from shared.errors import ApiError, ErrorItem, ServiceUnavailable, invalid, invalid_field, responses
 from shared.hot_routes import HotRoute
 from shared.pagination import decode_cursor, encode_cursor
 from shared.publishing import accept_confirmed
+from shared.validation import parse_int_id
 
 CUSTOMERS = BatchParser(Customer)
 ORDERS = BatchParser(Order)
@@ -73,7 +76,13 @@ def _body_schema(model: type[Any]) -> dict[str, Any]:
                                         "items": item,
                                         "minItems": 1,
                                         "maxItems": 10000,
-                                    }
+                                    },
+                                    "import_id": {
+                                        "type": "string",
+                                        "pattern": "^[1-9][0-9]{0,17}$",
+                                        "description": "an open import (POST /api/v1/imports)"
+                                        " these rows belong to",
+                                    },
                                 },
                             },
                         ]
@@ -151,17 +160,42 @@ def build_router(
         except InvalidBatch as error:
             raise invalid([item_problem(e) for e in error.errors]) from None
 
+    async def import_of(body: Any, kind: str) -> str | None:
+        """The open import a batch names (``import_id``), or None; a 422 when it names
+        one that is not open or holds other rows."""
+        if not (isinstance(body, dict) and "items" in body and "import_id" in body):
+            return None
+        raw = body["import_id"]
+        number = parse_int_id(str(raw)) if isinstance(raw, (str, int)) else None
+        if number is None:
+            raise invalid_field("body.import_id", "is not an import id")
+        async with engine.connect() as conn:
+            found = await import_store.get(conn, number)
+        if found is None:
+            raise invalid_field("body.import_id", f"no import {number}")
+        if found["kind"] != kind:
+            raise invalid_field("body.import_id", f"import {number} holds {found['kind']}")
+        if found["status"] != "open":
+            raise invalid_field(
+                "body.import_id", f"import {number} is {found['status']}; start a new import"
+            )
+        return str(number)
+
     async def write_customers(request: Request) -> Response:
-        batch = parse(CUSTOMERS, await read_json(request))
-        if len(batch) <= COALESCE_UP_TO:
+        body = await read_json(request)
+        batch = parse(CUSTOMERS, body)
+        import_id = await import_of(body, "customers")
+        if import_id is None and len(batch) <= COALESCE_UP_TO:
             return await accept_small(coalesced_customers, batch)
-        return await accept(events.customers_submitted(batch), len(batch))
+        return await accept(events.customers_submitted(batch, import_id), len(batch))
 
     async def write_orders(request: Request) -> Response:
-        batch = parse(ORDERS, await read_json(request))
-        if len(batch) <= COALESCE_UP_TO:
+        body = await read_json(request)
+        batch = parse(ORDERS, body)
+        import_id = await import_of(body, "orders")
+        if import_id is None and len(batch) <= COALESCE_UP_TO:
             return await accept_small(coalesced_orders, batch)
-        return await accept(events.orders_submitted(batch), len(batch))
+        return await accept(events.orders_submitted(batch, import_id), len(batch))
 
     def authorized(write: Callable[[Request], Awaitable[Response]]) -> Any:
         async def endpoint(request: Request) -> Response:
@@ -195,7 +229,11 @@ def build_router(
     async def post_orders(request: Request) -> Response:
         return await write_orders(request)
 
-    @router.get("/customers/{customer_id}", responses=responses(404))
+    @router.get(
+        "/customers/{customer_id}",
+        summary="One customer, found by its id or any of its aliases (one person per email)",
+        responses=responses(404),
+    )
     async def get_customer(customer_id: str) -> dict[str, Any]:
         async with engine.connect() as conn:
             found = await customer_store.get(conn, customer_id)
@@ -203,13 +241,35 @@ def build_router(
             raise ApiError(404, f"customer {customer_id!r} not found")
         return found
 
+    @router.delete(
+        "/customers/{customer_id}",
+        status_code=202,
+        summary="Erase a person (right to erasure): their personal data leaves every service",
+        responses=responses(404, 503),
+        openapi_extra=access("admin", "write"),
+    )
+    async def erase_customer(customer_id: str, who: Caller) -> Response:
+        async with engine.connect() as conn:
+            found = await customer_store.resolve(conn, customer_id)
+        if found is None:
+            raise ApiError(404, f"customer {customer_id!r} not found")
+        command = events.erase_requested(found, who.actor())
+        await accept(command, 1)
+        return JSONResponse(
+            {"customer_id": found, "erasing": True, "event_id": str(command.event_id)},
+            status_code=202,
+        )
+
     @router.get("/customers")
     async def list_customers(
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         cursor: str | None = None,
         q: Annotated[
             str | None,
-            Query(max_length=200, description="customer_id, name or email starting with this"),
+            Query(
+                max_length=200,
+                description="customers whose id, name, email, phone or city contains this",
+            ),
         ] = None,
     ) -> dict[str, Any]:
         async with engine.connect() as conn:
@@ -220,14 +280,26 @@ def build_router(
 
     @router.get("/orders")
     async def list_orders(
-        customer_id: str | None = None,
+        customer_id: Annotated[
+            str | None, Query(description="a customer's id or alias: that person's orders")
+        ] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         cursor: str | None = None,
+        order: Annotated[
+            Literal["oldest", "newest"], Query(description="oldest (as stored) or newest first")
+        ] = "oldest",
     ) -> dict[str, Any]:
         async with engine.connect() as conn:
+            if customer_id is not None:
+                customer_id = await customer_store.resolve(conn, customer_id) or customer_id
             items, last = await order_store.page(
-                conn, after_id=decode_cursor(cursor) or 0, limit=limit, customer_id=customer_id
+                conn,
+                after_id=decode_cursor(cursor) or 0,
+                limit=limit,
+                customer_id=customer_id,
+                newest_first=order == "newest",
             )
         return {"items": items, "next_cursor": encode_cursor(last)}
 
+    imports_api.add_routes(router, settings, engine, publish)
     return router, hot

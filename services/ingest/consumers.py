@@ -1,21 +1,19 @@
 """Ingest's persistence consumer: store what the API accepted, emit what was stored.
 
-Queue ``ingest.persistence`` takes ``customer.submitted`` and ``order.submitted``. It is
+Queue ``ingest.persistence`` takes ``customer.submitted`` and ``order.submitted``, and the
+API's two commands, ``import.undo_requested`` and ``customer.erase_requested``. It is
 consumed in batches (``shared.batch_consumer``): the customers of every event in a batch
-go into one multi-row upsert, the orders into one multi-row insert, with the events'
-inbox claims and the outgoing events in the same transaction. A shop posting one order
-at a time thus costs a share of a commit per order, not a commit each.
+are applied together, then the orders, with the events' inbox claims and the outgoing
+events in the same transaction. A shop posting one order at a time thus costs a share of a
+commit per order, not a commit each. The use cases are in ``service.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.ingest import service
 from services.ingest.domain import events
-from services.ingest.store import customers, orders
 from shared.batch_consumer import BatchHandler
 from shared.envelope import Envelope
 from shared.topology import Binding, QueueSpec
@@ -24,26 +22,19 @@ from shared.topology import Binding, QueueSpec
 # into the queue up to max_queue_length messages, then answers 503 with Retry-After.
 PERSISTENCE = QueueSpec(
     "ingest.persistence",
-    (Binding("ingest", (events.CUSTOMER_SUBMITTED, events.ORDER_SUBMITTED)),),
+    (
+        Binding(
+            "ingest",
+            (
+                events.CUSTOMER_SUBMITTED,
+                events.ORDER_SUBMITTED,
+                events.IMPORT_UNDO_REQUESTED,
+                events.CUSTOMER_ERASE_REQUESTED,
+            ),
+        ),
+    ),
     bounded=True,
 )
-ANNOUNCE_CHUNK = 1000  # items per outgoing event, as the contract's batches
-
-
-def _chunks(rows: Sequence[Any]) -> list[Sequence[Any]]:
-    return [rows[i : i + ANNOUNCE_CHUNK] for i in range(0, len(rows), ANNOUNCE_CHUNK)]
-
-
-async def store_customers(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
-    submitted = [c for envelope in envelopes for c in events.submitted_customers(envelope)]
-    stored = await customers.upsert(conn, submitted)
-    return [events.customers_upserted(chunk) for chunk in _chunks(stored)]
-
-
-async def store_orders(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
-    rows = [row for envelope in envelopes for row in events.submitted_order_rows(envelope)]
-    fresh = await orders.record_new(conn, rows)
-    return [events.orders_recorded(list(chunk)) for chunk in _chunks(fresh)]
 
 
 def items_in(envelope: Envelope) -> int:
@@ -52,7 +43,30 @@ def items_in(envelope: Envelope) -> int:
     return len(items) if isinstance(items, list) else 1
 
 
-HANDLERS: dict[tuple[str, int], BatchHandler] = {
-    (events.CUSTOMER_SUBMITTED, 1): store_customers,
-    (events.ORDER_SUBMITTED, 1): store_orders,
-}
+def handlers(pepper: bytes) -> dict[tuple[str, int], BatchHandler]:
+    """In this order within a batch: customers before the orders that may name them."""
+
+    async def store_customers(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
+        return await service.store_customers(conn, envelopes, pepper)
+
+    async def store_orders(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
+        return await service.store_orders(conn, envelopes, pepper)
+
+    async def undo(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
+        out: list[Envelope] = []
+        for import_id in sorted({int(e.payload["import_id"]) for e in envelopes}):
+            out += await service.undo_step(conn, import_id)
+        return out
+
+    async def erase(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
+        out: list[Envelope] = []
+        for envelope in envelopes:
+            out += await service.erase(conn, str(envelope.payload["customer_id"]), pepper)
+        return out
+
+    return {
+        (events.CUSTOMER_SUBMITTED, 1): store_customers,
+        (events.ORDER_SUBMITTED, 1): store_orders,
+        (events.IMPORT_UNDO_REQUESTED, 1): undo,
+        (events.CUSTOMER_ERASE_REQUESTED, 1): erase,
+    }

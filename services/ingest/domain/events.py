@@ -1,8 +1,10 @@
 """The events ingest publishes (ARCHITECTURE.md: beacon.ingest) and their payloads.
 
 ``*.submitted`` carries what the API accepted, one event per request (so a request is
-accepted or not as a whole); ``customer.upserted`` and ``order.recorded`` carry what was
-stored, in batches.
+accepted or not as a whole), with only the fields each item sent (a customer's field left
+out keeps what is stored); ``customer.upserted``, ``customer.merged`` and
+``order.recorded`` carry what was stored, in batches; ``customer.erase_requested`` and
+``import.undo_requested`` are the API's commands to the worker.
 """
 
 from __future__ import annotations
@@ -17,42 +19,61 @@ from pydantic import TypeAdapter
 from services.ingest.domain.models import Customer, Order
 from shared.envelope import Envelope, new_event
 from shared.events import (  # noqa: F401 (re-exported for the service)
+    CUSTOMER_ERASE_REQUESTED,
+    CUSTOMER_ERASED,
+    CUSTOMER_MERGED,
     CUSTOMER_SUBMITTED,
     CUSTOMER_UPSERTED,
+    IMPORT_UNDO_REQUESTED,
     ORDER_RECORDED,
     ORDER_SUBMITTED,
 )
+from shared.spend import STATUSES
 
 PRODUCER = "ingest"
 
-_ORDER_KEYS = frozenset({"order_id", "customer_id", "amount", "ordered_at"})
+_ORDER_KEYS = frozenset({"order_id", "amount", "ordered_at"})
 # What the API writes (models.Order dumped as JSON): ids of 1-64 characters and UTC times
 # within shared.validation's years (amounts: _amount_fits).
 _ID = re.compile(r"\S(?:.{0,62}\S)?", re.DOTALL)
-_ORDER_FORMS = {
-    "order_id": _ID,
+_TIME = re.compile(r"(?:19\d\d|2[01]\d\d)-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z")
+_ORDER_FORMS = {"order_id": _ID, "ordered_at": _TIME}
+_OPTIONAL_FORMS = {
     "customer_id": _ID,
-    "ordered_at": re.compile(r"(?:19\d\d|2[01]\d\d)-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z"),
+    "updated_at": _TIME,
+    "customer_email": re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+", re.DOTALL),
+    "currency": re.compile(r"[A-Z]{3}"),
 }
+_STATUSES = frozenset(STATUSES)
 CUSTOMERS = TypeAdapter(list[Customer])
 ORDERS = TypeAdapter(list[Order])
 
 
-def customers_submitted(customers: Sequence[Customer]) -> Envelope:
-    return new_event(
-        CUSTOMER_SUBMITTED,
-        {"customers": CUSTOMERS.dump_python(list(customers), mode="json")},
-        PRODUCER,
-    )
+def customers_submitted(customers: Sequence[Customer], import_id: str | None = None) -> Envelope:
+    payload: dict[str, Any] = {
+        "customers": CUSTOMERS.dump_python(list(customers), mode="json", exclude_unset=True)
+    }
+    if import_id is not None:
+        payload["import_id"] = import_id
+    return new_event(CUSTOMER_SUBMITTED, payload, PRODUCER)
 
 
-def orders_submitted(orders: Sequence[Order]) -> Envelope:
-    return new_event(
-        ORDER_SUBMITTED, {"orders": ORDERS.dump_python(list(orders), mode="json")}, PRODUCER
-    )
+def orders_submitted(orders: Sequence[Order], import_id: str | None = None) -> Envelope:
+    payload: dict[str, Any] = {
+        "orders": ORDERS.dump_python(list(orders), mode="json", exclude_none=True)
+    }
+    if import_id is not None:
+        payload["import_id"] = import_id
+    return new_event(ORDER_SUBMITTED, payload, PRODUCER)
+
+
+def import_id_of(envelope: Envelope) -> int | None:
+    value = envelope.payload.get("import_id")
+    return int(value) if value is not None else None
 
 
 def submitted_customers(envelope: Envelope) -> list[Customer]:
+    """The customers as sent: each model's ``model_fields_set`` is what its item sent."""
     return CUSTOMERS.validate_python(envelope.payload["customers"])
 
 
@@ -72,14 +93,27 @@ def submitted_order_rows(envelope: Envelope) -> list[dict[str, Any]]:
         if not (isinstance(row, dict) and _ORDER_KEYS <= row.keys()):
             raise ValueError(f"orders[{index}] is not an order")
         for key, pattern in _ORDER_FORMS.items():
-            value = row[key]
-            if not (isinstance(value, str) and pattern.fullmatch(value)):
-                raise ValueError(
-                    f"orders[{index}].{key} is not as the API writes it: {value!r:.80}"
-                )
-        if not _amount_fits(row["amount"]):
-            raise ValueError(f"orders[{index}].amount is not an amount: {row['amount']!r:.80}")
+            _check_form(index, key, row[key], pattern)
+        for key, pattern in _OPTIONAL_FORMS.items():
+            if key in row:
+                _check_form(index, key, row[key], pattern)
+        if "customer_id" not in row and "customer_email" not in row:
+            raise ValueError(f"orders[{index}] names no customer")
+        if len(row.get("customer_email", "")) > 254 or len(row.get("customer_name") or "") > 200:
+            raise ValueError(f"orders[{index}] has a customer_email or customer_name too long")
+        for key in ("amount", "refunded_amount"):
+            if key in row and not _amount_fits(row[key]):
+                raise ValueError(f"orders[{index}].{key} is not an amount: {row[key]!r:.80}")
+        if row.get("status", "paid") not in _STATUSES:
+            raise ValueError(f"orders[{index}].status is not a status: {row['status']!r:.40}")
+        if not isinstance(row.get("line_items", []), list):
+            raise ValueError(f"orders[{index}].line_items is not a list")
     return rows
+
+
+def _check_form(index: int, key: str, value: Any, pattern: re.Pattern[str]) -> None:
+    if not (isinstance(value, str) and pattern.fullmatch(value)):
+        raise ValueError(f"orders[{index}].{key} is not as the API writes it: {value!r:.80}")
 
 
 def _amount_fits(value: object) -> bool:
@@ -99,5 +133,33 @@ def customers_upserted(rows: Iterable[dict[str, Any]]) -> Envelope:
 
 
 def orders_recorded(rows: list[dict[str, Any]]) -> Envelope:
-    """The orders stored now, in the form they were submitted."""
+    """The orders stored or changed now, as stored, each with its ``version``."""
     return new_event(ORDER_RECORDED, {"orders": rows}, PRODUCER)
+
+
+def customers_merged(merges: Sequence[tuple[str, str]]) -> Envelope:
+    return new_event(
+        CUSTOMER_MERGED, {"merges": [{"alias": a, "into": b} for a, b in merges]}, PRODUCER
+    )
+
+
+def erase_requested(customer_id: str, actor: dict[str, Any] | None) -> Envelope:
+    payload: dict[str, Any] = {"customer_id": customer_id}
+    if actor is not None:
+        payload["actor"] = actor
+    return new_event(CUSTOMER_ERASE_REQUESTED, payload, PRODUCER)
+
+
+def customer_erased(customer_ids: Sequence[str], tombstone_id: str) -> Envelope:
+    return new_event(
+        CUSTOMER_ERASED,
+        {"customer_ids": list(customer_ids), "tombstone_id": tombstone_id},
+        PRODUCER,
+    )
+
+
+def undo_requested(import_id: int, actor: dict[str, Any] | None = None) -> Envelope:
+    payload: dict[str, Any] = {"import_id": str(import_id)}
+    if actor is not None:
+        payload["actor"] = actor
+    return new_event(IMPORT_UNDO_REQUESTED, payload, PRODUCER)

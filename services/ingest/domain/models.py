@@ -2,20 +2,43 @@
 
 Times are normalised to UTC (a time without an offset is taken as UTC). Text is stripped.
 Ids are opaque strings compared exactly (numbers are accepted and turned into strings).
+Emails are compared without regard to case (``identity.normalise_email``).
+
+A field left out of a customer keeps what is stored; ``null`` clears it. So the models
+remember which fields were sent (pydantic's ``model_fields_set``), and the events carry
+only those (``exclude_unset``).
 """
 
 from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from shared.validation import UtcTime
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()\-.]{2,30}$")
+# Money is counted in the shop's currency only: an order in another one is refused, never
+# converted (README: amounts are INR).
+SHOP_CURRENCY = "INR"
+MAX_LINE_ITEMS = 500
+
+# shared.spend.STATUSES, spelled as a type (a test checks they agree).
+OrderStatus = Literal[
+    "paid", "pending", "partially_refunded", "refunded", "cancelled", "voided", "failed"
+]
 
 
 def _email(value: str | None) -> str | None:
@@ -38,7 +61,28 @@ def _blank_to_none(value: str | None) -> str | None:
     return value or None
 
 
+def _problem(model: str, field: str, message: str) -> ValidationError:
+    """A whole-item rule's failure, placed on the field a person should fix (a plain
+    ValueError in a model validator would name no field)."""
+    error = PydanticCustomError("value_error", message)  # type: ignore[arg-type]
+    return ValidationError.from_exception_data(
+        model, [InitErrorDetails(type=error, loc=(field,), input=None)]
+    )
+
+
+def _currency(value: str | None) -> str | None:
+    if value in (None, ""):
+        return None
+    code = value.upper()
+    if code != SHOP_CURRENCY:
+        raise ValueError(f"is {code}; Beacon counts money in {SHOP_CURRENCY} and converts nothing")
+    return code
+
+
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Email = Annotated[str | None, StringConstraints(max_length=254), AfterValidator(_email)]
+Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+Source = Annotated[str | None, StringConstraints(max_length=64), AfterValidator(_blank_to_none)]
 
 
 class _Input(BaseModel):
@@ -48,18 +92,87 @@ class _Input(BaseModel):
 
 
 class Customer(_Input):
-    customer_id: Id
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    email: Annotated[str | None, StringConstraints(max_length=254), AfterValidator(_email)] = None
+    customer_id: Id | None = Field(
+        default=None, description="the shop's own id; left out, the email (lower case) is the id"
+    )
+    name: Annotated[str | None, StringConstraints(min_length=1, max_length=200)] = Field(
+        default=None, description="left out for a new customer: the email's local part"
+    )
+    email: Email = None
     phone: Annotated[str | None, StringConstraints(max_length=32), AfterValidator(_phone)] = None
     city: Annotated[
         str | None, StringConstraints(max_length=100), AfterValidator(_blank_to_none)
     ] = None
     created_at: UtcTime | None = None
+    accepts_email_marketing: bool | None = None
+    accepts_sms_marketing: bool | None = None
+    accepts_whatsapp_marketing: bool | None = None
+    consent_at: UtcTime | None = Field(
+        default=None, description="when the consent given here was given (default: when stored)"
+    )
+    consent_source: Source = Field(
+        default=None, description="where it was given, e.g. shopify, checkout (default: api)"
+    )
+
+    @model_validator(mode="after")
+    def _identified(self) -> Self:
+        if self.customer_id is None and self.email is None:
+            raise _problem("Customer", "customer_id", "a customer needs a customer_id or an email")
+        if self.name is None and self.email is None:
+            raise _problem(
+                "Customer", "name", "a customer needs a name or an email (its local part is used)"
+            )
+        return self
+
+
+class LineItem(_Input):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    sku: Annotated[str | None, StringConstraints(max_length=64), AfterValidator(_blank_to_none)] = (
+        None
+    )
+    quantity: Annotated[int, Field(ge=0, le=1_000_000)] = 1
+    price: Money | None = None
 
 
 class Order(_Input):
     order_id: Id
-    customer_id: Id
-    amount: Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+    customer_id: Id | None = None
+    customer_email: Email = Field(
+        default=None, description="names the customer by email when there is no customer_id"
+    )
+    customer_name: Annotated[
+        str | None, StringConstraints(max_length=200), AfterValidator(_blank_to_none)
+    ] = Field(default=None, description="the buyer's name, for a guest order's new customer")
+    amount: Money = Field(description="the order's total, in INR")
+    status: OrderStatus = "paid"
+    refunded_amount: Money | None = Field(
+        default=None, description="refunded so far (a refunded order without it: all of it)"
+    )
     ordered_at: UtcTime
+    updated_at: UtcTime | None = Field(
+        default=None, description="when the shop last changed it; older than stored is ignored"
+    )
+    currency: Annotated[str | None, AfterValidator(_currency)] = None
+    line_items: Annotated[list[LineItem], Field(max_length=MAX_LINE_ITEMS)] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.customer_id is None and self.customer_email is None:
+            raise _problem(
+                "Order", "customer_id", "an order needs a customer_id or a customer_email"
+            )
+        refunded = self.refunded_amount
+        if refunded is not None and refunded > self.amount:
+            raise _problem("Order", "refunded_amount", "is larger than the order's amount")
+        if self.status == "partially_refunded" and refunded is None:
+            raise _problem(
+                "Order", "refunded_amount", "a partially_refunded order needs its refunded_amount"
+            )
+        return self
+
+    @property
+    def refunded(self) -> Decimal:
+        """What was given back: as sent, or all of it for a refunded order sent without."""
+        if self.refunded_amount is not None:
+            return self.refunded_amount
+        return self.amount if self.status == "refunded" else Decimal(0)

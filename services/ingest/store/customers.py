@@ -1,118 +1,367 @@
-"""Queries on ``customers``: the multi-row upsert and the reads."""
+"""Queries on ``customers``: the identity directory a batch locks, its writes, the reads.
+
+A batch loads the rows its records name (by id, by email, and the aliases and survivors
+around them) with ``FOR UPDATE``, lets ``domain.identity.Directory`` decide, then writes
+what changed: updates through one set-based UPDATE (``shared.db.update_rows``; a unique
+email another transaction took meanwhile raises, and the batch is retried, instead of an
+upsert silently writing over that other row), new rows through one INSERT.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
-from sqlalchemy.dialects.mysql import insert
+from sqlalchemy import ColumnElement, and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.ingest.domain.models import Customer
+from services.ingest.domain.identity import FIELDS, Row, Write, normalise_email
 from services.ingest.store.tables import customers
+from shared.db import execute_rows, update_rows
 
 CHUNK = 1000
-_PUBLIC = (
-    customers.c.customer_id,
-    customers.c.name,
-    customers.c.email,
-    customers.c.phone,
-    customers.c.city,
-    # When the shop does not say when a customer joined, it is when we first saw them.
-    func.coalesce(customers.c.created_at, customers.c.first_seen_at).label("created_at"),
-    customers.c.updated_at,
-)
+_STATE = ("state", "merged_into", "version")
+_LOADED = ("customer_id", *_STATE, *FIELDS)
+# What readers see of an active customer.
+PUBLIC = ("customer_id", "name", "email", "phone", "city", *FIELDS[5:])
+_WRITTEN = ("state", "merged_into", *FIELDS, "email_norm", "version", "updated_at")
 
 
-def _naive(value: datetime | None) -> datetime | None:
-    return value.astimezone(UTC).replace(tzinfo=None) if value else None
+def _naive(value: Any) -> Any:
+    """A time as the DATETIME columns hold it (naive UTC); anything else as it is."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
 
 
-async def upsert(conn: AsyncConnection, batch: Sequence[Customer]) -> list[dict[str, Any]]:
-    """Insert or replace customers by ``customer_id``; return them as stored, with versions.
+def _row(found: Any) -> Row:
+    values = {name: getattr(found, name) for name in FIELDS}
+    for name in ("email_consent", "sms_consent", "whatsapp_consent"):
+        if values[name] is not None:
+            values[name] = bool(values[name])
+    return Row(found.customer_id, found.state, found.merged_into, found.version, values)
 
-    A customer sent again without ``created_at`` keeps the one already known. Rows are
-    written in key order (a stable sort: a later copy of a customer still wins), so
-    concurrent batches lock them in one order.
-    """
-    now = datetime.now(UTC).replace(tzinfo=None)
-    batch = sorted(batch, key=lambda c: c.customer_id)
-    for start in range(0, len(batch), CHUNK):
-        stmt = insert(customers).values(
-            [
-                {
-                    "customer_id": c.customer_id,
-                    "name": c.name,
-                    "email": c.email,
-                    "phone": c.phone,
-                    "city": c.city,
-                    "created_at": _naive(c.created_at),
-                    "first_seen_at": now,
-                    "updated_at": now,
-                }
-                for c in batch[start : start + CHUNK]
-            ]
-        )
-        await conn.execute(
-            stmt.on_duplicate_key_update(
-                name=stmt.inserted.name,
-                email=stmt.inserted.email,
-                phone=stmt.inserted.phone,
-                city=stmt.inserted.city,
-                created_at=func.coalesce(stmt.inserted.created_at, customers.c.created_at),
-                updated_at=stmt.inserted.updated_at,
-                version=customers.c.version + 1,
-            )
-        )
-    stored = await conn.execute(
-        select(*_PUBLIC, customers.c.version).where(
-            customers.c.customer_id.in_({c.customer_id for c in batch})
-        )
+
+class ConcurrentIdentity(Exception):
+    """Another transaction stored the same id or email first: retry, and see it."""
+
+    retry_later = True
+
+
+async def _select(
+    conn: AsyncConnection, condition: ColumnElement[bool], for_update: bool
+) -> list[Row]:
+    query = (
+        select(*(customers.c[name] for name in _LOADED))
+        .where(condition)
+        .order_by(customers.c.customer_id)
     )
-    return [_as_json(row._mapping) for row in stored]
+    if for_update:
+        query = query.with_for_update()
+    return [_row(r) for r in await conn.execute(query)]
 
 
-def _as_json(row: Any) -> dict[str, Any]:
-    out = dict(row)
-    for key in ("created_at", "updated_at"):
-        if out.get(key) is not None:
-            out[key] = out[key].replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+async def load_directory(
+    conn: AsyncConnection, ids: Iterable[str], emails: Iterable[str], *, for_update: bool
+) -> list[Row]:
+    """The rows named by ``ids`` or holding ``emails``, the survivors they were merged into
+    and the aliases of every person found (locked until the transaction ends, with
+    ``for_update``)."""
+    found: dict[str, Row] = {}
+    want_ids, want_emails = sorted(set(ids)), sorted(set(emails))
+    for start in range(0, max(len(want_ids), len(want_emails)), CHUNK):
+        by_id = want_ids[start : start + CHUNK]
+        by_email = want_emails[start : start + CHUNK]
+        condition = or_(customers.c.customer_id.in_(by_id), customers.c.email_norm.in_(by_email))
+        for row in await _select(conn, condition, for_update):
+            found[row.customer_id] = row
+    for _ in range(8):  # survivors of aliases, then aliases of survivors
+        missing = {r.merged_into for r in found.values() if r.merged_into} - found.keys()
+        active = [r.customer_id for r in found.values() if r.state == "active"]
+        condition = or_(
+            customers.c.customer_id.in_(sorted(missing)),
+            customers.c.merged_into.in_(active),
+        )
+        fresh = [
+            r for r in await _select(conn, condition, for_update) if r.customer_id not in found
+        ]
+        if not fresh:
+            break
+        found.update((r.customer_id, r) for r in fresh)
+    return list(found.values())
+
+
+async def ensure_pending(conn: AsyncConnection, ids: Sequence[str], now: datetime) -> None:
+    """A ``pending`` row for each id orders name that has none yet: every id then has a
+    row, which the batch locks, so a merge of that id waits for the orders naming it."""
+    statement = (
+        "INSERT IGNORE INTO customers (customer_id, state, first_seen_at, updated_at)"
+        " VALUES (%s, 'pending', %s, %s)"
+    )
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), CHUNK):
+        await execute_rows(
+            conn, statement, [(cid, now, now) for cid in ordered[start : start + CHUNK]]
+        )
+
+
+def _values(row: Row) -> tuple[Any, ...]:
+    return (
+        row.state,
+        row.merged_into,
+        *(_naive(row.values.get(name)) for name in FIELDS),
+        row.email_norm,
+    )
+
+
+async def write(
+    conn: AsyncConnection, writes: Sequence[Write], now: datetime, import_id: int | None
+) -> list[Row]:
+    """Store the directory's writes; returns them with their new versions."""
+    updates = [w for w in writes if w.before is not None]
+    inserts = [w for w in writes if w.before is None]
+    for w in writes:
+        w.row.version = (w.before.version if w.before else 0) + 1
+    try:
+        if updates:
+            # Emails move between rows in a merge: free them all first, so no row's new
+            # email meets another row's old one halfway through the statement.
+            await update_rows(
+                conn,
+                "customers",
+                "customer_id",
+                ("email_norm",),
+                [(w.row.customer_id, None) for w in updates],
+            )
+            await update_rows(
+                conn,
+                "customers",
+                "customer_id",
+                (*_WRITTEN, "last_import_id"),
+                [
+                    (w.row.customer_id, *_values(w.row), w.row.version, now, import_id)
+                    for w in updates
+                ],
+            )
+        if inserts:
+            columns = ("customer_id", *_WRITTEN, "first_seen_at", "import_id", "last_import_id")
+            await execute_rows(
+                conn,
+                f"INSERT INTO customers ({', '.join(columns)})"
+                f" VALUES ({', '.join(['%s'] * len(columns))})",
+                [
+                    (
+                        w.row.customer_id,
+                        *_values(w.row),
+                        w.row.version,
+                        now,
+                        now,
+                        import_id,
+                        import_id,
+                    )
+                    for w in inserts
+                ],
+            )
+    except Exception as error:
+        if getattr(getattr(error, "orig", None), "args", (None,))[0] == 1062:
+            raise ConcurrentIdentity(str(error)[:300]) from error
+        raise
+    return [w.row for w in writes]
+
+
+def announced(rows: Iterable[Row]) -> list[dict[str, Any]]:
+    """``customer.upserted`` rows: active customers as stored, each with its version."""
+    out = []
+    for row in rows:
+        if row.state != "active":
+            continue
+        item: dict[str, Any] = {"customer_id": row.customer_id, "version": row.version}
+        for name in (
+            "name",
+            "email",
+            "phone",
+            "city",
+            "created_at",
+            "email_consent",
+            "sms_consent",
+            "whatsapp_consent",
+        ):
+            item[name] = _json(row.values.get(name))
+        out.append(item)
     return out
 
 
+def _json(value: Any) -> Any:
+    if isinstance(value, datetime):
+        value = _naive(value)
+        assert value is not None
+        return value.isoformat() + "Z"
+    return value
+
+
+def before_image(row: Row) -> dict[str, Any]:
+    """A row as it was, for an import's undo (JSON)."""
+    return {
+        "state": row.state,
+        "merged_into": row.merged_into,
+        "version": row.version,
+        "values": {k: _json(v) for k, v in row.values.items()},
+    }
+
+
+# --- reads ---------------------------------------------------------------------------
+
+
+def _public_columns() -> list[Any]:
+    return [
+        *(customers.c[name] for name in PUBLIC),
+        # When the shop does not say when a customer joined, it is when we first saw them.
+        func.coalesce(customers.c.created_at, customers.c.first_seen_at).label("created_at"),
+        customers.c.updated_at,
+    ]
+
+
+def as_json(row: Any) -> dict[str, Any]:
+    out = dict(row)
+    for key, value in out.items():
+        if isinstance(value, datetime):
+            out[key] = _json(value)
+    for channel in ("email", "sms", "whatsapp"):
+        consent = out.pop(f"{channel}_consent", None)
+        out[f"accepts_{channel}_marketing"] = None if consent is None else bool(consent)
+        out[f"accepts_{channel}_marketing_at"] = out.pop(f"{channel}_consent_at", None)
+        out[f"accepts_{channel}_marketing_source"] = out.pop(f"{channel}_consent_source", None)
+    return out
+
+
+async def resolve(conn: AsyncConnection, customer_id: str) -> str | None:
+    """The id of the active customer ``customer_id`` stands for (itself or, for an alias,
+    the person it was merged into); None when there is none."""
+    current = customer_id
+    for _ in range(8):
+        found = (
+            await conn.execute(
+                select(customers.c.state, customers.c.merged_into).where(
+                    customers.c.customer_id == current
+                )
+            )
+        ).first()
+        if found is None or found.state in ("pending", "erased"):
+            return None
+        if found.state == "active":
+            return current
+        current = found.merged_into
+    return None
+
+
 async def get(conn: AsyncConnection, customer_id: str) -> dict[str, Any] | None:
+    """An active customer (found by its id or an alias), with its aliases."""
+    resolved = await resolve(conn, customer_id)
+    if resolved is None:
+        return None
     row = (
-        await conn.execute(select(*_PUBLIC).where(customers.c.customer_id == customer_id))
+        await conn.execute(select(*_public_columns()).where(customers.c.customer_id == resolved))
     ).first()
-    return _as_json(row._mapping) if row else None
+    if row is None:
+        return None
+    aliases = await conn.execute(
+        select(customers.c.customer_id)
+        .where(customers.c.merged_into == resolved)
+        .order_by(customers.c.customer_id)
+    )
+    return {**as_json(row._mapping), "aliases": [a.customer_id for a in aliases]}
 
 
 def _matching(q: str) -> ColumnElement[bool]:
-    """Customers whose id, name or email starts with ``q`` (LIKE wildcards taken literally)."""
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    """Customers whose id, name, email, phone or city contains ``q`` (LIKE wildcards
+    taken literally)."""
+    escaped = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return or_(
         customers.c.customer_id.like(escaped),
         customers.c.name.like(escaped),
         customers.c.email.like(escaped),
+        customers.c.phone.like(escaped),
+        customers.c.city.like(escaped),
     )
 
 
 async def page(
     conn: AsyncConnection, *, after_id: int, limit: int, q: str | None = None
 ) -> tuple[list[dict[str, Any]], int | None]:
-    """Customers in insertion order after ``after_id`` (those matching ``q`` when given);
-    the last id when more may follow."""
-    query = select(customers.c.id, *_PUBLIC).where(customers.c.id > after_id)
+    """Active customers in insertion order after ``after_id`` (those matching ``q`` when
+    given); the last id when more may follow."""
+    query = select(customers.c.id, *_public_columns()).where(
+        and_(customers.c.id > after_id, customers.c.state == "active")
+    )
     if q:
         query = query.where(_matching(q))
     rows = (await conn.execute(query.order_by(customers.c.id).limit(limit + 1))).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    items = [_as_json({k: v for k, v in r._mapping.items() if k != "id"}) for r in rows]
+    items = [as_json({k: v for k, v in r._mapping.items() if k != "id"}) for r in rows]
     return items, (rows[-1].id if more else None)
 
 
 async def count(conn: AsyncConnection) -> int:
-    return int((await conn.execute(select(func.count()).select_from(customers))).scalar_one())
+    query = select(func.count()).select_from(customers).where(customers.c.state == "active")
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def known_ids(conn: AsyncConnection) -> int:
+    """How many ids (customers, aliases, ids only orders named) exist (tests, benches)."""
+    return int((await conn.execute(text("SELECT COUNT(*) FROM customers"))).scalar_one())
+
+
+def emails_of(items: Iterable[dict[str, Any]], key: str) -> list[str]:
+    return sorted({e for item in items if (e := normalise_email(item.get(key)))})
+
+
+# --- undo ----------------------------------------------------------------------------
+
+_TIMES = ("created_at", "email_consent_at", "sms_consent_at", "whatsapp_consent_at")
+
+
+def from_image(customer_id: str, image: dict[str, Any]) -> Row:
+    """A row as :func:`before_image` saved it."""
+    values = dict(image["values"])
+    for name in _TIMES:
+        if values.get(name):
+            values[name] = datetime.fromisoformat(str(values[name]).removesuffix("Z"))
+    return Row(customer_id, image["state"], image["merged_into"], image["version"], values)
+
+
+async def created_by(conn: AsyncConnection, import_id: int, limit: int) -> list[tuple[Row, Any]]:
+    """Rows this import created that are still more than a pending id, locked, each with
+    the import that wrote it last."""
+    query = (
+        select(*(customers.c[name] for name in _LOADED), customers.c.last_import_id)
+        .where(customers.c.import_id == import_id, customers.c.state.in_(("active", "merged")))
+        .order_by(customers.c.customer_id)
+        .limit(limit)
+        .with_for_update()
+    )
+    return [(_row(r), r.last_import_id) for r in await conn.execute(query)]
+
+
+async def current(conn: AsyncConnection, ids: list[str]) -> dict[str, Row]:
+    if not ids:
+        return {}
+    rows = await _select(conn, customers.c.customer_id.in_(sorted(ids)), True)
+    return {r.customer_id: r for r in rows}
+
+
+async def disown(conn: AsyncConnection, ids: list[str]) -> None:
+    if ids:
+        await conn.execute(
+            customers.update().where(customers.c.customer_id.in_(ids)).values(import_id=None)
+        )
+
+
+def announced_removed(rows: Iterable[Row]) -> list[dict[str, Any]]:
+    """``customer.upserted`` rows for customers that are no longer customers."""
+    return [
+        {"customer_id": r.customer_id, "version": r.version, "removed": True}
+        for r in rows
+        if r.state != "active"
+    ]
