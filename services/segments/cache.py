@@ -101,7 +101,7 @@ class ProfileCache:
 
     def describe(self) -> dict[str, Any]:
         """For ``/readyz``: whether previews come from the cache yet, and its size."""
-        return {"state": self.state, "profiles": len(self.columns)}
+        return {"state": self.state, "profiles": self.columns.live_count}
 
     async def load(self, engine: AsyncEngine) -> None:
         """Load in a child process, retrying with back-off until it succeeds."""
@@ -144,6 +144,11 @@ class ProfileCache:
         index = self.columns.index_of(item["customer_id"])
         revision = int(item["revision"])
         if index is not None and self._revisions[index] >= revision:
+            return
+        if item.get("removed"):  # no longer a customer: in no audience
+            if index is not None:
+                self.columns.remove(item["customer_id"])
+                self._revisions[index] = revision
             return
         index = self.columns.upsert(profile_from_event(item))
         if index >= len(self._revisions):

@@ -22,13 +22,22 @@ from services.segments.domain import events as ev
 from services.segments.service import PROFILES_QUEUE
 from services.segments.store import audiences, profiles, rule_sql
 from services.segments.store import segments as segment_store
+from services.segments.store.tables import outbox
 from shared.batch_consumer import BatchHandler
 from shared.consumer import Handler
 from shared.envelope import Envelope
+from shared.scrub import mentions, scrub_outbox
+from shared.spend import is_visit, kept
 from shared.topology import Binding, ListenerSpec, QueueSpec
 
 PROFILES = QueueSpec(
-    PROFILES_QUEUE, (Binding("ingest", (ev.CUSTOMER_UPSERTED, ev.ORDER_RECORDED)),)
+    PROFILES_QUEUE,
+    (
+        Binding(
+            "ingest",
+            (ev.CUSTOMER_UPSERTED, ev.ORDER_RECORDED, ev.CUSTOMER_MERGED, ev.CUSTOMER_ERASED),
+        ),
+    ),
 )
 AUDIENCES = QueueSpec("segments.audiences", (Binding("campaigns", (ev.CAMPAIGN_LAUNCHED,)),))
 CACHE = ListenerSpec("segments.cache", Binding("segments", (ev.PROFILE_CHANGED,)))
@@ -49,11 +58,24 @@ def _utc(value: str) -> datetime:
 CHANGED_CHUNK = 1000  # profiles per profile.changed event
 
 
-async def _changed(conn: AsyncConnection, customer_ids: list[str]) -> list[Envelope]:
-    rows = await profiles.known_profiles(conn, customer_ids)
+def _events(rows: list[dict[str, Any]]) -> list[Envelope]:
     return [
         ev.profiles_changed(rows[i : i + CHANGED_CHUNK]) for i in range(0, len(rows), CHANGED_CHUNK)
     ]
+
+
+async def _changed(conn: AsyncConnection, customer_ids: list[str]) -> list[Envelope]:
+    """profile.changed for these ids: the known ones' state, and a removal for the others
+    that are no longer customers (the caches drop them)."""
+    rows = await profiles.known_profiles(conn, customer_ids)
+    if len(rows) < len(customer_ids):
+        known = {r["customer_id"] for r in rows}
+        rows += await profiles.removed_profiles(conn, [c for c in customer_ids if c not in known])
+    return _events(rows)
+
+
+def _consent(value: Any) -> bool | None:
+    return None if value is None else bool(value)
 
 
 async def apply_customers(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
@@ -61,11 +83,15 @@ async def apply_customers(conn: AsyncConnection, envelopes: list[Envelope]) -> l
         {
             "customer_id": c["customer_id"],
             "version": int(c["version"]),
-            "name": c["name"],
+            "removed": bool(c.get("removed")),
+            "name": c.get("name"),
             "email": c.get("email"),
             "phone": c.get("phone"),
             "city": c.get("city"),
             "created_at": _naive(c.get("created_at")),
+            "email_consent": _consent(c.get("email_consent")),
+            "sms_consent": _consent(c.get("sms_consent")),
+            "whatsapp_consent": _consent(c.get("whatsapp_consent")),
         }
         for envelope in envelopes
         for c in envelope.payload["customers"]
@@ -73,20 +99,74 @@ async def apply_customers(conn: AsyncConnection, envelopes: list[Envelope]) -> l
     return await _changed(conn, await profiles.upsert_identities(conn, rows))
 
 
+_ZERO = Decimal(0)
+
+
+def _fact(o: dict[str, Any]) -> profiles.OrderFact:
+    """What an order counts (shared.spend's rule). Events from before order statuses carry
+    none: they were paid orders, version 1."""
+    at = o["ordered_at"]
+    # Ingest writes every time as "...Z": parsed without a call to _utc.
+    ordered_at = datetime.fromisoformat(at[:-1]) if at[-1] == "Z" else _utc(at)
+    status = o.get("status", "paid")
+    if o.get("removed"):  # an undone import's order: counts nothing, keeps its version
+        return (o["order_id"], o["customer_id"], _ZERO, False, ordered_at, int(o["version"]))
+    amount = Decimal(str(o["amount"]))
+    refunded = Decimal(str(o.get("refunded_amount") or 0))
+    return (
+        o["order_id"],
+        o["customer_id"],
+        kept(status, amount, refunded),
+        is_visit(status),
+        ordered_at,
+        int(o.get("version", 1)),
+    )
+
+
 async def apply_orders(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
-    fromisoformat = datetime.fromisoformat
-    facts: list[profiles.OrderFact] = [
-        # Once per order: a tuple, and ingest's "...Z" times parsed without a call to _utc.
-        (
-            o["order_id"],
-            o["customer_id"],
-            Decimal(str(o["amount"])),
-            fromisoformat(at[:-1]) if (at := o["ordered_at"])[-1] == "Z" else _utc(at),
-        )
-        for envelope in envelopes
-        for o in envelope.payload["orders"]
-    ]
+    facts = [_fact(o) for envelope in envelopes for o in envelope.payload["orders"]]
     return await _changed(conn, await profiles.add_orders(conn, facts))
+
+
+async def apply_merges(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
+    merges = [(m["alias"], m["into"]) for e in envelopes for m in e.payload["merges"]]
+    recounted, aliases = await profiles.merge(conn, merges)
+    return await _changed(conn, sorted({*recounted, *aliases}))
+
+
+async def apply_erasures(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
+    """A person erased in ingest: their profiles, counted orders and audience member rows
+    go, and the events this service logged about them are rewritten."""
+    out: list[Envelope] = []
+    for envelope in envelopes:
+        ids = [str(i) for i in envelope.payload["customer_ids"]]
+        tombstone = str(envelope.payload["tombstone_id"])
+        removals, secrets = await profiles.erase(conn, ids)
+        await audiences.forget_members(conn, ids, tombstone)
+        await scrub_outbox(conn, outbox, set(ids), secrets, _without(set(ids), secrets))
+        out += _events(removals)
+    return out
+
+
+def _without(ids: set[str], secrets: list[str]) -> Any:
+    def redact(type_: str, payload: dict[str, Any]) -> dict[str, Any]:
+        if "profiles" in payload:  # profile.changed: the person's rows become removals
+            rows = [
+                profiles.removal(p["customer_id"], int(p["revision"]))
+                if mentions(p, ids, secrets)
+                else p
+                for p in payload["profiles"]
+            ]
+            return {**payload, "profiles": rows}
+        if "recipients" in payload:  # audience.batch: the recipient without contact details
+            rows = [
+                {"customer_id": "erased"} if mentions(r, ids, secrets) else r
+                for r in payload["recipients"]
+            ]
+            return {**payload, "recipients": rows}
+        return payload
+
+    return redact
 
 
 class AudienceTooLarge(Exception):
@@ -148,4 +228,10 @@ def items_in(envelope: Envelope) -> int:
 
 
 def profile_handlers() -> dict[tuple[str, int], BatchHandler]:
-    return {(ev.CUSTOMER_UPSERTED, 1): apply_customers, (ev.ORDER_RECORDED, 1): apply_orders}
+    """In this order within a batch: identities, then orders, merges, erasures."""
+    return {
+        (ev.CUSTOMER_UPSERTED, 1): apply_customers,
+        (ev.ORDER_RECORDED, 1): apply_orders,
+        (ev.CUSTOMER_MERGED, 1): apply_merges,
+        (ev.CUSTOMER_ERASED, 1): apply_erasures,
+    }

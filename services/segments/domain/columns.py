@@ -509,9 +509,37 @@ class ProfileColumns:
         }
         # The names as written, for the preview's sample (the columns above are casefolded).
         self._names = TextColumn(self._capacity, fold=False)
+        # Rows of profiles that are no longer customers (merged, erased, an undone import):
+        # False here, in no audience. None until the first removal, so the usual case pays
+        # nothing per evaluation.
+        self._live: BoolArray | None = None
+        self._dead = 0
 
     def __len__(self) -> int:
+        """Rows, removed ones included (see `live_count`)."""
         return self._size
+
+    @property
+    def live_count(self) -> int:
+        return self._size - self._dead
+
+    @property
+    def live(self) -> BoolArray | None:
+        """False for removed rows; None when no row was ever removed."""
+        return None if self._live is None else self._live[: self._size]
+
+    def remove(self, customer_id: CustomerId) -> bool:
+        """Take a profile out of every audience (its row stays, dead, until upserted
+        again); returns whether it was there."""
+        i = self._keys.index_of(customer_id)
+        if i is None:
+            return False
+        if self._live is None:
+            self._live = np.ones(self._capacity, np.bool_)
+        if self._live[i]:
+            self._live[i] = False
+            self._dead += 1
+        return True
 
     @property
     def capacity(self) -> int:
@@ -575,6 +603,10 @@ class ProfileColumns:
 
     def _grow(self, minimum: int) -> None:
         self._capacity = max(minimum, 2 * self._capacity)
+        if self._live is not None:
+            live = np.ones(self._capacity, np.bool_)
+            live[: self._live.size] = self._live
+            self._live = live
         for column in self._ints.values():
             column.grow(self._capacity)
         for text in self._texts.values():
@@ -604,6 +636,9 @@ class ProfileColumns:
         for name, code in texts.items():
             self._texts[name].codes[i] = code
         self._names.codes[i] = display
+        if self._live is not None and not self._live[i]:
+            self._live[i] = True
+            self._dead -= 1
         return i
 
     def upsert_many(self, profiles: Iterable[Profile]) -> list[int]:

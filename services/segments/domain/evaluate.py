@@ -193,8 +193,11 @@ def _node_mask(columns: ProfileColumns, node: Node, now_us: int) -> BoolArray:
 
 
 def mask(columns: ProfileColumns, group: Group, now: datetime) -> BoolArray:
-    """Boolean array over the rows of `columns`: True where the profile matches."""
-    return _node_mask(columns, group, to_epoch_us(now))
+    """Boolean array over the rows of `columns`: True where the profile matches (a removed
+    profile matches nothing)."""
+    matched = _node_mask(columns, group, to_epoch_us(now))
+    live = columns.live
+    return matched if live is None else np.logical_and(matched, live)
 
 
 def count(columns: ProfileColumns, group: Group, now: datetime) -> int:

@@ -11,6 +11,8 @@ from shared.events import (  # noqa: F401 (re-exported for the service)
     AUDIENCE_BATCH,
     AUDIENCE_RESOLVED,
     CAMPAIGN_LAUNCHED,
+    CUSTOMER_ERASED,
+    CUSTOMER_MERGED,
     CUSTOMER_UPSERTED,
     ORDER_RECORDED,
     PROFILE_CHANGED,

@@ -162,3 +162,13 @@ async def prune_members(conn: AsyncConnection, cutoff: datetime) -> int:
         .with_dialect_options(mysql_limit=5_000)
     )
     return int((await conn.execute(statement)).rowcount)
+
+
+async def forget_members(conn: AsyncConnection, customer_ids: list[str], tombstone: str) -> None:
+    """An erased person leaves every materialised audience's member rows: their contact
+    details gone, their id the tombstone (the numbering stays, so batches stay stable)."""
+    await conn.execute(
+        update(audience_members)
+        .where(audience_members.c.customer_id.in_(customer_ids))
+        .values(customer_id=tombstone, name=None, email=None, phone=None)
+    )

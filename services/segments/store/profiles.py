@@ -18,10 +18,19 @@ from sqlalchemy import ColumnElement, and_, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.segments.store.tables import inbox, profile_orders, profiles
-from shared.db import execute_rows
+from shared.db import execute_rows, update_rows
 
 CHUNK = 1000
-IDENTITY = ("name", "email", "phone", "city", "created_at")
+IDENTITY = (
+    "name",
+    "email",
+    "phone",
+    "city",
+    "created_at",
+    "email_consent",
+    "sms_consent",
+    "whatsapp_consent",
+)
 PROFILE_COLUMNS = (
     profiles.c.customer_id,
     profiles.c.revision,
@@ -37,9 +46,10 @@ PROFILE_COLUMNS = (
 )
 
 
-# One order to count: (order_id, customer_id, amount, ordered_at as naive UTC). A plain
-# tuple: built once per order, and a dataclass's __init__ was a third of building it.
-OrderFact = tuple[str, str, Decimal, datetime]
+# One order to count: (order_id, customer_id, money kept, whether a visit, ordered_at as
+# naive UTC, ingest's version). A plain tuple: built once per order, and a dataclass's
+# __init__ was a third of building it.
+OrderFact = tuple[str, str, Decimal, bool, datetime, int]
 _ORDER_ID = itemgetter(0)
 
 
@@ -53,24 +63,43 @@ def _now() -> datetime:
 # a time. MariaDB applies the assignments left to right: version must come last, so each
 # identity column still compares against the old version.
 _UPSERT_IDENTITY = (
-    "INSERT INTO profiles (customer_id, known, version, revision, name, email, phone, city,"
-    " created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-    " ON DUPLICATE KEY UPDATE"
+    "INSERT INTO profiles (customer_id, known, version, revision, "
+    + ", ".join(IDENTITY)
+    + ", updated_at) VALUES ("
+    + ", ".join(["%s"] * (len(IDENTITY) + 5))
+    + ") ON DUPLICATE KEY UPDATE"
     + ",".join(f" {k} = IF(VALUES(version) > version, VALUES({k}), {k})" for k in IDENTITY)
-    + ", known = 1, revision = revision + 1, updated_at = VALUES(updated_at),"
+    + ", known = IF(VALUES(version) > version, VALUES(known), known),"
+    " revision = revision + 1, updated_at = VALUES(updated_at),"
     " version = GREATEST(version, VALUES(version))"
 )
-_COUNT_ORDER = "INSERT IGNORE INTO profile_orders (order_id, customer_id) VALUES (%s, %s)"
+_COUNT_ORDER = (
+    "INSERT IGNORE INTO profile_orders (order_id, customer_id, kept, visit, ordered_at, version)"
+    " VALUES (%s, %s, %s, %s, %s, %s)"
+)
+# New orders add to the totals in place (two workers adding orders of one customer both
+# count). A batch with no visit for a customer sends NULL times: kept as they are.
 _ADD_TOTALS = (
     "INSERT INTO profiles (customer_id, known, revision, total_spend, visits, first_visit_at,"
     " last_visit_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
     " ON DUPLICATE KEY UPDATE total_spend = total_spend + VALUES(total_spend),"
     " visits = visits + VALUES(visits),"
     " first_visit_at = LEAST(COALESCE(first_visit_at, VALUES(first_visit_at)),"
-    " VALUES(first_visit_at)),"
+    " COALESCE(VALUES(first_visit_at), first_visit_at)),"
     " last_visit_at = GREATEST(COALESCE(last_visit_at, VALUES(last_visit_at)),"
-    " VALUES(last_visit_at)),"
+    " COALESCE(VALUES(last_visit_at), last_visit_at)),"
     " revision = revision + 1, updated_at = VALUES(updated_at)"
+)
+# A profile counted again from its orders (an order changed or moved, a customer merged).
+_RECOUNT = (
+    "UPDATE profiles p LEFT JOIN (SELECT customer_id, SUM(kept) AS spend, SUM(visit) AS visits,"
+    " MIN(IF(visit, ordered_at, NULL)) AS first_at, MAX(IF(visit, ordered_at, NULL)) AS last_at"
+    " FROM profile_orders WHERE customer_id IN ({ids}) GROUP BY customer_id) t"
+    " ON t.customer_id = p.customer_id"
+    " SET p.total_spend = COALESCE(t.spend, 0), p.visits = COALESCE(t.visits, 0),"
+    " p.first_visit_at = t.first_at, p.last_visit_at = t.last_at,"
+    " p.revision = p.revision + 1, p.updated_at = %s"
+    " WHERE p.customer_id IN ({ids})"
 )
 
 
@@ -78,7 +107,8 @@ _ADD_TOTALS = (
 
 
 async def upsert_identities(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> list[str]:
-    """Apply customers (each with ingest's ``version``); returns the customer ids touched."""
+    """Apply customers (each with ingest's ``version``; ``removed``: no longer a customer,
+    its identity cleared); returns the customer ids touched."""
     now = _now()
     newest: dict[str, dict[str, Any]] = {}
     for row in rows:
@@ -87,48 +117,57 @@ async def upsert_identities(conn: AsyncConnection, rows: Sequence[dict[str, Any]
             newest[cid] = row
     ids = sorted(newest)
     for start in range(0, len(ids), CHUNK):
-        await execute_rows(
-            conn,
-            _UPSERT_IDENTITY,
-            [
-                (cid, 1, newest[cid]["version"], 1, *(newest[cid].get(k) for k in IDENTITY), now)
-                for cid in ids[start : start + CHUNK]
-            ],
-        )
+        values = []
+        for cid in ids[start : start + CHUNK]:
+            row = newest[cid]
+            removed = bool(row.get("removed"))
+            identity = (None,) * len(IDENTITY) if removed else (row.get(k) for k in IDENTITY)
+            values.append((cid, 0 if removed else 1, row["version"], 1, *identity, now))
+        await execute_rows(conn, _UPSERT_IDENTITY, values)
     return ids
 
 
 async def add_orders(conn: AsyncConnection, orders: Sequence[OrderFact]) -> list[str]:
-    """Count each order not counted yet into its customer's profile; returns ids touched.
+    """Count each order into its customer's profile: a new one adds to the totals, a newer
+    version of a counted one (refunded, cancelled, moved to another customer) has its
+    customers counted again from their orders; returns ids touched.
 
-    Safe with competing workers: an order is counted by whichever transaction inserts its
-    ``profile_orders`` row, and ``INSERT IGNORE`` waits on a row another transaction
-    inserted until that one commits (then skips it) or rolls back (then inserts it). So
-    nothing is read first: when every row was inserted, the usual case, all are fresh.
+    Safe with competing workers: an order is first counted by whichever transaction
+    inserts its ``profile_orders`` row, and ``INSERT IGNORE`` waits on a row another
+    transaction inserted until that one commits (then skips it) or rolls back (then
+    inserts it). So nothing is read first: when every row was inserted, the usual case,
+    all are fresh.
     """
-    # The first copy of each order id (the comprehension keeps the last it sees, and sees
-    # them from the end), in one lock order for every worker.
-    wanted = {o[0]: o for o in reversed(orders)}
+    # The newest version of each order id, in one lock order for every worker.
+    wanted: dict[str, OrderFact] = {}
+    for o in orders:
+        held = wanted.get(o[0])
+        if held is None or o[5] > held[5]:
+            wanted[o[0]] = o
     candidates = sorted(wanted.values(), key=_ORDER_ID)
     fresh: list[OrderFact] = []
+    recount: set[str] = set()
     for start in range(0, len(candidates), CHUNK):
-        fresh += await _claim_orders(conn, candidates[start : start + CHUNK])
-    if not fresh:
-        return []
+        new, changed = await _claim_orders(conn, candidates[start : start + CHUNK])
+        fresh += new
+        recount |= changed
     # Per customer: spend, visits, first and last visit. Once per order, so no list built
     # for a customer already seen, and no min()/max() calls.
     totals: dict[str, list[Any]] = {}
-    for _, customer_id, amount, at in fresh:
+    for _, customer_id, kept, visit, at, _ in fresh:
+        if customer_id in recount:
+            continue  # counted again from its orders below, these included
         t = totals.get(customer_id)
         if t is None:
-            totals[customer_id] = [amount, 1, at, at]
-            continue
-        t[0] += amount
-        t[1] += 1
-        if at < t[2]:
-            t[2] = at
-        elif at > t[3]:
-            t[3] = at
+            t = totals[customer_id] = [kept, 0, None, None]
+        else:
+            t[0] += kept
+        if visit:
+            t[1] += 1
+            if t[2] is None or at < t[2]:
+                t[2] = at
+            if t[3] is None or at > t[3]:
+                t[3] = at
     now = _now()
     customers = sorted(totals)
     for start in range(0, len(customers), CHUNK):
@@ -137,48 +176,147 @@ async def add_orders(conn: AsyncConnection, orders: Sequence[OrderFact]) -> list
             _ADD_TOTALS,
             [(c, 0, 1, *totals[c], now) for c in customers[start : start + CHUNK]],
         )
-    return customers
+    await recount_profiles(conn, recount)
+    return sorted({*customers, *recount})
+
+
+async def recount_profiles(conn: AsyncConnection, customer_ids: set[str]) -> None:
+    """Count these profiles again from their orders (a profile made for an id that has
+    none yet: orders may arrive before their customer)."""
+    ids = sorted(customer_ids)
+    now = _now()
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        await execute_rows(
+            conn,
+            "INSERT IGNORE INTO profiles (customer_id, known, revision, updated_at)"
+            " VALUES (%s, %s, %s, %s)",
+            [(c, 0, 1, now) for c in chunk],
+        )
+        marks = ", ".join(["%s"] * len(chunk))
+        await conn.exec_driver_sql(_RECOUNT.format(ids=marks), (*chunk, now, *chunk))
 
 
 class _SomeCountedAlready(Exception):
     """Rolls the chunk's savepoint back: some of its orders were counted before."""
 
 
-async def _claim_orders(conn: AsyncConnection, chunk: list[OrderFact]) -> list[OrderFact]:
-    """Insert the chunk's ``profile_orders`` rows; returns the orders this call inserted.
+async def _claim_orders(
+    conn: AsyncConnection, chunk: list[OrderFact]
+) -> tuple[list[OrderFact], set[str]]:
+    """Insert the chunk's ``profile_orders`` rows; returns the orders this call inserted,
+    and the customers to count again because a counted order changed.
 
     A multi-row ``INSERT IGNORE`` says only how many rows it inserted, not which. When it
-    inserted fewer than all (an order sent again in another event), the savepoint undoes
-    it; the rows that exist are then read with a locking read (the newest committed state,
-    and it keeps others from inserting those ids meanwhile) and only the rest inserted.
+    inserted fewer than all (an order sent again, or a new version of it), the savepoint
+    undoes it; the rows that exist are then read with a locking read (the newest committed
+    state, and it keeps others from inserting those ids meanwhile), the rest inserted and
+    the newer versions written over the older.
     """
-    rows = [o[:2] for o in chunk]  # (order_id, customer_id)
     try:
         async with conn.begin_nested():
-            inserted = await execute_rows(conn, _COUNT_ORDER, rows)
-            if inserted != len(rows):
+            inserted = await execute_rows(conn, _COUNT_ORDER, chunk)
+            if inserted != len(chunk):
                 raise _SomeCountedAlready
-        return chunk
+        return chunk, set()
     except _SomeCountedAlready:
         pass
     found = await conn.execute(
-        select(profile_orders.c.order_id)
+        select(profile_orders.c.order_id, profile_orders.c.customer_id, profile_orders.c.version)
         .where(profile_orders.c.order_id.in_([o[0] for o in chunk]))
         .with_for_update()
     )
-    counted = {r.order_id for r in found}
+    counted = {r.order_id: r for r in found}
     fresh = [o for o in chunk if o[0] not in counted]
+    newer = [o for o in chunk if o[0] in counted and o[5] > counted[o[0]].version]
     if fresh:
-        inserted = await execute_rows(conn, _COUNT_ORDER, [o[:2] for o in fresh])
+        inserted = await execute_rows(conn, _COUNT_ORDER, fresh)
         if inserted != len(fresh):  # the locking read should make this impossible
             raise ConcurrentCount(f"{len(fresh) - inserted} order(s) counted concurrently")
-    return fresh
+    await update_rows(
+        conn,
+        "profile_orders",
+        "order_id",
+        ("customer_id", "kept", "visit", "ordered_at", "version"),
+        [(o[0], o[1], o[2], o[3], o[4], o[5]) for o in newer],
+    )
+    recount = {o[1] for o in newer} | {counted[o[0]].customer_id for o in newer}
+    return fresh, recount
 
 
 class ConcurrentCount(Exception):
     """Transient: the batch is retried and then sees the other transaction's rows."""
 
     retry_later = True
+
+
+async def merge(
+    conn: AsyncConnection, merges: Sequence[tuple[str, str]]
+) -> tuple[list[str], list[str]]:
+    """One person found under two ids: the alias's orders count for ``into`` now, and the
+    alias's profile is in no audience (kept, known = 0, so its revision keeps growing).
+    Returns (ids counted again, ids no longer customers)."""
+    recount: set[str] = set()
+    for alias, into in merges:
+        await conn.execute(
+            profile_orders.update()
+            .where(profile_orders.c.customer_id == alias)
+            .values(customer_id=into)
+        )
+        recount |= {alias, into}
+    aliases = sorted({alias for alias, _ in merges})
+    await conn.execute(
+        profiles.update()
+        .where(profiles.c.customer_id.in_(aliases))
+        .values(known=False, **{k: None for k in IDENTITY}, updated_at=_now())
+    )
+    await recount_profiles(conn, recount)
+    return sorted(recount - set(aliases)), aliases
+
+
+async def erase(
+    conn: AsyncConnection, customer_ids: Sequence[str]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Forget the person's profiles and counted orders; returns the removal rows for the
+    caches (each with the next revision) and the email and phone they had."""
+    found = (
+        await conn.execute(
+            select(profiles.c.customer_id, profiles.c.revision, profiles.c.email, profiles.c.phone)
+            .where(profiles.c.customer_id.in_(list(customer_ids)))
+            .with_for_update()
+        )
+    ).all()
+    await conn.execute(profiles.delete().where(profiles.c.customer_id.in_(list(customer_ids))))
+    await conn.execute(
+        profile_orders.delete().where(profile_orders.c.customer_id.in_(list(customer_ids)))
+    )
+    secrets = sorted({v for r in found for v in (r.email, r.phone) if v})
+    return [removal(r.customer_id, r.revision + 1) for r in found], secrets
+
+
+def removal(customer_id: str, revision: int) -> dict[str, Any]:
+    """A ``profile.changed`` row saying this id is in no audience any more."""
+    return {
+        "customer_id": customer_id,
+        "revision": revision,
+        "total_spend": "0",
+        "visits": 0,
+        "removed": True,
+    }
+
+
+async def removed_profiles(
+    conn: AsyncConnection, customer_ids: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Removal rows for those of ``customer_ids`` whose profile is not a known customer."""
+    if not customer_ids:
+        return []
+    rows = await conn.execute(
+        select(profiles.c.customer_id, profiles.c.revision).where(
+            profiles.c.customer_id.in_(list(customer_ids)), profiles.c.known.is_(False)
+        )
+    )
+    return [removal(r.customer_id, r.revision) for r in rows]
 
 
 # The projection's read-back, once per changed profile: a driver-level statement (no

@@ -39,6 +39,9 @@ profiles = Table(
     Column("phone", VARCHAR(32, collation=_TEXT)),
     Column("city", VARCHAR(100, collation=_TEXT)),
     Column("created_at", DATETIME(fsp=6)),
+    Column("email_consent", Boolean),  # marketing consent per channel (None: never said)
+    Column("sms_consent", Boolean),
+    Column("whatsapp_consent", Boolean),
     Column("total_spend", DECIMAL(16, 2), nullable=False, server_default="0"),
     Column("visits", Integer, nullable=False, server_default="0"),
     Column("first_visit_at", DATETIME(fsp=6)),
@@ -50,12 +53,20 @@ profiles = Table(
     Index("ix_profiles_city", "city"),
 )
 
-# Every order counted into a profile, so a redelivered or resent order counts once.
+# Every order counted into a profile, with what it counts (money kept, whether a visit,
+# when) and ingest's version of it: a redelivered order counts once, a newer version (a
+# refund, a cancellation, a merge of its customer) replaces it, and a profile can always
+# be recounted from its orders.
 profile_orders = Table(
     "profile_orders",
     metadata,
     Column("order_id", _ID, primary_key=True),
     Column("customer_id", _ID, nullable=False),
+    Column("kept", DECIMAL(14, 2), nullable=False, server_default="0"),
+    Column("visit", Boolean, nullable=False, server_default="1"),
+    Column("ordered_at", DATETIME(fsp=6)),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Index("ix_profile_orders_customer", "customer_id"),
 )
 
 segments = Table(
