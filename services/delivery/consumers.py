@@ -31,6 +31,16 @@ SEND = QueueSpec("delivery.send", (Binding("delivery", (ev.SEND_REQUESTED,)),))
 RECEIPTS = QueueSpec(
     "delivery.receipts", (Binding("delivery", (ev.RECEIPT_RECEIVED,)),), bounded=True
 )
+ERASURES = QueueSpec("delivery.erasures", (Binding("ingest", (ev.CUSTOMER_ERASED,)),))
+
+
+async def forget_customer(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
+    """Right to erasure: the person's log rows lose their address and message."""
+    payload = envelope.payload
+    await service.forget_customer(
+        conn, [str(i) for i in payload["customer_ids"]], str(payload["tombstone_id"])
+    )
+    return []
 
 
 async def remember_campaign(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
@@ -89,6 +99,10 @@ def receipts_in(envelope: Envelope) -> int:
 
 def receipt_handlers() -> dict[tuple[str, int], BatchHandler]:
     return {(ev.RECEIPT_RECEIVED, 1): apply_receipts}
+
+
+def erasure_handlers() -> dict[tuple[str, int], Handler]:
+    return {(ev.CUSTOMER_ERASED, 1): forget_customer}
 
 
 def campaign_handlers() -> dict[tuple[str, int], Handler]:

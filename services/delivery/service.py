@@ -173,3 +173,11 @@ async def send_batch(
     # Retried here rather than by redelivery, which would send the batch again.
     await retry_transient(mark, what="delivery.send:mark")
     return SendOutcome(accepted=len(batch))
+
+
+async def forget_customer(
+    conn: AsyncConnection, customer_ids: Sequence[str], tombstone: str
+) -> None:
+    """Right to erasure: the log keeps what happened, not to whom."""
+    forgotten = await log_store.forget_customer(conn, customer_ids, tombstone)
+    log.info("customer_forgotten", rows=forgotten)

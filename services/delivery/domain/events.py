@@ -12,6 +12,7 @@ from shared.envelope import Envelope, new_event
 from shared.events import (  # noqa: F401 (re-exported for the service)
     AUDIENCE_BATCH,
     CAMPAIGN_LAUNCHED,
+    CUSTOMER_ERASED,
     DELIVERY_UPDATED,
     RECEIPT_RECEIVED,
     SEND_REQUESTED,

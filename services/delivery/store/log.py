@@ -158,3 +158,20 @@ async def page(
             item[key] = _iso(item[key])
         items.append(item)
     return items, (rows[-1].id if more else None)
+
+
+ERASED_MESSAGE = "(erased)"
+
+
+async def forget_customer(
+    conn: AsyncConnection, customer_ids: Sequence[str], tombstone: str
+) -> int:
+    """An erased person's log rows keep their status and times (the campaign's counts stay
+    true) but lose the address and the rendered text, and name the tombstone. A scan of
+    the log (no index leads with customer_id): erasure is rare."""
+    result = await conn.execute(
+        log.update()
+        .where(log.c.customer_id.in_(list(customer_ids)))
+        .values(customer_id=tombstone, recipient=None, message=ERASED_MESSAGE, updated_at=now())
+    )
+    return int(result.rowcount)
