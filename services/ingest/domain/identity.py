@@ -237,7 +237,7 @@ class Directory:
                 row.values[f"{channel}_consent_at"] = at
                 row.values[f"{channel}_consent_source"] = where
         if row.values.get("name") is None:
-            # The model requires a name or an email; the email's local part stands in.
+            # No name sent for a new customer: the email's local part stands in (or the id).
             row.values["name"] = (row.values.get("email") or row.customer_id).strip().split("@")[0]
         new_email = row.email_norm
         if old_email != new_email:

@@ -96,7 +96,8 @@ class Customer(_Input):
         default=None, description="the shop's own id; left out, the email (lower case) is the id"
     )
     name: Annotated[str | None, StringConstraints(min_length=1, max_length=200)] = Field(
-        default=None, description="left out for a new customer: the email's local part"
+        default=None,
+        description="left out: kept; for a new customer, the email's local part (or the id)",
     )
     email: Email = None
     phone: Annotated[str | None, StringConstraints(max_length=32), AfterValidator(_phone)] = None
@@ -118,10 +119,6 @@ class Customer(_Input):
     def _identified(self) -> Self:
         if self.customer_id is None and self.email is None:
             raise _problem("Customer", "customer_id", "a customer needs a customer_id or an email")
-        if self.name is None and self.email is None:
-            raise _problem(
-                "Customer", "name", "a customer needs a name or an email (its local part is used)"
-            )
         return self
 
 

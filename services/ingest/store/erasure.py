@@ -19,6 +19,7 @@ import orjson
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.ingest.domain.identity import CONSENT
 from services.ingest.store.tables import (
     customers,
     erasure_events,
@@ -118,19 +119,14 @@ async def erase(
             {"e": found["email_norm"]},
         )
     await conn.execute(customers.delete().where(customers.c.merged_into == found["customer_id"]))
-    blank = {c.name: None for c in customers.c if c.name.startswith(("email", "sms", "whatsapp"))}
+    personal = ("merged_into", "name", "email", "email_norm", "phone", "city", "created_at")
+    blank = {name: None for name in (*personal, *CONSENT)}
     await conn.execute(
         customers.update()
         .where(customers.c.customer_id == found["customer_id"])
         .values(
             customer_id=tomb,
             state="erased",
-            merged_into=None,
-            name=None,
-            email=None,
-            phone=None,
-            city=None,
-            created_at=None,
             updated_at=now,
             version=customers.c.version + 1,
             **blank,

@@ -47,7 +47,9 @@ async def test_submitted_customers_are_stored_announced_once_and_read_back(
             assert time.monotonic() < deadline, read.text
             await asyncio.sleep(0.05)
     assert (read.json()["name"], read.json()["city"]) == ("Asha", "Pune")
-    assert await stack.scalar("ingest", "SELECT COUNT(*) FROM customers WHERE state = 'active'") == 2
+    assert (
+        await stack.scalar("ingest", "SELECT COUNT(*) FROM customers WHERE state = 'active'") == 2
+    )
     assert (
         await stack.scalar("ingest", "SELECT COUNT(*) FROM customers WHERE customer_id='c9'") == 0
     )
