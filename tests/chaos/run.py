@@ -326,7 +326,10 @@ async def _account(
         count("orders stored = orders accepted", clients.accepted.get("orders", set()), orders)
     )
     customers = [
-        r.customer_id for r in await stack.rows("ingest", "SELECT customer_id FROM customers WHERE state = 'active'")
+        r.customer_id
+        for r in await stack.rows(
+            "ingest", "SELECT customer_id FROM customers WHERE state = 'active'"
+        )
     ]
     tallies.append(
         count(
