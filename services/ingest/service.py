@@ -66,9 +66,11 @@ async def _apply_identities(
             )
     for alias, survivor in directory.merges:
         moved = await order_store.move(conn, alias, survivor, now)
+        repointed = await customer_store.repoint(conn, alias, survivor, now)
         import_id = import_of.get(alias, default_import)
-        if import_id is not None and moved:
+        if import_id is not None:
             await import_store.record_changes(conn, import_id, "order", moved)
+            await import_store.record_changes(conn, import_id, "customer", repointed)
     out = [events.customers_upserted(c) for c in _chunks(customer_store.announced(stored))]
     if directory.merges:
         out.append(events.customers_merged(directory.merges))
@@ -76,9 +78,20 @@ async def _apply_identities(
 
 
 async def _directory(
-    conn: AsyncConnection, pepper: bytes, ids: set[str], emails: set[str], *, lock: bool
+    conn: AsyncConnection,
+    pepper: bytes,
+    ids: set[str],
+    emails: set[str],
+    *,
+    lock: customer_store.Lock,
+    pending: datetime | None = None,
 ) -> Directory:
-    rows = await customer_store.load_directory(conn, ids, emails, for_update=lock)
+    """The rows the batch touches, locked; with ``pending`` (orders), a pending row made
+    for each id that has none, so every id named is held."""
+    rows = await customer_store.load_directory(conn, ids, emails, lock=lock)
+    if pending is not None:
+        missing = ids - {row.customer_id for row in rows}
+        rows += await customer_store.ensure_pending(conn, sorted(missing), pending)
     erased = await erasure_store.erased(conn, pepper, ids | emails)
     return Directory(rows, erased)
 
@@ -92,7 +105,7 @@ async def store_customers(
     ]
     emails = {n for c, _ in records if (n := normalise_email(c.email))}
     ids = {c.customer_id for c, _ in records if c.customer_id} | emails
-    directory = await _directory(conn, pepper, ids, emails, lock=True)
+    directory = await _directory(conn, pepper, ids, emails, lock="update")
     source = await import_store.sources(conn, (i for _, i in records if i is not None))
     counts: dict[int, Counter[str]] = {}
     import_of: dict[str, int | None] = {}
@@ -123,10 +136,9 @@ async def store_orders(
     ]
     named = {row["customer_id"] for row, _ in records if row.get("customer_id")}
     emails = {n for row, _ in records if (n := normalise_email(row.get("customer_email")))}
-    # Every id an order names gets a row (pending until its customer arrives), and with it
-    # a lock: a merge of that id then waits for these orders, and moves them too.
-    await customer_store.ensure_pending(conn, sorted(named), now)
-    directory = await _directory(conn, pepper, named, emails, lock=False)
+    # Every id an order names has a row (pending until its customer arrives), held with a
+    # shared lock: a merge of that id waits for these orders, and then moves them too.
+    directory = await _directory(conn, pepper, named, emails, lock="share", pending=now)
     counts: dict[int, Counter[str]] = {}
     import_of: dict[str, int | None] = {}
     kept: list[dict[str, Any]] = []
@@ -212,9 +224,7 @@ async def undo_step(conn: AsyncConnection, import_id: int) -> list[Envelope]:
         writes = []
         for row, last_import in made:
             if last_import == import_id:
-                before = Row(
-                    row.customer_id, row.state, row.merged_into, row.version, dict(row.values)
-                )
+                before = row.copy()
                 row.state, row.merged_into, row.values = "pending", None, {}
                 writes.append(Write(row, before))
         announce_customers += await customer_store.write(conn, writes, now, None)

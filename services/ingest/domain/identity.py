@@ -15,7 +15,6 @@ orders the store moves to the survivor). No I/O here.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,6 +53,9 @@ class Row:
     def email_norm(self) -> str | None:
         return normalise_email(self.values.get("email")) if self.state == "active" else None
 
+    def copy(self) -> Row:
+        return Row(self.customer_id, self.state, self.merged_into, self.version, dict(self.values))
+
     def same_as(self, other: Row) -> bool:
         return (
             self.state == other.state
@@ -86,7 +88,7 @@ class Directory:
         self.by_email: dict[str, str] = {}
         for row in rows:
             self.rows[row.customer_id] = row
-            self.before[row.customer_id] = copy.deepcopy(row)
+            self.before[row.customer_id] = row.copy()
             if row.email_norm:
                 self.by_email[row.email_norm] = row.customer_id
         self.erased = frozenset(erased)
@@ -142,7 +144,7 @@ class Directory:
                 new.state = "active"
                 target = new
                 outcome = "new"
-        was = copy.deepcopy(target.values)
+        was = dict(target.values)
         self._set(target, sent, now, source)
         if outcome is None:
             outcome = "unchanged" if was == target.values else "updated"

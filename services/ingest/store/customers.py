@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -49,61 +49,83 @@ class ConcurrentIdentity(Exception):
     retry_later = True
 
 
-async def _select(
-    conn: AsyncConnection, condition: ColumnElement[bool], for_update: bool
-) -> list[Row]:
+Lock = Literal["update", "share"]
+
+
+async def _select(conn: AsyncConnection, condition: ColumnElement[bool], lock: Lock) -> list[Row]:
     query = (
         select(*(customers.c[name] for name in _LOADED))
         .where(condition)
         .order_by(customers.c.customer_id)
+        .with_for_update(read=lock == "share")
     )
-    if for_update:
-        query = query.with_for_update()
     return [_row(r) for r in await conn.execute(query)]
 
 
 async def load_directory(
-    conn: AsyncConnection, ids: Iterable[str], emails: Iterable[str], *, for_update: bool
+    conn: AsyncConnection, ids: Iterable[str], emails: Iterable[str], *, lock: Lock
 ) -> list[Row]:
-    """The rows named by ``ids`` or holding ``emails``, the survivors they were merged into
-    and the aliases of every person found (locked until the transaction ends, with
-    ``for_update``)."""
+    """The rows named by ``ids`` or holding ``emails`` and the survivors they were merged
+    into, locked until the transaction ends: ``update``
+    to change them, ``share`` to keep them from changing (a merge of an id then waits for
+    the orders naming it, and moves those too)."""
     found: dict[str, Row] = {}
-    want_ids, want_emails = sorted(set(ids)), sorted(set(emails))
-    for start in range(0, max(len(want_ids), len(want_emails)), CHUNK):
-        by_id = want_ids[start : start + CHUNK]
-        by_email = want_emails[start : start + CHUNK]
-        condition = or_(customers.c.customer_id.in_(by_id), customers.c.email_norm.in_(by_email))
-        for row in await _select(conn, condition, for_update):
-            found[row.customer_id] = row
-    for _ in range(8):  # survivors of aliases, then aliases of survivors
+
+    async def add(column: Any, values: Iterable[str]) -> list[Row]:
+        """Rows whose ``column`` is one of ``values`` (one indexed IN list per chunk:
+        an OR of two columns would scan the table)."""
+        wanted = sorted(set(values))
+        fresh = []
+        for start in range(0, len(wanted), CHUNK):
+            for row in await _select(conn, column.in_(wanted[start : start + CHUNK]), lock):
+                if row.customer_id not in found:
+                    found[row.customer_id] = row
+                    fresh.append(row)
+        return fresh
+
+    await add(customers.c.customer_id, ids)
+    await add(customers.c.email_norm, emails)
+    for _ in range(8):  # the survivors aliases were merged into
         missing = {r.merged_into for r in found.values() if r.merged_into} - found.keys()
-        active = [r.customer_id for r in found.values() if r.state == "active"]
-        condition = or_(
-            customers.c.customer_id.in_(sorted(missing)),
-            customers.c.merged_into.in_(active),
-        )
-        fresh = [
-            r for r in await _select(conn, condition, for_update) if r.customer_id not in found
-        ]
-        if not fresh:
+        if not await add(customers.c.customer_id, missing):
             break
-        found.update((r.customer_id, r) for r in fresh)
     return list(found.values())
 
 
-async def ensure_pending(conn: AsyncConnection, ids: Sequence[str], now: datetime) -> None:
-    """A ``pending`` row for each id orders name that has none yet: every id then has a
-    row, which the batch locks, so a merge of that id waits for the orders naming it."""
+async def repoint(
+    conn: AsyncConnection, alias: str, survivor: str, now: datetime
+) -> list[tuple[str, dict[str, Any], int]]:
+    """Aliases of a customer just merged now name its survivor (the directory loaded only
+    the rows its records named); returns (id, before, new version) of each."""
+    found = await _select(conn, customers.c.merged_into == alias, "update")
+    if not found:
+        return []
+    await conn.execute(
+        customers.update()
+        .where(customers.c.merged_into == alias)
+        .values(merged_into=survivor, version=customers.c.version + 1, updated_at=now)
+    )
+    return [(r.customer_id, before_image(r), r.version + 1) for r in found]
+
+
+async def ensure_pending(conn: AsyncConnection, ids: Sequence[str], now: datetime) -> list[Row]:
+    """A ``pending`` row for each of ``ids`` (ids orders name that had no row): every id
+    then has a row the batch holds locked. Returns the rows, as stored (another
+    transaction may have made some meanwhile)."""
     statement = (
         "INSERT IGNORE INTO customers (customer_id, state, first_seen_at, updated_at)"
         " VALUES (%s, 'pending', %s, %s)"
     )
     ordered = sorted(set(ids))
+    rows: list[Row] = []
     for start in range(0, len(ordered), CHUNK):
-        await execute_rows(
-            conn, statement, [(cid, now, now) for cid in ordered[start : start + CHUNK]]
-        )
+        chunk = ordered[start : start + CHUNK]
+        inserted = await execute_rows(conn, statement, [(cid, now, now) for cid in chunk])
+        if inserted == len(chunk):
+            rows += [Row(cid, "pending", None, 1, {}) for cid in chunk]
+        else:  # some were made by another transaction: read them as they are
+            rows += await _select(conn, customers.c.customer_id.in_(chunk), "share")
+    return rows
 
 
 def _values(row: Row) -> tuple[Any, ...]:
@@ -347,7 +369,7 @@ async def created_by(conn: AsyncConnection, import_id: int, limit: int) -> list[
 async def current(conn: AsyncConnection, ids: list[str]) -> dict[str, Row]:
     if not ids:
         return {}
-    rows = await _select(conn, customers.c.customer_id.in_(sorted(ids)), True)
+    rows = await _select(conn, customers.c.customer_id.in_(sorted(ids)), "update")
     return {r.customer_id: r for r in rows}
 
 
