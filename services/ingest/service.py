@@ -78,20 +78,10 @@ async def _apply_identities(
 
 
 async def _directory(
-    conn: AsyncConnection,
-    pepper: bytes,
-    ids: set[str],
-    emails: set[str],
-    *,
-    lock: customer_store.Lock,
-    pending: datetime | None = None,
+    conn: AsyncConnection, pepper: bytes, ids: set[str], emails: set[str]
 ) -> Directory:
-    """The rows the batch touches, locked; with ``pending`` (orders), a pending row made
-    for each id that has none, so every id named is held."""
-    rows = await customer_store.load_directory(conn, ids, emails, lock=lock)
-    if pending is not None:
-        missing = ids - {row.customer_id for row in rows}
-        rows += await customer_store.ensure_pending(conn, sorted(missing), pending)
+    """The customers a batch of customers touches, locked to be changed."""
+    rows = await customer_store.load_directory(conn, ids, emails, lock="update")
     erased = await erasure_store.erased(conn, pepper, ids | emails)
     return Directory(rows, erased)
 
@@ -105,7 +95,7 @@ async def store_customers(
     ]
     emails = {n for c, _ in records if (n := normalise_email(c.email))}
     ids = {c.customer_id for c, _ in records if c.customer_id} | emails
-    directory = await _directory(conn, pepper, ids, emails, lock="update")
+    directory = await _directory(conn, pepper, ids, emails)
     source = await import_store.sources(conn, (i for _, i in records if i is not None))
     counts: dict[int, Counter[str]] = {}
     import_of: dict[str, int | None] = {}
@@ -135,31 +125,56 @@ async def store_orders(
         for row in events.submitted_order_rows(e)
     ]
     named = {row["customer_id"] for row, _ in records if row.get("customer_id")}
-    emails = {n for row, _ in records if (n := normalise_email(row.get("customer_email")))}
     # Every id an order names has a row (pending until its customer arrives), held with a
     # shared lock: a merge of that id waits for these orders, and then moves them too.
-    directory = await _directory(conn, pepper, named, emails, lock="share", pending=now)
+    states = await customer_store.states(conn, named)
+    missing = named - states.keys()
+    for pending in await customer_store.ensure_pending(conn, sorted(missing), now):
+        states[pending.customer_id] = pending.state
+    emails = {n for row, _ in records if (n := normalise_email(row.get("customer_email")))}
+    erased = await erasure_store.erased(conn, pepper, named | emails)
+    # An order naming an active or pending id is that id's: the usual case, decided here.
+    # One with an email, or naming an alias or someone erased, goes to the directory.
+    plain = {cid for cid, state in states.items() if state in ("active", "pending")} - erased
+    hard = [r for r, _ in records if r.get("customer_email") or r.get("customer_id") not in plain]
+    directory = Directory(
+        await customer_store.load_directory(
+            conn,
+            {r["customer_id"] for r in hard if r.get("customer_id")},
+            {n for r in hard if (n := normalise_email(r.get("customer_email")))},
+            lock="share",
+        )
+        if hard
+        else [],
+        erased,
+    )
     counts: dict[int, Counter[str]] = {}
     import_of: dict[str, int | None] = {}
     kept: list[dict[str, Any]] = []
     for row, import_id in records:
-        owner = directory.order_owner(
-            row.get("customer_id"), row.get("customer_email"), row.get("customer_name"), now=now
-        )
         tally = counts.setdefault(import_id, Counter()) if import_id is not None else Counter()
         tally["processed"] += 1
-        if owner.customer_id is None:
-            tally["erased"] += 1
-            continue
-        if not owner.known:
-            tally["no_customer"] += 1
-        row["customer_id"] = owner.customer_id
+        customer_id = row.get("customer_id")
+        if customer_id in plain and not row.get("customer_email"):
+            if states[customer_id] != "active":
+                tally["no_customer"] += 1
+        else:
+            owner = directory.order_owner(
+                customer_id, row.get("customer_email"), row.get("customer_name"), now=now
+            )
+            if owner.customer_id is None:
+                tally["erased"] += 1
+                continue
+            if not owner.known:
+                tally["no_customer"] += 1
+            row["customer_id"] = owner.customer_id
         import_of[row["order_id"]] = import_id
         kept.append(row)
     for row in kept:  # a later order of the batch may have merged an earlier one's customer
-        survivor = directory.survivor(row["customer_id"])
-        if survivor is not None and survivor.state == "active":
-            row["customer_id"] = survivor.customer_id
+        if row["customer_id"] in directory.rows:
+            survivor = directory.survivor(row["customer_id"])
+            if survivor is not None and survivor.state == "active":
+                row["customer_id"] = survivor.customer_id
     default = records[0][1] if records else None
     out = await _apply_identities(conn, directory, {}, default, now)
     recorded = await order_store.upsert(conn, kept, import_of, now)

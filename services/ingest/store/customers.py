@@ -108,6 +108,20 @@ async def repoint(
     return [(r.customer_id, before_image(r), r.version + 1) for r in found]
 
 
+async def states(conn: AsyncConnection, ids: Iterable[str]) -> dict[str, str]:
+    """The state of each of ``ids`` that has a row, each row held with a shared lock."""
+    wanted = sorted(set(ids))
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), CHUNK):
+        rows = await conn.execute(
+            select(customers.c.customer_id, customers.c.state)
+            .where(customers.c.customer_id.in_(wanted[start : start + CHUNK]))
+            .with_for_update(read=True)
+        )
+        found.update((r.customer_id, r.state) for r in rows)
+    return found
+
+
 async def ensure_pending(conn: AsyncConnection, ids: Sequence[str], now: datetime) -> list[Row]:
     """A ``pending`` row for each of ``ids`` (ids orders name that had no row): every id
     then has a row the batch holds locked. Returns the rows, as stored (another
