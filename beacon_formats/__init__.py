@@ -1,0 +1,30 @@
+"""Beacon's reader of shop files: a CSV or JSON Lines export (gzip too) of customers or
+orders, from Shopify, WooCommerce or any spreadsheet, into the ingest API's items.
+
+The one implementation behind ``beacon import`` and the dashboard's upload: pure Python
+(stdlib and pydantic), no network, no database. A file is read one record at a time::
+
+    with read("orders", "orders_export_1.csv", Options(source="shopify")) as reading:
+        print(reading.header.mapping)
+        for record in reading:
+            record.item  # the API's JSON shape, or None with record.problems saying why
+"""
+
+from beacon_formats.columns import parse_overrides
+from beacon_formats.errors import FormatError
+from beacon_formats.options import KINDS, SOURCES, Options
+from beacon_formats.reader import Reading, read
+from beacon_formats.record import ERROR_COLUMN, Header, Record
+
+__all__ = [
+    "ERROR_COLUMN",
+    "KINDS",
+    "SOURCES",
+    "FormatError",
+    "Header",
+    "Options",
+    "Reading",
+    "Record",
+    "parse_overrides",
+    "read",
+]
