@@ -193,6 +193,8 @@ def check(
             for e in error.errors(include_url=False):
                 loc = e["loc"]
                 message = e["msg"].removeprefix("Value error, ")
+                if e["type"] == "missing":  # blank cells are left out of the item
+                    message = "is missing (nothing in its column)"
                 name = str(loc[0]) if loc else ""
                 if name == "line_items" and len(loc) > 1 and isinstance(loc[1], int):
                     bad_lines.add(loc[1])
