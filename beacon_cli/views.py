@@ -10,29 +10,79 @@ from rich.table import Table
 if TYPE_CHECKING:
     from beacon_cli.dlq import Parked, QueueCount
     from beacon_cli.importer import Options, Summary
+    from beacon_cli.tally import Tally
+
+SKIPPED = {
+    "stale": "older than what Beacon has (updated_at)",
+    "erased": "the person was erased",
+}
 
 
 def print_import_summary(console: Console, options: Options, summary: Summary) -> None:
-    m = summary.mapping
-    if m is not None:
-        pairs = ", ".join(f"{f}←{h!r}" for f, h in m.columns.items())
-        console.print(f"columns: {pairs}", highlight=False)
-        for note in m.notes:
+    """How the file was read, what was sent, what Beacon made of it, what was refused."""
+    h = summary.header
+    if h is not None:
+        pairs = ", ".join(f"{f} <- {c}" for f, c in h.mapping.items())
+        console.print(f"{h.source} {h.kind}, {h.format}: {pairs}", highlight=False)
+        console.print(
+            f"dates: {h.dates}; times without an offset are {h.timezone}", highlight=False
+        )
+        for note in h.notes:
             console.print(f"[yellow]note:[/] {note}", highlight=False)
-        if m.ignored:
-            console.print(f"ignored columns: {', '.join(m.ignored)}", highlight=False)
-    rate = summary.rows / summary.seconds if summary.seconds else 0.0
-    verb = "valid (dry run, nothing sent)" if options.dry_run else "accepted"
-    good = summary.rows - summary.bad if options.dry_run else summary.sent
+        if h.ignored:
+            shown = ", ".join(h.ignored[:8])
+            more = f" and {len(h.ignored) - 8} more" if len(h.ignored) > 8 else ""
+            console.print(f"ignored columns: {shown}{more}", highlight=False)
+    rate = summary.records / summary.seconds if summary.seconds else 0.0
+    verb = "valid (dry run, nothing sent)" if options.dry_run else "sent"
+    where = f" (import {summary.import_id})" if summary.import_id else ""
     console.print(
-        f"[bold]{options.kind}[/]: {summary.rows:,} rows read in {summary.seconds:,.1f} s "
-        f"({rate:,.0f} rows/s); {good:,} {verb}; [bold]{summary.bad:,} bad[/]"
-        + (f" (report: {options.report})" if summary.bad else "")
+        f"[bold]{options.kind}[/]{where}: {summary.records:,} records read in "
+        f"{summary.seconds:,.1f} s ({rate:,.0f}/s); {summary.sent:,} {verb}; "
+        f"[bold]{summary.bad:,} bad[/]"
+        + (f" (report: {summary.report})" if summary.bad else "")
         + (
             f"; {summary.skipped:,} skipped (settled by the earlier run)" if summary.skipped else ""
         ),
         highlight=False,
     )
+    outcome = summary.outcome
+    if outcome and outcome.get("status") == "done":
+        console.print(outcome_line(options.kind, outcome), highlight=False)
+    elif outcome:
+        console.print(f"import {summary.import_id} is {outcome.get('status')}", highlight=False)
+    if summary.problems.kinds:
+        console.print("[bold]bad rows[/] by reason:", highlight=False)
+        print_tally(console, summary.problems)
+    if summary.warnings.kinds:
+        console.print(
+            f"[bold]{summary.warnings.total:,} warnings[/] (sent without the field):",
+            highlight=False,
+        )
+        print_tally(console, summary.warnings)
+
+
+def outcome_line(kind: str, outcome: dict[str, Any]) -> str:
+    c = outcome.get("counts") or {}
+    parts = [f"{c.get(k, 0):,} {k}" for k in ("new", "updated", "unchanged", "merged")]
+    line = "Beacon: " + ", ".join(parts)
+    skipped = [f"{c[k]:,} {k} ({why})" for k, why in SKIPPED.items() if c.get(k)]
+    line += "; skipped: " + (", ".join(skipped) if skipped else "none")
+    if kind == "orders" and c.get("no_customer"):
+        line += f"\n{c['no_customer']:,} orders name no known customer"
+    return line
+
+
+def print_tally(console: Console, tally: Tally, limit: int = 12) -> None:
+    kinds = tally.most_common()
+    for seen in kinds[:limit]:
+        console.print(
+            f"  {seen.count:>7,} x {seen.field}: {seen.reason} (line {seen.line})",
+            highlight=False,
+        )
+    if len(kinds) > limit:
+        rest = sum(s.count for s in kinds[limit:])
+        console.print(f"  {rest:>7,} x other reasons", highlight=False)
 
 
 def stats_line(stats: dict[str, Any] | None) -> str:
