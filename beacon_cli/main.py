@@ -21,7 +21,8 @@ from beacon_cli.progress import import_progress, processing_progress
 from beacon_cli.state import ImportState
 
 app = typer.Typer(
-    help="Beacon from the command line: load data, audiences, campaigns, dead letters.",
+    help="Beacon from the command line: load data (and undo it), audiences, campaigns, "
+    "dead letters.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -30,12 +31,16 @@ import_app = typer.Typer(
     "file (gzip too).",
     no_args_is_help=True,
 )
+imports_app = typer.Typer(help="Imports made so far: list, show, undo.", no_args_is_help=True)
+customers_app = typer.Typer(help="Customers: erase a person.", no_args_is_help=True)
 segments_app = typer.Typer(help="Audience sizes and members.", no_args_is_help=True)
 campaigns_app = typer.Typer(help="Campaign history and live statistics.", no_args_is_help=True)
 dlq_app = typer.Typer(
     help="Dead-lettered messages: list, show, replay, purge (over AMQP).", no_args_is_help=True
 )
 app.add_typer(import_app, name="import")
+app.add_typer(imports_app, name="imports")
+app.add_typer(customers_app, name="customers")
 app.add_typer(segments_app, name="segments")
 app.add_typer(campaigns_app, name="campaigns")
 app.add_typer(dlq_app, name="dlq")
@@ -192,15 +197,92 @@ def _import_command(kind: str) -> Callable[..., None]:
         _import(kind, file, options)
 
     command.__doc__ = (
-        f"Import {kind} from FILE through the ingest API, as one import. Exit 0: all sent "
-        "(or within --max-bad); 3: records refused (see the report); 1: nothing or not all "
-        "could be sent."
+        f"Import {kind} from FILE through the ingest API, as one import (undo: "
+        "`beacon imports undo ID`). Exit 0: all sent (or within --max-bad); 3: records "
+        "refused (see the report); 1: nothing or not all could be sent."
     )
     return command
 
 
 import_app.command("customers")(_import_command("customers"))
 import_app.command("orders")(_import_command("orders"))
+
+
+# --- imports and erasure --------------------------------------------------------------
+
+
+@imports_app.command("list")
+@friendly
+def imports_list(limit: Annotated[int, typer.Option(help="how many")] = 20) -> None:
+    """Imports, newest first, with their counts."""
+    from beacon_cli import imports
+    from beacon_cli.client import Beacon
+
+    with Beacon(settings()) as beacon:
+        page = imports.listing(beacon, limit)
+    console.print(views.imports_table(list(page.get("items") or [])))
+
+
+@imports_app.command("show")
+@friendly
+def imports_show(import_id: Annotated[str, typer.Argument(help="an import's id")]) -> None:
+    """One import: what it sent, what Beacon made of it, and its undo."""
+    from beacon_cli import imports
+    from beacon_cli.client import Beacon
+
+    with Beacon(settings()) as beacon:
+        found = imports.one(beacon, import_id)
+    console.print(views.import_table(found))
+
+
+@imports_app.command("undo")
+@friendly
+def imports_undo(
+    import_id: Annotated[str, typer.Argument(help="an import's id")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False,
+) -> None:
+    """Take an import back: remove what it created, restore what it changed."""
+    from beacon_cli import imports
+    from beacon_cli.client import Beacon
+
+    _confirm(f"Undo import {import_id}? What it created is removed, what it changed restored.", yes)
+    with Beacon(settings()) as beacon, console.status(f"undoing import {import_id}") as status:
+        found = imports.undo(
+            beacon,
+            import_id,
+            lambda now: status.update(f"import {import_id}: {now.get('status')}"),
+        )
+    undo = found.get("undo") or {}
+    console.print(
+        f"import {import_id} undone: {undo.get('removed', 0):,} removed, "
+        f"{undo.get('restored', 0):,} restored, {undo.get('conflicts', 0):,} conflicts",
+        highlight=False,
+    )
+    if undo.get("conflicts"):
+        err.print(
+            "[yellow]conflicts:[/] records changed since this import were left as they are now.",
+            highlight=False,
+        )
+
+
+@customers_app.command("erase")
+@friendly
+def customers_erase(
+    customer_id: Annotated[str, typer.Argument(help="the customer's id (or their email)")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False,
+) -> None:
+    """Erase a person (right to erasure): their personal data leaves every service."""
+    from beacon_cli import imports
+    from beacon_cli.client import Beacon
+
+    _confirm(f"Erase customer {customer_id}? This cannot be undone.", yes)
+    with Beacon(settings()) as beacon:
+        imports.erase_customer(beacon, customer_id)
+    console.print(
+        f"erasure of {customer_id} requested: their personal data is removed from every "
+        "service shortly (a tombstone stays).",
+        highlight=False,
+    )
 
 
 def run() -> None:

@@ -85,6 +85,46 @@ def print_tally(console: Console, tally: Tally, limit: int = 12) -> None:
         console.print(f"  {rest:>7,} x other reasons", highlight=False)
 
 
+def imports_table(items: list[dict[str, Any]]) -> Table:
+    table = Table(title="Imports (newest first)")
+    for column in ("id", "kind", "source", "file", "status", "created", "sent", "bad", "new"):
+        table.add_column(column, justify="right" if column in ("sent", "bad", "new") else "left")
+    for i in items:
+        table.add_row(
+            str(i.get("import_id")),
+            str(i.get("kind")),
+            str(i.get("source")),
+            str(i.get("file_name") or ""),
+            str(i.get("status")),
+            str(i.get("created_at") or "")[:19],
+            f"{i.get('sent') or 0:,}",
+            f"{i.get('bad') or 0:,}",
+            f"{(i.get('counts') or {}).get('new', 0):,}",
+        )
+    return table
+
+
+def import_table(found: dict[str, Any]) -> Table:
+    table = Table(show_header=False, title=f"Import {found.get('import_id')}")
+    table.add_column("", style="bold")
+    table.add_column("")
+    for key in ("kind", "source", "file_name", "status", "created_at", "created_by"):
+        value = found.get(key)
+        if isinstance(value, dict):  # an actor: {"sub", "email"}
+            value = value.get("email") or value.get("sub")
+        if value is not None:
+            table.add_row(key, str(value))
+    for key in ("sent", "bad", "processed"):
+        table.add_row(key, f"{found.get(key) or 0:,}")
+    for key, value in (found.get("counts") or {}).items():
+        table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
+    for key, value in (found.get("undo") or {}).items():
+        table.add_row(f"undo {key}", f"{value:,}" if isinstance(value, int) else str(value))
+    if found.get("finished_at"):
+        table.add_row("finished_at", str(found["finished_at"]))
+    return table
+
+
 def stats_line(stats: dict[str, Any] | None) -> str:
     if not stats:
         return "no statistics yet"

@@ -1,7 +1,7 @@
 """``beacon import`` and ``beacon imports`` end to end against a fake ingest service (the
 imports API as the spec describes it, in a thread; no database): exit codes 0 / 3 / 1,
 ``--max-bad``, the bad-rows report fixed and imported again, the summary, ``--resume``
-into the same import."""
+into the same import, undo and erasure."""
 
 from __future__ import annotations
 
@@ -226,3 +226,19 @@ def test_resume_goes_on_into_the_same_import(fake: FakeIngest, tmp_path: Path) -
     assert list(fake.imports) == ["1"]
     assert [o["order_id"] for o in fake.items["1"]] == [f"O{i}" for i in range(6)]
     assert fake.imports["1"]["sent"] == 6 and json.loads(state.read_text())["done"]
+
+
+def test_imports_list_show_undo_and_erase(fake: FakeIngest, tmp_path: Path) -> None:
+    path = write(tmp_path / "c.csv", ["Email"], [["a@b.in"], ["c@d.in"]])
+    assert cli("import", "customers", str(path), env=env(fake)).returncode == 0
+    listed = cli("imports", "list", env=env(fake))
+    assert listed.returncode == 0 and "c.csv" in listed.stdout and "done" in listed.stdout
+    shown = cli("imports", "show", "1", env=env(fake))
+    assert shown.returncode == 0 and "new" in shown.stdout and "t@example.in" in shown.stdout
+    undone = cli("imports", "undo", "1", "--yes", env=env(fake))
+    assert undone.returncode == 0, undone.stderr
+    assert "import 1 undone: 2 removed, 0 restored, 0 conflicts" in undone.stdout
+    unknown = cli("imports", "show", "99", env=env(fake))
+    assert unknown.returncode == 1 and "not found" in unknown.stderr
+    erased = cli("customers", "erase", "a@b.in", "--yes", env=env(fake))
+    assert erased.returncode == 0 and fake.erased == ["a@b.in"]
