@@ -47,9 +47,11 @@ class DateReader:
             self._parse = self._strptime
 
     def iso(self, value: Any) -> str | None:
-        raw = text(value)
-        if raw is None:
-            return None
+        raw = value.strip() if type(value) is str else None
+        if not raw or raw[0] in "'=":  # not plain text: the general reader
+            raw = text(value)
+            if raw is None:
+                return None
         if self.layout == ISO:  # the common case, without a call more
             try:
                 moment = datetime.fromisoformat(raw)
