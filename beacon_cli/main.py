@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -89,7 +90,17 @@ def main(
     _state["settings"] = current
 
 
+def _tune_gc() -> None:
+    """Fewer young collections while importing: each record allocates a handful of
+    containers, so the default threshold (700) collected every ~100 records and rescanned
+    the batches in flight. Measured on the 1,000,000-row orders file: CLI CPU 16.4-17.2 s
+    -> 13.2-14.4 s, peak RSS 83 -> 86 MB (as the services do, shared.cli.tune_gc)."""
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
+
+
 def _import(kind: str, file: Path, options: importer.Options) -> None:
+    _tune_gc()
     job = importer.Importer(settings(), options)
     job.open()
     if not options.resume and not options.dry_run:
