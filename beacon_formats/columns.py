@@ -167,14 +167,21 @@ def _missing(group: tuple[str, ...], layout: Layout, matched: Matched) -> str:
 
 
 def suggest(layout: Layout, matched: Matched) -> None:
-    """A note for each ignored column that looks like a field left without a column."""
+    """A note for an ignored column that looks like a field left without a column (the
+    first such column per field)."""
     all_spellings = [s for spellings in layout.spellings.values() for s in spellings]
+    suggested: set[str] = set()
     for h in matched.ignored:
         guess = closest(normalise(h), all_spellings + list(layout.spellings))
         if guess is None:
             continue
         owner = next(f for f, s in layout.spellings.items() if guess == f or guess in s)
-        if owner not in matched.index and owner in API_FIELDS[layout.kind]:
+        if (
+            owner not in matched.index
+            and owner in API_FIELDS[layout.kind]
+            and owner not in suggested
+        ):
+            suggested.add(owner)
             matched.notes.append(
                 f"column {h!r} is ignored; did you mean {owner!r}? (--map {owner}={h!r})"
             )

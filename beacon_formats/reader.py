@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from types import TracebackType
 
 from beacon_formats import columns, dates
+from beacon_formats.errors import FormatError
 from beacon_formats.options import Options
-from beacon_formats.presets import PRESETS
+from beacon_formats.presets import PRESETS, recognise
 from beacon_formats.presets.common import DATE_FIELDS, Context
 from beacon_formats.record import Header, Record
 from beacon_formats.source import Input, Source
@@ -65,8 +66,19 @@ def read(
     layout = preset.layout(kind)
     src = Source(source, name)
     try:
-        matched = columns.match(layout, src.header, options.overrides)
-        if preset.name == "generic":
+        looks_like = recognise(kind, src.header)
+        if looks_like == preset.name:
+            looks_like = None
+        try:
+            matched = columns.match(layout, src.header, options.overrides)
+        except FormatError as error:
+            if looks_like is None:
+                raise
+            raise FormatError(
+                f"{error.message} The file looks like a {looks_like} {kind} export.",
+                hint=f"pass --from {looks_like}.",
+            ) from None
+        if preset.name == "generic" and looks_like is None:
             columns.suggest(layout, matched)
         date_columns = [matched.index[f] for f in DATE_FIELDS if f in matched.index]
         if options.date_format:
@@ -99,7 +111,13 @@ def read(
             timezone=options.timezone,
             ignored=matched.ignored,
             notes=matched.notes,
+            looks_like=looks_like,
         )
+        if looks_like is not None:
+            header.notes.append(
+                f"the file looks like a {looks_like} {kind} export; --from {looks_like} reads "
+                "it as the platform writes it"
+            )
         context = Context(kind, dates.DateReader(layout_name, zone), options.decimal_comma)
         return Reading(header, src, preset.records(context, matched, src.rows()))
     except BaseException:

@@ -55,6 +55,9 @@ class Header:
     timezone: str
     ignored: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The platform whose export the file is by its header ("shopify", "woocommerce"), when
+    # read with another preset: a caller may ask for --from before reading on.
+    looks_like: str | None = None
 
     @property
     def report_columns(self) -> list[str]:

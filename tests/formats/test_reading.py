@@ -161,3 +161,25 @@ def test_a_shopify_order_cut_from_its_first_row_is_one_bad_record(tmp_path: Path
     ]
     assert "without the order's first row" in found[0].error
     assert len(found[0].rows) == 2  # both rows go to the report
+
+
+def test_a_platform_s_export_read_as_generic_is_recognised(tmp_path: Path) -> None:
+    path = tmp_path / "orders_export_1.csv"
+    path.write_text(
+        "Name,Email,Financial Status,Total,Created at,Lineitem name,Id\n"
+        "#1001,a@b.in,paid,10.00,2024-02-20 07:55:00 +0530,Kurta,6790001\n"
+    )
+    with read("orders", path) as reading:
+        assert reading.header.looks_like == "shopify"
+        assert any("--from shopify" in note for note in reading.header.notes)
+    with read("orders", path, Options(source="shopify")) as reading:
+        assert reading.header.looks_like is None
+    woo = tmp_path / "customers.csv"
+    woo.write_text("Name,Username,Last active,Date registered,Email,Orders,Total spend,AOV\n")
+    with read("customers", woo) as reading:
+        assert reading.header.looks_like == "woocommerce"
+    shop = tmp_path / "customers_export.csv"
+    shop.write_text("First Name,Last Name,Phone,Accepts Marketing,Total Spent,Tax Exempt\n")
+    with pytest.raises(FormatError, match="looks like a shopify customers export") as error:
+        read("customers", shop)  # no email column for the generic preset: say why
+    assert error.value.hint == "pass --from shopify."
