@@ -75,6 +75,7 @@ class Options:
     kind: str  # "customers" or "orders"
     path: Path
     source: str = "generic"
+    source_given: bool = True  # False: --from left out (a platform's export then stops)
     overrides: dict[str, str] = field(default_factory=dict)
     report_path: Path | None = None
     state_path: Path | None = None
@@ -168,6 +169,14 @@ class Importer:
         except beacon_formats.FormatError as error:
             raise CliError(error.message, hint=error.hint) from None
         try:
+            looks_like = self.reading.header.looks_like
+            if looks_like is not None and not o.source_given:
+                raise CliError(
+                    f"{o.path.name} looks like a {looks_like} {o.kind} export, and --from "
+                    "was not given.",
+                    hint=f"pass --from {looks_like} (or --from generic to read it by its "
+                    "headers alone).",
+                )
             self.summary.header = self.reading.header
             self.summary.report = o.report(self.reading.header.format)
             self.state = (

@@ -140,12 +140,13 @@ def _import_command(kind: str) -> Callable[..., None]:
     def command(
         file: Annotated[Path, typer.Argument(help="CSV or JSON Lines, optionally .gz")],
         from_: Annotated[
-            str,
+            str | None,
             typer.Option(
                 "--from",
-                help="the file's layout: shopify, woocommerce, or generic (any headers)",
+                help="the file's layout: shopify, woocommerce, or generic (any headers; the "
+                "default, but a Shopify or WooCommerce export then asks for --from)",
             ),
-        ] = "generic",
+        ] = None,
         map_: Annotated[
             list[str],
             typer.Option("--map", help="field=Header, e.g. --map name=full_name (repeatable)"),
@@ -192,7 +193,8 @@ def _import_command(kind: str) -> Callable[..., None]:
         options = importer.Options(
             kind=kind,
             path=file,
-            source=from_,
+            source=from_ or "generic",
+            source_given=from_ is not None,
             overrides=overrides,
             report_path=report,
             state_path=state,

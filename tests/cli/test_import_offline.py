@@ -145,6 +145,16 @@ def test_fatal_errors_exit_1_and_ambiguous_dates_stop_before_sending(
     assert in_london.returncode == 0 and sent(fake)[-1]["ordered_at"].endswith("+00:00")
     assert "times without an offset are Europe/London" in in_london.stdout
 
+    shopify = write(
+        tmp_path / "orders_export_1.csv",
+        SHOPIFY,
+        [["#1000", "a@b.in", "paid", "100.00", "2024-02-19 07:55:00 +0530", "Tea", "6790003"]],
+    )
+    made = len(fake.imports)
+    done = cli("import", "orders", str(shopify), env=env(fake))  # --from left out
+    assert done.returncode == 1 and "looks like a shopify orders export" in done.stderr
+    assert "--from shopify" in done.stderr and len(fake.imports) == made
+
     missing = write(tmp_path / "m.csv", ["Order ID", "Amount"], [["O1", "1"]])
     done = cli("import", "orders", str(missing), env=env(fake))
     assert done.returncode == 1 and "no column for 'customer_id' or 'customer_email'" in done.stderr
