@@ -353,8 +353,7 @@ class Importer:
         self, first: int, last: int, rows: list[list[Any]], found: list[tuple[str, str]]
     ) -> None:
         found = found or [("(row)", "refused")]
-        fields = ",".join(f for f, _ in found)
-        self.report.add(first, last, rows, fields, "; ".join(f"{f}: {r}" for f, r in found))
+        self.report.add(first, last, rows, found)
         for name, reason in found:
             self.summary.problems.add(first, name, reason)
 

@@ -8,6 +8,8 @@ The one implementation behind ``beacon import`` and the dashboard's upload: pure
         print(reading.header.mapping)
         for record in reading:
             record.item  # the API's JSON shape, or None with record.problems saying why
+
+Refused records are written back in the file's own layout with :class:`BadRows`.
 """
 
 from beacon_formats.columns import parse_overrides
@@ -15,9 +17,11 @@ from beacon_formats.errors import FormatError
 from beacon_formats.options import KINDS, SOURCES, Options
 from beacon_formats.reader import Reading, read
 from beacon_formats.record import ERROR_COLUMN, Header, Record
+from beacon_formats.report import BadRows
 
 __all__ = [
     "ERROR_COLUMN",
+    "BadRows",
     "KINDS",
     "SOURCES",
     "FormatError",

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from beacon_formats import FormatError, Options, parse_overrides, read
+from beacon_formats import BadRows, FormatError, Options, parse_overrides, read
 
 
 def records(kind: str, source: Any, options: Options | None = None, **kw: Any) -> list[Any]:
@@ -183,3 +183,27 @@ def test_a_platform_s_export_read_as_generic_is_recognised(tmp_path: Path) -> No
     with pytest.raises(FormatError, match="looks like a shopify customers export") as error:
         read("customers", shop)  # no email column for the generic preset: say why
     assert error.value.hint == "pass --from shopify."
+
+
+def test_refused_records_are_written_back_in_the_file_s_layout() -> None:
+    body = io.BytesIO(
+        b"Name;Email;Financial Status;Total;Created at;Lineitem name\n"
+        b'#1002;;paid;10.00;2024-02-21 07:55:00 +0530;"Kurta; blue"\n'
+        b"#1002;;;;2024-02-21 07:55:00 +0530;Saree\n"
+        b"#1001;a@b.in;paid;378,00;2024-02-20 07:55:00 +0530;Tea\n"
+    )
+    out = io.StringIO(newline="")
+    with read("orders", body, Options(source="shopify"), name="orders_export_1.csv") as reading:
+        bad = BadRows(out, reading.header)
+        for record in reading:
+            if record.item is None:
+                bad.add(record.first_line, record.last_line, record.rows, record.problems)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "Name;Email;Financial Status;Total;Created at;Lineitem name;Beacon Error"
+    assert lines[1].startswith('#1002;;paid;10.00;2024-02-21 07:55:00 +0530;"Kurta; blue";')
+    assert lines[2].startswith("#1002;;;;2024-02-21 07:55:00 +0530;Saree;lines 2-3: customer_")
+    assert lines[3].startswith("#1001;a@b.in;paid;378,00;") and "line 4: amount:" in lines[3]
+    # Read back: the same rows, the error in its own column.
+    with read("orders", io.StringIO(out.getvalue()), Options(source="shopify")) as again:
+        assert again.header.columns[-1] == "Beacon Error"
+        assert [r.first_line for r in again] == [2, 4]
