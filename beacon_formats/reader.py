@@ -47,6 +47,14 @@ class Reading:
         self.close()
 
 
+def _with_api_fields(src: Source, kind: str) -> None:
+    """JSON Lines: the API's own field names are columns even when the first line lacks
+    them (a later line may carry ``status`` or ``line_items``); a CSV's header is its own."""
+    if src.format == "jsonl":
+        names = (*columns.API_FIELDS[kind], *(("line_items",) if kind == "orders" else ()))
+        src.header.extend(f for f in names if f not in src.header)
+
+
 def read(
     kind: str, source: Input, options: Options | None = None, *, name: str | None = None
 ) -> Reading:
@@ -66,6 +74,7 @@ def read(
     layout = preset.layout(kind)
     src = Source(source, name)
     try:
+        _with_api_fields(src, kind)
         looks_like = recognise(kind, src.header)
         if looks_like == preset.name:
             looks_like = None
@@ -97,6 +106,7 @@ def read(
             fresh = src.again()
             src.close()
             src = fresh
+            _with_api_fields(src, kind)
         else:
             layout_name, described = dates.ISO, dates.LAYOUT_NAMES[dates.ISO]
         header = Header(
