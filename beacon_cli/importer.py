@@ -14,6 +14,8 @@ many were sent and refused; :meth:`Importer.wait` then polls the import until it
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import re
 import time
 from collections.abc import Callable
@@ -106,13 +108,32 @@ class Options:
         return self.state_path or self.path.with_name(self.path.name + f".{self.kind}.state.json")
 
 
+def pack(rows: list[list[Any]], delimiter: str) -> str:
+    """A record's source rows as one string, CSV-quoted only where a cell needs it: kept
+    while its batch is in flight (a Shopify row's 79-cell list costs several times its
+    text, and a batch in flight holds thousands)."""
+    lines = []
+    for cells in rows:
+        line = delimiter.join(cells)
+        if '"' in line or "\n" in line or "\r" in line or line.count(delimiter) != len(cells) - 1:
+            buffer = io.StringIO()
+            csv.writer(buffer, delimiter=delimiter, lineterminator="").writerow(cells)
+            line = buffer.getvalue()
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def unpack(packed: str, delimiter: str) -> list[list[Any]]:
+    return list(csv.reader(io.StringIO(packed, newline=""), delimiter=delimiter))
+
+
 @dataclass
 class Batch:
     number: int
     last_line: int  # the last source line this batch settles (bad records included)
     items: list[dict[str, Any]] = field(default_factory=list)  # until sealed
-    # Each item's source lines and rows, for the report should the API refuse it.
-    sources: list[tuple[int, int, list[list[Any]]]] = field(default_factory=list)
+    # Each item's source lines and packed rows, for the report should the API refuse it.
+    sources: list[tuple[int, int, str]] = field(default_factory=list)
     body: bytes = b""  # the request body; the items themselves are not kept (memory)
     accepted: int = 0
 
@@ -347,7 +368,7 @@ class Importer:
                         s.first_date_problem = (record.first_line, reason, raw)
             return
         batch.items.append(record.item)
-        batch.sources.append((record.first_line, record.last_line, record.rows))
+        batch.sources.append((record.first_line, record.last_line, self._pack(record.rows)))
 
     def _refuse(
         self, first: int, last: int, rows: list[list[Any]], found: list[tuple[str, str]]
@@ -356,6 +377,16 @@ class Importer:
         self.report.add(first, last, rows, found)
         for name, reason in found:
             self.summary.problems.add(first, name, reason)
+
+    def _pack(self, rows: list[list[Any]]) -> str:
+        if self.reading.header.format == "jsonl":
+            return str(rows[0][0])  # the line as written
+        return pack(rows, self.reading.header.delimiter)
+
+    def _unpack(self, packed: str) -> list[list[Any]]:
+        if self.reading.header.format == "jsonl":
+            return [[packed]]
+        return unpack(packed, self.reading.header.delimiter)
 
     async def _send(self, http: httpx.AsyncClient, batch: Batch) -> None:
         """Send until accepted; items the API refuses go to the report, the rest again."""
@@ -377,8 +408,8 @@ class Importer:
             for index in sorted(refused, reverse=True):
                 if index >= len(items):
                     continue
-                first, last, rows = batch.sources[index]
-                self._refuse(first, last, rows, refused[index])
+                first, last, packed = batch.sources[index]
+                self._refuse(first, last, self._unpack(packed), refused[index])
                 del items[index], batch.sources[index]
             body = orjson.dumps(decoded)
 

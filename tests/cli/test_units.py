@@ -127,3 +127,19 @@ def test_expired_token_says_so() -> None:
     with pytest.raises(CliError, match="expired") as error:
         check(response, "GET /api/v1/campaigns")
     assert error.value.hint and "BEACON_API_KEY" in error.value.hint
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [["O1", "C1", "10", "2026-01-01"]],
+        [["#1001", "a@b.in", 'Gift wrap, "Happy Diwali"', "line one\nline two", ""]],
+        [["#1001", "", "paid"], ["#1001", "", ""], ["#1001", "x;y", "a\r\nb"]],
+        [["", "", ""]],
+    ],
+)
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_rows_kept_in_flight_unpack_as_they_were(rows: list[list[str]], delimiter: str) -> None:
+    from beacon_cli.importer import pack, unpack
+
+    assert unpack(pack(rows, delimiter), delimiter) == rows
