@@ -117,8 +117,9 @@ def pack(rows: list[list[Any]], delimiter: str) -> str:
         line = delimiter.join(cells)
         if '"' in line or "\n" in line or "\r" in line or line.count(delimiter) != len(cells) - 1:
             buffer = io.StringIO()
-            csv.writer(buffer, delimiter=delimiter, lineterminator="").writerow(cells)
-            line = buffer.getvalue()
+            # The default line end: with none, cells holding line breaks go unquoted.
+            csv.writer(buffer, delimiter=delimiter).writerow(cells)
+            line = buffer.getvalue().removesuffix("\r\n")
         lines.append(line)
     return "\n".join(lines)
 
