@@ -117,10 +117,6 @@ class Customer(_Input):
     def _identified(self) -> Customer:
         if self.customer_id is None and self.email is None:
             raise _problem("Customer", "customer_id", "a customer needs a customer_id or an email")
-        if self.name is None and self.email is None:
-            raise _problem(
-                "Customer", "name", "a customer needs a name or an email (its local part is used)"
-            )
         return self
 
 

@@ -92,7 +92,7 @@ def write_customers(path: Path, count: int, bad_every: int) -> int:
                 if kind == 0:
                     row[3] = "not-an-email"
                 elif kind == 1:
-                    row[1] = row[2] = row[3] = ""  # neither name nor email
+                    row[1] = "A" * 201  # name too long
                 elif kind == 2:
                     row[6] = "1st of June"  # unreadable date
                 else:

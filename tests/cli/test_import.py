@@ -32,7 +32,7 @@ def env_for(stack: Stack, url: str) -> dict[str, str]:
 
 async def counts(stack: Stack) -> tuple[int, int]:
     return (
-        await stack.scalar("ingest", "SELECT COUNT(*) FROM customers"),
+        await stack.scalar("ingest", "SELECT COUNT(*) FROM customers WHERE state = 'active'"),
         await stack.scalar("ingest", "SELECT COUNT(*) FROM orders"),
     )
 
