@@ -14,30 +14,23 @@ many were sent and refused; :meth:`Importer.wait` then polls the import until it
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 
 import beacon_formats
 from beacon_cli import state
-from beacon_cli.client import problems, raise_for_auth, unreachable
 from beacon_cli.config import CliSettings
 from beacon_cli.errors import CliError
-from beacon_cli.report import Report, default_path
+from beacon_cli.ingest_api import Ingest, refused
+from beacon_cli.report import Report, default_path, pack, unpack
 from beacon_cli.tally import Tally
 
-ITEM_FIELD = re.compile(r"^body\.items\[(?P<index>\d+)\]\.?(?P<field>.*)$")
-
 MAX_BATCH = 10_000
-RETRIES = 8
 POLL_S = (0.2, 2.0)  # first and longest wait between two looks at a sealed import
 
 
@@ -108,26 +101,6 @@ class Options:
         return self.state_path or self.path.with_name(self.path.name + f".{self.kind}.state.json")
 
 
-def pack(rows: list[list[Any]], delimiter: str) -> str:
-    """A record's source rows as one string, CSV-quoted only where a cell needs it: kept
-    while its batch is in flight (a Shopify row's 79-cell list costs several times its
-    text, and a batch in flight holds thousands)."""
-    lines = []
-    for cells in rows:
-        line = delimiter.join(cells)
-        if '"' in line or "\n" in line or "\r" in line or line.count(delimiter) != len(cells) - 1:
-            buffer = io.StringIO()
-            # The default line end: with none, cells holding line breaks go unquoted.
-            csv.writer(buffer, delimiter=delimiter).writerow(cells)
-            line = buffer.getvalue().removesuffix("\r\n")
-        lines.append(line)
-    return "\n".join(lines)
-
-
-def unpack(packed: str, delimiter: str) -> list[list[Any]]:
-    return list(csv.reader(io.StringIO(packed, newline=""), delimiter=delimiter))
-
-
 @dataclass
 class Batch:
     number: int
@@ -175,12 +148,10 @@ class Importer:
         self.o = options
         if not 1 <= options.batch_size <= MAX_BATCH:
             raise CliError(f"--batch-size must be between 1 and {MAX_BATCH}.")
-        self.base = f"{settings.base_url('ingest')}/api/v1"
-        self.url = f"{self.base}/{options.kind}"
+        self.api = Ingest(settings)
         self.summary = Summary()
         self._done: dict[int, Batch] = {}
         self._next = 0
-        self._accepted_any = False
 
     def open(self) -> None:
         """Read the header, map the columns, settle the date layout and load the state: the
@@ -215,9 +186,6 @@ class Importer:
             self.reading.close()
             raise
 
-    def headers(self) -> dict[str, str]:
-        return {**self.settings.auth_headers(), "content-type": "application/json"}
-
     async def run(self, progress: Progress = lambda *_: None) -> Summary:
         """Send every good record and seal the import (nothing is sent in a dry run)."""
         started = time.monotonic()
@@ -231,22 +199,17 @@ class Importer:
             )
             s.sent = self.state.sent
             try:
-                async with httpx.AsyncClient(
-                    headers=self.headers(), timeout=self.settings.timeout_s
-                ) as http:
+                async with self.api.session() as api:
                     sealed = False
                     if not o.dry_run:
-                        sealed = await self._begin(http)
+                        sealed = await self._begin(api)
                     if not sealed:
-                        await self._pump(http, progress)
+                        await self._pump(api, progress)
                     s.bad = self.report.count
                     if not o.dry_run and not sealed:
                         self.report.flush()
-                        s.outcome = await self._call(
-                            http,
-                            "POST",
-                            f"/imports/{s.import_id}/seal",
-                            {"sent": s.sent, "bad": s.bad},
+                        s.outcome = await api.call(
+                            "POST", f"/imports/{s.import_id}/seal", {"sent": s.sent, "bad": s.bad}
                         )
             finally:
                 self.report.close()
@@ -256,11 +219,11 @@ class Importer:
         s.seconds = time.monotonic() - started
         return s
 
-    async def _begin(self, http: httpx.AsyncClient) -> bool:
+    async def _begin(self, api: Ingest) -> bool:
         """Make the import, or find the resumed one; True when it is sealed already."""
         s, st = self.summary, self.state
         if self.o.resume and st.import_id is not None:
-            found = await self._call(http, "GET", f"/imports/{st.import_id}")
+            found = await api.call("GET", f"/imports/{st.import_id}")
             status = found.get("status")
             if status in ("undoing", "undone"):
                 raise CliError(
@@ -272,8 +235,7 @@ class Importer:
                 s.outcome = found
                 return True
             return False
-        made = await self._call(
-            http,
+        made = await api.call(
             "POST",
             "/imports",
             {"kind": self.o.kind, "source": self.o.source, "file_name": self.o.path.name},
@@ -288,11 +250,9 @@ class Importer:
         if self.o.dry_run or s.import_id is None:
             return s
         delay, stalled_since, last = POLL_S[0], time.monotonic(), -1
-        async with httpx.AsyncClient(
-            headers=self.headers(), timeout=self.settings.timeout_s
-        ) as http:
+        async with self.api.session() as api:
             while True:
-                found = s.outcome = await self._call(http, "GET", f"/imports/{s.import_id}")
+                found = s.outcome = await api.call("GET", f"/imports/{s.import_id}")
                 processed, sent = int(found.get("processed") or 0), int(found.get("sent") or 0)
                 processing(processed, sent)
                 if found.get("status") in ("done", "undoing", "undone"):
@@ -311,7 +271,7 @@ class Importer:
         self.state.save(self.o.state)
         return s
 
-    async def _pump(self, http: httpx.AsyncClient, progress: Progress) -> None:
+    async def _pump(self, api: Ingest, progress: Progress) -> None:
         o, s = self.o, self.summary
         limit = asyncio.Semaphore(o.concurrency)
         tasks: set[asyncio.Task[None]] = set()
@@ -319,7 +279,7 @@ class Importer:
 
         async def send(batch: Batch) -> None:
             try:
-                await self._send(http, batch)
+                await self._send(api, batch)
                 self._settle(batch)
             except BaseException as error:  # surfaced by the pump below
                 failure.append(error)
@@ -389,7 +349,7 @@ class Importer:
             return [[packed]]
         return unpack(packed, self.reading.header.delimiter)
 
-    async def _send(self, http: httpx.AsyncClient, batch: Batch) -> None:
+    async def _send(self, api: Ingest, batch: Batch) -> None:
         """Send until accepted; items the API refuses go to the report, the rest again."""
         if self.o.dry_run:
             self.summary.sent += len(batch.sources)  # what would be sent
@@ -397,93 +357,21 @@ class Importer:
             return
         body = batch.body
         while batch.sources:
-            response = await self._post(http, self.url, body)
+            response = await api.send_batch(self.o.kind, body)
             if response.status_code == 202:
-                self._accepted_any = True
                 batch.accepted = len(batch.sources)
                 self.summary.sent += batch.accepted
                 return
-            refused = self._refused(response)
+            refused_items = refused(response)
             decoded = orjson.loads(body)  # rare: the body is the only copy of the items
             items = decoded["items"]
-            for index in sorted(refused, reverse=True):
+            for index in sorted(refused_items, reverse=True):
                 if index >= len(items):
                     continue
                 first, last, packed = batch.sources[index]
-                self._refuse(first, last, self._unpack(packed), refused[index])
+                self._refuse(first, last, self._unpack(packed), refused_items[index])
                 del items[index], batch.sources[index]
             body = orjson.dumps(decoded)
-
-    def _refused(self, response: httpx.Response) -> dict[int, list[tuple[str, str]]]:
-        raise_for_auth(response)
-        if response.status_code == 413:
-            raise CliError(
-                f"the ingest API refused a batch as too large: {response.text[:300]}",
-                hint="pass a smaller --batch-size.",
-            )
-        refused: dict[int, list[tuple[str, str]]] = {}
-        if response.status_code == 422:
-            for e in problems(response):
-                # "body.items[3].email": item 3 of the batch, its email.
-                item = ITEM_FIELD.match(str(e.get("field", "")))
-                if item:
-                    field_ = item["field"] or "(row)"
-                    refused.setdefault(int(item["index"]), []).append(
-                        (field_, str(e.get("message")))
-                    )
-        if not refused:
-            raise CliError(f"the ingest API answered {response.status_code}: {response.text[:500]}")
-        return refused
-
-    async def _call(
-        self, http: httpx.AsyncClient, method: str, path: str, body: Any = None
-    ) -> dict[str, Any]:
-        """One call of the imports API, its JSON answer (retried like a batch)."""
-        content = orjson.dumps(body) if body is not None else None
-        response = await self._post(http, self.base + path, content, method=method)
-        raise_for_auth(response)
-        if response.status_code == 404 and path.startswith("/imports"):
-            raise CliError(
-                f"{method} /api/v1{path}: not found ({response.text[:200]}).",
-                hint="an ingest service older than imports (issue 23), or an unknown import id.",
-            )
-        if response.status_code >= 400:
-            raise CliError(f"{method} /api/v1{path}: {response.status_code} {response.text[:300]}")
-        answer = response.json()
-        if not isinstance(answer, dict):
-            raise CliError(f"{method} /api/v1{path}: unexpected answer {response.text[:200]}")
-        return answer
-
-    async def _post(
-        self, http: httpx.AsyncClient, url: str, body: bytes | None, *, method: str = "POST"
-    ) -> httpx.Response:
-        """A request with retries on what passes (503 with Retry-After, a restarting
-        service)."""
-        delay = 0.5
-        for attempt in range(RETRIES):
-            try:
-                response = await http.request(method, url, content=body)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as error:
-                if not self._accepted_any or attempt == RETRIES - 1:
-                    raise unreachable("ingest", self.settings.base_url("ingest"), error) from None
-            except (httpx.ReadTimeout, httpx.RemoteProtocolError, httpx.WriteError) as error:
-                if attempt == RETRIES - 1:
-                    raise CliError(
-                        f"the ingest API did not answer: {error!r}",
-                        hint="run the same command with --resume to go on.",
-                    ) from None
-            else:
-                if response.status_code not in (502, 503, 504):
-                    return response
-                if attempt == RETRIES - 1:
-                    raise CliError(
-                        f"the ingest API answered {response.status_code}: {response.text[:300]}",
-                        hint="is RabbitMQ up? Run the same command with --resume to go on.",
-                    )
-                delay = float(response.headers.get("retry-after") or delay)
-            await asyncio.sleep(min(delay, 10.0))
-            delay *= 2
-        raise AssertionError("unreachable")
 
     def _settle(self, batch: Batch) -> None:
         """Record a finished batch; save the state when the contiguous prefix grows."""

@@ -1,10 +1,12 @@
 """The bad-rows report file: ``FILE.bad.csv`` (``FILE.bad.jsonl`` for JSON Lines), written
 by ``beacon_formats.report`` in the file's own layout (the dashboard's upload writes the
-same), kept across ``--resume`` up to the confirmed line."""
+same), kept across ``--resume`` up to the confirmed line; and the packed form a record's
+source rows take while its batch is in flight (the API may still refuse it)."""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 from typing import IO, Any
@@ -22,6 +24,26 @@ def default_path(source: Path, file_format: str) -> Path:
     if not dot or suffix.lower() not in ("csv", "tsv", "txt", "jsonl", "ndjson", "json"):
         stem = name
     return source.with_name(f"{stem}.bad.{'csv' if file_format == 'csv' else 'jsonl'}")
+
+
+def pack(rows: list[list[Any]], delimiter: str) -> str:
+    """A record's source rows as one string, CSV-quoted only where a cell needs it: kept
+    while its batch is in flight (a Shopify row's 79-cell list costs several times its
+    text, and a batch in flight holds thousands)."""
+    lines = []
+    for cells in rows:
+        line = delimiter.join(cells)
+        if '"' in line or "\n" in line or "\r" in line or line.count(delimiter) != len(cells) - 1:
+            buffer = io.StringIO()
+            # The default line end: with none, cells holding line breaks go unquoted.
+            csv.writer(buffer, delimiter=delimiter).writerow(cells)
+            line = buffer.getvalue().removesuffix("\r\n")
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def unpack(packed: str, delimiter: str) -> list[list[Any]]:
+    return list(csv.reader(io.StringIO(packed, newline=""), delimiter=delimiter))
 
 
 class Report:

@@ -140,6 +140,6 @@ def test_expired_token_says_so() -> None:
 )
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
 def test_rows_kept_in_flight_unpack_as_they_were(rows: list[list[str]], delimiter: str) -> None:
-    from beacon_cli.importer import pack, unpack
+    from beacon_cli.report import pack, unpack
 
     assert unpack(pack(rows, delimiter), delimiter) == rows
