@@ -10,10 +10,30 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.support.processes import ROOT
 
 CUSTOMER_HEADER = ["Customer ID", "First Name", "Last Name", "Email", "Phone", "City", "Created At"]
 ORDER_HEADER = ["Order ID", "Customer ID", "Order Total", "Order Date", "Notes"]
+
+
+def _ingest_serves_imports() -> bool:
+    """Whether this tree's ingest has the imports API (issue 23's server side, built on the
+    lead's branch): ``beacon import`` makes an import before it sends anything."""
+    return any(
+        "/imports" in path.read_text(encoding="utf-8")
+        for path in (ROOT / "services" / "ingest").rglob("*.py")
+        if "tests" not in path.parts
+    )
+
+
+# Marks the tests that run ``beacon import`` against the real ingest service: they cannot
+# pass until ingest serves POST /api/v1/imports (then they run as they are).
+needs_imports_api = pytest.mark.skipif(
+    not _ingest_serves_imports(),
+    reason="needs ingest's imports API (issue 23, server side not on this branch yet)",
+)
 
 
 def auth_env(stack: Any) -> dict[str, str]:
@@ -72,7 +92,7 @@ def write_customers(path: Path, count: int, bad_every: int) -> int:
                 if kind == 0:
                     row[3] = "not-an-email"
                 elif kind == 1:
-                    row[1] = row[2] = ""  # no name
+                    row[1] = "A" * 201  # name too long
                 elif kind == 2:
                     row[6] = "1st of June"  # unreadable date
                 else:
@@ -113,4 +133,9 @@ def write_orders(path: Path, count: int, customers: int, bad_every: int) -> int:
 
 
 def report_lines(path: Path) -> list[dict[str, object]]:
+    """The bad-rows report's records: a CSV report's rows (the error in ``Beacon Error``,
+    each row a record here: these files have one row per record), or JSON Lines."""
+    if path.suffix == ".csv":
+        with path.open(newline="", encoding="utf-8") as handle:
+            return list(csv.DictReader(handle))
     return [json.loads(line) for line in path.read_text().splitlines()]

@@ -10,7 +10,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.cli.support import auth_env, auth_headers, cli, write_customers, write_orders
+from tests.cli.support import (
+    auth_env,
+    auth_headers,
+    cli,
+    needs_imports_api,
+    write_customers,
+    write_orders,
+)
 from tests.support.stack import Stack
 from tests.support.wait import eventually
 
@@ -31,6 +38,7 @@ RULES = {
 }
 
 
+@needs_imports_api  # it loads its data with `beacon import`
 async def test_export_has_the_preview_size(stack: Stack, tmp_path: Path) -> None:
     ingest = stack.start("ingest", "all")
     segments = stack.start("segments", "all")
