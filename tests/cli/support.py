@@ -10,30 +10,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.support.processes import ROOT
 
 CUSTOMER_HEADER = ["Customer ID", "First Name", "Last Name", "Email", "Phone", "City", "Created At"]
 ORDER_HEADER = ["Order ID", "Customer ID", "Order Total", "Order Date", "Notes"]
-
-
-def _ingest_serves_imports() -> bool:
-    """Whether this tree's ingest has the imports API (issue 23's server side, built on the
-    lead's branch): ``beacon import`` makes an import before it sends anything."""
-    return any(
-        "/imports" in path.read_text(encoding="utf-8")
-        for path in (ROOT / "services" / "ingest").rglob("*.py")
-        if "tests" not in path.parts
-    )
-
-
-# Marks the tests that run ``beacon import`` against the real ingest service: they cannot
-# pass until ingest serves POST /api/v1/imports (then they run as they are).
-needs_imports_api = pytest.mark.skipif(
-    not _ingest_serves_imports(),
-    reason="needs ingest's imports API (issue 23, server side not on this branch yet)",
-)
 
 
 def auth_env(stack: Any) -> dict[str, str]:

@@ -13,7 +13,6 @@ from tests.cli.support import (
     auth_env,
     cli,
     cli_process,
-    needs_imports_api,
     report_lines,
     write_customers,
     write_orders,
@@ -21,7 +20,7 @@ from tests.cli.support import (
 from tests.support.stack import Stack
 from tests.support.wait import eventually
 
-pytestmark = [pytest.mark.integration, needs_imports_api]
+pytestmark = pytest.mark.integration
 
 CUSTOMERS, ORDERS = 20_000, 100_000
 

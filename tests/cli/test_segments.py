@@ -14,7 +14,6 @@ from tests.cli.support import (
     auth_env,
     auth_headers,
     cli,
-    needs_imports_api,
     write_customers,
     write_orders,
 )
@@ -38,7 +37,6 @@ RULES = {
 }
 
 
-@needs_imports_api  # it loads its data with `beacon import`
 async def test_export_has_the_preview_size(stack: Stack, tmp_path: Path) -> None:
     ingest = stack.start("ingest", "all")
     segments = stack.start("segments", "all")

@@ -12,15 +12,12 @@ from typing import Any
 
 import pytest
 
-from tests.cli.support import auth_env, cli, needs_imports_api
+from tests.cli.support import auth_env, cli
+from tests.support import shop_exports
 from tests.support.stack import Stack
 from tests.support.wait import eventually
 
-pytestmark = [pytest.mark.integration, needs_imports_api]
-
-shop_exports = pytest.importorskip(
-    "tests.support.shop_exports", reason="the generator is committed with the server side"
-)
+pytestmark = pytest.mark.integration
 
 
 async def by_email(stack: Stack) -> dict[str, tuple[Decimal, int]]:

@@ -14,10 +14,7 @@ from typing import Any
 import pytest
 
 from beacon_formats import Options, Record, read
-
-shop_exports = pytest.importorskip(
-    "tests.support.shop_exports", reason="the generator is committed with the server side"
-)
+from tests.support import shop_exports
 
 SPEND = {"paid", "partially_refunded", "refunded"}
 NOT_VISITS = {"cancelled", "voided", "failed"}
