@@ -40,8 +40,12 @@ class NewImport(BaseModel):
 
 
 class Seal(BaseModel):
-    sent: int = Field(ge=0, le=2**31 - 1, description="rows sent in batches naming the import")
-    bad: int = Field(default=0, ge=0, le=2**31 - 1, description="rows refused before sending")
+    sent: int = Field(
+        ge=0, le=2**31 - 1, strict=True, description="rows sent in batches naming the import"
+    )
+    bad: int = Field(
+        default=0, ge=0, le=2**31 - 1, strict=True, description="rows refused before sending"
+    )
 
 
 class ImportCounts(BaseModel):
