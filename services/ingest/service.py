@@ -119,10 +119,10 @@ async def store_orders(
     conn: AsyncConnection, envelopes: list[Envelope], pepper: bytes
 ) -> list[Envelope]:
     now = now_utc()
+    # The rows are the events' own dicts, completed in place (the resolved customer, then
+    # what order.recorded says): a batch applied again resolves a resolved id to itself.
     records = [
-        (dict(row), events.import_id_of(e))
-        for e in envelopes
-        for row in events.submitted_order_rows(e)
+        (row, events.import_id_of(e)) for e in envelopes for row in events.submitted_order_rows(e)
     ]
     named = {row["customer_id"] for row, _ in records if row.get("customer_id")}
     # Every id an order names has a row (pending until its customer arrives), held with a

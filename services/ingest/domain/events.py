@@ -89,26 +89,45 @@ def submitted_order_rows(envelope: Envelope) -> list[dict[str, Any]]:
     rows = envelope.payload["orders"]
     if not isinstance(rows, list):
         raise ValueError("order.submitted payload is not a list of orders")
+    order_id, ordered_at = _ORDER_FORMS["order_id"].fullmatch, _ORDER_FORMS["ordered_at"].fullmatch
+    customer_id = _OPTIONAL_FORMS["customer_id"].fullmatch
     for index, row in enumerate(rows):
         if not (isinstance(row, dict) and _ORDER_KEYS <= row.keys()):
             raise ValueError(f"orders[{index}] is not an order")
-        for key, pattern in _ORDER_FORMS.items():
-            _check_form(index, key, row[key], pattern)
-        for key, pattern in _OPTIONAL_FORMS.items():
-            if key in row:
-                _check_form(index, key, row[key], pattern)
-        if "customer_id" not in row and "customer_email" not in row:
-            raise ValueError(f"orders[{index}] names no customer")
-        if len(row.get("customer_email", "")) > 254 or len(row.get("customer_name") or "") > 200:
-            raise ValueError(f"orders[{index}] has a customer_email or customer_name too long")
-        for key in ("amount", "refunded_amount"):
-            if key in row and not _amount_fits(row[key]):
-                raise ValueError(f"orders[{index}].{key} is not an amount: {row[key]!r:.80}")
+        # The usual order, checked inline: two ids, a time, an amount, a status.
+        oid, at, cid = row["order_id"], row["ordered_at"], row.get("customer_id")
+        if not (isinstance(oid, str) and order_id(oid)):
+            _check_form(index, "order_id", oid, _ORDER_FORMS["order_id"])
+        if not (isinstance(at, str) and ordered_at(at)):
+            _check_form(index, "ordered_at", at, _ORDER_FORMS["ordered_at"])
+        if cid is not None and not (isinstance(cid, str) and customer_id(cid)):
+            _check_form(index, "customer_id", cid, _OPTIONAL_FORMS["customer_id"])
+        if not _amount_fits(row["amount"]):
+            raise ValueError(f"orders[{index}].amount is not an amount: {row['amount']!r:.80}")
         if row.get("status", "paid") not in _STATUSES:
             raise ValueError(f"orders[{index}].status is not a status: {row['status']!r:.40}")
-        if not isinstance(row.get("line_items", []), list):
-            raise ValueError(f"orders[{index}].line_items is not a list")
+        if len(row) > _USUAL_KEYS or cid is None:
+            _check_extras(index, row)
     return rows
+
+
+# order_id, customer_id, amount, status, ordered_at: what a plain order carries.
+_USUAL_KEYS = 5
+
+
+def _check_extras(index: int, row: dict[str, Any]) -> None:
+    """The optional fields of an order that has them (an email, a refund, lines...)."""
+    for key in ("updated_at", "customer_email", "currency"):
+        if key in row:
+            _check_form(index, key, row[key], _OPTIONAL_FORMS[key])
+    if "customer_id" not in row and "customer_email" not in row:
+        raise ValueError(f"orders[{index}] names no customer")
+    if len(row.get("customer_email", "")) > 254 or len(row.get("customer_name") or "") > 200:
+        raise ValueError(f"orders[{index}] has a customer_email or customer_name too long")
+    if "refunded_amount" in row and not _amount_fits(row["refunded_amount"]):
+        raise ValueError(f"orders[{index}].refunded_amount is not an amount")
+    if not isinstance(row.get("line_items", []), list):
+        raise ValueError(f"orders[{index}].line_items is not a list")
 
 
 def _check_form(index: int, key: str, value: Any, pattern: re.Pattern[str]) -> None:

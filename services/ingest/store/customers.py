@@ -109,16 +109,20 @@ async def repoint(
 
 
 async def states(conn: AsyncConnection, ids: Iterable[str]) -> dict[str, str]:
-    """The state of each of ``ids`` that has a row, each row held with a shared lock."""
+    """The state of each of ``ids`` that has a row, each row held with a shared lock.
+    A driver-level statement: SQLAlchemy expanding a 1,000-id IN list per chunk cost more
+    than the query."""
     wanted = sorted(set(ids))
     found: dict[str, str] = {}
     for start in range(0, len(wanted), CHUNK):
-        rows = await conn.execute(
-            select(customers.c.customer_id, customers.c.state)
-            .where(customers.c.customer_id.in_(wanted[start : start + CHUNK]))
-            .with_for_update(read=True)
+        chunk = tuple(wanted[start : start + CHUNK])
+        marks = ", ".join(["%s"] * len(chunk))
+        rows: Any = await conn.exec_driver_sql(
+            f"SELECT customer_id, state FROM customers WHERE customer_id IN ({marks})"
+            " LOCK IN SHARE MODE",
+            chunk,
         )
-        found.update((r.customer_id, r.state) for r in rows)
+        found.update((row[0], row[1]) for row in rows)
     return found
 
 
