@@ -9,6 +9,8 @@ import asyncio
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from functools import cache
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import exc, text
@@ -58,6 +60,38 @@ async def execute_rows(conn: AsyncConnection, statement: str, rows: list[tuple[A
         return (await conn.exec_driver_sql(statement, rows)).rowcount
     finally:
         driver._stmt_cache_size = cache_size
+
+
+async def insert_rows(
+    conn: AsyncConnection,
+    table: str,
+    columns: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    *,
+    ignore: bool = False,
+) -> int:
+    """A multi-row INSERT (``INSERT IGNORE`` with ``ignore``) through :func:`execute_rows`,
+    leaving out the columns that are NULL in every row (their default is NULL then): the
+    driver binds rows in binary, in bulk, only when no column is NULL throughout, and falls
+    back to escaping every value as text otherwise. Returns the rows inserted."""
+    if not rows:
+        return 0
+    size = len(rows)
+    keep = [i for i in range(len(columns)) if list(map(itemgetter(i), rows)).count(None) < size]
+    if len(keep) < len(columns):
+        pick = itemgetter(*keep)
+        rows = [pick(r) if len(keep) > 1 else (pick(r),) for r in rows]
+        columns = [columns[i] for i in keep]
+    statement = _insert_statement(table, tuple(columns), ignore)
+    return await execute_rows(conn, statement, rows)
+
+
+@cache
+def _insert_statement(table: str, columns: tuple[str, ...], ignore: bool) -> str:
+    return (
+        f"INSERT {'IGNORE ' if ignore else ''}INTO {table} ({', '.join(columns)})"
+        f" VALUES ({', '.join(['%s'] * len(columns))})"
+    )
 
 
 async def update_rows(

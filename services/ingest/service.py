@@ -91,7 +91,10 @@ async def store_customers(
 ) -> list[Envelope]:
     now = now_utc()
     records = [
-        (c, events.import_id_of(e)) for e in envelopes for c in events.submitted_customers(e)
+        (c, import_id)
+        for e in envelopes
+        for import_id in (events.import_id_of(e),)
+        for c in events.submitted_customers(e)
     ]
     emails = {n for c, _ in records if (n := normalise_email(c.email))}
     ids = {c.customer_id for c, _ in records if c.customer_id} | emails
@@ -122,7 +125,10 @@ async def store_orders(
     # The rows are the events' own dicts, completed in place (the resolved customer, then
     # what order.recorded says): a batch applied again resolves a resolved id to itself.
     records = [
-        (row, events.import_id_of(e)) for e in envelopes for row in events.submitted_order_rows(e)
+        (row, import_id)
+        for e in envelopes
+        for import_id in (events.import_id_of(e),)
+        for row in events.submitted_order_rows(e)
     ]
     named = {row["customer_id"] for row, _ in records if row.get("customer_id")}
     # Every id an order names has a row (pending until its customer arrives), held with a

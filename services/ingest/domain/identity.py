@@ -84,11 +84,12 @@ class Directory:
 
     def __init__(self, rows: Iterable[Row], erased: Iterable[str] = ()) -> None:
         self.rows: dict[str, Row] = {}
+        # What each row the batch touched was before it (None: a new row), copied when
+        # first touched: a batch loads many rows and changes few.
         self.before: dict[str, Row | None] = {}
         self.by_email: dict[str, str] = {}
         for row in rows:
             self.rows[row.customer_id] = row
-            self.before[row.customer_id] = row.copy()
             if row.email_norm:
                 self.by_email[row.email_norm] = row.customer_id
         self.erased = frozenset(erased)
@@ -108,9 +109,9 @@ class Directory:
     def writes(self) -> list[Write]:
         """Rows new or changed by the batch; aliases first (they give their emails up)."""
         out = [
-            Write(row, before)
-            for cid, row in self.rows.items()
-            if (before := self.before.get(cid)) is None or not row.same_as(before)
+            Write(self.rows[cid], before)
+            for cid, before in self.before.items()
+            if before is None or not self.rows[cid].same_as(before)
         ]
         out.sort(key=lambda w: (w.row.state != "merged", w.row.customer_id))
         return out
@@ -141,7 +142,7 @@ class Directory:
                 target = self._join(new, owner, email, now)
                 outcome = "merged"
             else:
-                new.state = "active"
+                self._touch(new).state = "active"
                 target = new
                 outcome = "new"
         was = dict(target.values)
@@ -189,17 +190,25 @@ class Directory:
         self.before.setdefault(row.customer_id, None)
         return row
 
+    def _touch(self, row: Row) -> Row:
+        """About to change ``row``: remember what it was."""
+        if row.customer_id not in self.before:
+            self.before[row.customer_id] = row.copy()
+        return row
+
     def _join(self, mine: Row, owner: Row, email: str | None, now: datetime) -> Row:
         """Merge the record's row with the email's owner; returns the survivor."""
         guest_owner = owner.customer_id == email
         if guest_owner and mine.customer_id != email:
-            mine.state = "active"
+            self._touch(mine).state = "active"
             self._merge(owner, into=mine)
             return mine
         self._merge(mine, into=owner)
         return owner
 
     def _merge(self, loser: Row, *, into: Row) -> None:
+        self._touch(loser)
+        self._touch(into)
         for name in FIELDS:
             if into.values.get(name) is None and loser.values.get(name) is not None:
                 into.values[name] = loser.values[name]
@@ -214,10 +223,11 @@ class Directory:
         loser.values = {}
         for row in self.rows.values():  # aliases of the loser now name the survivor
             if row.state == "merged" and row.merged_into == loser.customer_id:
-                row.merged_into = into.customer_id
+                self._touch(row).merged_into = into.customer_id
         self.merges.append((loser.customer_id, into.customer_id))
 
     def _set(self, row: Row, sent: Mapping[str, Any], now: datetime, source: str) -> None:
+        self._touch(row)
         old_email = row.email_norm
         for name in _CONTACT:
             if name in sent and (sent[name] is not None or name != "name"):

@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.ingest.domain.identity import FIELDS, Row, Write, normalise_email
 from services.ingest.store.tables import customers
-from shared.db import execute_rows, update_rows
+from shared.db import execute_rows, insert_rows, update_rows
 
 CHUNK = 1000
+_TIMES = frozenset({"created_at", "email_consent_at", "sms_consent_at", "whatsapp_consent_at"})
 _STATE = ("state", "merged_into", "version")
 _LOADED = ("customer_id", *_STATE, *FIELDS)
 # What readers see of an active customer.
@@ -35,12 +36,17 @@ def _naive(value: Any) -> Any:
     return value
 
 
+_FIRST_FIELD = len(_LOADED) - len(FIELDS)
+_CONSENTS = ("email_consent", "sms_consent", "whatsapp_consent")
+
+
 def _row(found: Any) -> Row:
-    values = {name: getattr(found, name) for name in FIELDS}
-    for name in ("email_consent", "sms_consent", "whatsapp_consent"):
+    """A row selected with ``_LOADED``'s columns, in that order."""
+    values = dict(zip(FIELDS, found[_FIRST_FIELD : _FIRST_FIELD + len(FIELDS)], strict=True))
+    for name in _CONSENTS:
         if values[name] is not None:
             values[name] = bool(values[name])
-    return Row(found.customer_id, found.state, found.merged_into, found.version, values)
+    return Row(found[0], found[1], found[2], found[3], values)
 
 
 class ConcurrentIdentity(Exception):
@@ -147,10 +153,11 @@ async def ensure_pending(conn: AsyncConnection, ids: Sequence[str], now: datetim
 
 
 def _values(row: Row) -> tuple[Any, ...]:
+    get = row.values.get
     return (
         row.state,
         row.merged_into,
-        *(_naive(row.values.get(name)) for name in FIELDS),
+        *[_naive(get(name)) if name in _TIMES else get(name) for name in FIELDS],
         row.email_norm,
     )
 
@@ -186,23 +193,12 @@ async def write(
             )
         if inserts:
             columns = ("customer_id", *_WRITTEN, "first_seen_at", "import_id", "last_import_id")
-            await execute_rows(
-                conn,
-                f"INSERT INTO customers ({', '.join(columns)})"
-                f" VALUES ({', '.join(['%s'] * len(columns))})",
-                [
-                    (
-                        w.row.customer_id,
-                        *_values(w.row),
-                        w.row.version,
-                        now,
-                        now,
-                        import_id,
-                        import_id,
-                    )
-                    for w in inserts
-                ],
-            )
+            rows = [
+                (w.row.customer_id, *_values(w.row), w.row.version, now, now, import_id, import_id)
+                for w in inserts
+            ]
+            await insert_rows(conn, "customers", columns, rows)
+
     except Exception as error:
         if getattr(getattr(error, "orig", None), "args", (None,))[0] == 1062:
             raise ConcurrentIdentity(str(error)[:300]) from error
@@ -358,8 +354,6 @@ def emails_of(items: Iterable[dict[str, Any]], key: str) -> list[str]:
 
 
 # --- undo ----------------------------------------------------------------------------
-
-_TIMES = ("created_at", "email_consent_at", "sms_consent_at", "whatsapp_consent_at")
 
 
 def from_image(customer_id: str, image: dict[str, Any]) -> Row:

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -21,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.ingest.store.tables import orders
-from shared.db import execute_rows, update_rows
+from shared.db import insert_rows, update_rows
 
 CHUNK = 1000
 # What an order is: compared to tell an update from a duplicate, and stored.
@@ -43,47 +42,6 @@ _INSERT_COLUMNS = (
     "version",
     "import_id",
     "last_import_id",
-)
-
-
-def _insert(columns: Sequence[str]) -> str:
-    return (
-        f"INSERT IGNORE INTO orders ({', '.join(columns)})"
-        f" VALUES ({', '.join(['%s'] * len(columns))})"
-    )
-
-
-_INSERTS: dict[tuple[int, ...], str] = {}  # columns left out (by position) -> statement
-
-
-def _bulk_insert(rows: list[tuple[Any, ...]]) -> tuple[str, list[tuple[Any, ...]]]:
-    """The INSERT for these rows without the columns that are NULL in every one of them
-    (their default is NULL): the driver binds a chunk in binary, in bulk, only when no
-    column is NULL throughout (a generic file's orders have no email, lines or currency)."""
-    size = len(rows)
-    empty = tuple(i for i in _OPTIONAL if list(map(itemgetter(i), rows)).count(None) == size)
-    if not empty:
-        return _insert(_INSERT_COLUMNS), rows
-    statement = _INSERTS.get(empty)
-    if statement is None:
-        statement = _INSERTS[empty] = _insert(
-            [c for i, c in enumerate(_INSERT_COLUMNS) if i not in empty]
-        )
-    pick = itemgetter(*(i for i in range(len(_INSERT_COLUMNS)) if i not in empty))
-    return statement, list(map(pick, rows))
-
-
-# Positions of the columns that may be NULL in a whole chunk.
-_OPTIONAL = tuple(
-    _INSERT_COLUMNS.index(c)
-    for c in (
-        "customer_email",
-        "currency",
-        "line_items",
-        "source_updated_at",
-        "import_id",
-        "last_import_id",
-    )
 )
 
 
@@ -179,8 +137,7 @@ async def upsert(
         for r in chunk:
             import_id = import_of[r["order_id"]]
             rows_of_chunk.append((r["order_id"], *_content(r), now, 1, import_id, import_id))
-        statement, values = _bulk_insert(rows_of_chunk)
-        inserted = await execute_rows(conn, statement, values)
+        inserted = await insert_rows(conn, "orders", _INSERT_COLUMNS, rows_of_chunk, ignore=True)
 
         if inserted == len(chunk):
             fresh = chunk
