@@ -121,13 +121,138 @@ export interface Customer {
   city: string | null;
   created_at: string | null;
   updated_at?: string | null;
+  /** Other ids this person was known by (merged records: one person per email). */
+  aliases?: string[];
+  accepts_email_marketing?: boolean | null;
+  accepts_email_marketing_at?: string | null;
+  accepts_email_marketing_source?: string | null;
+  accepts_sms_marketing?: boolean | null;
+  accepts_sms_marketing_at?: string | null;
+  accepts_sms_marketing_source?: string | null;
+  accepts_whatsapp_marketing?: boolean | null;
+  accepts_whatsapp_marketing_at?: string | null;
+  accepts_whatsapp_marketing_source?: string | null;
+}
+
+export type OrderStatus =
+  | 'paid'
+  | 'pending'
+  | 'partially_refunded'
+  | 'refunded'
+  | 'cancelled'
+  | 'voided'
+  | 'failed';
+
+export interface LineItem {
+  name: string;
+  sku?: string | null;
+  quantity?: number;
+  price?: string | number | null;
 }
 
 export interface Order {
   order_id: string;
   customer_id: string;
+  customer_email?: string | null;
   amount: string | number;
+  /** Absent on orders stored before statuses existed: those are paid. */
+  status?: OrderStatus;
+  refunded_amount?: string | number | null;
+  currency?: string | null;
+  line_items?: LineItem[] | null;
   ordered_at: string;
+  updated_at?: string | null;
+}
+
+// --- Imports (ingest: /api/v1/imports) -------------------------------------------------
+
+export type ImportKind = 'customers' | 'orders';
+export type ImportSource = 'generic' | 'shopify' | 'woocommerce';
+export type ImportStatus = 'open' | 'sealed' | 'done' | 'undoing' | 'undone';
+
+/** What became of an import's rows, as the ingest worker applied them. */
+export interface ImportCounts {
+  new: number;
+  updated: number;
+  unchanged: number;
+  merged: number;
+  /** Older than what is stored (ignored). */
+  stale: number;
+  /** Naming an erased person (skipped). */
+  erased: number;
+  /** Orders naming no known customer (kept, waiting for it). */
+  no_customer: number;
+}
+
+export interface ImportUndo {
+  restored: number;
+  removed: number;
+  /** Rows changed since by someone else: left as they are. */
+  conflicts: number;
+  requested_at?: string | null;
+  finished_at: string | null;
+}
+
+export interface Import {
+  import_id: string;
+  kind: ImportKind;
+  source: ImportSource;
+  file_name: string | null;
+  status: ImportStatus;
+  created_at: string;
+  created_by: string | null;
+  /** Rows sent (known once sealed). */
+  sent: number | null;
+  /** Rows refused before sending. */
+  bad: number;
+  processed: number;
+  counts: ImportCounts;
+  sealed_at?: string | null;
+  finished_at: string | null;
+  undo: ImportUndo | null;
+}
+
+/** A problem or warning on one record: where it starts in the file and what it is. */
+export interface LineNote {
+  line: number;
+  field: string;
+  reason: string;
+}
+
+export interface PreviewRecord {
+  line: number;
+  /** The API item Beacon would send, or null when the record is refused. */
+  item: Record<string, unknown> | null;
+  /** `{field, reason}` objects or `[field, reason]` pairs. */
+  problems: unknown[];
+  warnings: unknown[];
+}
+
+/** What POST /api/v1/imports/upload answers: the dry run, or the import it made. */
+export interface UploadResult {
+  kind: ImportKind;
+  source: ImportSource;
+  file_name: string | null;
+  mapping: { field: string; column: string }[];
+  ignored: string[];
+  notes: string[];
+  /** Source rows read (Shopify: line-item rows included). */
+  rows: number;
+  /** Customers or orders made from them. */
+  records: number;
+  good: number;
+  bad: number;
+  problems: LineNote[];
+  problem_counts: Record<string, number>;
+  warnings: LineNote[];
+  warning_counts: Record<string, number>;
+  preview: PreviewRecord[];
+  /** The refused rows in the file's own layout, with a "Beacon Error" column; null when none. */
+  bad_csv: string | null;
+  import: Import | null;
+  /** The zone times without an offset were read in, when the server says. */
+  timezone?: string | null;
+  date_format?: string | null;
 }
 
 export interface Profile {
