@@ -13,6 +13,7 @@ const CampaignPage = lazy(() => import('./pages/CampaignPage'));
 const Audiences = lazy(() => import('./pages/Audiences'));
 const AudienceBuilder = lazy(() => import('./pages/AudienceBuilder'));
 const Customers = lazy(() => import('./pages/Customers'));
+const CustomerPage = lazy(() => import('./pages/CustomerPage'));
 const Imports = lazy(() => import('./pages/Imports'));
 
 export function App() {
@@ -36,6 +37,7 @@ export function App() {
             <Route path="/audiences/new" element={<AudienceBuilder />} />
             <Route path="/audiences/:id" element={<AudienceBuilder />} />
             <Route path="/customers" element={<Customers />} />
+            <Route path="/customers/:id" element={<CustomerPage />} />
             <Route path="/imports" element={<Imports />} />
             <Route path="/imports/:id" element={<Imports />} />
           </Route>
