@@ -49,6 +49,9 @@ const WHERE: Record<ImportSource, Record<ImportKind, string>> = {
   },
 };
 
+/** The file input's id: the history's empty state opens it too. */
+export const FILE_INPUT_ID = 'import-file';
+
 const DATE_FORMATS = ['%d/%m/%Y', '%d/%m/%Y %H:%M', '%m/%d/%Y', '%m/%d/%Y %H:%M', '%d-%m-%Y', '%d.%m.%Y', '%Y-%m-%d %H:%M:%S'];
 
 function zones(): string[] {
@@ -218,10 +221,11 @@ export function ImportFlow() {
         </div>
         <p className="hint">{WHERE[source][kind]}</p>
         <div className="actions">
-          <label className={`btn file-button${started ? ' is-disabled' : ''}`}>
+          <label className={`btn file-button${file ? '' : ' btn-primary'}${started ? ' is-disabled' : ''}`}>
             {file ? 'Choose another file…' : 'Choose a file…'}
             <input
               ref={fileInput}
+              id={FILE_INPUT_ID}
               type="file"
               accept=".csv,.tsv,.txt,.jsonl,.ndjson,.gz,text/csv"
               onChange={choose}
@@ -358,16 +362,6 @@ export function ImportFlow() {
           ) : result ? (
             <>
               <DryRunCounts result={result} />
-              <div className="split-report">
-                <ColumnMapping result={result} />
-                <div className="stack">
-                  <Problems result={result} />
-                  {result.bad === 0 && (result.warnings?.length ?? 0) === 0 && (
-                    <p className="banner banner-ok">Every record reads cleanly.</p>
-                  )}
-                </div>
-              </div>
-              <PreviewRows result={result} timeZone={timeZone} />
               <div className="actions import-actions">
                 {!started && (
                   <button
@@ -388,6 +382,16 @@ export function ImportFlow() {
                       : null}
                 </span>
               </div>
+              <div className="split-report">
+                <ColumnMapping result={result} />
+                <div className="stack">
+                  <Problems result={result} />
+                  {result.bad === 0 && (result.warnings?.length ?? 0) === 0 && (
+                    <p className="banner banner-ok">Every record reads cleanly.</p>
+                  )}
+                </div>
+              </div>
+              <PreviewRows result={result} timeZone={timeZone} />
             </>
           ) : null}
         </section>

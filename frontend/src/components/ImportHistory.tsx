@@ -4,6 +4,7 @@ import { useImportHistory } from '../api/imports';
 import type { Import } from '../api/models';
 import { formatAgo, formatCount, formatDateTime } from '../lib/format';
 import { SOURCE_LABEL } from '../lib/imports';
+import { FILE_INPUT_ID } from './ImportFlow';
 import { ImportStatusTag } from './ImportReport';
 import { Empty, ErrorState, Skeleton } from './States';
 import { UndoImport } from './UndoImport';
@@ -69,7 +70,15 @@ export function ImportHistory() {
       ) : list.isError ? (
         <ErrorState error={list.error} retry={() => void list.refetch()} />
       ) : rows.length === 0 ? (
-        <Empty>No imports yet. Choose a file above: nothing is sent until you have seen how Beacon reads it.</Empty>
+        <Empty
+          action={
+            <button type="button" className="btn" onClick={() => document.getElementById(FILE_INPUT_ID)?.click()}>
+              Choose a file…
+            </button>
+          }
+        >
+          No imports yet. Nothing is sent until you have seen how Beacon reads your file.
+        </Empty>
       ) : (
         <div className="table-wrap">
           <table className="table imports">

@@ -36,8 +36,10 @@ export function DownloadBadRows({
   if (!csv || count === 0) return null;
   const name = badReportName(fileName);
   return (
-    <button type="button" className="btn" onClick={() => downloadText(csv, name)}>
-      Download the refused rows <span className="muted small">({name})</span>
+    <button type="button" className="btn btn-wrap" onClick={() => downloadText(csv, name)}>
+      <span>
+        Download the refused rows <span className="muted small nowrap">({name})</span>
+      </span>
     </button>
   );
 }
@@ -80,7 +82,7 @@ export function ColumnMapping({ result }: { result: UploadResult }) {
     <div className="stack-tight">
       <h3 className="card-label">Columns</h3>
       <div className="table-wrap">
-        <table className="table mapping">
+        <table className="table table-keep mapping">
           <caption className="sr-only">Which column of the file each Beacon field is read from</caption>
           <thead>
             <tr>

@@ -108,7 +108,7 @@ describe('the customer page', () => {
     expect(rows).toHaveLength(2);
     expect(rows[0]).toHaveTextContent('₹12,34,56,789.50');
     expect(rows[0]).toHaveTextContent('Part refunded');
-    expect(rows[0]).toHaveTextContent('₹1,000'); // refunded
+    expect(rows[0]).toHaveTextContent('₹1,000 refunded');
     expect(rows[0]).toHaveTextContent('₹12,34,55,789.50'); // kept
     expect(rows[1]).toHaveAttribute('data-status', 'cancelled');
     const first = api.of('GET', '/api/v1/orders')[0];

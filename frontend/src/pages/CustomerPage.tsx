@@ -215,10 +215,7 @@ function Orders({ customerId }: { customerId: string }) {
                   Amount
                 </th>
                 <th scope="col" className="num">
-                  Refunded
-                </th>
-                <th scope="col" className="num">
-                  Kept
+                  <abbr title="Money kept: what the order adds to total spend (paid, net of refunds)">Kept</abbr>
                 </th>
               </tr>
             </thead>
@@ -247,17 +244,13 @@ function Orders({ customerId }: { customerId: string }) {
                         </details>
                       )}
                     </td>
-                    <td data-label="Placed" className="nowrap">
-                      {formatDateTime(o.ordered_at)}
-                    </td>
+                    <td data-label="Placed">{formatDateTime(o.ordered_at)}</td>
                     <td data-label="Status">
                       <OrderStatusTag status={o.status} />
                     </td>
                     <td data-label="Amount" className="num">
-                      {formatInrExact(o.amount)}
-                    </td>
-                    <td data-label="Refunded" className="num">
-                      {refunded > 0 ? formatInrExact(refunded) : '—'}
+                      <span className="block">{formatInrExact(o.amount)}</span>
+                      {refunded > 0 && <span className="block small muted">{formatInrExact(refunded)} refunded</span>}
                     </td>
                     <td data-label="Kept" className="num">
                       {formatInrExact(keptOf(o))}
