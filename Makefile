@@ -61,7 +61,7 @@ images:  ## build beacon/app and beacon/dashboard (needs a Docker engine and a r
 lint:
 	$(RUN) ruff check .
 	$(RUN) lint-imports
-	$(RUN) mypy shared services simulators beacon_cli bench
+	$(RUN) mypy shared services simulators beacon_cli beacon_formats bench
 
 fmt:
 	$(RUN) ruff format .

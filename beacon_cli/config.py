@@ -27,6 +27,8 @@ class CliSettings(BaseSettings):
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     namespace: str = ""
     timeout_s: float = 60.0
+    # The shop's zone: times without an offset in an imported file are read in it.
+    timezone: str = "Asia/Kolkata"
 
     def base_url(self, service: str) -> str:
         if self.url:

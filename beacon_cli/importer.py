@@ -1,41 +1,76 @@
-"""``beacon import``: stream a file, validate each row, send batches to the ingest API.
+"""``beacon import``: read a file with ``beacon_formats``, send its items to the ingest API
+as one import, seal it, and wait until Beacon has processed it.
 
-Rows are read one at a time and grouped into batches of up to 10,000; a bounded number of
-batches are in flight at once. A refused row (here, or by the API's 422) goes to the report
-and the rest of its batch is sent again. After each batch the contiguous confirmed prefix
-is saved, so ``--resume`` continues from it.
+The flow: ``POST /api/v1/imports`` makes the import (its id goes into the state file at
+once); records are read one at a time and grouped into batches of up to 10,000 items,
+``{"import_id": ..., "items": [...]}``, a bounded number in flight at once. A refused
+record (here, or by the API's 422) goes to the report with its source rows, and the rest of
+its batch is sent again. After each batch the contiguous confirmed prefix is saved, so
+``--resume`` continues from it, into the same import. At the end ``POST .../seal`` says how
+many were sent and refused; :meth:`Importer.wait` then polls the import until it is
+``done`` and its counts (new, updated, merged, ...) are final.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 
-from beacon_cli import mapping, state, validation
-from beacon_cli.client import problems, raise_for_auth, unreachable
+import beacon_formats
+from beacon_cli import state
 from beacon_cli.config import CliSettings
 from beacon_cli.errors import CliError
-from beacon_cli.records import Source
-from beacon_cli.report import Report
-
-ITEM_FIELD = re.compile(r"^body\.items\[(?P<index>\d+)\]\.?(?P<field>.*)$")
+from beacon_cli.ingest_api import Ingest, refused
+from beacon_cli.report import Report, default_path, pack, unpack
+from beacon_cli.tally import Tally
 
 MAX_BATCH = 10_000
-RETRIES = 8
+POLL_S = (0.2, 2.0)  # first and longest wait between two looks at a sealed import
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """``--max-bad``: a count (``10``) or a share of the records (``2%``)."""
+
+    count: int | None = None
+    percent: float | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Threshold:
+        raw = text.strip()
+        try:
+            if raw.endswith("%"):
+                percent = float(raw[:-1])
+                if not 0 <= percent <= 100:
+                    raise ValueError
+                return cls(percent=percent)
+            count = int(raw)
+            if count < 0:
+                raise ValueError
+            return cls(count=count)
+        except ValueError:
+            raise CliError(
+                f"--max-bad {text!r}: expected a number of rows (10) or a share (2%)"
+            ) from None
+
+    def allows(self, bad: int, total: int) -> bool:
+        if self.count is not None:
+            return bad <= self.count
+        return bad <= (self.percent or 0.0) / 100 * total
 
 
 @dataclass
 class Options:
     kind: str  # "customers" or "orders"
     path: Path
+    source: str = "generic"
+    source_given: bool = True  # False: --from left out (a platform's export then stops)
     overrides: dict[str, str] = field(default_factory=dict)
     report_path: Path | None = None
     state_path: Path | None = None
@@ -44,10 +79,22 @@ class Options:
     dry_run: bool = False
     resume: bool = False
     date_format: str | None = None
+    timezone: str = "Asia/Kolkata"
+    decimal_comma: bool = False
+    max_bad: Threshold | None = None
+    stall_s: float = 300.0  # give up waiting when processing makes no progress this long
 
-    @property
-    def report(self) -> Path:
-        return self.report_path or self.path.with_name(self.path.name + f".{self.kind}.bad.jsonl")
+    def formats(self) -> beacon_formats.Options:
+        return beacon_formats.Options(
+            source=self.source,
+            overrides=self.overrides,
+            date_format=self.date_format,
+            timezone=self.timezone,
+            decimal_comma=self.decimal_comma,
+        )
+
+    def report(self, file_format: str) -> Path:
+        return self.report_path or default_path(self.path, file_format)
 
     @property
     def state(self) -> Path:
@@ -57,30 +104,42 @@ class Options:
 @dataclass
 class Batch:
     number: int
-    last_line: int  # the last source line this batch settles (bad rows included)
-    items: list[Any] = field(default_factory=list)  # validated rows, until sealed
-    lines: list[int] = field(default_factory=list)  # each row's source line
-    body: bytes = b""  # the request body; the rows themselves are not kept (memory)
+    last_line: int  # the last source line this batch settles (bad records included)
+    items: list[dict[str, Any]] = field(default_factory=list)  # until sealed
+    # Each item's source lines and packed rows, for the report should the API refuse it.
+    sources: list[tuple[int, int, str]] = field(default_factory=list)
+    body: bytes = b""  # the request body; the items themselves are not kept (memory)
     accepted: int = 0
 
-    def seal(self, adapter: Any) -> Batch:
-        self.body = b'{"items":' + adapter.dump_json(self.items) + b"}"
+    def seal(self, import_id: str | None) -> Batch:
+        if import_id is not None:  # a dry run sends nothing, so encodes nothing
+            self.body = orjson.dumps({"import_id": import_id, "items": self.items})
         self.items = []
         return self
 
 
 @dataclass
 class Summary:
-    rows: int = 0  # rows read in this run
+    records: int = 0  # records read in this run
     sent: int = 0  # accepted in total (earlier runs included)
     bad: int = 0  # in the report in total
-    skipped: int = 0  # rows skipped because an earlier run settled them
+    skipped: int = 0  # records skipped because an earlier run settled them
     seconds: float = 0.0
-    mapping: mapping.Mapping | None = None
+    header: beacon_formats.Header | None = None
+    report: Path | None = None
+    import_id: str | None = None
+    outcome: dict[str, Any] | None = None  # the import as Beacon has it at the end
+    problems: Tally = field(default_factory=Tally)
+    warnings: Tally = field(default_factory=Tally)
     first_date_problem: tuple[int, str, str] | None = None  # line, reason, raw
 
+    @property
+    def total(self) -> int:
+        return self.sent + self.bad
 
-Progress = Callable[[int, int, int], None]  # (bytes read, rows read, rows sent)
+
+Progress = Callable[[int, int, int], None]  # (bytes read, records read, records sent)
+Processing = Callable[[int, int], None]  # (processed, sent)
 
 
 class Importer:
@@ -89,21 +148,30 @@ class Importer:
         self.o = options
         if not 1 <= options.batch_size <= MAX_BATCH:
             raise CliError(f"--batch-size must be between 1 and {MAX_BATCH}.")
-        self.adapter = validation.BATCH_ADAPTERS[options.kind]
-        self.url = f"{settings.base_url('ingest')}/api/v1/{options.kind}"
+        self.api = Ingest(settings)
         self.summary = Summary()
         self._done: dict[int, Batch] = {}
         self._next = 0
-        self._accepted_any = False
 
     def open(self) -> None:
-        """Read the header, map the columns and load the state: the mistakes worth
-        stopping for are found here, before anything is sent."""
+        """Read the header, map the columns, settle the date layout and load the state: the
+        mistakes worth stopping for are found here, before anything is sent."""
         o = self.o
-        self.source = Source(o.path)
         try:
-            headers = self.source.peek_headers()
-            self.summary.mapping = mapping.build(o.kind, headers, o.overrides)
+            self.reading = beacon_formats.read(o.kind, o.path, o.formats())
+        except beacon_formats.FormatError as error:
+            raise CliError(error.message, hint=error.hint) from None
+        try:
+            looks_like = self.reading.header.looks_like
+            if looks_like is not None and not o.source_given:
+                raise CliError(
+                    f"{o.path.name} looks like a {looks_like} {o.kind} export, and --from "
+                    "was not given.",
+                    hint=f"pass --from {looks_like} (or --from generic to read it by its "
+                    "headers alone).",
+                )
+            self.summary.header = self.reading.header
+            self.summary.report = o.report(self.reading.header.format)
             self.state = (
                 state.for_resume(o.state, o.path, o.kind)
                 if o.resume
@@ -115,169 +183,195 @@ class Importer:
                     hint="drop --resume to import it again.",
                 )
         except BaseException:
-            self.source.close()
+            self.reading.close()
             raise
 
     async def run(self, progress: Progress = lambda *_: None) -> Summary:
+        """Send every good record and seal the import (nothing is sent in a dry run)."""
         started = time.monotonic()
-        o = self.o
+        o, s = self.o, self.summary
         try:
+            assert s.report is not None
             self.report = Report(
-                o.report, keep_through_line=self.state.confirmed_line if o.resume else None
+                s.report,
+                self.reading.header,
+                keep_through_line=self.state.confirmed_line if o.resume else None,
             )
-            self.summary.sent = self.state.sent
+            s.sent = self.state.sent
             try:
-                await self._pump(self.source, progress)
+                async with self.api.session() as api:
+                    sealed = False
+                    if not o.dry_run:
+                        sealed = await self._begin(api)
+                    if not sealed:
+                        await self._pump(api, progress)
+                    s.bad = self.report.count
+                    if not o.dry_run and not sealed:
+                        self.report.flush()
+                        s.outcome = await api.call(
+                            "POST", f"/imports/{s.import_id}/seal", {"sent": s.sent, "bad": s.bad}
+                        )
             finally:
                 self.report.close()
-            if not o.dry_run:
-                self.state.done = True
-                self.state.save(o.state)
         finally:
-            self.source.close()
-        self.summary.bad = self.report.count
-        self.summary.seconds = time.monotonic() - started
-        return self.summary
+            self.reading.close()
+        s.bad = self.report.count
+        s.seconds = time.monotonic() - started
+        return s
 
-    async def _pump(self, source: Source, progress: Progress) -> None:
-        o, m, s = self.o, self.summary.mapping, self.summary
-        assert m is not None
+    async def _begin(self, api: Ingest) -> bool:
+        """Make the import, or find the resumed one; True when it is sealed already."""
+        s, st = self.summary, self.state
+        if self.o.resume and st.import_id is not None:
+            found = await api.call("GET", f"/imports/{st.import_id}")
+            status = found.get("status")
+            if status in ("undoing", "undone"):
+                raise CliError(
+                    f"import {st.import_id} was undone; there is nothing to resume.",
+                    hint="drop --resume to import the file again.",
+                )
+            s.import_id = st.import_id
+            if status != "open":  # sealed before the last run stopped: only wait
+                s.outcome = found
+                return True
+            return False
+        made = await api.call(
+            "POST",
+            "/imports",
+            {"kind": self.o.kind, "source": self.o.source, "file_name": self.o.path.name},
+        )
+        s.import_id = st.import_id = str(made["import_id"])
+        st.save(self.o.state)
+        return False
+
+    async def wait(self, processing: Processing = lambda *_: None) -> Summary:
+        """Poll the sealed import until Beacon has processed every item sent."""
+        s = self.summary
+        if self.o.dry_run or s.import_id is None:
+            return s
+        delay, stalled_since, last = POLL_S[0], time.monotonic(), -1
+        async with self.api.session() as api:
+            while True:
+                found = s.outcome = await api.call("GET", f"/imports/{s.import_id}")
+                processed, sent = int(found.get("processed") or 0), int(found.get("sent") or 0)
+                processing(processed, sent)
+                if found.get("status") in ("done", "undoing", "undone"):
+                    break
+                if processed != last:
+                    last, stalled_since = processed, time.monotonic()
+                elif time.monotonic() - stalled_since > self.o.stall_s:
+                    raise CliError(
+                        f"import {s.import_id}: {processed:,} of {sent:,} processed, and no "
+                        f"progress for {self.o.stall_s:.0f} s.",
+                        hint=f"it may still finish: `beacon imports show {s.import_id}`.",
+                    )
+                await asyncio.sleep(delay)
+                delay = min(delay * 1.5, POLL_S[1])
+        self.state.done = True
+        self.state.save(self.o.state)
+        return s
+
+    async def _pump(self, api: Ingest, progress: Progress) -> None:
+        o, s = self.o, self.summary
         limit = asyncio.Semaphore(o.concurrency)
         tasks: set[asyncio.Task[None]] = set()
         failure: list[BaseException] = []
-        async with httpx.AsyncClient(
-            headers={**self.settings.auth_headers(), "content-type": "application/json"},
-            timeout=self.settings.timeout_s,
-        ) as http:
 
-            async def send(batch: Batch) -> None:
-                try:
-                    await self._send(http, batch)
-                    self._settle(batch)
-                except BaseException as error:  # surfaced by the pump below
-                    failure.append(error)
-                finally:
-                    limit.release()
+        async def send(batch: Batch) -> None:
+            try:
+                await self._send(api, batch)
+                self._settle(batch)
+            except BaseException as error:  # surfaced by the pump below
+                failure.append(error)
+            finally:
+                limit.release()
 
-            batch = Batch(0, self.state.confirmed_line)
-            number = 0
-            for line, row, raw in source.rows():
-                if line <= self.state.confirmed_line:
-                    s.skipped += 1
-                    continue
-                s.rows += 1
-                batch.last_line = line
-                self._check(batch, line, row, raw)
-                if len(batch.lines) >= o.batch_size:
-                    if failure:
-                        break
-                    await limit.acquire()
-                    if failure:
-                        break
-                    tasks.add(asyncio.create_task(send(batch.seal(self.adapter))))
-                    number += 1
-                    batch = Batch(number, line)
-                    progress(source.position(), s.rows, s.sent)
-                    await asyncio.sleep(0)  # let the new request start before reading on
-            else:
+        confirmed = self.state.confirmed_line
+        batch = Batch(0, confirmed)
+        number = 0
+        for record in self.reading:
+            if record.last_line <= confirmed:
+                s.skipped += 1
+                continue
+            s.records += 1
+            batch.last_line = record.last_line
+            self._check(batch, record)
+            if len(batch.sources) >= o.batch_size:
+                if failure:
+                    break
                 await limit.acquire()
-                tasks.add(asyncio.create_task(send(batch.seal(self.adapter))))
-            if tasks:
-                await asyncio.wait(tasks)
-            progress(source.position(), s.rows, s.sent)
+                if failure:
+                    break
+                tasks.add(asyncio.create_task(send(batch.seal(s.import_id))))
+                number += 1
+                batch = Batch(number, record.last_line)
+                progress(self.reading.position(), s.records, s.sent)
+                await asyncio.sleep(0)  # let the new request start before reading on
+        else:
+            await limit.acquire()
+            tasks.add(asyncio.create_task(send(batch.seal(s.import_id))))
+        if tasks:
+            await asyncio.wait(tasks)
+        progress(self.reading.position(), s.records, s.sent)
         if failure:
             raise failure[0]
 
-    def _check(self, batch: Batch, line: int, row: dict[str, Any], raw: str) -> None:
-        if "__error__" in row:
-            self.report.add(line, "(row)", str(row["__error__"]), raw)
+    def _check(self, batch: Batch, record: beacon_formats.Record) -> None:
+        s = self.summary
+        for field_, reason in record.warnings:
+            s.warnings.add(record.first_line, field_, reason)
+        if record.item is None:
+            self._refuse(record.first_line, record.last_line, record.rows, record.problems)
+            for name, reason in record.problems:
+                if name in ("ordered_at", "created_at", "updated_at", "consent_at"):
+                    if s.first_date_problem is None and "date" in reason:
+                        raw = ",".join(str(c) for c in record.rows[0]) if record.rows else ""
+                        s.first_date_problem = (record.first_line, reason, raw)
             return
-        assert self.summary.mapping is not None
-        try:
-            item = validation.validate(
-                self.o.kind, self.summary.mapping.apply(row), self.o.date_format
-            )
-        except validation.Problem as problem:
-            self.report.add(line, problem.field, problem.reason, raw)
-            if problem.unreadable_date and self.summary.first_date_problem is None:
-                self.summary.first_date_problem = (line, problem.reason, raw)
-            return
-        batch.items.append(item)
-        batch.lines.append(line)
+        batch.items.append(record.item)
+        batch.sources.append((record.first_line, record.last_line, self._pack(record.rows)))
 
-    async def _send(self, http: httpx.AsyncClient, batch: Batch) -> None:
-        """Send until accepted; rows the API refuses go to the report, the rest again."""
+    def _refuse(
+        self, first: int, last: int, rows: list[list[Any]], found: list[tuple[str, str]]
+    ) -> None:
+        found = found or [("(row)", "refused")]
+        self.report.add(first, last, rows, found)
+        for name, reason in found:
+            self.summary.problems.add(first, name, reason)
+
+    def _pack(self, rows: list[list[Any]]) -> str:
+        if self.reading.header.format == "jsonl":
+            return str(rows[0][0])  # the line as written
+        return pack(rows, self.reading.header.delimiter)
+
+    def _unpack(self, packed: str) -> list[list[Any]]:
+        if self.reading.header.format == "jsonl":
+            return [[packed]]
+        return unpack(packed, self.reading.header.delimiter)
+
+    async def _send(self, api: Ingest, batch: Batch) -> None:
+        """Send until accepted; items the API refuses go to the report, the rest again."""
         if self.o.dry_run:
+            self.summary.sent += len(batch.sources)  # what would be sent
+            batch.accepted = len(batch.sources)
             return
         body = batch.body
-        while batch.lines:
-            response = await self._post(http, body)
+        while batch.sources:
+            response = await api.send_batch(self.o.kind, body)
             if response.status_code == 202:
-                self._accepted_any = True
-                batch.accepted = len(batch.lines)
+                batch.accepted = len(batch.sources)
                 self.summary.sent += batch.accepted
                 return
-            refused = self._refused(response)
-            items = orjson.loads(body)["items"]  # rare: the body is the only copy of the rows
-            for index in sorted(refused, reverse=True):
-                field_, reason = refused[index]
-                self.report.add(
-                    batch.lines[index], field_, reason, orjson.dumps(items[index]).decode()
-                )
-                del items[index], batch.lines[index]
-            body = orjson.dumps({"items": items})
-
-    def _refused(self, response: httpx.Response) -> dict[int, tuple[str, str]]:
-        raise_for_auth(response)
-        if response.status_code == 413:
-            raise CliError(
-                f"the ingest API refused a batch as too large: {response.text[:300]}",
-                hint="pass a smaller --batch-size.",
-            )
-        refused: dict[int, list[tuple[str, str]]] = {}
-        if response.status_code == 422:
-            for e in problems(response):
-                # "body.items[3].email": row 3 of the batch, its email.
-                item = ITEM_FIELD.match(str(e.get("field", "")))
-                if item:
-                    field_ = item["field"] or "(row)"
-                    refused.setdefault(int(item["index"]), []).append(
-                        (field_, str(e.get("message")))
-                    )
-        if not refused:
-            raise CliError(f"the ingest API answered {response.status_code}: {response.text[:500]}")
-        return {
-            i: (",".join(f for f, _ in problems), "; ".join(f"{f}: {m}" for f, m in problems))
-            for i, problems in refused.items()
-        }
-
-    async def _post(self, http: httpx.AsyncClient, body: bytes) -> httpx.Response:
-        """POST with retries on what passes (503 with Retry-After, a restarting service)."""
-        delay = 0.5
-        for attempt in range(RETRIES):
-            try:
-                response = await http.post(self.url, content=body)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as error:
-                if not self._accepted_any or attempt == RETRIES - 1:
-                    raise unreachable("ingest", self.settings.base_url("ingest"), error) from None
-            except (httpx.ReadTimeout, httpx.RemoteProtocolError, httpx.WriteError) as error:
-                if attempt == RETRIES - 1:
-                    raise CliError(
-                        f"the ingest API did not answer: {error!r}",
-                        hint="run the same command with --resume to go on.",
-                    ) from None
-            else:
-                if response.status_code not in (502, 503, 504):
-                    return response
-                if attempt == RETRIES - 1:
-                    raise CliError(
-                        f"the ingest API answered {response.status_code}: {response.text[:300]}",
-                        hint="is RabbitMQ up? Run the same command with --resume to go on.",
-                    )
-                delay = float(response.headers.get("retry-after") or delay)
-            await asyncio.sleep(min(delay, 10.0))
-            delay *= 2
-        raise AssertionError("unreachable")
+            refused_items = refused(response)
+            decoded = orjson.loads(body)  # rare: the body is the only copy of the items
+            items = decoded["items"]
+            for index in sorted(refused_items, reverse=True):
+                if index >= len(items):
+                    continue
+                first, last, packed = batch.sources[index]
+                self._refuse(first, last, self._unpack(packed), refused_items[index])
+                del items[index], batch.sources[index]
+            body = orjson.dumps(decoded)
 
     def _settle(self, batch: Batch) -> None:
         """Record a finished batch; save the state when the contiguous prefix grows."""
@@ -290,5 +384,14 @@ class Importer:
             advanced = True
         if advanced and not self.o.dry_run:
             self.state.sent = self.summary.sent - sum(b.accepted for b in self._done.values())
-            self.report.flush()  # the report holds every bad row up to confirmed_line first
+            self.report.flush()  # the report holds every bad record up to confirmed_line first
             self.state.save(self.o.state)
+
+
+def exit_code(summary: Summary, threshold: Threshold | None) -> int:
+    """0 when nothing was refused (or no more than --max-bad allows), 3 otherwise."""
+    if summary.bad == 0:
+        return 0
+    if threshold is not None and threshold.allows(summary.bad, summary.total):
+        return 0
+    return 3

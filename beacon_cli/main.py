@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -13,26 +14,34 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from beacon_cli import importer, mapping, views
+import beacon_formats
+from beacon_cli import importer, views
 from beacon_cli.config import CliSettings
 from beacon_cli.errors import CliError
-from beacon_cli.progress import import_progress
+from beacon_cli.progress import import_progress, processing_progress
 from beacon_cli.state import ImportState
 
 app = typer.Typer(
-    help="Beacon from the command line: load data, audiences, campaigns, dead letters.",
+    help="Beacon from the command line: load data (and undo it), audiences, campaigns, "
+    "dead letters.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
 import_app = typer.Typer(
-    help="Load customers or orders from CSV or JSON Lines (gzip too).", no_args_is_help=True
+    help="Load customers or orders from a Shopify, WooCommerce or any CSV or JSON Lines "
+    "file (gzip too).",
+    no_args_is_help=True,
 )
+imports_app = typer.Typer(help="Imports made so far: list, show, undo.", no_args_is_help=True)
+customers_app = typer.Typer(help="Customers: erase a person.", no_args_is_help=True)
 segments_app = typer.Typer(help="Audience sizes and members.", no_args_is_help=True)
 campaigns_app = typer.Typer(help="Campaign history and live statistics.", no_args_is_help=True)
 dlq_app = typer.Typer(
     help="Dead-lettered messages: list, show, replay, purge (over AMQP).", no_args_is_help=True
 )
 app.add_typer(import_app, name="import")
+app.add_typer(imports_app, name="imports")
+app.add_typer(customers_app, name="customers")
 app.add_typer(segments_app, name="segments")
 app.add_typer(campaigns_app, name="campaigns")
 app.add_typer(dlq_app, name="dlq")
@@ -81,36 +90,20 @@ def main(
     _state["settings"] = current
 
 
-Kind = Annotated[str, typer.Argument(help="customers or orders")]
+def _tune_gc() -> None:
+    """Fewer young collections while importing: each record allocates a handful of
+    containers, so the default threshold (700) collected every ~100 records and rescanned
+    the batches in flight. Measured on the 1,000,000-row orders file: CLI CPU 16.4-17.2 s
+    -> 13.2-14.4 s, peak RSS 83 -> 86 MB (as the services do, shared.cli.tune_gc)."""
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
 
 
-def _import(
-    kind: str,
-    file: Path,
-    map_: list[str],
-    report: Path | None,
-    state: Path | None,
-    batch_size: int,
-    concurrency: int,
-    dry_run: bool,
-    resume: bool,
-    date_format: str | None,
-) -> None:
-    options = importer.Options(
-        kind=kind,
-        path=file,
-        overrides=mapping.parse_overrides(kind, map_),
-        report_path=report,
-        state_path=state,
-        batch_size=batch_size,
-        concurrency=concurrency,
-        dry_run=dry_run,
-        resume=resume,
-        date_format=date_format,
-    )
+def _import(kind: str, file: Path, options: importer.Options) -> None:
+    _tune_gc()
     job = importer.Importer(settings(), options)
     job.open()
-    if not resume and not dry_run:
+    if not options.resume and not options.dry_run:
         earlier = ImportState.load(options.state)
         if earlier is not None and not earlier.done and earlier.confirmed_line:
             err.print(
@@ -120,55 +113,189 @@ def _import(
             )
     with import_progress(console, file, kind) as progress:
         summary = asyncio.run(job.run(progress))
+    if summary.import_id is not None:
+        with processing_progress(console, f"import {summary.import_id}") as processing:
+            asyncio.run(job.wait(processing))
     views.print_import_summary(console, options, summary)
     if summary.first_date_problem is not None:
         line, reason, raw = summary.first_date_problem
         err.print(f"[yellow]line {line}:[/] {reason}\n  {raw}", highlight=False)
         err.print(
-            "[dim]hint:[/] dates are read as ISO 8601 (2026-11-01T10:00:00+05:30); "
-            "for another layout pass e.g. --date-format '%d/%m/%Y %H:%M'."
+            "[dim]hint:[/] the file's dates are read as "
+            f"{summary.header.dates if summary.header else 'ISO 8601'}; for another layout "
+            "pass e.g. --date-format '%d/%m/%Y %H:%M'."
         )
+    code = importer.exit_code(summary, options.max_bad)
+    if code:
+        err.print(
+            f"[bold]{summary.bad:,} of {summary.total:,} records refused[/]; fix them in "
+            f"{summary.report} and import that file again.",
+            highlight=False,
+        )
+        raise typer.Exit(code)
 
 
 def _import_command(kind: str) -> Callable[..., None]:
     @friendly
     def command(
         file: Annotated[Path, typer.Argument(help="CSV or JSON Lines, optionally .gz")],
+        from_: Annotated[
+            str | None,
+            typer.Option(
+                "--from",
+                help="the file's layout: shopify, woocommerce, or generic (any headers; the "
+                "default, but a Shopify or WooCommerce export then asks for --from)",
+            ),
+        ] = None,
         map_: Annotated[
             list[str],
             typer.Option("--map", help="field=Header, e.g. --map name=full_name (repeatable)"),
         ] = [],  # noqa: B006
+        date_format: Annotated[
+            str | None,
+            typer.Option(
+                help="strptime layout of the dates, e.g. '%d/%m/%Y %H:%M' (default: the "
+                "preset's, or detected from a generic file's dates)"
+            ),
+        ] = None,
+        timezone: Annotated[
+            str | None,
+            typer.Option(
+                help="zone of times without an offset (default BEACON_TIMEZONE, Asia/Kolkata)"
+            ),
+        ] = None,
+        decimal_comma: Annotated[
+            bool, typer.Option(help="amounts are written 1.234,56 (a comma before the paise)")
+        ] = False,
+        max_bad: Annotated[
+            str | None,
+            typer.Option(help="exit 0 with up to N refused records, or P% of them (e.g. 2%)"),
+        ] = None,
         report: Annotated[
             Path | None,
-            typer.Option(help="bad rows report (JSON Lines); default FILE.<kind>.bad.jsonl"),
+            typer.Option(help="bad rows report; default FILE.bad.csv (FILE.bad.jsonl)"),
         ] = None,
         state: Annotated[
             Path | None,
             typer.Option(help="progress file for --resume; default FILE.<kind>.state.json"),
         ] = None,
-        batch_size: Annotated[int, typer.Option(help="rows per request (≤ 10,000)")] = 5000,
+        batch_size: Annotated[int, typer.Option(help="records per request (≤ 10,000)")] = 5000,
         concurrency: Annotated[int, typer.Option(help="requests in flight")] = 4,
-        dry_run: Annotated[bool, typer.Option(help="validate only, send nothing")] = False,
+        dry_run: Annotated[bool, typer.Option(help="read and check only, send nothing")] = False,
         resume: Annotated[
             bool, typer.Option(help="go on from the last confirmed batch of an earlier run")
         ] = False,
-        date_format: Annotated[
-            str | None,
-            typer.Option(
-                help="strptime layout of the dates, e.g. '%d/%m/%Y %H:%M' (default ISO 8601)"
-            ),
-        ] = None,
     ) -> None:
-        _import(
-            kind, file, map_, report, state, batch_size, concurrency, dry_run, resume, date_format
+        try:
+            overrides = beacon_formats.parse_overrides(kind, map_)
+        except beacon_formats.FormatError as error:
+            raise CliError(error.message, hint=error.hint) from None
+        options = importer.Options(
+            kind=kind,
+            path=file,
+            source=from_ or "generic",
+            source_given=from_ is not None,
+            overrides=overrides,
+            report_path=report,
+            state_path=state,
+            batch_size=batch_size,
+            concurrency=concurrency,
+            dry_run=dry_run,
+            resume=resume,
+            date_format=date_format,
+            timezone=timezone or settings().timezone,
+            decimal_comma=decimal_comma,
+            max_bad=importer.Threshold.parse(max_bad) if max_bad is not None else None,
         )
+        _import(kind, file, options)
 
-    command.__doc__ = f"Import {kind} from FILE through the ingest API."
+    command.__doc__ = (
+        f"Import {kind} from FILE through the ingest API, as one import (undo: "
+        "`beacon imports undo ID`). Exit 0: all sent (or within --max-bad); 3: records "
+        "refused (see the report); 1: nothing or not all could be sent."
+    )
     return command
 
 
 import_app.command("customers")(_import_command("customers"))
 import_app.command("orders")(_import_command("orders"))
+
+
+# --- imports and erasure --------------------------------------------------------------
+
+
+@imports_app.command("list")
+@friendly
+def imports_list(limit: Annotated[int, typer.Option(help="how many")] = 20) -> None:
+    """Imports, newest first, with their counts."""
+    from beacon_cli import imports
+    from beacon_cli.client import Beacon
+
+    with Beacon(settings()) as beacon:
+        page = imports.listing(beacon, limit)
+    console.print(views.imports_table(list(page.get("items") or [])))
+
+
+@imports_app.command("show")
+@friendly
+def imports_show(import_id: Annotated[str, typer.Argument(help="an import's id")]) -> None:
+    """One import: what it sent, what Beacon made of it, and its undo."""
+    from beacon_cli import imports
+    from beacon_cli.client import Beacon
+
+    with Beacon(settings()) as beacon:
+        found = imports.one(beacon, import_id)
+    console.print(views.import_table(found))
+
+
+@imports_app.command("undo")
+@friendly
+def imports_undo(
+    import_id: Annotated[str, typer.Argument(help="an import's id")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False,
+) -> None:
+    """Take an import back: remove what it created, restore what it changed."""
+    from beacon_cli import imports
+    from beacon_cli.client import Beacon
+
+    _confirm(f"Undo import {import_id}? What it created is removed, what it changed restored.", yes)
+    with Beacon(settings()) as beacon, console.status(f"undoing import {import_id}") as status:
+        found = imports.undo(
+            beacon,
+            import_id,
+            lambda now: status.update(f"import {import_id}: {now.get('status')}"),
+        )
+    undo = found.get("undo") or {}
+    console.print(
+        f"import {import_id} undone: {undo.get('removed', 0):,} removed, "
+        f"{undo.get('restored', 0):,} restored, {undo.get('conflicts', 0):,} conflicts",
+        highlight=False,
+    )
+    if undo.get("conflicts"):
+        err.print(
+            "[yellow]conflicts:[/] records changed since this import were left as they are now.",
+            highlight=False,
+        )
+
+
+@customers_app.command("erase")
+@friendly
+def customers_erase(
+    customer_id: Annotated[str, typer.Argument(help="the customer's id (or their email)")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False,
+) -> None:
+    """Erase a person (right to erasure): their personal data leaves every service."""
+    from beacon_cli import imports
+    from beacon_cli.client import Beacon
+
+    _confirm(f"Erase customer {customer_id}? This cannot be undone.", yes)
+    with Beacon(settings()) as beacon:
+        imports.erase_customer(beacon, customer_id)
+    console.print(
+        f"erasure of {customer_id} requested: their personal data is removed from every "
+        "service shortly (a tombstone stays).",
+        highlight=False,
+    )
 
 
 def run() -> None:

@@ -1,4 +1,5 @@
-"""The import's progress bar: bytes of the file for the bar and ETA, rows and rows/s beside."""
+"""Progress bars: the import's reading and sending (bytes of the file for the bar and ETA,
+records and records/s beside), then Beacon's processing of what was sent."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import (
     BarColumn,
+    MofNCompleteColumn,
     Progress,
     ProgressColumn,
     Task,
@@ -18,6 +20,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from beacon_cli.importer import Processing
 from beacon_cli.importer import Progress as Callback
 
 
@@ -26,7 +29,7 @@ class RowsColumn(ProgressColumn):
         rows = task.fields.get("rows", 0)
         sent = task.fields.get("sent", 0)
         rate = rows / task.elapsed if task.elapsed else 0.0
-        return Text(f"{rows:,} rows, {sent:,} sent, {rate:,.0f}/s")
+        return Text(f"{rows:,} records, {sent:,} sent, {rate:,.0f}/s")
 
 
 @contextmanager
@@ -47,5 +50,24 @@ def import_progress(console: Console, path: Path, kind: str) -> Iterator[Callbac
 
         def update(position: int, rows: int, sent: int) -> None:
             progress.update(task, completed=position, rows=rows, sent=sent)
+
+        yield update
+
+
+@contextmanager
+def processing_progress(console: Console, label: str) -> Iterator[Processing]:
+    """Beacon's side: items processed of those sent, until the import is done."""
+    with Progress(
+        TextColumn(f"[bold]{label}[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task(label, total=None)
+
+        def update(processed: int, sent: int) -> None:
+            progress.update(task, completed=processed, total=max(sent, processed) or None)
 
         yield update

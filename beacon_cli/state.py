@@ -1,10 +1,12 @@
 """What an import has confirmed so far, kept in a small JSON file so ``--resume`` can go on.
 
 Batches are sent several at a time and confirmed out of order; the state records the
-*contiguous* prefix: every row up to ``confirmed_line`` was accepted (202) or reported bad.
-A resumed import skips those rows and resends the rest. Resending a row that was in fact
-accepted is harmless: orders are idempotent by ``order_id`` and customers are upserted by
-``customer_id``.
+*contiguous* prefix: every row up to ``confirmed_line`` was accepted (202) or reported bad,
+and the id of the import (``POST /api/v1/imports``) the batches belong to, so a resumed run
+adds to the same import (and one ``beacon imports undo`` takes all of it back). A resumed
+import skips those rows and resends the rest. Resending a row that was in fact accepted is
+harmless: an order with the same ``order_id`` and content changes nothing and customers are
+upserted.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ class ImportState:
     size: int
     kind: str
     confirmed_line: int = 0  # every row up to this line is settled
-    sent: int = 0  # rows accepted up to confirmed_line
+    sent: int = 0  # records accepted up to confirmed_line
     done: bool = False
+    import_id: str | None = None  # the import the batches belong to
 
     def save(self, path: Path) -> None:
         # Write then rename: a kill mid-write leaves the previous state, never half a file.

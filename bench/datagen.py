@@ -25,7 +25,12 @@ The shape of the data:
   stop buying at some point, so "no order in the last 90 days" is a real fraction;
 * amounts: log-normal INR with a median near 800, a handful above 50,000, two decimals,
   sent as strings so they stay exact;
-* ``ordered_at``: after the customer's ``created_at``, never in the future.
+* ``ordered_at``: after the customer's ``created_at``, never in the future;
+* marketing consent: email, SMS and WhatsApp each with when and where it was given (a
+  checkout box, a sign-up form, the shop's counter), more often declined or never asked
+  than given, none for a channel the customer has no address for;
+* order status: most paid, a few pending (cash on delivery), refunded, partly refunded,
+  cancelled or failed (README's spend and visit rules count them).
 
 Everything is a pure function of the seed and of ``now`` (by default the start of the
 current UTC day, so two runs on the same day produce identical data; pass ``now`` for full
@@ -119,6 +124,14 @@ MAIL_DOMAINS: tuple[tuple[str, float], ...] = (
 )  # fmt: skip
 
 HISTORY_DAYS = 3 * 365
+# Consent per channel (given, declined; the rest never asked), of customers with an address.
+CONSENT = {"email": (0.55, 0.30), "sms": (0.40, 0.35), "whatsapp": (0.30, 0.25)}
+CONSENT_SOURCES = ("checkout", "signup form", "shop counter")
+# Order statuses and their share (a refunded order gives all back, a partly one 10-60 %).
+STATUSES: tuple[tuple[str, float], ...] = (
+    ("paid", 0.915), ("pending", 0.03), ("refunded", 0.02), ("partially_refunded", 0.015),
+    ("cancelled", 0.012), ("failed", 0.008),
+)  # fmt: skip
 EMAIL_MISSING = 0.06
 PHONE_MISSING = 0.09
 CITY_MISSING = 0.02
@@ -218,21 +231,43 @@ def _customer_block(block: int, seed: int, now: datetime) -> list[dict[str, Any]
     position = rng.random(n) ** (1 / 1.6)
     age_s = (1 - position) * (HISTORY_DAYS - 1) * 86400 + 86400
     missing = rng.random((n, 3))
+    # Consent from a stream of its own, so adding it changed none of the values above.
+    said = np.random.default_rng([seed, 3, block])
     out: list[dict[str, Any]] = []
     for i in range(n):
         first, last = FIRST_NAMES[firsts[i]], LAST_NAMES[lasts[i]]
-        out.append(
-            {
-                "customer_id": f"CUST-{block * BLOCK + i + 1:06d}",
-                "name": f"{first} {last}",
-                "email": None
-                if missing[i, 0] < EMAIL_MISSING
-                else _email(rng, first, last, domains[domain_idx[i]]),
-                "phone": None if missing[i, 1] < PHONE_MISSING else _phone(rng),
-                "city": None if missing[i, 2] < CITY_MISSING else cities[city_idx[i]],
-                "created_at": iso(now - timedelta(seconds=int(age_s[i]))),
-            }
-        )
+        joined = now - timedelta(seconds=int(age_s[i]))
+        customer = {
+            "customer_id": f"CUST-{block * BLOCK + i + 1:06d}",
+            "name": f"{first} {last}",
+            "email": None
+            if missing[i, 0] < EMAIL_MISSING
+            else _email(rng, first, last, domains[domain_idx[i]]),
+            "phone": None if missing[i, 1] < PHONE_MISSING else _phone(rng),
+            "city": None if missing[i, 2] < CITY_MISSING else cities[city_idx[i]],
+            "created_at": iso(joined),
+        }
+        customer.update(_consent(said, customer, joined))
+        out.append(customer)
+    return out
+
+
+def _consent(
+    rng: np.random.Generator, customer: dict[str, Any], joined: datetime
+) -> dict[str, Any]:
+    """What a customer said about marketing on each channel they have an address for, and
+    when and where (at sign-up, as most shops ask)."""
+    out: dict[str, Any] = {}
+    draws = rng.random(len(CONSENT))
+    for draw, (channel, (given, declined)) in zip(draws, CONSENT.items(), strict=True):
+        address = customer["email"] if channel == "email" else customer["phone"]
+        if address is None or draw >= given + declined:
+            continue
+        out[f"accepts_{channel}_marketing"] = bool(draw < given)
+    if out:
+        out["consent_at"] = customer["created_at"]
+        out["consent_source"] = CONSENT_SOURCES[int(rng.integers(len(CONSENT_SOURCES)))]
+    del joined  # consent is given when joining: the time is created_at
     return out
 
 
@@ -283,17 +318,27 @@ def generate_orders(
     ).astype(np.int64)
     cents = np.maximum(cents, 100)  # nothing under 1 rupee
     order = np.argsort(when, kind="stable")
+    # Statuses from a stream of their own: the orders above are what they were before.
+    fate = np.random.default_rng([seed, 4])
+    names, shares = _weighted(STATUSES)
+    status = fate.choice(len(names), size=n_orders, p=shares)
+    kept_share = fate.uniform(0.4, 0.9, size=n_orders)
     out: list[dict[str, Any]] = []
     for rank, k in enumerate(order.tolist()):
         c = int(cents[k])
-        out.append(
-            {
-                "order_id": f"{id_prefix}{start + rank:0{id_width}d}",
-                "customer_id": customers[int(owner[k])]["customer_id"],
-                "amount": f"{c // 100}.{c % 100:02d}",
-                "ordered_at": iso(datetime.fromtimestamp(float(when[k]), UTC)),
-            }
-        )
+        item = {
+            "order_id": f"{id_prefix}{start + rank:0{id_width}d}",
+            "customer_id": customers[int(owner[k])]["customer_id"],
+            "amount": f"{c // 100}.{c % 100:02d}",
+            "ordered_at": iso(datetime.fromtimestamp(float(when[k]), UTC)),
+        }
+        state = names[int(status[k])]
+        if state != "paid":
+            item["status"] = state
+        if state == "partially_refunded":
+            back = c - max(1, int(c * float(kept_share[k])))
+            item["refunded_amount"] = f"{back // 100}.{back % 100:02d}"
+        out.append(item)
     return out
 
 

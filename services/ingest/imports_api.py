@@ -7,13 +7,17 @@ with how many were sent; the worker counts what became of each row, and the impo
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from beacon_formats import FormatError, Options, parse_overrides
+from services.ingest import upload
 from services.ingest.domain import events
 from services.ingest.service import now_utc
 from services.ingest.settings import IngestSettings
@@ -21,7 +25,7 @@ from services.ingest.store import imports as import_store
 from shared.auth.dependency import Caller
 from shared.db import unit_of_work
 from shared.envelope import Envelope
-from shared.errors import ApiError, responses
+from shared.errors import ApiError, ServiceUnavailable, invalid_field, responses
 from shared.pagination import decode_cursor, encode_cursor
 from shared.validation import parse_int_id
 
@@ -80,7 +84,55 @@ class ImportList(BaseModel):
     next_cursor: str | None
 
 
+class Mapped(BaseModel):
+    field: str
+    column: str
+
+
+class Problem(BaseModel):
+    line: int
+    field: str
+    reason: str
+
+
+class Reason(BaseModel):
+    field: str
+    reason: str
+
+
+class PreviewRecord(BaseModel):
+    line: int
+    item: dict[str, Any] | None
+    problems: list[Reason]
+    warnings: list[Reason]
+
+
+class UploadOut(BaseModel):
+    """An uploaded file as read: the preview (dry run), or that and the import it made."""
+
+    kind: Kind
+    source: SourceName
+    file_name: str
+    mapping: list[Mapped]
+    ignored: list[str]
+    notes: list[str]
+    dates: str = Field(description="the layout dates were read in (given, the preset's, found)")
+    timezone: str
+    rows: int = Field(description="source rows read (a Shopify order's line items included)")
+    records: int = Field(description="customers or orders made of them")
+    good: int
+    bad: int
+    problems: list[Problem] = Field(description=f"the first {upload.LISTED}")
+    problem_counts: dict[str, int]
+    warnings: list[Problem] = Field(description="optional values dropped, the row kept")
+    warning_counts: dict[str, int]
+    preview: list[PreviewRecord] = Field(description=f"the first {upload.PREVIEW} records")
+    bad_csv: str | None = Field(description="the refused rows in the file's own layout")
+    import_: ImportOut | None = Field(default=None, alias="import")
+
+
 ImportId = Annotated[str, Path(max_length=20, description="an import's id")]
+UPLOAD_BATCH = 5_000  # items per event, as beacon import sends them
 
 
 def _number(import_id: str) -> int:
@@ -102,6 +154,85 @@ def add_routes(
         if row is None:
             raise ApiError(404, f"no import {number}")
         return row
+
+    @router.post(
+        "/imports/upload",
+        summary="Read a shop's file (the dashboard's upload): preview it, or import it",
+        response_model=UploadOut,
+        response_model_by_alias=True,
+        responses={**responses(413, 503), 202: {"model": UploadOut}},
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "text/csv": {"schema": {"type": "string", "format": "binary"}},
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+                },
+            }
+        },
+    )
+    async def upload_file(
+        request: Request,
+        who: Caller,
+        kind: Kind,
+        source: SourceName = "generic",
+        dry_run: Annotated[bool, Query(description="read and show, send nothing")] = True,
+        file_name: Annotated[str, Query(max_length=255)] = "upload.csv",
+        date_format: Annotated[
+            str | None, Query(max_length=64, description="strptime layout, e.g. %d/%m/%Y")
+        ] = None,
+        timezone: Annotated[
+            str, Query(max_length=64, description="for times without an offset")
+        ] = "Asia/Kolkata",
+        decimal_comma: Annotated[bool, Query(description="read 1.234,56 as 1234.56")] = False,
+        map_: Annotated[
+            list[str], Query(alias="map", max_length=40, description="field=Column overrides")
+        ] = [],  # noqa: B006 (FastAPI copies it)
+    ) -> Response:
+        body = await request.body()
+        if len(body) > settings.max_body_bytes:
+            raise ApiError(413, f"body larger than {settings.max_body_bytes} bytes")
+        try:
+            options = Options(
+                source=source,
+                overrides=parse_overrides(kind, map_),
+                date_format=date_format,
+                timezone=timezone,
+                decimal_comma=decimal_comma,
+            )
+            read = await asyncio.to_thread(upload.read_upload, kind, body, file_name, options)
+        except FormatError as error:
+            field = "query.date_format" if "date" in error.message else "query.map"
+            text = error.message + (f" ({error.hint})" if error.hint else "")
+            raise invalid_field(field, text) from None
+        described = read.describe()
+        if dry_run:
+            return JSONResponse({**described, "import": None})
+        async with unit_of_work(engine) as conn:
+            number = await import_store.create(
+                conn,
+                kind=kind,
+                source=source,
+                file_name=file_name,
+                actor=who.actor(),
+                now=now_utc(),
+            )
+        make = events.customers_submitted if kind == "customers" else events.orders_submitted
+        sent = 0
+        try:
+            for start in range(0, len(read.items), UPLOAD_BATCH):
+                batch = read.items[start : start + UPLOAD_BATCH]
+                await publish(make(batch, str(number)))
+                sent += len(batch)
+        except ServiceUnavailable:
+            raise ServiceUnavailable(
+                f"import {number} stopped after {sent} of {len(read.items)} rows (the message"
+                " broker did not confirm); undo it once done, or import the file again"
+            ) from None
+        finally:
+            async with unit_of_work(engine) as conn:
+                await import_store.seal(conn, number, sent=sent, bad=read.bad, now=now_utc())
+        return JSONResponse({**described, "import": await found(number)}, status_code=202)
 
     @router.post("/imports", status_code=201, summary="Open an import", response_model=ImportOut)
     async def open_import(body: NewImport, who: Caller) -> dict[str, Any]:

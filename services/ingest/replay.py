@@ -1,10 +1,16 @@
 """``python -m services.ingest replay``: re-publish ingest's event log (customer.upserted,
-order.recorded), oldest first with their original ids, so a reset read model downstream
-(``python -m services.segments rebuild``) is rebuilt from the events alone."""
+order.recorded, customer.merged, customer.erased), oldest first with their original ids,
+so a reset read model downstream (``python -m services.segments rebuild``) is rebuilt from
+the events alone. Erased people's events were rewritten in the log at their erasure."""
 
 from __future__ import annotations
 
-from services.ingest.domain.events import CUSTOMER_UPSERTED, ORDER_RECORDED
+from services.ingest.domain.events import (
+    CUSTOMER_ERASED,
+    CUSTOMER_MERGED,
+    CUSTOMER_UPSERTED,
+    ORDER_RECORDED,
+)
 from services.ingest.settings import SERVICE, IngestSettings
 from services.ingest.store.tables import outbox
 from shared.db import make_engine
@@ -25,7 +31,7 @@ async def replay_events(settings: IngestSettings) -> int:
             outbox,
             runtime.broker,
             runtime.exchange,
-            (CUSTOMER_UPSERTED, ORDER_RECORDED),
+            (CUSTOMER_UPSERTED, ORDER_RECORDED, CUSTOMER_MERGED, CUSTOMER_ERASED),
             timeout=settings.publish_timeout_s,
         )
     finally:

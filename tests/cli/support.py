@@ -72,7 +72,7 @@ def write_customers(path: Path, count: int, bad_every: int) -> int:
                 if kind == 0:
                     row[3] = "not-an-email"
                 elif kind == 1:
-                    row[1] = row[2] = ""  # no name
+                    row[1] = "A" * 201  # name too long
                 elif kind == 2:
                     row[6] = "1st of June"  # unreadable date
                 else:
@@ -113,4 +113,9 @@ def write_orders(path: Path, count: int, customers: int, bad_every: int) -> int:
 
 
 def report_lines(path: Path) -> list[dict[str, object]]:
+    """The bad-rows report's records: a CSV report's rows (the error in ``Beacon Error``,
+    each row a record here: these files have one row per record), or JSON Lines."""
+    if path.suffix == ".csv":
+        with path.open(newline="", encoding="utf-8") as handle:
+            return list(csv.DictReader(handle))
     return [json.loads(line) for line in path.read_text().splitlines()]

@@ -45,21 +45,23 @@ async def test_import_counts_exact_and_bad_rows_reported(stack: Stack, tmp_path:
     env = env_for(stack, ingest.url)
 
     done = cli("import", "customers", str(customers), env=env)
-    assert done.returncode == 0, done.stderr + done.stdout
+    assert done.returncode == 3, done.stderr + done.stdout  # 3: rows were refused
     done = cli("import", "orders", str(orders), env=env)
-    assert done.returncode == 0, done.stderr + done.stdout
+    assert done.returncode == 3, done.stderr + done.stdout
     assert "25 bad" in done.stdout
+    within = cli("import", "orders", str(orders), "--max-bad", "25", env=env)
+    assert within.returncode == 0, within.stderr + within.stdout
+    assert "0 new" in within.stdout  # the same orders again change nothing
 
     expected = (CUSTOMERS - bad_customers, ORDERS - bad_orders)
     await eventually(
         lambda: counts(stack), lambda c: c == expected, timeout=120, what="imported rows stored"
     )
-    bad = report_lines(tmp_path / "customers.csv.customers.bad.jsonl") + report_lines(
-        tmp_path / "orders.csv.orders.bad.jsonl"
-    )
+    bad = report_lines(tmp_path / "customers.bad.csv") + report_lines(tmp_path / "orders.bad.csv")
     assert len(bad) == 37
-    assert all(b["line"] and b["field"] and b["reason"] for b in bad)
-    assert {b["field"] for b in bad} >= {"email", "ordered_at", "amount", "order_id"}
+    assert all(str(b["Beacon Error"]).startswith("line ") for b in bad)
+    fields = {str(b["Beacon Error"]).split(": ")[1] for b in bad}
+    assert fields >= {"email", "name", "ordered_at", "amount", "order_id"}
 
 
 async def test_killed_import_resumes_to_exact_counts(stack: Stack, tmp_path: Path) -> None:
@@ -84,15 +86,16 @@ async def test_killed_import_resumes_to_exact_counts(stack: Stack, tmp_path: Pat
     assert not halfway["done"] and 0 < halfway["confirmed_line"] < ORDERS
 
     done = cli("import", "orders", str(orders), "--resume", env=env)
-    assert done.returncode == 0, done.stderr + done.stdout
+    assert done.returncode == 3, done.stderr + done.stdout
     assert "skipped" in done.stdout
+    assert f"(import {halfway['import_id']})" in done.stdout  # the same import, resumed
     await eventually(
         lambda: counts(stack),
         lambda c: c[1] == ORDERS - bad_orders,
         timeout=120,
         what="every order stored once",
     )
-    assert len(report_lines(tmp_path / "orders.csv.orders.bad.jsonl")) == bad_orders
+    assert len(report_lines(tmp_path / "orders.bad.csv")) == bad_orders
     assert json.loads(state.read_text())["done"]
     again = cli("import", "orders", str(orders), "--resume", env=env)
     assert again.returncode == 1 and "imported completely already" in again.stderr

@@ -10,7 +10,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.cli.support import auth_env, auth_headers, cli, write_customers, write_orders
+from tests.cli.support import (
+    auth_env,
+    auth_headers,
+    cli,
+    write_customers,
+    write_orders,
+)
 from tests.support.stack import Stack
 from tests.support.wait import eventually
 

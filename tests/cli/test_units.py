@@ -1,132 +1,38 @@
-"""The CLI's logic without servers: validation agrees with the API's models, header mapping
-and its suggestions, the 422 fallback, and reading gzip and JSON Lines."""
+"""The CLI's logic without servers: the 422 fallback, --max-bad, plain messages for common
+mistakes. (Reading files, the API's item rules and their table against the API's models are
+``beacon_formats``'s: tests/formats.)"""
 
 from __future__ import annotations
 
-import gzip
+import json
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from pydantic import ValidationError
 
-from beacon_cli import mapping, validation
 from beacon_cli.config import CliSettings
 from beacon_cli.errors import CliError
-from beacon_cli.importer import Importer, Options
-from beacon_cli.records import Source
-from services.ingest.domain import models
-
-ORDERS: list[dict[str, Any]] = [
-    {"order_id": "O1", "customer_id": "C1", "amount": "10.50", "ordered_at": "2026-01-01"},
-    {"order_id": "O1", "customer_id": "C1", "amount": "-1", "ordered_at": "2026-01-01"},
-    {"order_id": "O1", "customer_id": "C1", "amount": "1.234", "ordered_at": "2026-01-01"},
-    {"order_id": "", "customer_id": "C1", "amount": "1", "ordered_at": "2026-01-01"},
-    {"order_id": "x" * 65, "customer_id": "C1", "amount": "1", "ordered_at": "2026-01-01"},
-    {"order_id": "O1", "customer_id": "C1", "amount": "1", "ordered_at": "1899-12-31T23:00Z"},
-    {"order_id": "O1", "customer_id": "C1", "amount": "1", "ordered_at": "2199-12-31T23:00Z"},
-    {"order_id": "O1", "customer_id": "C1", "amount": "1", "ordered_at": "yesterday"},
-    {"order_id": "O1", "customer_id": "C1", "amount": "1", "ordered_at": "1900-01-01T12:00Z"},
-    {"order_id": "O1", "customer_id": "C1", "amount": "1", "ordered_at": "0001-01-01T00:00+05:30"},
-    {"order_id": "O1", "customer_id": "C1", "amount": "1", "ordered_at": "9999-12-31T23:00-05:00"},
-    {"order_id": 7, "customer_id": 8, "amount": 1e3, "ordered_at": 1700000000},
-    {"order_id": "O1", "customer_id": "C1", "amount": "1e20", "ordered_at": "2026-01-01"},
-]
-CUSTOMERS: list[dict[str, Any]] = [
-    {"customer_id": "C1", "name": "Zoë"},
-    {"customer_id": "C1", "name": ""},
-    {"customer_id": "C1", "name": "A", "email": "nope"},
-    {"customer_id": "C1", "name": "A", "email": "a@b.in", "phone": "+91 (98) 450-12.345"},
-    {"customer_id": "C1", "name": "A", "phone": "call me"},
-    {"customer_id": "C1", "name": "A", "city": "x" * 101},
-    {"customer_id": "C1", "name": "A", "created_at": "2026-02-30"},
-    {"customer_id": "C1", "name": "x" * 201},
-]
-
-
-def accepts(model: type[Any], row: dict[str, Any]) -> bool:
-    try:
-        model.model_validate(row)
-    except ValidationError:
-        return False
-    return True
-
-
-@pytest.mark.parametrize("row", ORDERS)
-def test_order_rules_match_the_api(row: dict[str, Any]) -> None:
-    assert accepts(validation.Order, row) == accepts(models.Order, row)
-
-
-@pytest.mark.parametrize("row", CUSTOMERS)
-def test_customer_rules_match_the_api(row: dict[str, Any]) -> None:
-    assert accepts(validation.Customer, row) == accepts(models.Customer, row)
-
-
-def test_shop_spellings_map_and_first_last_names_join() -> None:
-    m = mapping.build(
-        "customers", ["Customer ID", "First Name", "Last Name", "E-mail", "Created At", "Tags"], {}
-    )
-    assert m.columns == {
-        "customer_id": "Customer ID",
-        "email": "E-mail",
-        "created_at": "Created At",
-    }
-    assert m.apply({"First Name": "Asha", "Last Name": "Iyer"})["name"] == "Asha Iyer"
-    assert m.ignored == ["Tags"]
-    orders = mapping.build("orders", ["Order Number", "Customer", "Amount", "Created At"], {})
-    assert orders.columns["ordered_at"] == "Created At"
-
-
-def test_unknown_headers_get_the_closest_suggestion() -> None:
-    with pytest.raises(CliError, match="did you mean 'Ordred At'"):
-        mapping.build("orders", ["Order ID", "Customer ID", "Amount", "Ordred At"], {})
-    with pytest.raises(CliError, match="did you mean 'Full Name'"):
-        mapping.build("customers", ["Customer ID", "Full Name"], {"name": "Full Nme"})
-    with pytest.raises(CliError, match="did you mean 'amount'"):
-        mapping.parse_overrides("orders", ["amont=Total"])
-
-
-def test_date_format_and_money_spellings() -> None:
-    row = {
-        "order_id": "O1",
-        "customer_id": "C1",
-        "amount": "₹1,499.00",
-        "ordered_at": "05/11/2026 10:30",
-    }
-    order = validation.validate("orders", row, "%d/%m/%Y %H:%M")
-    assert str(order.amount) == "1499.00"  # type: ignore[attr-defined]
-    assert order.ordered_at.month == 11  # type: ignore[attr-defined]
-    with pytest.raises(validation.Problem) as problem:
-        validation.validate("orders", row)
-    assert problem.value.unreadable_date and problem.value.field == "ordered_at"
-
-
-def test_gzip_jsonl_is_read_row_by_row(tmp_path: Path) -> None:
-    path = tmp_path / "orders.jsonl.gz"
-    with gzip.open(path, "wt") as handle:
-        handle.write('{"order_id": "O1", "amount": 1}\n\nnot json\n{"order_id": "O2"}\n')
-    source = Source(path)
-    assert source.format == "jsonl" and source.peek_headers() == ["order_id", "amount"]
-    rows = list(source.rows())
-    assert [line for line, _, _ in rows] == [1, 3, 4]
-    assert "__error__" in rows[1][1]
-    source.close()
+from beacon_cli.importer import Importer, Options, Summary, Threshold, exit_code
 
 
 async def test_rows_the_api_refuses_go_to_the_report_and_the_rest_is_resent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The client let a row through that the API refuses: report it, resend the rest."""
+    """The client let a row through that the API refuses: report it (in the file's own
+    layout), resend the rest of the batch."""
     path = tmp_path / "orders.csv"
     path.write_text(
-        "order_id,customer_id,amount,ordered_at\n"
-        + "".join(f"O{i},C1,1,2026-01-01\n" for i in range(5))
+        "order_id,customer_id,amount,ordered_at,note\n"
+        + "".join(f'O{i},C1,1,2026-01-01,"a, b"\n' for i in range(5))
     )
     bodies: list[bytes] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/api/v1/imports"):
+            made = {"import_id": "9", "status": "open", "sent": 0, "processed": 0}
+            return httpx.Response(201 if request.url.path == "/api/v1/imports" else 200, json=made)
         bodies.append(request.content)
+        assert json.loads(request.content)["import_id"] == "9"
         if b"O3" in request.content:
             return httpx.Response(
                 422,
@@ -160,8 +66,33 @@ async def test_rows_the_api_refuses_go_to_the_report_and_the_rest_is_resent(
     job.open()
     summary = await job.run()
     assert (summary.sent, summary.bad, len(bodies)) == (4, 1, 2)
-    assert "taken by another shop" in (tmp_path / "orders.csv.orders.bad.jsonl").read_text()
-    assert '"line":5' in (tmp_path / "orders.csv.orders.bad.jsonl").read_text()
+    assert (tmp_path / "orders.bad.csv").read_text().splitlines() == [
+        "order_id,customer_id,amount,ordered_at,note,Beacon Error",
+        'O3,C1,1,2026-01-01,"a, b",line 5: order_id: taken by another shop',
+    ]
+
+
+@pytest.mark.parametrize(
+    ("given", "bad", "total", "code"),
+    [
+        (None, 0, 10, 0),
+        (None, 1, 10, 3),
+        ("1", 1, 10, 0),
+        ("1", 2, 10, 3),
+        ("10%", 1, 10, 0),
+        ("10%", 2, 10, 3),
+        ("0%", 1, 1000, 3),
+    ],
+)
+def test_max_bad_decides_the_exit_code(given: str | None, bad: int, total: int, code: int) -> None:
+    threshold = Threshold.parse(given) if given is not None else None
+    assert exit_code(Summary(sent=total - bad, bad=bad), threshold) == code
+
+
+@pytest.mark.parametrize("given", ["x", "-1", "150%", "%"])
+def test_max_bad_refuses_nonsense(given: str) -> None:
+    with pytest.raises(CliError, match="--max-bad"):
+        Threshold.parse(given)
 
 
 def test_plain_messages_for_common_mistakes(tmp_path: Path) -> None:
@@ -196,3 +127,19 @@ def test_expired_token_says_so() -> None:
     with pytest.raises(CliError, match="expired") as error:
         check(response, "GET /api/v1/campaigns")
     assert error.value.hint and "BEACON_API_KEY" in error.value.hint
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [["O1", "C1", "10", "2026-01-01"]],
+        [["#1001", "a@b.in", 'Gift wrap, "Happy Diwali"', "line one\nline two", ""]],
+        [["#1001", "", "paid"], ["#1001", "", ""], ["#1001", "x;y", "a\r\nb"]],
+        [["", "", ""]],
+    ],
+)
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_rows_kept_in_flight_unpack_as_they_were(rows: list[list[str]], delimiter: str) -> None:
+    from beacon_cli.report import pack, unpack
+
+    assert unpack(pack(rows, delimiter), delimiter) == rows
