@@ -290,6 +290,29 @@ export function ImportFlow() {
               <span id={ids.dateHelp} className={dateProblem ? 'form-error' : 'hint'} data-testid="date-format-help">
                 {dateProblem ?? 'e.g. %d/%m/%Y %H:%M (day first). Empty: Shopify and WooCommerce say; other files are read from their dates.'}
               </span>
+              {dateProblem && (
+                <span className="actions">
+                  {(
+                    [
+                      ['Day first', '%d/%m/%Y'],
+                      ['Month first', '%m/%d/%Y'],
+                    ] as const
+                  ).map(([label, layout]) => (
+                    <button
+                      key={layout}
+                      type="button"
+                      className="btn btn-small"
+                      onClick={() => {
+                        const next = { ...draft, dateFormat: layout };
+                        setDraft(next);
+                        setApplied(next);
+                      }}
+                    >
+                      {label} <span className="mono muted">{layout}</span>
+                    </button>
+                  ))}
+                </span>
+              )}
             </div>
             <div className="field">
               <label htmlFor={ids.zone}>Time zone</label>

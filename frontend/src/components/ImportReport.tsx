@@ -52,7 +52,7 @@ export function DryRunCounts({ result }: { result: UploadResult }) {
         <dt>{result.kind === 'orders' ? 'Orders' : 'Customers'}</dt>
         <dd data-testid="count-records">{formatCount(result.records)}</dd>
         {result.rows !== result.records && (
-          <p className="hint">from {formatCount(result.rows)} rows</p>
+          <dd className="hint">from {formatCount(result.rows)} rows</dd>
         )}
       </div>
       <div>

@@ -102,12 +102,12 @@ function Person({ customer: c, asked }: { customer: Customer; asked: string }) {
           <dd data-testid="profile-spend" data-value={p ? String(p.total_spend) : profile.isPending ? '' : '0'}>
             {p ? formatInrExact(p.total_spend) : profile.isPending ? '…' : formatInrExact(0)}
           </dd>
-          <p className="hint">money kept: paid orders net of refunds</p>
+          <dd className="hint">money kept: paid orders net of refunds</dd>
         </div>
         <div>
           <dt>Visits</dt>
           <dd data-testid="profile-visits">{p ? formatCount(p.visits) : profile.isPending ? '…' : '0'}</dd>
-          <p className="hint">placed orders</p>
+          <dd className="hint">placed orders</dd>
         </div>
         <div>
           <dt>First visit</dt>
@@ -195,7 +195,7 @@ function Orders({ customerId }: { customerId: string }) {
   return (
     <section className="stack-tight" aria-labelledby="orders-title">
       <h2 id="orders-title" className="h-section">
-        Orders <span className="muted small">newest first</span>
+        Orders <span className="muted small">latest received first</span>
       </h2>
       {orders.isPending ? (
         <Skeleton rows={5} label="Loading orders" />
