@@ -250,9 +250,10 @@ export interface UploadResult {
   /** The refused rows in the file's own layout, with a "Beacon Error" column; null when none. */
   bad_csv: string | null;
   import: Import | null;
-  /** The zone times without an offset were read in, when the server says. */
+  /** The zone times without an offset were read in. */
   timezone?: string | null;
-  date_format?: string | null;
+  /** The layout dates were read in: "iso", "dmy", "mdy" or the strptime layout given. */
+  dates?: string | null;
 }
 
 export interface Profile {

@@ -77,6 +77,12 @@ export function DryRunCounts({ result }: { result: UploadResult }) {
   );
 }
 
+const DATE_LAYOUT: Record<string, string> = {
+  iso: 'ISO 8601 (year first)',
+  dmy: 'day first (dd/mm/yyyy)',
+  mdy: 'month first (mm/dd/yyyy)',
+};
+
 export function ColumnMapping({ result }: { result: UploadResult }) {
   return (
     <div className="stack-tight">
@@ -109,6 +115,12 @@ export function ColumnMapping({ result }: { result: UploadResult }) {
           </summary>
           <p className="small muted ignored">{result.ignored.join(' · ')}</p>
         </details>
+      )}
+      {result.dates && (
+        <p className="small muted" data-testid="dates-read-as">
+          Dates read as {DATE_LAYOUT[result.dates] ?? <code>{result.dates}</code>}
+          {result.timezone ? `; times without an offset in ${result.timezone}` : ''}.
+        </p>
       )}
       {result.notes.length > 0 && (
         <ul className="notes small">

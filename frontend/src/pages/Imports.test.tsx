@@ -39,6 +39,8 @@ function dryRun(over: Partial<UploadResult> = {}): UploadResult {
     ],
     ignored: ['Billing Zip', 'Tags'],
     notes: [],
+    dates: 'iso',
+    timezone: 'Asia/Kolkata',
     rows: 5,
     records: 3,
     good: 2,
@@ -145,6 +147,9 @@ describe('the import screen', () => {
     // The mapping, and the first rows as Beacon reads them: ₹ with Indian grouping, the shop's time.
     expect(screen.getByRole('cell', { name: 'customer_email' })).toBeInTheDocument();
     expect(screen.getByText('2 columns not used')).toBeInTheDocument();
+    expect(screen.getByTestId('dates-read-as')).toHaveTextContent(
+      'Dates read as ISO 8601 (year first); times without an offset in Asia/Kolkata.',
+    );
     const rows = screen.getAllByTestId('preview-row');
     expect(rows[0]).toHaveTextContent('₹1,49,999.50');
     expect(rows[0]).toHaveTextContent('21 Feb 2024, 7:55 am IST');
@@ -207,6 +212,24 @@ describe('the import screen', () => {
     expect(again?.url.searchParams.get('date_format')).toBe('%d/%m/%Y');
     expect(again?.url.searchParams.get('source')).toBe('generic');
     expect(again?.url.searchParams.get('dry_run')).toBe('true');
+  });
+
+  it('offers day first or month first in one click when the dates read both ways', async () => {
+    const api = fakeApi({
+      'GET /api/v1/imports': [history()],
+      'POST /api/v1/imports/upload': [
+        problem422('query.date_format', "every date in the file reads two ways (e.g. line 2: '03/04/2024')"),
+        { status: 200, body: dryRun({ source: 'generic' }) },
+      ],
+    });
+    const user = userEvent.setup();
+    page();
+    await user.click(screen.getByRole('radio', { name: 'Other (any CSV)' }));
+    await user.upload(screen.getByLabelText('File to import'), ordersFile());
+    await user.click(await screen.findByRole('button', { name: /Day first/ }));
+    expect(await screen.findByTestId('dry-run-counts')).toBeInTheDocument();
+    expect(api.of('POST', '/api/v1/imports/upload')[1]?.url.searchParams.get('date_format')).toBe('%d/%m/%Y');
+    expect(screen.getByLabelText('Date format')).toHaveValue('%d/%m/%Y');
   });
 
   it('does not import with options changed since the dry run', async () => {
