@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV ?= uv
 RUN := $(UV) run --frozen
 
-.PHONY: install up down token test unit integration lint fmt logs postman bench-ingest bench-segments bench-campaign bench-stats bench-dashboard \
+.PHONY: install up down token test unit integration lint fmt logs postman bench-ingest bench-segments bench-campaign bench-stats bench-import bench-dashboard \
 	test-hostile test-chaos test-chaos-long soak test-deploy rabbitmq-definitions images ui api-types test-ui
 
 install:  ## Python deps from uv.lock (installs uv itself if missing)
@@ -78,6 +78,9 @@ bench-campaign: install
 
 bench-stats: install
 	$(RUN) python -m bench.stats
+
+bench-import: install  ## a 1,000,000-row orders file through `beacon import` until the import is done
+	$(RUN) python -m bench.importer
 
 bench-dashboard: install  ## 1M profiles, the dashboard in Chromium: size on screen, receipt -> row
 	$(RUN) python -m bench.dashboard

@@ -37,6 +37,7 @@ QUEUES = (
     "delivery.campaigns",
     "delivery.audience",
     "delivery.send",
+    "delivery.erasures",
     "delivery.receipts",
     "stats.counters",
     # Sign-in: each service's copy of the API keys, and campaigns' record of key use.

@@ -57,8 +57,22 @@ def _numbers_as_text(item: dict[str, Any]) -> dict[str, Any]:
     return {**item, "properties": properties}
 
 
+def _inline(schema: Any, defs: dict[str, Any]) -> Any:
+    """``schema`` with its ``#/$defs/...`` references replaced by what they name: placed
+    inside a request body, a local ``$defs`` would not resolve against the document."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref", "")
+        if ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in schema.items() if k != "$defs"}
+    if isinstance(schema, list):
+        return [_inline(v, defs) for v in schema]
+    return schema
+
+
 def _body_schema(model: type[Any]) -> dict[str, Any]:
-    item = _numbers_as_text(model.model_json_schema())
+    raw = model.model_json_schema()
+    item = _numbers_as_text(_inline(raw, raw.get("$defs", {})))
     return {
         "requestBody": {
             "required": True,

@@ -40,8 +40,12 @@ class NewImport(BaseModel):
 
 
 class Seal(BaseModel):
-    sent: int = Field(ge=0, le=2**31 - 1, description="rows sent in batches naming the import")
-    bad: int = Field(default=0, ge=0, le=2**31 - 1, description="rows refused before sending")
+    sent: int = Field(
+        ge=0, le=2**31 - 1, strict=True, description="rows sent in batches naming the import"
+    )
+    bad: int = Field(
+        default=0, ge=0, le=2**31 - 1, strict=True, description="rows refused before sending"
+    )
 
 
 class ImportCounts(BaseModel):
@@ -89,13 +93,13 @@ class Mapped(BaseModel):
     column: str
 
 
-class Problem(BaseModel):
+class RowProblem(BaseModel):
     line: int
     field: str
     reason: str
 
 
-class Reason(BaseModel):
+class FieldReason(BaseModel):
     field: str
     reason: str
 
@@ -103,8 +107,8 @@ class Reason(BaseModel):
 class PreviewRecord(BaseModel):
     line: int
     item: dict[str, Any] | None
-    problems: list[Reason]
-    warnings: list[Reason]
+    problems: list[FieldReason]
+    warnings: list[FieldReason]
 
 
 class UploadOut(BaseModel):
@@ -122,9 +126,9 @@ class UploadOut(BaseModel):
     records: int = Field(description="customers or orders made of them")
     good: int
     bad: int
-    problems: list[Problem] = Field(description=f"the first {upload.LISTED}")
+    problems: list[RowProblem] = Field(description=f"the first {upload.LISTED}")
     problem_counts: dict[str, int]
-    warnings: list[Problem] = Field(description="optional values dropped, the row kept")
+    warnings: list[RowProblem] = Field(description="optional values dropped, the row kept")
     warning_counts: dict[str, int]
     preview: list[PreviewRecord] = Field(description=f"the first {upload.PREVIEW} records")
     bad_csv: str | None = Field(description="the refused rows in the file's own layout")

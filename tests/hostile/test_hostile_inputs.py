@@ -122,12 +122,13 @@ async def test_hostile_input(apis: Apis, row: Case) -> None:
 BODY_ROUTES = [
     ("ingest", "/api/v1/customers"),
     ("ingest", "/api/v1/orders"),
+    ("ingest", "/api/v1/imports/upload?kind=orders"),
     ("segments", "/api/v1/segments/preview"),
     ("segments", "/api/v1/segments"),
     ("campaigns", "/api/v1/campaigns"),
     ("delivery", "/api/v1/receipts"),
 ]
-ROUTE_IDS = [f"{s}{p.removeprefix('/api/v1')}" for s, p in BODY_ROUTES]
+ROUTE_IDS = [f"{s}{p.removeprefix('/api/v1').split('?')[0]}" for s, p in BODY_ROUTES]
 
 
 def receipt_signature() -> dict[str, str]:

@@ -71,6 +71,13 @@ const STEPS = [
   { op: 'GET /api/v1/customers/{customer_id}', name: 'Get a customer', vars: { customer_id: 'pm-{{runId}}-1' }, ...pollUntil200('Get a customer') },
   { op: 'GET /api/v1/customers', name: 'List customers', query: { limit: '10' }, test: expect(200) },
   { op: 'GET /api/v1/orders', name: 'List orders of a customer', query: { customer_id: 'pm-{{runId}}-1', limit: '10' }, ...pollUntil200('List orders of a customer', 'pm.response.json().items.length === 1') },
+  { op: 'POST /api/v1/imports', name: 'Open an import', body: { kind: 'orders', source: 'generic', file_name: 'postman.csv' }, test: `${expect(201)}\n${save('importId', 'pm.response.json().import_id')}` },
+  { op: 'POST /api/v1/orders', name: 'Send an import\'s orders', body: { import_id: '{{importId}}', items: [{ order_id: 'pm-{{runId}}-o9', customer_email: 'walkin-{{runId}}@example.in', amount: '1499.00', status: 'partially_refunded', refunded_amount: '499.00', ordered_at: '2026-11-02T18:30:00+05:30', line_items: [{ name: 'Kurta', sku: 'K-1', quantity: 1, price: '1499.00' }] }] }, test: expect(202) },
+  { op: 'POST /api/v1/imports/{import_id}/seal', name: 'Seal the import (all rows sent)', vars: { import_id: '{{importId}}' }, body: { sent: 1, bad: 0 }, test: expect(200) },
+  { op: 'GET /api/v1/imports/{import_id}', name: 'The import, done', vars: { import_id: '{{importId}}' }, ...pollUntil200('The import, done', "pm.response.json().status === 'done'") },
+  { op: 'GET /api/v1/imports', name: 'Imports, newest first', query: { limit: '10' }, test: expect(200) },
+  { op: 'POST /api/v1/imports/{import_id}/undo', name: 'Undo the import', vars: { import_id: '{{importId}}' }, test: expect(202) },
+  { op: 'POST /api/v1/imports/upload', name: 'Preview a file as Beacon reads it (dry run)', query: { kind: 'orders', source: 'generic', dry_run: 'true', file_name: 'orders.csv' }, raw: 'Order ID,Customer Email,Order Total,Order Date,Payment Status\nINV-{{runId}},buyer-{{runId}}@example.in,"₹1,49,999.00",2026-11-03 10:00,Refunded\n', test: expect(200) },
   { op: 'GET /api/v1/segments/fields', name: 'Audience fields and operators', test: expect(200) },
   {
     op: 'POST /api/v1/segments/preview',
@@ -114,6 +121,7 @@ const STEPS = [
     test: expect(202),
   },
   { folder: 'clean-up', op: 'DELETE /api/v1/segments/{sid}', name: 'Delete the segment', vars: { sid: '{{segmentId}}' }, test: expect(204) },
+  { folder: 'clean-up', op: 'DELETE /api/v1/customers/{customer_id}', name: 'Erase a customer (right to erasure, admin)', vars: { customer_id: 'pm-{{runId}}-4' }, test: expect(202) },
 ];
 STEPS.find((s) => s.name === 'Campaign stats').test +=
   `\npm.test('the audience is resolved', () => pm.expect(pm.response.json().audience_size).to.be.above(0));`;
@@ -177,7 +185,10 @@ function request(step, template, service) {
   const query = url.query.filter((q) => !q.disabled).map((q) => `${q.key}=${q.value}`).join('&');
   url.raw = `{{${service}Url}}/${url.path.join('/')}${query ? `?${query}` : ''}`;
   req.name = step.name;
-  if (step.body !== undefined) {
+  if (step.raw !== undefined) {  // a file, sent as it is (the upload route)
+    req.body = { mode: 'raw', raw: step.raw, options: { raw: { language: 'text' } } };
+    req.header = [...(req.header || []).filter((h) => h.key !== 'Content-Type'), { key: 'Content-Type', value: 'text/csv' }];
+  } else if (step.body !== undefined) {
     req.body = { mode: 'raw', raw: json(step.body), options: { raw: { language: 'json' } } };
   } else {
     delete req.body;
