@@ -4,7 +4,7 @@
  */
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type InfiniteData } from '@tanstack/react-query';
 import { isSettled, UPLOAD_PATH, uploadQuery, type UploadRequest } from '../lib/imports';
-import { getJson, postFile } from './client';
+import { ingest, postFile, unwrap } from './client';
 import type { Import, Page, UploadResult } from './models';
 
 /** How often an import that is still being applied (or undone) is asked again. */
@@ -13,10 +13,6 @@ const HISTORY_PAGE = 20;
 
 export function upload(file: Blob, request: UploadRequest, dryRun: boolean, signal?: AbortSignal) {
   return postFile<UploadResult>(UPLOAD_PATH, file, uploadQuery(request, dryRun), signal ? { signal } : {});
-}
-
-function path(id: string): string {
-  return `/api/v1/imports/${encodeURIComponent(id)}`;
 }
 
 /** Put a fresher copy of an import into the history's pages, so the list moves with it. */
@@ -42,7 +38,9 @@ export function useImportJob(id: string | null | undefined, initial?: Import | n
     enabled: id != null,
     ...(initial && id != null ? { initialData: initial, initialDataUpdatedAt: 0 } : {}),
     queryFn: async ({ signal }) => {
-      const job = await getJson<Import>(path(id ?? ''), { signal });
+      const job = await unwrap<Import>(
+        ingest.GET('/api/v1/imports/{import_id}', { params: { path: { import_id: id ?? '' } }, signal }),
+      );
       intoHistory(queryClient, job);
       return job;
     },
@@ -59,11 +57,13 @@ export function useImportHistory() {
   return useInfiniteQuery({
     queryKey: ['imports', 'list'],
     initialPageParam: null as string | null,
-    queryFn: ({ pageParam, signal }) => {
-      const q = new URLSearchParams({ limit: String(HISTORY_PAGE) });
-      if (pageParam) q.set('cursor', pageParam);
-      return getJson<Page<Import>>(`/api/v1/imports?${q.toString()}`, { signal });
-    },
+    queryFn: ({ pageParam, signal }) =>
+      unwrap<Page<Import>>(
+        ingest.GET('/api/v1/imports', {
+          params: { query: { limit: HISTORY_PAGE, ...(pageParam ? { cursor: pageParam } : {}) } },
+          signal,
+        }),
+      ),
     getNextPageParam: (last) => last.next_cursor,
     refetchInterval: (query) => {
       const moving = query.state.data?.pages.some((p) => p.items.some((i) => !isSettled(i.status)));
@@ -76,7 +76,8 @@ export function useImportHistory() {
 export function useUndoImport() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (id: string) => getJson<Import>(`${path(id)}/undo`, { method: 'POST' }),
+    mutationFn: (id: string) =>
+      unwrap<Import>(ingest.POST('/api/v1/imports/{import_id}/undo', { params: { path: { import_id: id } } })),
     onSuccess: (job) => {
       queryClient.setQueryData(['imports', 'one', job.import_id], job);
       intoHistory(queryClient, job);

@@ -3,6 +3,7 @@
  * JSON objects, so the generated types (./<service>.ts) cover paths, parameters and
  * request bodies; these name the fields each response carries (ARCHITECTURE.md).
  */
+import type { components as IngestComponents, operations as IngestOperations } from './ingest';
 
 export interface Page<T> {
   items: T[];
@@ -165,96 +166,26 @@ export interface Order {
 }
 
 // --- Imports (ingest: /api/v1/imports) -------------------------------------------------
+// These routes declare their answers, so their shapes are the generated ones: a change in
+// the API is a type error here rather than a blank on screen.
 
-export type ImportKind = 'customers' | 'orders';
-export type ImportSource = 'generic' | 'shopify' | 'woocommerce';
-export type ImportStatus = 'open' | 'sealed' | 'done' | 'undoing' | 'undone';
+type IngestSchemas = IngestComponents['schemas'];
 
-/** What became of an import's rows, as the ingest worker applied them. */
-export interface ImportCounts {
-  new: number;
-  updated: number;
-  unchanged: number;
-  merged: number;
-  /** Older than what is stored (ignored). */
-  stale: number;
-  /** Naming an erased person (skipped). */
-  erased: number;
-  /** Orders naming no known customer (kept, waiting for it). */
-  no_customer: number;
-}
-
-export interface ImportUndo {
-  restored: number;
-  removed: number;
-  /** Rows changed since by someone else: left as they are. */
-  conflicts: number;
-  requested_at?: string | null;
-  finished_at: string | null;
-}
-
-export interface Import {
-  import_id: string;
-  kind: ImportKind;
-  source: ImportSource;
-  file_name: string | null;
-  status: ImportStatus;
-  created_at: string;
-  created_by: string | null;
-  /** Rows sent (known once sealed). */
-  sent: number | null;
-  /** Rows refused before sending. */
-  bad: number;
-  processed: number;
-  counts: ImportCounts;
-  sealed_at?: string | null;
-  finished_at: string | null;
-  undo: ImportUndo | null;
-}
-
+/** An import and what became of its rows, as the ingest worker applied them. */
+export type Import = IngestSchemas['ImportOut'];
+export type ImportCounts = IngestSchemas['ImportCounts'];
+export type ImportUndo = IngestSchemas['ImportUndo'];
+export type ImportKind = Import['kind'];
+export type ImportSource = Import['source'];
+export type ImportStatus = Import['status'];
 /** A problem or warning on one record: where it starts in the file and what it is. */
-export interface LineNote {
-  line: number;
-  field: string;
-  reason: string;
-}
-
-export interface PreviewRecord {
-  line: number;
-  /** The API item Beacon would send, or null when the record is refused. */
-  item: Record<string, unknown> | null;
-  /** `{field, reason}` objects or `[field, reason]` pairs. */
-  problems: unknown[];
-  warnings: unknown[];
-}
-
-/** What POST /api/v1/imports/upload answers: the dry run, or the import it made. */
-export interface UploadResult {
-  kind: ImportKind;
-  source: ImportSource;
-  file_name: string | null;
-  mapping: { field: string; column: string }[];
-  ignored: string[];
-  notes: string[];
-  /** Source rows read (Shopify: line-item rows included). */
-  rows: number;
-  /** Customers or orders made from them. */
-  records: number;
-  good: number;
-  bad: number;
-  problems: LineNote[];
-  problem_counts: Record<string, number>;
-  warnings: LineNote[];
-  warning_counts: Record<string, number>;
-  preview: PreviewRecord[];
-  /** The refused rows in the file's own layout, with a "Beacon Error" column; null when none. */
-  bad_csv: string | null;
-  import: Import | null;
-  /** The zone times without an offset were read in. */
-  timezone?: string | null;
-  /** The layout dates were read in: "iso", "dmy", "mdy" or the strptime layout given. */
-  dates?: string | null;
-}
+export type LineNote = IngestSchemas['RowProblem'];
+/** One record as read: the API item Beacon would send (null when refused), and why not. */
+export type PreviewRecord = IngestSchemas['PreviewRecord'];
+/** What POST /api/v1/imports/upload answers: the dry run, or also the import it made. */
+export type UploadResult = IngestSchemas['UploadOut'];
+/** The upload's query parameters. */
+export type UploadQuery = IngestOperations['upload_file_api_v1_imports_upload_post']['parameters']['query'];
 
 export interface Profile {
   customer_id: string;

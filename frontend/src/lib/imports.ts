@@ -2,7 +2,7 @@
  * The import screen's rules, apart from React: what the upload is asked, how its answer is
  * grouped for reading, what the refused-rows file is called, when an import is finished.
  */
-import type { Import, ImportKind, ImportSource, ImportStatus, LineNote, UploadResult } from '../api/models';
+import type { Import, ImportKind, ImportSource, ImportStatus, LineNote, UploadQuery, UploadResult } from '../api/models';
 
 export const UPLOAD_PATH = '/api/v1/imports/upload';
 /** The upload route's limit (spec: at most 32 MiB); larger files go through `beacon import`. */
@@ -29,20 +29,29 @@ export interface UploadRequest {
   options: ReadOptions;
 }
 
-/** The upload's query string: the same for the dry run and the import, but `dry_run`. */
-export function uploadQuery(request: UploadRequest, dryRun: boolean): URLSearchParams {
-  const q = new URLSearchParams({
+/** The upload's parameters (typed by the API's document): the same for the dry run and
+ * the import, but `dry_run`; an option left empty is left out, so the server's default holds. */
+export function uploadParams(request: UploadRequest, dryRun: boolean): UploadQuery {
+  const { dateFormat, timezone, decimalComma, map } = request.options;
+  const pairs = Object.entries(map).filter(([field, column]) => field && column);
+  return {
     kind: request.kind,
     source: request.source,
-    dry_run: String(dryRun),
+    dry_run: dryRun,
     file_name: request.fileName,
-  });
-  const { dateFormat, timezone, decimalComma, map } = request.options;
-  if (dateFormat.trim()) q.set('date_format', dateFormat.trim());
-  if (timezone.trim()) q.set('timezone', timezone.trim());
-  if (decimalComma) q.set('decimal_comma', 'true');
-  for (const [field, column] of Object.entries(map)) {
-    if (field && column) q.append('map', `${field}=${column}`);
+    ...(dateFormat.trim() ? { date_format: dateFormat.trim() } : {}),
+    ...(timezone.trim() ? { timezone: timezone.trim() } : {}),
+    ...(decimalComma ? { decimal_comma: true } : {}),
+    ...(pairs.length ? { map: pairs.map(([field, column]) => `${field}=${column}`) } : {}),
+  };
+}
+
+/** The same as a query string (arrays repeated: map=a&map=b). */
+export function uploadQuery(request: UploadRequest, dryRun: boolean): URLSearchParams {
+  const q = new URLSearchParams();
+  for (const [name, value] of Object.entries(uploadParams(request, dryRun))) {
+    if (Array.isArray(value)) value.forEach((v) => q.append(name, String(v)));
+    else if (value != null) q.set(name, String(value));
   }
   return q;
 }

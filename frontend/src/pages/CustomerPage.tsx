@@ -6,7 +6,7 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { ApiError, getJson, ingest, segments, unwrap } from '../api/client';
+import { ApiError, ingest, segments, unwrap } from '../api/client';
 import type { Customer, Order, Page, Profile } from '../api/models';
 import { useSession } from '../auth/RequireAuth';
 import { ConfirmDialog } from '../components/ConfirmDialog';
@@ -184,7 +184,7 @@ function Orders({ customerId }: { customerId: string }) {
               order: 'newest',
               limit: ORDERS_PAGE,
               ...(pageParam ? { cursor: pageParam } : {}),
-            } as never,
+            },
           },
           signal,
         }),
@@ -281,9 +281,9 @@ function Erase({ customer: c }: { customer: Customer }) {
   const queryClient = useQueryClient();
   const erase = useMutation({
     mutationFn: () =>
-      getJson<{ customer_id: string; erasing: boolean }>(`/api/v1/customers/${encodeURIComponent(c.customer_id)}`, {
-        method: 'DELETE',
-      }),
+      unwrap<{ customer_id: string; erasing: boolean }>(
+        ingest.DELETE('/api/v1/customers/{customer_id}', { params: { path: { customer_id: c.customer_id } } }),
+      ),
     onSuccess: () => {
       setAsking(false);
       void queryClient.invalidateQueries({ queryKey: ['customers'] });

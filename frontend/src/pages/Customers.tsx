@@ -159,7 +159,7 @@ function CustomerCard({ id, onClose }: { id: string; onClose: () => void }) {
     queryFn: ({ signal }) =>
       unwrap<Page<Order>>(
         ingest.GET('/api/v1/orders', {
-          params: { query: { customer_id: id, limit: 10, order: 'newest' } as never },
+          params: { query: { customer_id: id, limit: 10, order: 'newest' } },
           signal,
         }),
       ),
