@@ -2,6 +2,7 @@
  * How Beacon reads a file (the dry run: counts, column mapping, the first records as they
  * will be sent, problems by field) and what became of an import (progress, summary).
  */
+import { useState } from 'react';
 import type { Import, ImportKind, LineNote, PreviewRecord, UploadResult } from '../api/models';
 import { formatCount, formatDate, formatDateTimeIn, formatInrExact } from '../lib/format';
 import {
@@ -13,6 +14,9 @@ import {
   STATUS_LABEL,
   warningTotal,
 } from '../lib/imports';
+
+/** Preview cards shown on a phone before "Show all" (keep in step with .preview-short). */
+const SHORT_PREVIEW = 5;
 
 const NOUN: Record<ImportKind, [string, string]> = {
   customers: ['customer', 'customers'],
@@ -118,7 +122,8 @@ export function ColumnMapping({ result }: { result: UploadResult }) {
       )}
       {result.dates && (
         <p className="small muted" data-testid="dates-read-as">
-          Dates read as {DATE_LAYOUT[result.dates] ?? <code>{result.dates}</code>}
+          Dates read as{' '}
+          {DATE_LAYOUT[result.dates] ?? (result.dates.includes('%') ? <code>{result.dates}</code> : result.dates)}
           {result.timezone ? `; times without an offset in ${result.timezone}` : ''}.
         </p>
       )}
@@ -188,6 +193,7 @@ function RowNotes({ record }: { record: PreviewRecord }) {
 
 /** The first records as Beacon will send them: money in ₹, times in the shop's zone. */
 export function PreviewRows({ result, timeZone }: { result: UploadResult; timeZone: string }) {
+  const [all, setAll] = useState(false); // phones show the first few cards until asked
   if (result.preview.length === 0) return null;
   const orders = result.kind === 'orders';
   return (
@@ -197,7 +203,7 @@ export function PreviewRows({ result, timeZone }: { result: UploadResult; timeZo
       </h3>
       <p className="hint">Times in {timeZone}. A refused record is marked in red with its reason; nothing has been sent yet.</p>
       <div className="table-wrap">
-        <table className="table preview" data-testid="preview-rows">
+        <table className={`table preview${all ? '' : ' preview-short'}`} data-testid="preview-rows">
           <thead>
             {orders ? (
               <tr>
@@ -296,6 +302,11 @@ export function PreviewRows({ result, timeZone }: { result: UploadResult; timeZo
           </tbody>
         </table>
       </div>
+      {!all && result.preview.length > SHORT_PREVIEW && (
+        <button type="button" className="btn btn-small phone-only" onClick={() => setAll(true)}>
+          Show all {formatCount(result.preview.length)}
+        </button>
+      )}
     </div>
   );
 }
