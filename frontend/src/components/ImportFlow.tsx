@@ -127,8 +127,12 @@ export function ImportFlow() {
   // What the dry run says about the options: a 422 on one of them is shown next to it.
   const problems = dry.error instanceof ApiError && dry.error.status === 422 ? dry.error.problems : [];
   const dateProblem = queryProblem(problems, 'date_format');
-  const timezoneProblem = queryProblem(problems, 'timezone');
-  const mapProblem = queryProblem(problems, 'map');
+  // The upload files an unknown zone under query.map (its reader's error names no field):
+  // shown next to the zone, where the person can fix it.
+  const mapOrZone = queryProblem(problems, 'map');
+  const zoneInMap = mapOrZone != null && /time zone/i.test(mapOrZone);
+  const timezoneProblem = queryProblem(problems, 'timezone') ?? (zoneInMap ? mapOrZone : null);
+  const mapProblem = zoneInMap ? null : mapOrZone;
   const optionProblem = dateProblem ?? timezoneProblem ?? mapProblem;
   const result = dry.data;
   const readsTwoWays = (result?.problems ?? []).some((p) => /two ways|decimal comma/i.test(p.reason));

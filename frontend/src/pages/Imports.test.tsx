@@ -232,6 +232,22 @@ describe('the import screen', () => {
     expect(screen.getByLabelText('Date format')).toHaveValue('%d/%m/%Y');
   });
 
+  it('shows an unknown time zone next to the time zone input', async () => {
+    fakeApi({
+      'GET /api/v1/imports': [history()],
+      'POST /api/v1/imports/upload': [
+        problem422('query.map', "unknown time zone 'Asia/Bombay2' (an IANA name such as Asia/Kolkata, Europe/London or UTC)"),
+      ],
+    });
+    const user = userEvent.setup();
+    page();
+    await user.upload(screen.getByLabelText('File to import'), ordersFile());
+    const zone = await screen.findByLabelText('Time zone');
+    await waitFor(() => expect(zone).toHaveAttribute('aria-invalid', 'true'));
+    expect(zone).toHaveAccessibleDescription(/unknown time zone 'Asia\/Bombay2'/);
+    expect(screen.getByText(/Only when Beacon does not recognise a column/)).toBeInTheDocument();
+  });
+
   it('does not import with options changed since the dry run', async () => {
     fakeApi({
       'GET /api/v1/imports': [history()],
