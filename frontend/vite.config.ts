@@ -21,6 +21,7 @@ function proxy(): Record<string, ProxyOptions> {
   return {
     '/api/v1/customers': { target: ingest },
     '/api/v1/orders': { target: ingest },
+    '/api/v1/imports': { target: ingest },
     '/api/v1/segments': { target: segments },
     '/api/v1/campaigns': { target: campaigns },
     '/api/v1/auth': { target: campaigns },

@@ -2,14 +2,26 @@
 // against a running suite at BASE_URL: dev sign-in; build "total_spend > 10000 AND
 // visits <= 3"; the size shown equals the API's preview; save; launch a campaign from it;
 // its history row reaches final counts equal to the stats API without a reload; the
-// campaign page's log filtered to FAILED. Then axe on the main pages and screenshots at
-// 1280 and 390 px. Prints one JSON line of measurements; exits 1 on the first failure.
+// campaign page's log filtered to FAILED. With SHOP_ORDERS_FILE (a Shopify orders export):
+// the import screen's dry run, the import through the page, its summary against the imports
+// API, a buyer's spend on their customer page against SHOP_BUYER_SPEND (the plain-Python
+// reference), then undo from the page. Then axe on the main pages and screenshots at 1280
+// and 390 px. Prints one JSON line of measurements; exits 1 on the first failure.
 import AxeBuilder from '@axe-core/playwright';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { BASE, api, check, digits, launchBrowser, settledSize, signIn } from './lib.mjs';
 
 const SHOTS = process.env.SCREENSHOTS_DIR ?? '';
+const SHOP = process.env.SHOP_ORDERS_FILE
+  ? {
+      file: process.env.SHOP_ORDERS_FILE,
+      email: process.env.SHOP_BUYER_EMAIL ?? '',
+      spend: process.env.SHOP_BUYER_SPEND ?? '',
+      visits: Number(process.env.SHOP_BUYER_VISITS ?? NaN),
+    }
+  : null;
+const DEMO_CUSTOMER = process.env.DEMO_CUSTOMER_ID ?? 'CUST-000001';
 const FINISH_TIMEOUT = Number(process.env.E2E_FINISH_TIMEOUT_MS ?? 120_000);
 const results = {};
 
@@ -152,6 +164,117 @@ async function failedLog(page, id, failed) {
   }
 }
 
+
+/** Rupees as shown ("₹1,23,456.50") in paise, so amounts compare exactly. */
+function paise(text) {
+  const clean = (text ?? '').replace(/[^0-9.]/g, '');
+  return clean === '' ? null : Math.round(Number(clean) * 100);
+}
+
+const SUMMARY = ['new', 'updated', 'unchanged', 'merged', 'stale', 'erased', 'bad'];
+
+async function chooseShopFile(page) {
+  await page.getByRole('radio', { name: 'Orders' }).check();
+  await page.getByRole('radio', { name: 'Shopify' }).check();
+  await page.getByLabel('File to import').setInputFiles(SHOP.file);
+  await page.getByTestId('dry-run-counts').waitFor({ timeout: 60_000 });
+}
+
+/** The Shopify export through the page: dry run, nothing sent, import, progress, summary. */
+async function importShopOrders(page) {
+  await page.goto(`${BASE}/imports`);
+  await page.getByRole('heading', { name: 'Imports so far' }).waitFor();
+  const before = await api(page, '/api/v1/imports?limit=1000');
+  check(before.status === 200, `imports list answered ${before.status}`);
+  const started = Date.now();
+  await chooseShopFile(page);
+  results.dry_run_ms = Date.now() - started;
+  const counts = page.getByTestId('dry-run-counts');
+  const dry = {
+    records: digits(await counts.getByTestId('count-records').textContent()),
+    good: digits(await counts.getByTestId('count-good').textContent()),
+    bad: digits(await counts.getByTestId('count-bad').textContent()),
+  };
+  check(dry.records > 0 && dry.good + dry.bad === dry.records, `dry run counts ${JSON.stringify(dry)}`);
+  check((await page.getByTestId('preview-row').count()) > 0, 'the dry run shows no rows as read');
+  const after = await api(page, '/api/v1/imports?limit=1000');
+  check(after.body.items.length === before.body.items.length, 'the dry run made an import');
+  await audit(page, [['import-dry-run', null]]);
+
+  await page.getByRole('button', { name: /^Import [\d,]+ orders$/ }).click();
+  const summary = page.getByTestId('import-summary');
+  await summary.waitFor({ timeout: 120_000 });
+  const shown = {};
+  for (const key of SUMMARY) shown[key] = digits(await summary.getByTestId(`summary-${key}`).textContent());
+  const list = await api(page, '/api/v1/imports?limit=1');
+  const job = list.body.items[0];
+  check(job && job.file_name === SHOP.file.split('/').pop() && job.status === 'done', `newest import ${JSON.stringify(job)}`);
+  for (const key of SUMMARY) {
+    const value = key === 'bad' ? job.bad : job.counts[key];
+    check(shown[key] === value, `summary ${key} ${shown[key]} != imports API ${value}`);
+  }
+  check(job.sent === dry.good && job.bad === dry.bad, `sent ${job.sent}/${job.bad} != dry run ${dry.good}/${dry.bad}`);
+  check(shown.new === dry.good, `${shown.new} new orders, the dry run said ${dry.good} good (a fresh shop)`);
+  results.import = { id: job.import_id, dry_run: dry, summary: shown, no_customer: job.counts.no_customer };
+  return job;
+}
+
+/** The buyer's spend (and visits) on their customer page equals the reference. */
+async function buyerOnCustomerPage(page) {
+  const url = `${BASE}/customers/${encodeURIComponent(SHOP.email)}`;
+  const want = paise(SHOP.spend);
+  const deadline = Date.now() + 60_000;
+  let shown = null;
+  let visits = null;
+  for (;;) {
+    await page.goto(url);
+    const spend = page.getByTestId('profile-spend');
+    try {
+      await spend.and(page.locator(':not([data-value=""])')).waitFor({ timeout: 10_000 });
+      shown = paise(await spend.textContent());
+      visits = digits(await page.getByTestId('profile-visits').textContent());
+    } catch {
+      shown = null; // not found yet: asked again below
+    }
+    if ((shown === want && visits === SHOP.visits) || Date.now() > deadline) break;
+    await page.waitForTimeout(1_000); // the profile is projected a moment after the import
+  }
+  check(shown === want, `${SHOP.email}: spend on the page ${shown / 100} != reference ${SHOP.spend}`);
+  check(visits === SHOP.visits, `${SHOP.email}: visits on the page ${visits} != reference ${SHOP.visits}`);
+  check((await page.getByTestId('order-row').count()) > 0, 'the customer page lists no orders');
+  results.buyer = { email: SHOP.email, spend: shown / 100, visits };
+}
+
+/** Undo from the history row, through its confirmation; the row ends undone with the counts. */
+async function undoFromPage(page, job) {
+  await page.goto(`${BASE}/imports`);
+  const row = page.locator(`[data-testid="import-row"][data-import-id="${job.import_id}"]`);
+  await row.waitFor();
+  await row.getByRole('button', { name: /^Undo / }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  const question = await dialog.getByTestId('undo-question').textContent();
+  check(digits(question.split('created')[0]) === job.counts.new, `undo asks "${question}", the import created ${job.counts.new}`);
+  await dialog.getByRole('button', { name: 'Undo the import' }).click();
+  await page.locator(`[data-testid="import-row"][data-import-id="${job.import_id}"][data-status="undone"]`).waitFor({ timeout: 120_000 });
+  const text = await row.getByTestId('undo-result').textContent();
+  const undone = await api(page, `/api/v1/imports/${job.import_id}`);
+  check(undone.body.status === 'undone', `import ${job.import_id} is ${undone.body.status}`);
+  const removed = Number(/([\d,]+) removed/.exec(text)?.[1]?.replace(/,/g, ''));
+  check(removed === undone.body.undo.removed, `the row says ${removed} removed, the API ${undone.body.undo.removed}`);
+  check(undone.body.undo.removed >= job.counts.new, `undo removed ${undone.body.undo.removed} of ${job.counts.new} orders`);
+  // The buyer's money leaves their profile with the orders.
+  const deadline = Date.now() + 60_000;
+  let profile;
+  do {
+    profile = await api(page, `/api/v1/segments/profiles/${encodeURIComponent(SHOP.email)}`);
+    if (profile.status === 404 || Number(profile.body?.total_spend) === 0) break;
+    await page.waitForTimeout(1_000);
+  } while (Date.now() < deadline);
+  check(profile.status === 404 || Number(profile.body?.total_spend) === 0, `after undo ${SHOP.email} still spends ${profile.body?.total_spend}`);
+  results.undo = undone.body.undo;
+}
+
 const PAGES = [
   ['campaigns', '/campaigns'],
   ['campaign', null],
@@ -159,12 +282,14 @@ const PAGES = [
   ['audiences', '/audiences'],
   ['audience-builder', null],
   ['customers', '/customers'],
+  ['customer', `/customers/${DEMO_CUSTOMER}`],
+  ['imports', '/imports'],
 ];
 
 async function audit(page, urls) {
   const serious = [];
   for (const [name, url] of urls) {
-    await page.goto(`${BASE}${url}`);
+    if (url != null) await page.goto(`${BASE}${url}`); // null: the page as it is
     await page.waitForLoadState('networkidle');
     await page.locator('.skeleton').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
     const report = await new AxeBuilder({ page }).analyze();
@@ -174,7 +299,7 @@ async function audit(page, urls) {
       }
     }
   }
-  results.axe_pages = urls.length;
+  results.axe_pages = (results.axe_pages ?? 0) + urls.length;
   check(serious.length === 0, `axe: ${serious.join('\n')}`);
 }
 
@@ -205,6 +330,14 @@ async function screenshots(browser, storage, urls) {
         await page.getByText('Total spend').waitFor();
         await page.waitForLoadState('networkidle');
       }
+      if (name === 'customer') {
+        await page.getByTestId('profile-spend').and(page.locator(':not([data-value=""])')).waitFor({ timeout: 10_000 });
+        await page.getByTestId('order-row').first().waitFor({ timeout: 10_000 });
+      }
+      if (name === 'imports' && SHOP) {
+        await chooseShopFile(page); // the dry run of the shop's file, with the history below
+        await page.waitForLoadState('networkidle');
+      }
       if (name === 'audience-builder' || name === 'new-campaign') {
         await page.getByTestId('audience-size').and(page.locator('[data-current="true"]')).waitFor({ timeout: 10_000 }).catch(() => undefined);
       }
@@ -230,6 +363,11 @@ try {
   const shown = await watchHistory(page, id);
   await launchedElsewhere(page, audienceUrl.split('/').pop());
   await failedLog(page, id, shown.failed);
+  if (SHOP) {
+    const job = await importShopOrders(page);
+    await buyerOnCustomerPage(page);
+    await undoFromPage(page, job);
+  }
   const urls = PAGES.map(([name, url]) => [name, url ?? (name === 'campaign' ? `/campaigns/${id}` : audienceUrl)]);
   await audit(page, urls);
   if (SHOTS) await screenshots(browser, await context.storageState(), urls);

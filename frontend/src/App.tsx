@@ -13,6 +13,8 @@ const CampaignPage = lazy(() => import('./pages/CampaignPage'));
 const Audiences = lazy(() => import('./pages/Audiences'));
 const AudienceBuilder = lazy(() => import('./pages/AudienceBuilder'));
 const Customers = lazy(() => import('./pages/Customers'));
+const CustomerPage = lazy(() => import('./pages/CustomerPage'));
+const Imports = lazy(() => import('./pages/Imports'));
 
 export function App() {
   const session = useSession();
@@ -35,6 +37,9 @@ export function App() {
             <Route path="/audiences/new" element={<AudienceBuilder />} />
             <Route path="/audiences/:id" element={<AudienceBuilder />} />
             <Route path="/customers" element={<Customers />} />
+            <Route path="/customers/:id" element={<CustomerPage />} />
+            <Route path="/imports" element={<Imports />} />
+            <Route path="/imports/:id" element={<Imports />} />
           </Route>
           <Route path="*" element={<Navigate to="/campaigns" replace />} />
         </Routes>

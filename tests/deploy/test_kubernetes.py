@@ -28,6 +28,7 @@ SERVICES = {"ingest": 8001, "segments": 8002, "campaigns": 8003, "delivery": 800
 ROUTES = {
     "/api/v1/customers": "ingest-api",
     "/api/v1/orders": "ingest-api",
+    "/api/v1/imports": "ingest-api",
     "/api/v1/segments": "segments-api",
     "/api/v1/campaigns": "campaigns-api",
     "/api/v1/auth": "campaigns-api",

@@ -53,6 +53,7 @@ function describe(status: number, body: ErrorBody | null): string {
   if (body) return body.errors[0]?.message ?? body.message;
   if (status === 0) return 'The server cannot be reached. Check your connection and retry.';
   if (status >= 500) return `The server had a problem (${status}). Retry in a moment.`;
+  if (status === 413) return 'The file is too large for the server (413).';
   return `Request failed (${status})`;
 }
 
@@ -73,7 +74,8 @@ function origin(): string {
 }
 
 function make<P extends {}>() {
-  const client = createClient<P>({ baseUrl: origin() });
+  // fetch looked up on each call, not once here: a test's stub (or a polyfill) is used.
+  const client = createClient<P>({ baseUrl: origin(), fetch: (request) => globalThis.fetch(request) });
   client.use(auth);
   return client;
 }
@@ -103,10 +105,30 @@ export async function unwrap<T>(
 
 /** Plain JSON fetch with the same auth, for routes outside the generated documents. */
 export async function getJson<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const headers = new Headers(init.headers);
+  if (init.body) headers.set('content-type', 'application/json');
+  return send<T>(path, { ...init, headers });
+}
+
+/**
+ * POST a file's raw bytes (the import upload takes the file as the body, not a form), with
+ * `query` in the URL; the answer as JSON `T`, or ApiError.
+ */
+export async function postFile<T>(
+  path: string,
+  file: Blob,
+  query: URLSearchParams,
+  init: { signal?: AbortSignal } = {},
+): Promise<T> {
+  const headers = new Headers();
+  headers.set('content-type', file.type === 'text/csv' ? 'text/csv' : 'application/octet-stream');
+  return send<T>(`${path}?${query.toString()}`, { method: 'POST', body: file, headers, ...init });
+}
+
+async function send<T>(path: string, init: RequestInit): Promise<T> {
   const token = await accessToken();
   const headers = new Headers(init.headers);
   if (token) headers.set('Authorization', `Bearer ${token}`);
-  if (init.body) headers.set('content-type', 'application/json');
   let response: Response;
   try {
     response = await fetch(path, { ...init, headers });
@@ -116,7 +138,12 @@ export async function getJson<T>(path: string, init: RequestInit = {}): Promise<
   }
   if (response.status === 401 && getSession()?.accessToken) clearSession();
   const text = await response.text();
-  const body: unknown = text ? JSON.parse(text) : null;
+  let body: unknown = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = null; // a proxy's own page (413, 502): the status says enough
+  }
   if (!response.ok) {
     throw new ApiError(response.status, body);
   }

@@ -26,10 +26,97 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Customer */
+        /** One customer, found by its id or any of its aliases (one person per email) */
         get: operations["get_customer_api_v1_customers__customer_id__get"];
         put?: never;
         post?: never;
+        /** Erase a person (right to erasure): their personal data leaves every service */
+        delete: operations["erase_customer_api_v1_customers__customer_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Imports, newest first */
+        get: operations["list_imports_api_v1_imports_get"];
+        put?: never;
+        /** Open an import */
+        post: operations["open_import_api_v1_imports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One import and what became of its rows */
+        get: operations["get_import_api_v1_imports__import_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}/seal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Say every row was sent: the import is done once the worker applied them */
+        post: operations["seal_api_v1_imports__import_id__seal_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}/undo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Undo an import: what it created is removed, what it changed restored */
+        post: operations["undo_api_v1_imports__import_id__undo_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Read a shop's file (the dashboard's upload): preview it, or import it */
+        post: operations["upload_file_api_v1_imports_upload_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -108,6 +195,136 @@ export interface components {
              */
             type: string;
         };
+        /** FieldReason */
+        FieldReason: {
+            /** Field */
+            field: string;
+            /** Reason */
+            reason: string;
+        };
+        /** ImportCounts */
+        ImportCounts: {
+            /**
+             * Erased
+             * @description naming an erased person (skipped)
+             */
+            erased: number;
+            /** Merged */
+            merged: number;
+            /** New */
+            new: number;
+            /**
+             * No Customer
+             * @description orders naming no known customer (kept, waiting)
+             */
+            no_customer: number;
+            /**
+             * Stale
+             * @description older than what is stored (ignored)
+             */
+            stale: number;
+            /** Unchanged */
+            unchanged: number;
+            /** Updated */
+            updated: number;
+        };
+        /** ImportList */
+        ImportList: {
+            /** Items */
+            items: components["schemas"]["ImportOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** ImportOut */
+        ImportOut: {
+            /** Bad */
+            bad: number;
+            counts: components["schemas"]["ImportCounts"];
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** File Name */
+            file_name: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Import Id */
+            import_id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "customers" | "orders";
+            /** Processed */
+            processed: number;
+            /** Sealed At */
+            sealed_at: string | null;
+            /** Sent */
+            sent: number | null;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "generic" | "shopify" | "woocommerce";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "sealed" | "done" | "undoing" | "undone";
+            undo: components["schemas"]["ImportUndo"] | null;
+        };
+        /** ImportUndo */
+        ImportUndo: {
+            /**
+             * Conflicts
+             * @description rows changed since by someone else: left as they are
+             */
+            conflicts: number;
+            /** Finished At */
+            finished_at: string | null;
+            /** Removed */
+            removed: number;
+            /** Requested At */
+            requested_at: string | null;
+            /** Restored */
+            restored: number;
+        };
+        /** Mapped */
+        Mapped: {
+            /** Column */
+            column: string;
+            /** Field */
+            field: string;
+        };
+        /** NewImport */
+        NewImport: {
+            /** File Name */
+            file_name?: string | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "customers" | "orders";
+            /**
+             * Source
+             * @default generic
+             * @enum {string}
+             */
+            source: "generic" | "shopify" | "woocommerce";
+        };
+        /** PreviewRecord */
+        PreviewRecord: {
+            /** Item */
+            item: {
+                [key: string]: unknown;
+            } | null;
+            /** Line */
+            line: number;
+            /** Problems */
+            problems: components["schemas"]["FieldReason"][];
+            /** Warnings */
+            warnings: components["schemas"]["FieldReason"][];
+        };
         /**
          * Problem
          * @description One problem of a 422 in FastAPI's own shape (``detail`` keeps it, as the contract says).
@@ -123,6 +340,103 @@ export interface components {
             /** Type */
             type: string;
         };
+        /** RowProblem */
+        RowProblem: {
+            /** Field */
+            field: string;
+            /** Line */
+            line: number;
+            /** Reason */
+            reason: string;
+        };
+        /** Seal */
+        Seal: {
+            /**
+             * Bad
+             * @description rows refused before sending
+             * @default 0
+             */
+            bad: number;
+            /**
+             * Sent
+             * @description rows sent in batches naming the import
+             */
+            sent: number;
+        };
+        /**
+         * UploadOut
+         * @description An uploaded file as read: the preview (dry run), or that and the import it made.
+         */
+        UploadOut: {
+            /** Bad */
+            bad: number;
+            /**
+             * Bad Csv
+             * @description the refused rows in the file's own layout
+             */
+            bad_csv: string | null;
+            /**
+             * Dates
+             * @description the layout dates were read in (given, the preset's, found)
+             */
+            dates: string;
+            /** File Name */
+            file_name: string;
+            /** Good */
+            good: number;
+            /** Ignored */
+            ignored: string[];
+            import?: components["schemas"]["ImportOut"] | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "customers" | "orders";
+            /** Mapping */
+            mapping: components["schemas"]["Mapped"][];
+            /** Notes */
+            notes: string[];
+            /**
+             * Preview
+             * @description the first 20 records
+             */
+            preview: components["schemas"]["PreviewRecord"][];
+            /** Problem Counts */
+            problem_counts: {
+                [key: string]: number;
+            };
+            /**
+             * Problems
+             * @description the first 200
+             */
+            problems: components["schemas"]["RowProblem"][];
+            /**
+             * Records
+             * @description customers or orders made of them
+             */
+            records: number;
+            /**
+             * Rows
+             * @description source rows read (a Shopify order's line items included)
+             */
+            rows: number;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "generic" | "shopify" | "woocommerce";
+            /** Timezone */
+            timezone: string;
+            /** Warning Counts */
+            warning_counts: {
+                [key: string]: number;
+            };
+            /**
+             * Warnings
+             * @description optional values dropped, the row kept
+             */
+            warnings: components["schemas"]["RowProblem"][];
+        };
     };
     responses: never;
     parameters: never;
@@ -137,7 +451,7 @@ export interface operations {
             query?: {
                 cursor?: string | null;
                 limit?: number;
-                /** @description customer_id, name or email starting with this */
+                /** @description customers whose id, name, email, phone or city contains this */
                 q?: string | null;
             };
             header?: never;
@@ -205,30 +519,76 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** Accepts Email Marketing */
+                    accepts_email_marketing?: boolean | null;
+                    /** Accepts Sms Marketing */
+                    accepts_sms_marketing?: boolean | null;
+                    /** Accepts Whatsapp Marketing */
+                    accepts_whatsapp_marketing?: boolean | null;
                     /** City */
                     city?: string | null | number;
+                    /**
+                     * Consent At
+                     * @description when the consent given here was given (default: when stored)
+                     */
+                    consent_at?: (string | number) | null;
+                    /**
+                     * Consent Source
+                     * @description where it was given, e.g. shopify, checkout (default: api)
+                     */
+                    consent_source?: string | null | number;
                     /** Created At */
                     created_at?: (string | number) | null;
-                    /** Customer Id */
-                    customer_id: string | number;
+                    /**
+                     * Customer Id
+                     * @description the shop's own id; left out, the email (lower case) is the id
+                     */
+                    customer_id?: string | null | number;
                     /** Email */
                     email?: string | null | number;
-                    /** Name */
-                    name: string | number;
+                    /**
+                     * Name
+                     * @description left out: kept; for a new customer, the email's local part (or the id)
+                     */
+                    name?: string | null | number;
                     /** Phone */
                     phone?: string | null | number;
                 } | {
+                    /** @description an open import (POST /api/v1/imports) these rows belong to */
+                    import_id?: string;
                     items: {
+                        /** Accepts Email Marketing */
+                        accepts_email_marketing?: boolean | null;
+                        /** Accepts Sms Marketing */
+                        accepts_sms_marketing?: boolean | null;
+                        /** Accepts Whatsapp Marketing */
+                        accepts_whatsapp_marketing?: boolean | null;
                         /** City */
                         city?: string | null | number;
+                        /**
+                         * Consent At
+                         * @description when the consent given here was given (default: when stored)
+                         */
+                        consent_at?: (string | number) | null;
+                        /**
+                         * Consent Source
+                         * @description where it was given, e.g. shopify, checkout (default: api)
+                         */
+                        consent_source?: string | null | number;
                         /** Created At */
                         created_at?: (string | number) | null;
-                        /** Customer Id */
-                        customer_id: string | number;
+                        /**
+                         * Customer Id
+                         * @description the shop's own id; left out, the email (lower case) is the id
+                         */
+                        customer_id?: string | null | number;
                         /** Email */
                         email?: string | null | number;
-                        /** Name */
-                        name: string | number;
+                        /**
+                         * Name
+                         * @description left out: kept; for a new customer, the email's local part (or the id)
+                         */
+                        name?: string | null | number;
                         /** Phone */
                         phone?: string | null | number;
                     }[];
@@ -361,12 +721,538 @@ export interface operations {
             };
         };
     };
+    erase_customer_api_v1_customers__customer_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description No valid token or API key (``code`` says why) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller lacks the role or the key lacks the scope; nothing was done */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is over the service's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is not valid; ``errors`` lists each problem with its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency cannot take the request now; nothing was done, retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_imports_api_v1_imports_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportList"];
+                };
+            };
+            /** @description No valid token or API key (``code`` says why) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller lacks the role or the key lacks the scope; nothing was done */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is over the service's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is not valid; ``errors`` lists each problem with its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    open_import_api_v1_imports_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewImport"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description No valid token or API key (``code`` says why) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller lacks the role or the key lacks the scope; nothing was done */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is over the service's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is not valid; ``errors`` lists each problem with its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_import_api_v1_imports__import_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an import's id */
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description No valid token or API key (``code`` says why) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller lacks the role or the key lacks the scope; nothing was done */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is over the service's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is not valid; ``errors`` lists each problem with its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    seal_api_v1_imports__import_id__seal_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an import's id */
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Seal"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description No valid token or API key (``code`` says why) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller lacks the role or the key lacks the scope; nothing was done */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the resource's state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is over the service's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is not valid; ``errors`` lists each problem with its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    undo_api_v1_imports__import_id__undo_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an import's id */
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description No valid token or API key (``code`` says why) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller lacks the role or the key lacks the scope; nothing was done */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the resource's state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is over the service's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is not valid; ``errors`` lists each problem with its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency cannot take the request now; nothing was done, retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    upload_file_api_v1_imports_upload_post: {
+        parameters: {
+            query: {
+                /** @description strptime layout, e.g. %d/%m/%Y */
+                date_format?: string | null;
+                /** @description read 1.234,56 as 1234.56 */
+                decimal_comma?: boolean;
+                /** @description read and show, send nothing */
+                dry_run?: boolean;
+                file_name?: string;
+                kind: "customers" | "orders";
+                /** @description field=Column overrides */
+                map?: string[];
+                source?: "generic" | "shopify" | "woocommerce";
+                /** @description for times without an offset */
+                timezone?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadOut"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadOut"];
+                };
+            };
+            /** @description No valid token or API key (``code`` says why) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller lacks the role or the key lacks the scope; nothing was done */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is over the service's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is not valid; ``errors`` lists each problem with its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency cannot take the request now; nothing was done, retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_orders_api_v1_orders_get: {
         parameters: {
             query?: {
                 cursor?: string | null;
+                /** @description a customer's id or alias: that person's orders */
                 customer_id?: string | null;
                 limit?: number;
+                /** @description oldest (as stored) or newest first */
+                order?: "oldest" | "newest";
             };
             header?: never;
             path?: never;
@@ -433,10 +1319,39 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Amount */
+                    /**
+                     * Amount
+                     * @description the order's total, in INR
+                     */
                     amount: number | string;
+                    /** Currency */
+                    currency?: string | null | number;
+                    /**
+                     * Customer Email
+                     * @description names the customer by email when there is no customer_id
+                     */
+                    customer_email?: string | null | number;
                     /** Customer Id */
-                    customer_id: string | number;
+                    customer_id?: string | null | number;
+                    /**
+                     * Customer Name
+                     * @description the buyer's name, for a guest order's new customer
+                     */
+                    customer_name?: string | null | number;
+                    /** Line Items */
+                    line_items?: {
+                        /** Name */
+                        name: string;
+                        /** Price */
+                        price?: number | string | null;
+                        /**
+                         * Quantity
+                         * @default 1
+                         */
+                        quantity?: number;
+                        /** Sku */
+                        sku?: string | null;
+                    }[] | null;
                     /** Order Id */
                     order_id: string | number;
                     /**
@@ -444,12 +1359,55 @@ export interface operations {
                      * @description ISO 8601 (no offset means UTC) or Unix seconds, from 1900-01-02 to 2199-12-30
                      */
                     ordered_at: string | number;
+                    /**
+                     * Refunded Amount
+                     * @description refunded so far (a refunded order without it: all of it)
+                     */
+                    refunded_amount?: number | string | null;
+                    /** Status */
+                    status?: ("paid" | "pending" | "partially_refunded" | "refunded" | "cancelled" | "voided" | "failed") | number;
+                    /**
+                     * Updated At
+                     * @description when the shop last changed it; older than stored is ignored
+                     */
+                    updated_at?: (string | number) | null;
                 } | {
+                    /** @description an open import (POST /api/v1/imports) these rows belong to */
+                    import_id?: string;
                     items: {
-                        /** Amount */
+                        /**
+                         * Amount
+                         * @description the order's total, in INR
+                         */
                         amount: number | string;
+                        /** Currency */
+                        currency?: string | null | number;
+                        /**
+                         * Customer Email
+                         * @description names the customer by email when there is no customer_id
+                         */
+                        customer_email?: string | null | number;
                         /** Customer Id */
-                        customer_id: string | number;
+                        customer_id?: string | null | number;
+                        /**
+                         * Customer Name
+                         * @description the buyer's name, for a guest order's new customer
+                         */
+                        customer_name?: string | null | number;
+                        /** Line Items */
+                        line_items?: {
+                            /** Name */
+                            name: string;
+                            /** Price */
+                            price?: number | string | null;
+                            /**
+                             * Quantity
+                             * @default 1
+                             */
+                            quantity?: number;
+                            /** Sku */
+                            sku?: string | null;
+                        }[] | null;
                         /** Order Id */
                         order_id: string | number;
                         /**
@@ -457,6 +1415,18 @@ export interface operations {
                          * @description ISO 8601 (no offset means UTC) or Unix seconds, from 1900-01-02 to 2199-12-30
                          */
                         ordered_at: string | number;
+                        /**
+                         * Refunded Amount
+                         * @description refunded so far (a refunded order without it: all of it)
+                         */
+                        refunded_amount?: number | string | null;
+                        /** Status */
+                        status?: ("paid" | "pending" | "partially_refunded" | "refunded" | "cancelled" | "voided" | "failed") | number;
+                        /**
+                         * Updated At
+                         * @description when the shop last changed it; older than stored is ignored
+                         */
+                        updated_at?: (string | number) | null;
                     }[];
                 };
             };

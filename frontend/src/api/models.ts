@@ -3,6 +3,7 @@
  * JSON objects, so the generated types (./<service>.ts) cover paths, parameters and
  * request bodies; these name the fields each response carries (ARCHITECTURE.md).
  */
+import type { components as IngestComponents, operations as IngestOperations } from './ingest';
 
 export interface Page<T> {
   items: T[];
@@ -121,14 +122,70 @@ export interface Customer {
   city: string | null;
   created_at: string | null;
   updated_at?: string | null;
+  /** Other ids this person was known by (merged records: one person per email). */
+  aliases?: string[];
+  accepts_email_marketing?: boolean | null;
+  accepts_email_marketing_at?: string | null;
+  accepts_email_marketing_source?: string | null;
+  accepts_sms_marketing?: boolean | null;
+  accepts_sms_marketing_at?: string | null;
+  accepts_sms_marketing_source?: string | null;
+  accepts_whatsapp_marketing?: boolean | null;
+  accepts_whatsapp_marketing_at?: string | null;
+  accepts_whatsapp_marketing_source?: string | null;
+}
+
+export type OrderStatus =
+  | 'paid'
+  | 'pending'
+  | 'partially_refunded'
+  | 'refunded'
+  | 'cancelled'
+  | 'voided'
+  | 'failed';
+
+export interface LineItem {
+  name: string;
+  sku?: string | null;
+  quantity?: number;
+  price?: string | number | null;
 }
 
 export interface Order {
   order_id: string;
   customer_id: string;
+  customer_email?: string | null;
   amount: string | number;
+  /** Absent on orders stored before statuses existed: those are paid. */
+  status?: OrderStatus;
+  refunded_amount?: string | number | null;
+  currency?: string | null;
+  line_items?: LineItem[] | null;
   ordered_at: string;
+  updated_at?: string | null;
 }
+
+// --- Imports (ingest: /api/v1/imports) -------------------------------------------------
+// These routes declare their answers, so their shapes are the generated ones: a change in
+// the API is a type error here rather than a blank on screen.
+
+type IngestSchemas = IngestComponents['schemas'];
+
+/** An import and what became of its rows, as the ingest worker applied them. */
+export type Import = IngestSchemas['ImportOut'];
+export type ImportCounts = IngestSchemas['ImportCounts'];
+export type ImportUndo = IngestSchemas['ImportUndo'];
+export type ImportKind = Import['kind'];
+export type ImportSource = Import['source'];
+export type ImportStatus = Import['status'];
+/** A problem or warning on one record: where it starts in the file and what it is. */
+export type LineNote = IngestSchemas['RowProblem'];
+/** One record as read: the API item Beacon would send (null when refused), and why not. */
+export type PreviewRecord = IngestSchemas['PreviewRecord'];
+/** What POST /api/v1/imports/upload answers: the dry run, or also the import it made. */
+export type UploadResult = IngestSchemas['UploadOut'];
+/** The upload's query parameters. */
+export type UploadQuery = IngestOperations['upload_file_api_v1_imports_upload_post']['parameters']['query'];
 
 export interface Profile {
   customer_id: string;

@@ -36,6 +36,7 @@ export function Layout() {
             </NavLink>
             <NavLink to="/audiences">Audiences</NavLink>
             <NavLink to="/customers">Customers</NavLink>
+            <NavLink to="/imports">Import</NavLink>
           </nav>
           <div className="topbar-right">
             <ConnectionStatus />

@@ -49,3 +49,60 @@ export function formatAgo(iso: string | null | undefined, now: number = Date.now
   if (seconds < 86_400) return `${Math.round(seconds / 3600)} h ago`;
   return formatDate(iso);
 }
+
+const rupeesPaise = new Intl.NumberFormat('en-IN', {
+  style: 'currency',
+  currency: 'INR',
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 2,
+});
+
+/**
+ * Rupees exactly as stored: paise shown when there are any (₹1,49,999.50), whole rupees
+ * otherwise (₹378). For amounts a person checks against their file, not for totals.
+ */
+export function formatInrExact(value: number | string | null | undefined): string {
+  if (value == null || value === '') return '—';
+  const n = typeof value === 'string' ? Number(value) : value;
+  if (!Number.isFinite(n)) return '—';
+  return Number.isInteger(n) ? rupees.format(n) : rupeesPaise.format(n);
+}
+
+const zoned = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * A time as the clock showed it in `timeZone` (the shop's, e.g. Asia/Kolkata), with the
+ * zone's short name: "21 Feb 2024, 7:55 am IST". An unknown zone falls back to the reader's.
+ */
+export function formatDateTimeIn(iso: string | null | undefined, timeZone: string): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '—';
+  let format = zoned.get(timeZone);
+  if (!format) {
+    try {
+      format = new Intl.DateTimeFormat('en-IN', { dateStyle: 'medium', timeStyle: 'short', timeZone });
+      // dateStyle/timeStyle cannot be combined with timeZoneName: add the zone's name apart.
+    } catch {
+      format = dateTime;
+    }
+    zoned.set(timeZone, format);
+  }
+  return `${format.format(d)} ${zoneName(d, timeZone)}`.trim();
+}
+
+function zoneName(d: Date, timeZone: string): string {
+  try {
+    const parts = new Intl.DateTimeFormat('en-IN', { timeZone, timeZoneName: 'short' }).formatToParts(d);
+    return parts.find((p) => p.type === 'timeZoneName')?.value ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** A file size a person reads: 812 KB, 3.4 MB. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}

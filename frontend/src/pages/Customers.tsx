@@ -1,23 +1,23 @@
 /**
  * /customers: a paged, searchable list; a customer's profile (spend, visits, last visit)
- * and orders beside it; CSV upload of customers or orders.
+ * and latest orders beside it, with a link to their full page (/customers/:id). Files of
+ * customers or orders are loaded on /imports.
  */
-import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { ApiError, ingest, segments, unwrap } from '../api/client';
 import type { Customer, Order, Page, Profile } from '../api/models';
 import { useDebounced } from '../api/queries';
-import { CsvUpload } from '../components/CsvUpload';
+import { OrderStatusTag } from '../components/ImportReport';
 import { Empty, ErrorState, Skeleton } from '../components/States';
-import { formatCount, formatDate, formatDateTime, formatInr } from '../lib/format';
+import { formatCount, formatDate, formatDateTime, formatInr, formatInrExact } from '../lib/format';
 
 export default function Customers() {
   const [params, setParams] = useSearchParams();
   const [search, setSearch] = useState(params.get('q') ?? '');
   const q = useDebounced(search.trim(), 250);
   const selected = params.get('id');
-  const queryClient = useQueryClient();
 
   const list = useInfiniteQuery({
     queryKey: ['customers', q],
@@ -60,7 +60,17 @@ export default function Customers() {
           ) : list.isError ? (
             <ErrorState error={list.error} retry={() => void list.refetch()} />
           ) : rows.length === 0 ? (
-            <Empty>{q ? `No customer matches “${q}”.` : 'No customers yet. Upload a CSV or send them to the API.'}</Empty>
+            <Empty
+              action={
+                q ? undefined : (
+                  <Link to="/imports" className="btn btn-primary">
+                    Import customers
+                  </Link>
+                )
+              }
+            >
+              {q ? `No customer matches “${q}”.` : 'No customers yet. Import a Shopify, WooCommerce or CSV file, or send them to the API.'}
+            </Empty>
           ) : (
             <div className="table-wrap">
               <table className="table customers">
@@ -107,7 +117,17 @@ export default function Customers() {
           ) : (
             <p className="card muted">Choose a customer to see their spend, visits and orders.</p>
           )}
-          <CsvUpload onDone={() => void queryClient.invalidateQueries({ queryKey: ['customers'] })} />
+          <section className="card stack-tight" aria-labelledby="import-card-title">
+            <h2 className="card-label" id="import-card-title">
+              Load customers or orders
+            </h2>
+            <p className="small muted">
+              From a Shopify or WooCommerce export, or any CSV: see how Beacon reads the file before anything is sent.
+            </p>
+            <Link to="/imports" className="btn">
+              Import a file
+            </Link>
+          </section>
         </aside>
       </div>
     </div>
@@ -137,7 +157,12 @@ function CustomerCard({ id, onClose }: { id: string; onClose: () => void }) {
   const orders = useQuery({
     queryKey: ['orders', id],
     queryFn: ({ signal }) =>
-      unwrap<Page<Order>>(ingest.GET('/api/v1/orders', { params: { query: { customer_id: id, limit: 20 } }, signal })),
+      unwrap<Page<Order>>(
+        ingest.GET('/api/v1/orders', {
+          params: { query: { customer_id: id, limit: 10, order: 'newest' } },
+          signal,
+        }),
+      ),
   });
   if (customer.isPending) return <Skeleton rows={5} label="Loading customer" />;
   if (customer.isError) return <ErrorState error={customer.error} retry={() => void customer.refetch()} />;
@@ -149,9 +174,14 @@ function CustomerCard({ id, onClose }: { id: string; onClose: () => void }) {
         <h2 id="customer-title" className="h-card">
           {c.name || 'Unnamed'}
         </h2>
-        <button type="button" className="btn btn-quiet btn-small" onClick={onClose}>
-          Close
-        </button>
+        <span className="actions">
+          <Link to={`/customers/${encodeURIComponent(c.customer_id)}`} className="btn btn-small">
+            Full profile
+          </Link>
+          <button type="button" className="btn btn-quiet btn-small" onClick={onClose}>
+            Close
+          </button>
+        </span>
       </div>
       <p className="muted small">
         <span className="mono">{c.customer_id}</span>
@@ -173,7 +203,7 @@ function CustomerCard({ id, onClose }: { id: string; onClose: () => void }) {
           <dd className="dd-text">{p ? formatDate(p.last_visit_at) : '—'}</dd>
         </div>
       </dl>
-      <h3 className="card-label">Recent orders</h3>
+      <h3 className="card-label">Latest orders</h3>
       {orders.isPending ? (
         <Skeleton rows={3} label="Loading orders" />
       ) : orders.isError ? (
@@ -188,7 +218,10 @@ function CustomerCard({ id, onClose }: { id: string; onClose: () => void }) {
                 <span className="mono small block">{o.order_id}</span>
                 <span className="muted small block">{formatDateTime(o.ordered_at)}</span>
               </span>
-              <span className="num">{formatInr(o.amount)}</span>
+              <span className="num">
+                <span className="block">{formatInrExact(o.amount)}</span>
+                {o.status && o.status !== 'paid' && <OrderStatusTag status={o.status} />}
+              </span>
             </li>
           ))}
         </ul>
