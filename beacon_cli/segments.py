@@ -55,17 +55,25 @@ def preview(beacon: Beacon, rules: dict[str, Any]) -> dict[str, Any]:
 
 
 def export(beacon: Beacon, segment_id: str, out: Path, page_size: int) -> int:
-    """Write every member, page by page (never all in memory); the number written."""
+    """Write every member, page by page (never all in memory); the number written. The
+    file appears only when the export is complete: a failed one leaves nothing behind."""
     written = 0
     cursor: str | None = None
     path = f"/api/v1/segments/{segment_id}/members"
-    with out.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        while True:
-            page = beacon.get("segments", path, limit=page_size, cursor=cursor)
-            writer.writerows(page["items"])
-            written += len(page["items"])
-            cursor = page.get("next_cursor")
-            if not cursor:
-                return written
+    partial = out.with_name(out.name + ".part")
+    try:
+        with partial.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=COLUMNS, extrasaction="ignore")
+            writer.writeheader()
+            while True:
+                page = beacon.get("segments", path, limit=page_size, cursor=cursor)
+                writer.writerows(page["items"])
+                written += len(page["items"])
+                cursor = page.get("next_cursor")
+                if not cursor:
+                    break
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(out)
+    return written

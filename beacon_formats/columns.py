@@ -92,13 +92,16 @@ def parse_overrides(kind: str, pairs: list[str]) -> dict[str, str]:
         name, eq, header = pair.partition("=")
         name = name.strip()
         if not eq or not name or not header:
-            raise FormatError(f"--map {pair!r}: expected field=Header, e.g. --map name=full_name")
+            raise FormatError(
+                f"--map {pair!r}: expected field=Header, e.g. --map name=full_name", option="map"
+            )
         if name not in fields:
             guess = closest(name, fields)
             raise FormatError(
                 f"--map {pair!r}: {kind} have no field {name!r}"
                 + (f"; did you mean {guess!r}?" if guess else ""),
                 hint=f"fields: {', '.join(fields)}",
+                option="map",
             )
         overrides[name] = header
     return overrides
@@ -116,6 +119,7 @@ def match(layout: Layout, header: list[str], overrides: dict[str, str]) -> Match
                 f"--map {name}={wanted}: the {layout.name} layout does not read {name!r} "
                 "from one column",
                 hint="use --from generic to map every column yourself.",
+                option="map",
             )
         if wanted not in header:
             guess = closest(wanted, header)
@@ -123,6 +127,7 @@ def match(layout: Layout, header: list[str], overrides: dict[str, str]) -> Match
                 f"--map {name}={wanted}: the file has no column {wanted!r}"
                 + (f"; did you mean {guess!r}?" if guess else ""),
                 hint=f"columns: {', '.join(header)}",
+                option="map",
             )
         index[name] = header.index(wanted)
     used = set(index.values())
@@ -146,6 +151,7 @@ def match(layout: Layout, header: list[str], overrides: dict[str, str]) -> Match
             hint=f"the file's columns: {', '.join(header)}. Map one with --map field=Header"
             + ("" if layout.name == "generic" else ", or pick another --from")
             + ".",
+            option="map",
         )
     return matched
 

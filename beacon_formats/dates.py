@@ -144,6 +144,7 @@ def detect(dates: Iterable[tuple[int, Any]]) -> str:
                 f"(day first) and line {month_first[0]} has {month_first[1]!r} (month first)",
                 hint="fix the file, or pass --date-format for the layout most rows use; "
                 "rows in the other layout are then reported as bad",
+                option="date_format",
             )
     if day_first:
         return DMY
@@ -156,4 +157,5 @@ def detect(dates: Iterable[tuple[int, Any]]) -> str:
         "is day/month or month/day)",
         hint="pass --date-format '%d/%m/%Y' (day first) or '%m/%d/%Y' (month first), "
         "adding ' %H:%M' when the dates have times",
+        option="date_format",
     )

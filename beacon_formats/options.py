@@ -32,19 +32,25 @@ class Options:
             raise FormatError(
                 f"unknown time zone {self.timezone!r}",
                 hint="an IANA name such as Asia/Kolkata, Europe/London or UTC",
+                option="timezone",
             ) from None
 
     def check(self, kind: str) -> None:
         """Refuse an unknown kind, source, zone or date layout before the file is opened."""
         if kind not in KINDS:
-            raise FormatError(f"unknown kind {kind!r}", hint=f"one of {', '.join(KINDS)}")
+            raise FormatError(
+                f"unknown kind {kind!r}", hint=f"one of {', '.join(KINDS)}", option="kind"
+            )
         if self.source not in SOURCES:
             raise FormatError(
-                f"unknown source {self.source!r}", hint=f"one of {', '.join(SOURCES)}"
+                f"unknown source {self.source!r}",
+                hint=f"one of {', '.join(SOURCES)}",
+                option="source",
             )
         self.zone()
         if self.date_format is not None and "%" not in self.date_format:
             raise FormatError(
                 f"--date-format {self.date_format!r} has no % directive",
                 hint="a strptime layout such as '%d/%m/%Y %H:%M'",
+                option="date_format",
             )

@@ -86,6 +86,7 @@ def read(
             raise FormatError(
                 f"{error.message} The file looks like a {looks_like} {kind} export.",
                 hint=f"pass --from {looks_like}.",
+                option="source",
             ) from None
         if preset.name == "generic" and looks_like is None:
             columns.suggest(layout, matched)

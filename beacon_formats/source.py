@@ -119,6 +119,7 @@ class Source:
                 raise FormatError(
                     "this input can be read once only, and its dates need a first look",
                     hint="pass --date-format, e.g. '%d/%m/%Y'",
+                    option="date_format",
                 )
             source.seek(0)
         if isinstance(source, io.TextIOBase):

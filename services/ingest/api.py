@@ -300,7 +300,11 @@ def build_router(
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         cursor: str | None = None,
         order: Annotated[
-            Literal["oldest", "newest"], Query(description="oldest (as stored) or newest first")
+            Literal["oldest", "newest"],
+            Query(
+                description="a customer's orders by when placed, oldest or newest first"
+                " (without customer_id: by when Beacon received them)"
+            ),
         ] = "oldest",
     ) -> dict[str, Any]:
         async with engine.connect() as conn:

@@ -206,9 +206,8 @@ def add_routes(
             )
             read = await asyncio.to_thread(upload.read_upload, kind, body, file_name, options)
         except FormatError as error:
-            field = "query.date_format" if "date" in error.message else "query.map"
-            text = error.message + (f" ({error.hint})" if error.hint else "")
-            raise invalid_field(field, text) from None
+            field = f"query.{error.option}" if error.option else "body"
+            raise invalid_field(field, error.sentence(flags=False)) from None
         described = read.describe()
         if dry_run:
             return JSONResponse({**described, "import": None})

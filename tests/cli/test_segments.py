@@ -78,5 +78,7 @@ async def test_export_has_the_preview_size(stack: Stack, tmp_path: Path) -> None
         bad = await http.get(f"/api/v1/segments/{saved['id']}/members", params={"cursor": "%%%"})
         assert bad.status_code == 422
 
-    missing = cli("segments", "export", "999999", env=env)
+    nowhere = tmp_path / "missing.csv"
+    missing = cli("segments", "export", "999999", "--out", str(nowhere), env=env)
     assert missing.returncode == 1 and "not found" in missing.stderr
+    assert not nowhere.exists() and not nowhere.with_name("missing.csv.part").exists()

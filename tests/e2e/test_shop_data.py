@@ -147,6 +147,18 @@ async def test_one_person_per_email_and_money_kept_through_updates(stack: Stack)
         assert neha["accepts_sms_marketing_source"] == "api"
         mine = (await client.get(orders_url, params={"customer_id": "neha@mail.com"})).json()
         assert sorted(o["order_id"] for o in mine["items"]) == ["o5", "o6"]
+        seen, cursor = [], None
+        while True:  # one person's orders, newest placed first, a page of one at a time
+            params = {"customer_id": "asha@shop.in", "order": "newest", "limit": 1}
+            page = (
+                await client.get(
+                    orders_url, params={**params, **({"cursor": cursor} if cursor else {})}
+                )
+            ).json()
+            seen += [o["order_id"] for o in page["items"]]
+            if not (cursor := page["next_cursor"]):
+                break
+        assert seen == ["o10", "o2", "o1"]
         o9 = (await client.get(orders_url, params={"customer_id": "C8", "order": "newest"})).json()
         assert {o["order_id"]: o["status"] for o in o9["items"]}["o9"] == "refunded"  # not stale
         # The preview cache holds the people, not their old ids.

@@ -110,7 +110,11 @@ async def test_an_unreadable_file_is_a_422_saying_what_to_set(stack: Stack, tmp_
     async with httpx.AsyncClient(headers=stack.headers(), timeout=60) as client:
         answer = await upload(client, ingest.url, ambiguous, "orders")
         assert answer.status_code == 422, answer.text
-        assert answer.json()["errors"][0]["field"] == "query.date_format"
+        problem = answer.json()["errors"][0]
+        assert problem["field"] == "query.date_format"
+        assert "date_format" in problem["message"] and "--" not in problem["message"]
+        zone = await upload(client, ingest.url, ambiguous, "orders", timezone="Mars/Olympus")
+        assert zone.status_code == 422 and zone.json()["errors"][0]["field"] == "query.timezone"
         fixed = await upload(client, ingest.url, ambiguous, "orders", date_format="%d/%m/%Y")
         assert fixed.status_code == 200 and fixed.json()["good"] == 20, fixed.text
         answer = await upload(client, ingest.url, nothing, "customers")

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.ingest.store.tables import orders
@@ -294,16 +294,24 @@ async def page(
     customer_id: str | None,
     newest_first: bool = False,
 ) -> tuple[list[dict[str, Any]], int | None]:
-    """Orders in insertion order (or newest first) after the cursor ``after_id``."""
+    """Orders after the cursor (the last id of the previous page): one customer's by when
+    they were placed (``newest_first`` or oldest first), all of them by when Beacon
+    received them. A customer's orders are few, read through their index and sorted."""
     query = select(orders.c.id, *_PUBLIC).where(orders.c.removed_at.is_(None))
-    if newest_first:
-        if after_id:
-            query = query.where(orders.c.id < after_id)
-        query = query.order_by(orders.c.id.desc())
-    else:
-        query = query.where(orders.c.id > after_id).order_by(orders.c.id)
     if customer_id is not None:
         query = query.where(orders.c.customer_id == customer_id)
+        keys: tuple[Any, ...] = (orders.c.ordered_at, orders.c.id)
+        if after_id:
+            at = select(orders.c.ordered_at).where(orders.c.id == after_id).scalar_subquery()
+            key = tuple_(orders.c.ordered_at, orders.c.id)
+            query = query.where(
+                key < tuple_(at, after_id) if newest_first else key > tuple_(at, after_id)
+            )
+    else:
+        keys = (orders.c.id,)
+        if after_id:
+            query = query.where(orders.c.id < after_id if newest_first else orders.c.id > after_id)
+    query = query.order_by(*(k.desc() if newest_first else k for k in keys))
     rows = (await conn.execute(query.limit(limit + 1))).all()
     more = len(rows) > limit
     rows = rows[:limit]
