@@ -85,12 +85,21 @@ def run_cli(
     wall = time.perf_counter() - started
     after = meter.snapshot()
     output = cli.stdout.read().decode() if cli.stdout else ""
+    cpu_by_role = CpuMeter.delta(before, after, wall)
+    # The CLI is gone by now (its CPU was read while it lived): out of "other", as "cli".
+    other = cpu_by_role["cpu_s"].get("other", 0.0)
+    cpu_by_role["cpu_s"]["other"] = round(max(0.0, other - cpu), 2)
+    cpu_by_role["cpu_s"]["cli"] = round(cpu, 2)
+    cpu_by_role["cores_busy"] = {
+        role: round(used / wall, 2)
+        for role, used in sorted(cpu_by_role["cpu_s"].items(), key=lambda kv: -kv[1])
+    }
     return {
         "exit": cli.returncode,
         "wall_s": round(wall, 2),
         "cli_cpu_s": round(cpu, 2),
         "cli_peak_rss_mib": round(peak, 1),
-        "cpu": CpuMeter.delta(before, after, wall),
+        "cpu": cpu_by_role,
         "output_tail": output[-1500:],
     }
 
