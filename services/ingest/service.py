@@ -23,6 +23,7 @@ from services.ingest.store import customers as customer_store
 from services.ingest.store import erasure as erasure_store
 from services.ingest.store import imports as import_store
 from services.ingest.store import orders as order_store
+from shared.db import unit_of_work
 from shared.envelope import Envelope
 
 ANNOUNCE_CHUNK = 1000  # items per outgoing event, as the contract's batches
@@ -133,10 +134,12 @@ async def store_orders(
     named = {row["customer_id"] for row, _ in records if row.get("customer_id")}
     # Every id an order names has a row (pending until its customer arrives), held with a
     # shared lock: a merge of that id waits for these orders, and then moves them too.
+    # Rows for new ids are made first, in a short transaction of their own.
+    missing = named - (await customer_store.states(conn, named, lock=False)).keys()
+    if missing:
+        async with unit_of_work(conn.engine) as side:
+            await customer_store.add_pending(side, sorted(missing), now)
     states = await customer_store.states(conn, named)
-    missing = named - states.keys()
-    for pending in await customer_store.ensure_pending(conn, sorted(missing), now):
-        states[pending.customer_id] = pending.state
     emails = {n for row, _ in records if (n := normalise_email(row.get("customer_email")))}
     erased = await erasure_store.erased(conn, pepper, named | emails)
     # An order naming an active or pending id is that id's: the usual case, decided here.

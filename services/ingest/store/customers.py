@@ -114,8 +114,8 @@ async def repoint(
     return [(r.customer_id, before_image(r), r.version + 1) for r in found]
 
 
-async def states(conn: AsyncConnection, ids: Iterable[str]) -> dict[str, str]:
-    """The state of each of ``ids`` that has a row, each row held with a shared lock.
+async def states(conn: AsyncConnection, ids: Iterable[str], *, lock: bool = True) -> dict[str, str]:
+    """The state of each of ``ids`` that has a row (held with a shared lock, ``lock``).
     A driver-level statement: SQLAlchemy expanding a 1,000-id IN list per chunk cost more
     than the query."""
     wanted = sorted(set(ids))
@@ -125,31 +125,30 @@ async def states(conn: AsyncConnection, ids: Iterable[str]) -> dict[str, str]:
         marks = ", ".join(["%s"] * len(chunk))
         rows: Any = await conn.exec_driver_sql(
             f"SELECT customer_id, state FROM customers WHERE customer_id IN ({marks})"
-            " LOCK IN SHARE MODE",
+            + (" LOCK IN SHARE MODE" if lock else ""),
             chunk,
         )
         found.update((row[0], row[1]) for row in rows)
     return found
 
 
-async def ensure_pending(conn: AsyncConnection, ids: Sequence[str], now: datetime) -> list[Row]:
-    """A ``pending`` row for each of ``ids`` (ids orders name that had no row): every id
-    then has a row the batch holds locked. Returns the rows, as stored (another
-    transaction may have made some meanwhile)."""
-    statement = (
-        "INSERT IGNORE INTO customers (customer_id, state, first_seen_at, updated_at)"
-        " VALUES (%s, 'pending', %s, %s)"
-    )
-    ordered = sorted(set(ids))
-    rows: list[Row] = []
-    for start in range(0, len(ordered), CHUNK):
-        chunk = ordered[start : start + CHUNK]
-        inserted = await execute_rows(conn, statement, [(cid, now, now) for cid in chunk])
-        if inserted == len(chunk):
-            rows += [Row(cid, "pending", None, 1, {}) for cid in chunk]
-        else:  # some were made by another transaction: read them as they are
-            rows += await _select(conn, customers.c.customer_id.in_(chunk), "share")
-    return rows
+async def add_pending(conn: AsyncConnection, ids: Sequence[str], now: datetime) -> None:
+    """A ``pending`` row for each of ``ids`` (ids orders name that have no row yet), in
+    the caller's own short transaction: committed at once, they hold no lock another batch
+    naming the same ids would wait on for a whole batch. A lock another transaction holds
+    for long (a customer it is creating) is not waited out: the batch is retried."""
+    await conn.exec_driver_sql("SET SESSION innodb_lock_wait_timeout = 2")
+    try:
+        ordered = sorted(set(ids))
+        for start in range(0, len(ordered), CHUNK):
+            await execute_rows(
+                conn,
+                "INSERT IGNORE INTO customers (customer_id, state, first_seen_at, updated_at)"
+                " VALUES (%s, 'pending', %s, %s)",
+                [(cid, now, now) for cid in ordered[start : start + CHUNK]],
+            )
+    finally:
+        await conn.exec_driver_sql("SET SESSION innodb_lock_wait_timeout = DEFAULT")
 
 
 def _values(row: Row) -> tuple[Any, ...]:
