@@ -59,6 +59,19 @@ class Actor(_Payload):
     email: str | None = None
 
 
+# What a customer.upserted row says of the customer, beside customer_id and version.
+CUSTOMER_FIELDS = (
+    "name",
+    "email",
+    "phone",
+    "city",
+    "created_at",
+    "email_consent",
+    "sms_consent",
+    "whatsapp_consent",
+)
+
+
 class CustomersPayload(_Payload):
     customers: list[Any]
     # The import (POST /api/v1/imports) the rows belong to, on *.submitted; None: the API.

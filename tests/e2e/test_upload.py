@@ -121,3 +121,57 @@ async def test_an_unreadable_file_is_a_422_saying_what_to_set(stack: Stack, tmp_
         assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "query.map"
         answer = await upload(client, ingest.url, nothing, "customers", source="magento")
         assert answer.status_code == 422, answer.text
+
+
+async def test_importing_a_corrected_file_again_corrects_the_data(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """A file first read with the wrong column for the amount, then again with the right
+    one: the orders (same ids) are updated, and every buyer's spend is the right total."""
+    ingest = stack.start("ingest", "all")
+    stack.start("segments", "worker")
+    path = tmp_path / "orders.csv"
+    rows = [(f"INV-{i}", f"buyer{i % 7}@example.in", 100 + i, 118 + i) for i in range(60)]
+    await asyncio.to_thread(
+        path.write_text,
+        "Order No,Customer Email,Subtotal,Grand Total,Order Date\n"
+        + "".join(
+            f"{o},{e},{s}.00,{t}.00,2026-03-{1 + i % 27:02d} 10:00\n"
+            for i, (o, e, s, t) in enumerate(rows)
+        ),
+    )
+    truth: dict[str, Decimal] = {}
+    for _, email, _, total in rows:
+        truth[email] = truth.get(email, Decimal(0)) + Decimal(total)
+    async with httpx.AsyncClient(headers=stack.headers(), timeout=60) as client:
+        wrong = await done(
+            client,
+            ingest.url,
+            await upload(
+                client, ingest.url, path, "orders", dry_run="false", map="amount=Subtotal"
+            ),
+        )
+        assert wrong["counts"]["new"] == 60
+        await eventually(
+            lambda: by_email(stack),
+            lambda found: (
+                found.get("buyer0@example.in", (0, 0))[0] == sum(100 + i for i in range(0, 60, 7))
+            ),
+            what="the wrong amounts, first",
+        )
+        right = await done(
+            client, ingest.url, await upload(client, ingest.url, path, "orders", dry_run="false")
+        )
+        assert (right["counts"]["updated"], right["counts"]["new"]) == (60, 0)
+        again = await done(
+            client, ingest.url, await upload(client, ingest.url, path, "orders", dry_run="false")
+        )
+        assert again["counts"]["unchanged"] == 60  # the same file a third time: nothing
+    found = await eventually(
+        lambda: by_email(stack),
+        lambda f: {e: s for e, (s, _) in f.items()} == truth,
+        what="the right amounts",
+    )
+    assert all(
+        visits == 60 // 7 + (1 if int(e[5]) < 60 % 7 else 0) for e, (_, visits) in found.items()
+    )

@@ -1251,7 +1251,7 @@ export interface operations {
                 /** @description a customer's id or alias: that person's orders */
                 customer_id?: string | null;
                 limit?: number;
-                /** @description oldest (as stored) or newest first */
+                /** @description a customer's orders by when placed, oldest or newest first (without customer_id: by when Beacon received them) */
                 order?: "oldest" | "newest";
             };
             header?: never;

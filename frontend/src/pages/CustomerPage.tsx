@@ -195,7 +195,7 @@ function Orders({ customerId }: { customerId: string }) {
   return (
     <section className="stack-tight" aria-labelledby="orders-title">
       <h2 id="orders-title" className="h-section">
-        Orders <span className="muted small">latest received first</span>
+        Orders <span className="muted small">newest first</span>
       </h2>
       {orders.isPending ? (
         <Skeleton rows={5} label="Loading orders" />

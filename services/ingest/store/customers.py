@@ -13,12 +13,13 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, text
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.ingest.domain.identity import FIELDS, Row, Write, normalise_email
+from services.ingest.domain.identity import FIELDS, Row, Write
 from services.ingest.store.tables import customers
 from shared.db import execute_rows, insert_rows, update_rows
+from shared.events import CUSTOMER_FIELDS
 
 CHUNK = 1000
 _TIMES = frozenset({"created_at", "email_consent_at", "sms_consent_at", "whatsapp_consent_at"})
@@ -212,16 +213,7 @@ def announced(rows: Iterable[Row]) -> list[dict[str, Any]]:
         if row.state != "active":
             continue
         item: dict[str, Any] = {"customer_id": row.customer_id, "version": row.version}
-        for name in (
-            "name",
-            "email",
-            "phone",
-            "city",
-            "created_at",
-            "email_consent",
-            "sms_consent",
-            "whatsapp_consent",
-        ):
+        for name in CUSTOMER_FIELDS:
             item[name] = _json(row.values.get(name))
         out.append(item)
     return out
@@ -341,15 +333,6 @@ async def page(
 async def count(conn: AsyncConnection) -> int:
     query = select(func.count()).select_from(customers).where(customers.c.state == "active")
     return int((await conn.execute(query)).scalar_one())
-
-
-async def known_ids(conn: AsyncConnection) -> int:
-    """How many ids (customers, aliases, ids only orders named) exist (tests, benches)."""
-    return int((await conn.execute(text("SELECT COUNT(*) FROM customers"))).scalar_one())
-
-
-def emails_of(items: Iterable[dict[str, Any]], key: str) -> list[str]:
-    return sorted({e for item in items if (e := normalise_email(item.get(key)))})
 
 
 # --- undo ----------------------------------------------------------------------------

@@ -19,18 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.segments.store.tables import inbox, profile_orders, profiles
 from shared.db import execute_rows, update_rows
+from shared.events import CUSTOMER_FIELDS
 
 CHUNK = 1000
-IDENTITY = (
-    "name",
-    "email",
-    "phone",
-    "city",
-    "created_at",
-    "email_consent",
-    "sms_consent",
-    "whatsapp_consent",
-)
+IDENTITY = CUSTOMER_FIELDS  # the profile's columns a customer.upserted row sets
 PROFILE_COLUMNS = (
     profiles.c.customer_id,
     profiles.c.revision,
