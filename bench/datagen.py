@@ -449,7 +449,9 @@ async def _stored(
                 n_c = (
                     await conn.execute(
                         text(
-                            "SELECT COUNT(*) FROM customers WHERE state = 'active'"
+                            # Each id sent is a customer, or an alias of the one that
+                            # had its email first (one person per email).
+                            "SELECT COUNT(*) FROM customers WHERE state IN ('active', 'merged')"
                             " AND customer_id BETWEEN :lo AND :hi"
                         ),
                         {"lo": c_lo, "hi": c_hi},
