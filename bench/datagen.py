@@ -280,13 +280,16 @@ def generate_orders(
     id_prefix: str = "ORD-",
     id_width: int = 7,
     start: int = 1,
+    statuses: bool = False,
 ) -> list[dict[str, Any]]:
     """Exactly ``n_orders`` orders of ``customers``, numbered in the order they were placed.
 
     Each is a dict ready for ``POST /api/v1/orders``: ``order_id``
     (``{id_prefix}{number:0{id_width}d}``, from ``start``), ``customer_id``, ``amount`` (a
     string with two decimals) and ``ordered_at`` (ISO 8601, UTC, after the customer's
-    ``created_at`` and not after ``now``).
+    ``created_at`` and not after ``now``). With ``statuses`` (the demo data), a few are
+    pending, refunded, partly refunded, cancelled or failed (``STATUSES``); without, all are
+    paid, so every order is a visit (what the benchmarks count).
     """
     if n_orders < 0:
         raise ValueError("n_orders must be >= 0")
@@ -332,7 +335,7 @@ def generate_orders(
             "amount": f"{c // 100}.{c % 100:02d}",
             "ordered_at": iso(datetime.fromtimestamp(float(when[k]), UTC)),
         }
-        state = names[int(status[k])]
+        state = names[int(status[k])] if statuses else "paid"
         if state != "paid":
             item["status"] = state
         if state == "partially_refunded":
@@ -491,7 +494,7 @@ async def load(args: argparse.Namespace) -> str:
     now = parse_iso(args.now) if args.now else default_now()
     started = time.perf_counter()
     customers = generate_customers(args.customers, args.seed, now=now)
-    orders = generate_orders(customers, args.orders, args.seed, now=now)
+    orders = generate_orders(customers, args.orders, args.seed, now=now, statuses=True)
     url = args.url.rstrip("/")
     await _wait_ready(url, args.ready_timeout)
     posting = time.perf_counter()

@@ -41,7 +41,7 @@ VENDOR = {
 async def load_demo_data(stack: Stack, ingest_url: str) -> str:
     """Load the demo data; the id of a customer worth a screenshot (a refund, most statuses)."""
     customers = generate_customers(CUSTOMERS, seed=42)
-    orders = generate_orders(customers, ORDERS, seed=42)
+    orders = generate_orders(customers, ORDERS, seed=42, statuses=True)
     by_customer: dict[str, list[str]] = {}
     for order in orders:
         by_customer.setdefault(order["customer_id"], []).append(order.get("status", "paid"))
