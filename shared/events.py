@@ -36,6 +36,9 @@ PROFILE_CHANGED = "profile.changed"
 SEGMENT_SAVED = "segment.saved"
 SEGMENT_DELETED = "segment.deleted"
 CAMPAIGN_LAUNCHED = "campaign.launched"
+CAMPAIGN_PAUSED = "campaign.paused"
+CAMPAIGN_RESUMED = "campaign.resumed"
+CAMPAIGN_CANCELLED = "campaign.cancelled"
 API_KEY_CREATED = "api_key.created"
 API_KEY_REVOKED = "api_key.revoked"
 API_KEY_USED = "api_key.used"
@@ -134,6 +137,17 @@ class CampaignLaunched(_Payload):
     message: str | None = None  # the template (delivery needs it; segments does not)
     max_audience: int | None = Field(default=None, ge=0)
     created_by: Actor | None = None
+    # A test send: these customers instead of the rules, marked test, in no statistics.
+    test: bool = False
+    customer_ids: list[str] | None = Field(default=None, max_length=100)
+
+
+class CampaignControl(_Payload):
+    """A sending campaign paused, resumed or cancelled: delivery acts on it at once."""
+
+    campaign_id: str = Field(min_length=1, max_length=64)
+    at: Any = None
+    actor: Actor | None = None
 
 
 class ApiKeyChanged(_Payload):
@@ -152,6 +166,7 @@ class AudienceResolved(_Payload):
     size: int = Field(ge=0)
     batches: int = Field(ge=0)
     error: str | None = None
+    test: bool = False  # a test send's audience: in no statistics
 
 
 class AudienceBatch(_Payload):
@@ -172,6 +187,10 @@ class CampaignDelta(_Payload):
     queued: int = Field(default=0, ge=0)
     sent: int = Field(default=0, ge=0)
     failed: int = Field(default=0, ge=0)
+    # Rows now CANCELLED (never to be sent); negative when a receipt showed one cancelled
+    # while it was already on its way was sent after all.
+    cancelled: int = 0
+    test: bool = False  # a test send's: in no statistics
 
 
 class DeliveryUpdated(_Payload):
@@ -304,6 +323,27 @@ CATALOGUE: tuple[EventSpec, ...] = (
         CampaignLaunched,
         "a launch, with the rules and template it was created with and its audience ceiling",
     ),
+    EventSpec(
+        CAMPAIGN_PAUSED,
+        1,
+        "campaigns",
+        CampaignControl,
+        "a sending campaign paused: delivery sends nothing more of it until resumed",
+    ),
+    EventSpec(
+        CAMPAIGN_RESUMED,
+        1,
+        "campaigns",
+        CampaignControl,
+        "a paused campaign resumed: delivery sends what is left",
+    ),
+    EventSpec(
+        CAMPAIGN_CANCELLED,
+        1,
+        "campaigns",
+        CampaignControl,
+        "a campaign cancelled: delivery marks every message not sent yet CANCELLED",
+    ),
     EventSpec(API_KEY_CREATED, 1, "campaigns", ApiKeyChanged, "an API key's state (hash only)"),
     EventSpec(API_KEY_REVOKED, 1, "campaigns", ApiKeyChanged, "the same, with revoked_at set"),
     EventSpec(
@@ -341,7 +381,8 @@ CATALOGUE: tuple[EventSpec, ...] = (
         1,
         "delivery",
         DeliveryUpdated,
-        "per-campaign counter deltas: log rows created (queued), rows that became SENT/FAILED",
+        "per-campaign counter deltas: log rows created (queued), rows that became "
+        "SENT/FAILED/CANCELLED",
     ),
     EventSpec(
         SEND_REQUESTED,
