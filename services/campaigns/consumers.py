@@ -31,6 +31,7 @@ def _progress(campaign: dict[str, object]) -> Progress:
         campaign["audience_size"],  # type: ignore[arg-type]
         int(campaign["sent"]),  # type: ignore[call-overload]
         int(campaign["failed"]),  # type: ignore[call-overload]
+        int(campaign["cancelled"]),  # type: ignore[call-overload]
     )
 
 
@@ -51,7 +52,8 @@ async def on_resolved(conn: AsyncConnection, envelope: Envelope) -> list[Envelop
         return []  # not one of ours (another deployment sharing the broker)
     error = payload.get("error")
     status = after_resolved(_progress(campaign), int(payload["size"]), error)
-    extra = {"completed_at": store.now()} if status in ("completed", "failed") else {}
+    finished = status in ("completed", "failed") and campaign["status"] != status
+    extra = {"completed_at": store.now()} if finished else {}
     await store.set_fields(
         conn,
         campaign["id"],
@@ -72,6 +74,7 @@ async def on_delivery(conn: AsyncConnection, envelope: Envelope) -> list[Envelop
             int(delta.get("queued", 0)),
             int(delta.get("sent", 0)),
             int(delta.get("failed", 0)),
+            int(delta.get("cancelled", 0)),
         )
         if found:
             await _settle(conn, cid, "launching")

@@ -17,7 +17,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.campaigns.domain import events
-from services.campaigns.domain.campaign import NewCampaign, audience_ceiling, launches_at_once
+from services.campaigns.domain.campaign import (
+    CampaignEdit,
+    Duplicate,
+    NewCampaign,
+    NotAllowed,
+    TestSend,
+    after,
+    audience_ceiling,
+    launches_at_once,
+)
 from services.campaigns.store import campaigns as store
 from services.campaigns.store.tables import outbox as outbox_table
 from shared import outbox
@@ -88,10 +97,125 @@ async def launch_due(conn: AsyncConnection, limit: int = 100) -> list[str]:
 
 
 async def list_campaigns(
-    conn: AsyncConnection, *, before_seq: int | None, limit: int
+    conn: AsyncConnection,
+    *,
+    before_seq: int | None,
+    limit: int,
+    filters: store.Filters | None = None,
 ) -> tuple[list[dict[str, Any]], int | None]:
     """Newest first: a page of campaigns, and the ``seq`` to continue before (or None)."""
-    return await store.page(conn, before_seq=before_seq, limit=limit)
+    return await store.page(
+        conn, before_seq=before_seq, limit=limit, filters=filters or store.Filters()
+    )
+
+
+class UnknownCampaign(Exception):
+    def __init__(self, campaign_id: str) -> None:
+        super().__init__(f"campaign {campaign_id!r} not found")
+
+
+async def _locked(conn: AsyncConnection, campaign_id: str) -> dict[str, Any]:
+    campaign = await store.get(conn, campaign_id, lock=True)
+    if campaign is None or campaign["test"]:
+        raise UnknownCampaign(campaign_id)
+    return campaign
+
+
+async def control(
+    conn: AsyncConnection, campaign_id: str, action: str, actor: dict[str, Any]
+) -> dict[str, Any]:
+    """Pause, resume or cancel a campaign (raises ``NotAllowed``, ``UnknownCampaign``).
+    A launched campaign's change is announced in the same transaction, so delivery stops
+    (or goes on) within moments; a scheduled one that is cancelled was never announced."""
+    campaign = await _locked(conn, campaign_id)
+    status = after(campaign["status"], action)
+    stamp = store.now()
+    extra: dict[str, Any] = {}
+    if action == "pause":
+        extra["paused_at"] = stamp
+    elif action == "cancel":
+        extra["cancelled_at"] = stamp
+    await store.set_fields(conn, campaign_id, status=status, **extra)
+    if campaign["launched_at"] is not None:
+        await outbox.add(conn, outbox_table, [events.campaign_control(action, campaign_id, actor)])
+    found = await store.get(conn, campaign_id)
+    assert found is not None
+    return found
+
+
+async def edit_scheduled(
+    conn: AsyncConnection, campaign_id: str, edit: CampaignEdit, *, confirm_above: int
+) -> dict[str, Any]:
+    """Change a scheduled campaign before it goes (``NotAllowed`` once it launched)."""
+    campaign = await _locked(conn, campaign_id)
+    if campaign["status"] != "scheduled":
+        raise NotAllowed(f"a {campaign['status']} campaign cannot be edited")
+    values: dict[str, Any] = {}
+    if edit.name is not None:
+        values["name"] = edit.name
+    if edit.message is not None:
+        values["message"] = edit.message
+    if edit.schedule_at is not None:
+        values["schedule_at"] = edit.schedule_at.replace(tzinfo=None)
+    if edit.rules is not None:
+        values.update(rules=edit.rules, segment_id=None)
+    if edit.segment_id is not None:
+        rules = await store.segment_rules(conn, edit.segment_id)
+        if rules is None:
+            raise UnknownSegment(edit.segment_id)
+        values.update(rules=rules, segment_id=edit.segment_id)
+    if "confirm_audience_size" in edit.model_fields_set:
+        values["max_audience"] = audience_ceiling(edit.confirm_audience_size, confirm_above)
+    if values:
+        await store.set_fields(conn, campaign_id, **values)
+    found = await store.get(conn, campaign_id)
+    assert found is not None
+    return found
+
+
+async def duplicate(
+    conn: AsyncConnection,
+    campaign_id: str,
+    copy: Duplicate,
+    actor: dict[str, Any],
+    *,
+    confirm_above: int,
+) -> dict[str, Any]:
+    """A new campaign with another's audience rules and message (launched at once unless
+    scheduled, as any new campaign)."""
+    original = await store.get(conn, campaign_id)
+    if original is None or original["test"]:
+        raise UnknownCampaign(campaign_id)
+    new = NewCampaign(
+        name=copy.name or f"{original['name']} (copy)"[:200],
+        rules=original["rules"],
+        message=original["message"],
+        schedule_at=copy.schedule_at,
+        confirm_audience_size=copy.confirm_audience_size,
+    )
+    return await create_campaign(conn, new, actor, confirm_above=confirm_above)
+
+
+async def test_send(conn: AsyncConnection, send: TestSend, actor: dict[str, Any]) -> dict[str, Any]:
+    """A test of a message to named customers through the same path as a campaign, marked
+    test: it is in no list and no statistics; its log is the test id's."""
+    campaign = await store.insert_campaign(
+        conn,
+        {
+            "id": str(uuid.uuid4()),
+            "name": "Test send",
+            "message": send.message,
+            "rules": None,
+            "customer_ids": send.customer_ids,
+            "test": True,
+            "max_audience": len(send.customer_ids),
+            "created_by_sub": actor["sub"],
+            "created_by_email": actor["email"],
+            **_launching(),
+        },
+    )
+    await _announce(conn, campaign)
+    return campaign
 
 
 async def get_campaign(conn: AsyncConnection, campaign_id: str) -> dict[str, Any] | None:

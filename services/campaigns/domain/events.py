@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from shared.envelope import Envelope, new_event
@@ -9,7 +10,10 @@ from shared.events import (  # noqa: F401 (re-exported for the service)
     API_KEY_CREATED,
     API_KEY_REVOKED,
     AUDIENCE_RESOLVED,
+    CAMPAIGN_CANCELLED,
     CAMPAIGN_LAUNCHED,
+    CAMPAIGN_PAUSED,
+    CAMPAIGN_RESUMED,
     DELIVERY_UPDATED,
     SEGMENT_DELETED,
     SEGMENT_SAVED,
@@ -20,18 +24,29 @@ PRODUCER = "campaigns"
 
 def campaign_launched(campaign: dict[str, Any]) -> Envelope:
     """The launch, with the snapshot of rules and template the campaign was created with."""
+    payload = {
+        "campaign_id": campaign["id"],
+        "name": campaign["name"],
+        "rules": campaign["rules"],
+        "segment_id": campaign["segment_id"],
+        "message": campaign["message"],
+        # Segments refuses to resolve a larger audience (the campaign fails, unsent).
+        "max_audience": campaign.get("max_audience"),
+        "created_by": campaign.get("created_by"),  # audit: who launched it
+    }
+    if campaign.get("test"):
+        payload.update(test=True, customer_ids=campaign["customer_ids"])
+    return new_event(CAMPAIGN_LAUNCHED, payload, PRODUCER)
+
+
+_CONTROL = {"pause": CAMPAIGN_PAUSED, "resume": CAMPAIGN_RESUMED, "cancel": CAMPAIGN_CANCELLED}
+
+
+def campaign_control(action: str, campaign_id: str, actor: dict[str, Any]) -> Envelope:
+    """``campaign.paused`` / ``.resumed`` / ``.cancelled``: delivery acts on it at once."""
     return new_event(
-        CAMPAIGN_LAUNCHED,
-        {
-            "campaign_id": campaign["id"],
-            "name": campaign["name"],
-            "rules": campaign["rules"],
-            "segment_id": campaign["segment_id"],
-            "message": campaign["message"],
-            # Segments refuses to resolve a larger audience (the campaign fails, unsent).
-            "max_audience": campaign.get("max_audience"),
-            "created_by": campaign.get("created_by"),  # audit: who launched it
-        },
+        _CONTROL[action],
+        {"campaign_id": campaign_id, "at": datetime.now(UTC).isoformat(), "actor": actor},
         PRODUCER,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy.dialects.mysql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.campaigns.store.tables import campaigns, known_segments
+from shared.db import contains_pattern
 
 
 def now() -> datetime:
@@ -37,9 +39,15 @@ def as_json(row: Any) -> dict[str, Any]:
         "queued": m["queued"],
         "sent": m["sent"],
         "failed": m["failed"],
-        "pending": None if size is None else max(size - m["sent"] - m["failed"], 0),
+        "cancelled": m["cancelled"],
+        "pending": None
+        if size is None
+        else max(size - m["sent"] - m["failed"] - m["cancelled"], 0),
+        "test": bool(m["test"]),
         "created_at": _iso(m["created_at"]),
         "launched_at": _iso(m["launched_at"]),
+        "paused_at": _iso(m["paused_at"]),
+        "cancelled_at": _iso(m["cancelled_at"]),
         "completed_at": _iso(m["completed_at"]),
         "updated_at": _iso(m["updated_at"]),
         "created_by": {"sub": m["created_by_sub"], "email": m["created_by_email"]}
@@ -64,13 +72,36 @@ async def get(
     return as_json(row) if row else None
 
 
+@dataclass(frozen=True)
+class Filters:
+    """What a person narrows the campaign history to."""
+
+    q: str | None = None  # the name contains this
+    status: str | None = None
+    since: datetime | None = None  # created at or after
+    until: datetime | None = None  # created before
+    oldest_first: bool = False
+
+
 async def page(
-    conn: AsyncConnection, *, before_seq: int | None, limit: int
+    conn: AsyncConnection, *, before_seq: int | None, limit: int, filters: Filters
 ) -> tuple[list[dict[str, Any]], int | None]:
-    query = select(campaigns).order_by(campaigns.c.seq.desc()).limit(limit + 1)
+    """Campaigns (test sends aside), newest first (or oldest), after the cursor."""
+    query = select(campaigns).where(campaigns.c.test.is_(False))
+    if filters.q:
+        query = query.where(campaigns.c.name.like(contains_pattern(filters.q)))
+    if filters.status:
+        query = query.where(campaigns.c.status == filters.status)
+    if filters.since:
+        query = query.where(campaigns.c.created_at >= filters.since)
+    if filters.until:
+        query = query.where(campaigns.c.created_at < filters.until)
     if before_seq is not None:
-        query = query.where(campaigns.c.seq < before_seq)
-    rows = (await conn.execute(query)).all()
+        query = query.where(
+            campaigns.c.seq > before_seq if filters.oldest_first else campaigns.c.seq < before_seq
+        )
+    order = campaigns.c.seq if filters.oldest_first else campaigns.c.seq.desc()
+    rows = (await conn.execute(query.order_by(order).limit(limit + 1))).all()
     more = len(rows) > limit
     rows = rows[:limit]
     return [as_json(r) for r in rows], (rows[-1].seq if more else None)
@@ -83,7 +114,12 @@ async def set_fields(conn: AsyncConnection, campaign_id: str, **values: Any) -> 
 
 
 async def add_counts(
-    conn: AsyncConnection, campaign_id: str, queued: int, sent: int, failed: int
+    conn: AsyncConnection,
+    campaign_id: str,
+    queued: int,
+    sent: int,
+    failed: int,
+    cancelled: int = 0,
 ) -> bool:
     result = await conn.execute(
         update(campaigns)
@@ -92,6 +128,7 @@ async def add_counts(
             queued=campaigns.c.queued + queued,
             sent=campaigns.c.sent + sent,
             failed=campaigns.c.failed + failed,
+            cancelled=campaigns.c.cancelled + cancelled,
             updated_at=now(),
         )
     )

@@ -39,8 +39,14 @@ campaigns = Table(
     Column("queued", Integer, nullable=False, server_default="0"),
     Column("sent", Integer, nullable=False, server_default="0"),
     Column("failed", Integer, nullable=False, server_default="0"),
+    Column("cancelled", Integer, nullable=False, server_default="0"),  # never to be sent
+    # A test send: these customers, not an audience; in no list and no statistics.
+    Column("test", Boolean, nullable=False, server_default="0"),
+    Column("customer_ids", JSON),
     Column("created_at", DATETIME(fsp=6), nullable=False),
     Column("launched_at", DATETIME(fsp=6)),
+    Column("paused_at", DATETIME(fsp=6)),
+    Column("cancelled_at", DATETIME(fsp=6)),
     Column("completed_at", DATETIME(fsp=6)),
     Column("updated_at", DATETIME(fsp=6), nullable=False),
     Column("created_by_sub", String(255)),

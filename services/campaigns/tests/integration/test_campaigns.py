@@ -129,22 +129,24 @@ async def test_a_scheduled_campaign_launches_once_when_due(
     assert read.json()["status"] == "launching" and read.json()["launched_at"] is not None
 
 
-async def test_a_schedule_in_the_past_launches_at_once(campaigns: InProcess, stack: Stack) -> None:
+async def test_a_schedule_in_the_past_is_refused(campaigns: InProcess, stack: Stack) -> None:
+    """"Later" at a time gone by would send at once: refused, nothing launched."""
     past = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     response = await create(campaigns, stack, schedule_at=past)
-    assert response.status_code == 201 and response.json()["status"] == "launching"
-    assert len(await launched_events(stack)) == 1
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "body.schedule_at"
+    assert await launched_events(stack) == []
 
 
-async def test_confirming_a_larger_audience_raises_the_ceiling(
+async def test_a_confirmed_size_sets_the_ceiling(
     campaigns: InProcess, stack: Stack
 ) -> None:
     small = await create(campaigns, stack, confirm_audience_size=10)
-    assert small.json()["max_audience"] == CONFIRM_ABOVE  # below the threshold: no change
+    assert small.json()["max_audience"] == 11  # the confirmed size is the ceiling, plus 5 %
     large = await create(campaigns, stack, confirm_audience_size=20_000)
     assert large.json()["max_audience"] == 21_000  # the confirmed size plus 5 % growth
     ceilings = [e["max_audience"] for e in await launched_events(stack)]
-    assert ceilings == [CONFIRM_ABOVE, 21_000]
+    assert ceilings == [11, 21_000]
 
 
 async def test_progress_events_move_the_status_to_completed(
