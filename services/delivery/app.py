@@ -36,7 +36,7 @@ def build_app(mode: str, settings: DeliverySettings | None = None) -> FastAPI:
     relay_notify = runtime.relay.notify if runtime.relay else (lambda: None)
     if mode in ("worker", "all"):
         sender = Sender(runtime.engine, settings, on_emitted=relay_notify)
-        runtime.add_consumer(consumers.CAMPAIGNS, consumers.campaign_handlers())
+        runtime.add_consumer(consumers.CAMPAIGNS, consumers.campaign_handlers(settings.send_chunk))
         runtime.add_consumer(consumers.ERASURES, consumers.erasure_handlers())
         # A small prefetch of its own: each audience batch is a 1,000-row insert, and with
         # the default channel's 16 at once they took the pool from the sender and receipts.

@@ -24,7 +24,20 @@ from shared.consumer import Handler, PermanentError, RetryLater, WorkHandler, de
 from shared.envelope import Envelope
 from shared.topology import Binding, QueueSpec
 
-CAMPAIGNS = QueueSpec("delivery.campaigns", (Binding("campaigns", (ev.CAMPAIGN_LAUNCHED,)),))
+CAMPAIGNS = QueueSpec(
+    "delivery.campaigns",
+    (
+        Binding(
+            "campaigns",
+            (
+                ev.CAMPAIGN_LAUNCHED,
+                ev.CAMPAIGN_PAUSED,
+                ev.CAMPAIGN_RESUMED,
+                ev.CAMPAIGN_CANCELLED,
+            ),
+        ),
+    ),
+)
 AUDIENCE = QueueSpec("delivery.audience", (Binding("segments", (ev.AUDIENCE_BATCH,)),))
 SEND = QueueSpec("delivery.send", (Binding("delivery", (ev.SEND_REQUESTED,)),))
 # Bounded: the receipt API answers 503 (the vendor retries) rather than overfill it.
@@ -49,9 +62,29 @@ async def remember_campaign(conn: AsyncConnection, envelope: Envelope) -> list[E
     if not isinstance(template, str):
         raise PermanentError("campaign.launched: message must be a string template")
     await service.remember_campaign(
-        conn, str(payload["campaign_id"]), payload.get("name"), template, envelope.occurred_at
+        conn,
+        str(payload["campaign_id"]),
+        payload.get("name"),
+        template,
+        envelope.occurred_at,
+        bool(payload.get("test")),
     )
     return []
+
+
+def controller(action: str, send_chunk: int) -> Handler:
+    async def control(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
+        campaign_id = str(envelope.payload["campaign_id"])
+        try:
+            done = await service.control(conn, campaign_id, action)
+        except service.CampaignNotKnown as error:
+            raise RetryLater(str(error)) from error  # its launch is on its way
+        return [
+            *await service.updated(conn, done.deltas),
+            *ev.send_requested(campaign_id, done.to_send, send_chunk),
+        ]
+
+    return control
 
 
 def audience_writer(send_chunk: int) -> Handler:
@@ -68,7 +101,7 @@ def audience_writer(send_chunk: int) -> Handler:
         except service.CampaignTemplateInvalid as error:
             raise PermanentError(str(error)) from error
         return [
-            *ev.delivery_updated(written.deltas),
+            *await service.updated(conn, written.deltas),
             *ev.send_requested(str(payload["campaign_id"]), written.to_send, send_chunk),
         ]
 
@@ -88,7 +121,7 @@ async def apply_receipts(conn: AsyncConnection, envelopes: list[Envelope]) -> li
         RECEIPTS_APPLIED.labels("parked").inc(applied.parked)
 
     after_commit(count)
-    return ev.delivery_updated(applied.deltas)
+    return await service.updated(conn, applied.deltas)
 
 
 def receipts_in(envelope: Envelope) -> int:
@@ -105,8 +138,13 @@ def erasure_handlers() -> dict[tuple[str, int], Handler]:
     return {(ev.CUSTOMER_ERASED, 1): forget_customer}
 
 
-def campaign_handlers() -> dict[tuple[str, int], Handler]:
-    return {(ev.CAMPAIGN_LAUNCHED, 1): remember_campaign}
+def campaign_handlers(send_chunk: int) -> dict[tuple[str, int], Handler]:
+    return {
+        (ev.CAMPAIGN_LAUNCHED, 1): remember_campaign,
+        (ev.CAMPAIGN_PAUSED, 1): controller("pause", send_chunk),
+        (ev.CAMPAIGN_RESUMED, 1): controller("resume", send_chunk),
+        (ev.CAMPAIGN_CANCELLED, 1): controller("cancel", send_chunk),
+    }
 
 
 def audience_handlers(send_chunk: int) -> dict[tuple[str, int], Handler]:

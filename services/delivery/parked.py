@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.delivery import service
-from services.delivery.domain import events as ev
 from services.delivery.store import receipts as receipt_store
 from services.delivery.store.tables import outbox
 from shared import outbox as outbox_events
@@ -32,7 +31,7 @@ async def sweep_once(engine: AsyncEngine) -> tuple[int, bool]:
         if not taken:
             return 0, False
         applied = await service.apply_receipts(conn, taken.values())
-        events = ev.delivery_updated(applied.deltas)
+        events = await service.updated(conn, applied.deltas)
         await outbox_events.add(conn, outbox, events)
     log.info("parked_receipts_applied", count=len(taken))
     return len(taken), bool(events)

@@ -26,6 +26,7 @@ from services.delivery.store.tables import outbox as outbox_table
 from services.delivery.vendor_client import VendorClient, VendorRejected
 from shared import outbox
 from shared.db import retry_transient, unit_of_work
+from shared.envelope import Envelope
 from shared.logging import get_logger
 from shared.template import TemplateError, parse_template
 
@@ -63,6 +64,7 @@ async def remember_campaign(
     name: str | None,
     template: str,
     launched_at: datetime,
+    test: bool = False,
 ) -> None:
     """Keep a launched campaign's template; an unparsable one is kept with its error."""
     error = None
@@ -73,7 +75,7 @@ async def remember_campaign(
         # otherwise wait for this template forever. They are refused instead.
         error = str(problem)
         log.error("campaign_template_invalid", campaign_id=campaign_id, error=error)
-    await campaign_store.remember(conn, campaign_id, name, template, error, launched_at)
+    await campaign_store.remember(conn, campaign_id, name, template, error, launched_at, test)
 
 
 async def write_audience(
@@ -87,14 +89,17 @@ async def write_audience(
     if campaign.template_error:
         raise CampaignTemplateInvalid(f"campaign {campaign_id} has an invalid template")
     messages = plan_messages(campaign_id, parse_template(campaign.template), recipients)
-    inserted = await log_store.insert_messages(conn, messages)
+    inserted = await log_store.insert_messages(
+        conn, messages, cancelled=campaign.state == "cancelled"
+    )
     created = inserted.created
-    # A row created FAILED (no address) counts as queued and failed at once, so
-    # queued - sent - failed stays the number still pending downstream.
+    # A row created FAILED (no address) or CANCELLED counts as queued and final at once,
+    # so queued - sent - failed - cancelled stays the number still pending downstream.
     deltas = {
         campaign_id: Deltas(
-            queued=created[Status.PENDING] + created[Status.FAILED],
+            queued=sum(created.values()),
             failed=created[Status.FAILED],
+            cancelled=created[Status.CANCELLED],
         )
     }
     # Receipts that arrived before their message (rare): apply them now.
@@ -106,7 +111,44 @@ async def write_audience(
             total.sent += delta.sent
             total.failed += delta.failed
     # Rows an early receipt just moved stay listed: the sender reads PENDING rows only.
-    return AudienceWritten(deltas, inserted.to_send)
+    # A paused campaign's rows wait: resuming it hands them all to the sender.
+    to_send = inserted.to_send if campaign.state == "active" else []
+    return AudienceWritten(deltas, to_send)
+
+
+class CampaignNotKnown(Exception):
+    """A pause, resume or cancel arrived before the campaign's launch (separate events)."""
+
+
+async def control(conn: AsyncConnection, campaign_id: str, action: str) -> Controlled:
+    """Pause, resume or cancel a campaign's sending. Pausing stops the sender at its next
+    batch (it reads the state just before each vendor call); resuming hands every message
+    not sent yet back to it; cancelling marks them all CANCELLED."""
+    state = {"pause": "paused", "resume": "active", "cancel": "cancelled"}[action]
+    before = await campaign_store.set_state(conn, campaign_id, state)
+    if before is None:
+        raise CampaignNotKnown(f"campaign {campaign_id} not launched here yet")
+    if before == "cancelled":
+        return Controlled({}, [])
+    if action == "cancel":
+        cancelled = await log_store.cancel_unsent(conn, campaign_id)
+        return Controlled({campaign_id: Deltas(cancelled=cancelled)} if cancelled else {}, [])
+    if action == "resume" and before == "paused":
+        return Controlled({}, await log_store.unsent_ids(conn, campaign_id))
+    return Controlled({}, [])
+
+
+@dataclass
+class Controlled:
+    deltas: dict[str, Deltas]
+    to_send: list[str]  # message ids for the sender (a resumed campaign's)
+
+
+async def updated(conn: AsyncConnection, deltas: dict[str, Deltas]) -> list[Envelope]:
+    """``delivery.updated`` for these deltas, a test send's marked (in no statistics)."""
+    if not deltas:
+        return []
+    return ev.delivery_updated(deltas, await campaign_store.tests_among(conn, sorted(deltas)))
 
 
 async def apply_receipts(conn: AsyncConnection, received: Iterable[Receipt]) -> Applied:
@@ -160,7 +202,7 @@ async def send_batch(
         async def fail() -> Applied:
             async with unit_of_work(engine) as conn:
                 applied = await apply_receipts(conn, failed)
-                await outbox.add(conn, outbox_table, ev.delivery_updated(applied.deltas))
+                await outbox.add(conn, outbox_table, await updated(conn, applied.deltas))
             return applied
 
         applied = await retry_transient(fail, what="delivery.send:fail")

@@ -11,7 +11,10 @@ from services.delivery.domain.status import Deltas, Receipt
 from shared.envelope import Envelope, new_event
 from shared.events import (  # noqa: F401 (re-exported for the service)
     AUDIENCE_BATCH,
+    CAMPAIGN_CANCELLED,
     CAMPAIGN_LAUNCHED,
+    CAMPAIGN_PAUSED,
+    CAMPAIGN_RESUMED,
     CUSTOMER_ERASED,
     DELIVERY_UPDATED,
     RECEIPT_RECEIVED,
@@ -35,13 +38,22 @@ def receipt_received(receipts: list[Receipt]) -> Envelope:
     return new_event(RECEIPT_RECEIVED, {"receipts": receipts_to_json(receipts)}, PRODUCER)
 
 
-def delivery_updated(deltas: Mapping[str, Deltas]) -> list[Envelope]:
-    """Per-campaign counter deltas as one ``delivery.updated`` event; none if nothing moved."""
-    campaigns: list[dict[str, Any]] = [
-        {"campaign_id": cid, "queued": d.queued, "sent": d.sent, "failed": d.failed}
-        for cid, d in sorted(deltas.items())
-        if d
-    ]
+def delivery_updated(
+    deltas: Mapping[str, Deltas], tests: frozenset[str] = frozenset()
+) -> list[Envelope]:
+    """Per-campaign counter deltas as one ``delivery.updated`` event; none if nothing moved.
+    A test send's (``tests``) are marked, so statistics leave them out."""
+    campaigns: list[dict[str, Any]] = []
+    for cid, d in sorted(deltas.items()):
+        if not d:
+            continue
+        delta: dict[str, Any] = {"campaign_id": cid, "queued": d.queued, "sent": d.sent}
+        delta["failed"] = d.failed
+        if d.cancelled:
+            delta["cancelled"] = d.cancelled
+        if cid in tests:
+            delta["test"] = True
+        campaigns.append(delta)
     return [new_event(DELIVERY_UPDATED, {"campaigns": campaigns}, PRODUCER)] if campaigns else []
 
 

@@ -19,11 +19,15 @@ class Status(StrEnum):
     PENDING = "PENDING"
     SENT = "SENT"
     FAILED = "FAILED"
+    # Never to be sent: the campaign was cancelled before it was.
+    CANCELLED = "CANCELLED"
     # Reserved by the contract for a later issue (control groups); never produced yet.
     HELD_OUT = "HELD_OUT"
 
 
-FINAL: frozenset[Status] = frozenset({Status.SENT, Status.FAILED, Status.HELD_OUT})
+FINAL: frozenset[Status] = frozenset(
+    {Status.SENT, Status.FAILED, Status.CANCELLED, Status.HELD_OUT}
+)
 RECEIPT_STATUSES: frozenset[Status] = frozenset({Status.SENT, Status.FAILED})
 
 
@@ -41,9 +45,11 @@ def next_status(current: Status, receipt: Status) -> Status | None:
     """The status a message moves to when ``receipt`` is applied; None: nothing changes.
 
     Only ``PENDING`` moves, and only to a receipt's final status: a final status is never
-    overwritten, and nothing ever moves back to ``PENDING``.
+    overwritten, and nothing ever moves back to ``PENDING``. Except ``CANCELLED``: a
+    message the sender handed the vendor just before the campaign was cancelled did go,
+    and the vendor's receipt says what became of it.
     """
-    if current is Status.PENDING and receipt in RECEIPT_STATUSES:
+    if current in (Status.PENDING, Status.CANCELLED) and receipt in RECEIPT_STATUSES:
         return receipt
     return None
 
@@ -65,12 +71,18 @@ class Deltas:
     queued: int = 0
     sent: int = 0
     failed: int = 0
+    # Rows now CANCELLED; negative when a receipt moved a cancelled row (it was in flight).
+    cancelled: int = 0
 
-    def count(self, status: Status) -> None:
+    def count(self, status: Status, was: Status = Status.PENDING) -> None:
         if status is Status.SENT:
             self.sent += 1
         elif status is Status.FAILED:
             self.failed += 1
+        elif status is Status.CANCELLED:
+            self.cancelled += 1
+        if was is Status.CANCELLED:
+            self.cancelled -= 1
 
     def __bool__(self) -> bool:
-        return bool(self.queued or self.sent or self.failed)
+        return bool(self.queued or self.sent or self.failed or self.cancelled)

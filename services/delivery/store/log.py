@@ -4,7 +4,7 @@ and marks, and the paged read of the API."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.delivery.domain.messages import Message
 from services.delivery.domain.status import Status
+from services.delivery.store.tables import campaigns
 from services.delivery.store.tables import communications_log as log
 
 CHUNK = 1000
@@ -29,7 +30,9 @@ class Inserted:
     to_send: list[str]  # message ids of the new PENDING rows
 
 
-async def insert_messages(conn: AsyncConnection, messages: Sequence[Message]) -> Inserted:
+async def insert_messages(
+    conn: AsyncConnection, messages: Sequence[Message], *, cancelled: bool = False
+) -> Inserted:
     """Insert the messages not in the log yet (by campaign and customer): how many of each
     status were new, and which are to be sent.
 
@@ -38,9 +41,14 @@ async def insert_messages(conn: AsyncConnection, messages: Sequence[Message]) ->
     row a concurrent transaction inserted meanwhile. Every value fits its column by
     construction, so a duplicate key is the only thing IGNORE can skip.
     """
-    created = {Status.PENDING: 0, Status.FAILED: 0}
+    created = {Status.PENDING: 0, Status.FAILED: 0, Status.CANCELLED: 0}
     known = await _known_message_ids(conn, [m.message_id for m in messages])
     messages = [m for m in messages if m.message_id not in known]
+    if cancelled:  # the campaign was cancelled: its late batches are never sent
+        messages = [
+            replace(m, status=Status.CANCELLED) if m.status is Status.PENDING else m
+            for m in messages
+        ]
     stamp = now()
     for status in created:
         rows = [
@@ -88,7 +96,9 @@ class Outgoing:
 
 
 async def unsent(conn: AsyncConnection, message_ids: Sequence[str]) -> list[Outgoing]:
-    """Those of ``message_ids`` still to send: PENDING, not yet accepted by the vendor.
+    """Those of ``message_ids`` still to send: PENDING, not yet accepted by the vendor, of a
+    campaign neither paused nor cancelled (read just before the vendor call: a pause takes
+    effect at the next batch).
 
     No locks: a work item reaches one sender at a time (RabbitMQ), and a redelivered one
     that races its first delivery only re-sends messages the vendor dedupes by id.
@@ -96,14 +106,46 @@ async def unsent(conn: AsyncConnection, message_ids: Sequence[str]) -> list[Outg
     out: list[Outgoing] = []
     for start in range(0, len(message_ids), CHUNK):
         rows = await conn.execute(
-            select(log.c.id, log.c.message_id, log.c.recipient, log.c.message).where(
+            select(log.c.id, log.c.message_id, log.c.recipient, log.c.message)
+            .join(campaigns, campaigns.c.campaign_id == log.c.campaign_id)
+            .where(
                 log.c.message_id.in_(message_ids[start : start + CHUNK]),
                 log.c.status == Status.PENDING.value,
                 log.c.sent_to_vendor_at.is_(None),
+                campaigns.c.state == "active",
             )
         )
         out.extend(Outgoing(r.id, r.message_id, r.recipient or "", r.message) for r in rows)
     return out
+
+
+async def cancel_unsent(conn: AsyncConnection, campaign_id: str) -> int:
+    """Every message of the campaign not handed to the vendor yet: CANCELLED. How many."""
+    result = await conn.execute(
+        update(log)
+        .where(
+            log.c.campaign_id == campaign_id,
+            log.c.status == Status.PENDING.value,
+            log.c.sent_to_vendor_at.is_(None),
+        )
+        .values(status=Status.CANCELLED.value, updated_at=now())
+    )
+    return int(result.rowcount)
+
+
+async def unsent_ids(conn: AsyncConnection, campaign_id: str) -> list[str]:
+    """Message ids of the campaign's PENDING rows not handed to the vendor yet (a resumed
+    campaign's work), in id order."""
+    rows = await conn.execute(
+        select(log.c.message_id)
+        .where(
+            log.c.campaign_id == campaign_id,
+            log.c.status == Status.PENDING.value,
+            log.c.sent_to_vendor_at.is_(None),
+        )
+        .order_by(log.c.id)
+    )
+    return [r.message_id for r in rows]
 
 
 async def mark_accepted(conn: AsyncConnection, ids: Sequence[int]) -> None:

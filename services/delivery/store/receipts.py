@@ -50,10 +50,11 @@ async def apply(
         for row in rows:
             found.add(row.message_id)
             receipt = receipts[row.message_id]
-            moved = next_status(Status(row.status), receipt.status)
+            was = Status(row.status)
+            moved = next_status(was, receipt.status)
             if moved is not None:
                 changes.append((row.id, receipt))
-                deltas[row.campaign_id].count(moved)
+                deltas[row.campaign_id].count(moved, was)
         await _write(conn, changes)
     unknown = [r for mid, r in receipts.items() if mid not in found]
     return dict(deltas), unknown

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Index,
     MetaData,
@@ -34,6 +35,9 @@ campaigns = Table(
     Column("template_error", String(1000)),
     Column("launched_at", DATETIME(fsp=6), nullable=False),
     Column("received_at", DATETIME(fsp=6), nullable=False),
+    # active, paused (nothing is sent until resumed) or cancelled (nothing ever again).
+    Column("state", String(10), nullable=False, server_default="active"),
+    Column("test", Boolean, nullable=False, server_default="0"),  # in no statistics
 )
 
 communications_log = Table(
