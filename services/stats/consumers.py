@@ -41,6 +41,8 @@ def _utc(value: datetime) -> datetime:
 async def on_launched(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
     touched = []
     for envelope in envelopes:
+        if envelope.payload.get("test") is True:  # a test send: in no statistics
+            continue
         cid = campaign_id_of(envelope.payload["campaign_id"])
         name = envelope.payload.get("name")
         await counters.touch(
@@ -53,6 +55,8 @@ async def on_launched(conn: AsyncConnection, envelopes: list[Envelope]) -> list[
 async def on_resolved(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
     touched = []
     for envelope in envelopes:
+        if envelope.payload.get("test") is True:
+            continue
         cid = campaign_id_of(envelope.payload["campaign_id"])
         size = count_of(envelope.payload["size"], "size")
         if size < 0:

@@ -41,7 +41,7 @@ async def reconcile_campaign(
     if current is None:
         return None
     expected = await deltas.recount(conn, campaign_id)
-    actual = Counts(current.queued, current.sent, current.failed)
+    actual = Counts(current.queued, current.sent, current.failed, current.cancelled)
     report = drift_report(campaign_id, expected, actual)
     if report["drift"] and fix:
         await counters.set_counts(conn, campaign_id, expected)

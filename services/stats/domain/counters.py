@@ -26,13 +26,17 @@ class CampaignCounters:
     revision: int
     first_update_at: datetime
     updated_at: datetime
+    cancelled: int = 0
 
 
-def pending(audience_size: int | None, queued: int, sent: int, failed: int) -> int:
+def pending(
+    audience_size: int | None, queued: int, sent: int, failed: int, cancelled: int = 0
+) -> int:
     """Recipients not yet finished: of the audience once its size is known, else of the
-    messages queued so far. Never negative (deltas may arrive before the size)."""
+    messages queued so far; a cancelled message is finished (never to be sent). Never
+    negative (deltas may arrive before the size)."""
     base = audience_size if audience_size is not None else queued
-    return max(base - sent - failed, 0)
+    return max(base - sent - failed - cancelled, 0)
 
 
 def failure_rate(sent: int, failed: int) -> float:
@@ -55,9 +59,10 @@ def snapshot(c: CampaignCounters) -> dict[str, Any]:
         "name": c.name,
         "audience_size": c.audience_size,
         "queued": c.queued,
-        "pending": pending(c.audience_size, c.queued, c.sent, c.failed),
+        "pending": pending(c.audience_size, c.queued, c.sent, c.failed, c.cancelled),
         "sent": c.sent,
         "failed": c.failed,
+        "cancelled": c.cancelled,
         "failure_rate": failure_rate(c.sent, c.failed),
         "updated_at": iso(c.updated_at),
         "first_update_at": iso(c.first_update_at),
@@ -73,10 +78,11 @@ class Delta:
     queued: int
     sent: int
     failed: int
+    cancelled: int = 0  # negative when a cancelled message turned out sent
 
     @property
     def is_zero(self) -> bool:
-        return self.queued == 0 and self.sent == 0 and self.failed == 0
+        return not (self.queued or self.sent or self.failed or self.cancelled)
 
 
 def campaign_id_of(value: Any) -> str:
@@ -109,9 +115,11 @@ def parse_deltas(payload: Mapping[str, Any]) -> list[Delta]:
         raise TypeError("campaigns must be a list")
     merged: dict[str, list[int]] = {}
     for item in items:
+        if item.get("test") is True:  # a test send's: in no statistics
+            continue
         cid = campaign_id_of(item["campaign_id"])
-        sums = merged.setdefault(cid, [0, 0, 0])
-        for index, field in enumerate(("queued", "sent", "failed")):
+        sums = merged.setdefault(cid, [0, 0, 0, 0])
+        for index, field in enumerate(("queued", "sent", "failed", "cancelled")):
             sums[index] += count_of(item.get(field), field)
     deltas = [Delta(cid, *sums) for cid, sums in sorted(merged.items())]
     return [d for d in deltas if not d.is_zero]
@@ -121,9 +129,10 @@ def sum_deltas(deltas: Iterable[Delta]) -> list[Delta]:
     """Deltas of several events added up per campaign, non-zero ones sorted by campaign id."""
     sums: dict[str, list[int]] = {}
     for d in deltas:
-        total = sums.setdefault(d.campaign_id, [0, 0, 0])
+        total = sums.setdefault(d.campaign_id, [0, 0, 0, 0])
         total[0] += d.queued
         total[1] += d.sent
         total[2] += d.failed
+        total[3] += d.cancelled
     summed = [Delta(cid, *total) for cid, total in sorted(sums.items())]
     return [d for d in summed if not d.is_zero]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-COUNTERS = ("queued", "sent", "failed")
+COUNTERS = ("queued", "sent", "failed", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -13,6 +13,7 @@ class Counts:
     queued: int
     sent: int
     failed: int
+    cancelled: int = 0
 
 
 def drift_report(campaign_id: str, expected: Counts, actual: Counts) -> dict[str, Any]:

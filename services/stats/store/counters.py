@@ -30,6 +30,7 @@ def counters_of(row: Any) -> CampaignCounters:
         revision=int(m["revision"]),
         first_update_at=m["first_update_at"],
         updated_at=m["updated_at"],
+        cancelled=int(m["cancelled"]),
     )
 
 
@@ -54,6 +55,7 @@ async def touch(
         queued=delta.queued if delta else 0,
         sent=delta.sent if delta else 0,
         failed=delta.failed if delta else 0,
+        cancelled=delta.cancelled if delta else 0,
         revision=1,
         first_update_at=at,
         updated_at=at,
@@ -68,6 +70,7 @@ async def touch(
             queued=t.c.queued + stmt.inserted.queued,
             sent=t.c.sent + stmt.inserted.sent,
             failed=t.c.failed + stmt.inserted.failed,
+            cancelled=t.c.cancelled + stmt.inserted.cancelled,
         )
     if name is not None:
         changes["name"] = stmt.inserted.name
@@ -118,16 +121,18 @@ async def overview(conn: AsyncConnection, since: datetime) -> dict[str, int]:
                 func.coalesce(func.sum(t.c.queued), 0),
                 func.coalesce(func.sum(t.c.sent), 0),
                 func.coalesce(func.sum(t.c.failed), 0),
+                func.coalesce(func.sum(t.c.cancelled), 0),
             ).where(t.c.updated_at >= since)
         )
     ).one()
-    campaigns, audience, queued, sent, failed = (int(v) for v in row)
+    campaigns, audience, queued, sent, failed, cancelled = (int(v) for v in row)
     return {
         "campaigns": campaigns,
         "audience": audience,
         "queued": queued,
         "sent": sent,
         "failed": failed,
+        "cancelled": cancelled,
     }
 
 
@@ -140,6 +145,7 @@ async def set_counts(conn: AsyncConnection, campaign_id: str, counts: Counts) ->
             queued=counts.queued,
             sent=counts.sent,
             failed=counts.failed,
+            cancelled=counts.cancelled,
             revision=t.c.revision + 1,
             updated_at=func.greatest(t.c.updated_at, now()),
         )

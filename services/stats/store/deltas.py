@@ -30,6 +30,7 @@ async def record(
                 "queued": d.queued,
                 "sent": d.sent,
                 "failed": d.failed,
+                "cancelled": d.cancelled,
                 "at": at,
             }
             for d in deltas
@@ -62,10 +63,11 @@ async def recount(conn: AsyncConnection, campaign_id: str) -> Counts:
                 func.coalesce(func.sum(delivery_deltas.c.queued), 0),
                 func.coalesce(func.sum(delivery_deltas.c.sent), 0),
                 func.coalesce(func.sum(delivery_deltas.c.failed), 0),
+                func.coalesce(func.sum(delivery_deltas.c.cancelled), 0),
             ).where(delivery_deltas.c.campaign_id == campaign_id)
         )
     ).one()
-    return Counts(int(row[0]), int(row[1]), int(row[2]))
+    return Counts(int(row[0]), int(row[1]), int(row[2]), int(row[3]))
 
 
 async def series(

@@ -21,6 +21,7 @@ campaign_stats = Table(
     Column("queued", BigInteger, nullable=False, server_default="0"),
     Column("sent", BigInteger, nullable=False, server_default="0"),
     Column("failed", BigInteger, nullable=False, server_default="0"),
+    Column("cancelled", BigInteger, nullable=False, server_default="0"),
     # Bumped by every change under the row lock: orders snapshots across replicas.
     Column("revision", BigInteger, nullable=False, server_default="0"),
     Column("first_update_at", DATETIME(fsp=6), nullable=False),
@@ -38,6 +39,7 @@ delivery_deltas = Table(
     Column("queued", Integer, nullable=False),
     Column("sent", Integer, nullable=False),
     Column("failed", Integer, nullable=False),
+    Column("cancelled", Integer, nullable=False, server_default="0"),
     Column("at", DATETIME(fsp=6), nullable=False),
 )
 

@@ -66,6 +66,7 @@ def test_snapshot_shape() -> None:
         "pending": 10,
         "sent": 80,
         "failed": 10,
+        "cancelled": 0,
         "failure_rate": pytest.approx(0.111111),
         "updated_at": "2026-03-01T12:00:05.250000Z",
         "first_update_at": "2026-03-01T12:00:00.250000Z",
@@ -74,6 +75,8 @@ def test_snapshot_shape() -> None:
     aware = snapshot(CampaignCounters("c1", None, None, 0, 0, 0, 1, AT.replace(tzinfo=UTC), AT))
     assert aware["first_update_at"] == "2026-03-01T12:00:00.250000Z"
     assert aware["pending"] == 0 and aware["failure_rate"] == 0.0
+    stopped = snapshot(CampaignCounters("c2", None, 100, 100, 30, 5, 2, AT, AT, cancelled=65))
+    assert (stopped["pending"], stopped["cancelled"]) == (0, 65)  # cancelled is finished
 
 
 def test_deltas_merge_per_campaign_sorted_and_skip_zero() -> None:
