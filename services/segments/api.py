@@ -23,6 +23,7 @@ from services.segments.cache import ProfileCache
 from services.segments.domain import (
     Group,
     RuleError,
+    count,
     events,
     fields_description,
     mask,
@@ -150,6 +151,15 @@ def build_router(
             items, last = await segment_store.page(
                 conn, before_id=decode_cursor(cursor), limit=limit
             )
+        # Each one's size now, from the cache (milliseconds each); None while it loads.
+        now = datetime.now(UTC)
+        for item in items:
+            item["size"] = None
+            if cache is not None and cache.ready.is_set():
+                try:
+                    item["size"] = count(cache.columns, parse_rules(item["rules"]), now)
+                except RuleError:  # saved before a rule's meaning changed: no size
+                    pass
         return {"items": items, "next_cursor": encode_cursor(last)}
 
     def segment_id(raw: str) -> int:

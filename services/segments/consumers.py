@@ -23,6 +23,7 @@ from services.segments.service import PROFILES_QUEUE
 from services.segments.store import audiences, profiles, rule_sql
 from services.segments.store import segments as segment_store
 from services.segments.store.tables import outbox
+from services.segments.store.tables import profiles as profile_table
 from shared.batch_consumer import BatchHandler
 from shared.consumer import Handler
 from shared.envelope import Envelope
@@ -41,6 +42,10 @@ PROFILES = QueueSpec(
 )
 AUDIENCES = QueueSpec("segments.audiences", (Binding("campaigns", (ev.CAMPAIGN_LAUNCHED,)),))
 CACHE = ListenerSpec("segments.cache", Binding("segments", (ev.PROFILE_CHANGED,)))
+
+
+def _naive_at(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
 def _naive(value: str | None) -> datetime | None:
@@ -169,7 +174,11 @@ def _without(ids: set[str], secrets: list[str]) -> Any:
     return redact
 
 
-class AudienceTooLarge(Exception):
+class AudienceRefused(Exception):
+    """The launch may not go ahead (the campaign fails with this sentence)."""
+
+
+class AudienceTooLarge(AudienceRefused):
     def __init__(self, size: int, ceiling: int) -> None:
         super().__init__(
             f"audience of {size} customers is above the {ceiling} this launch may message; "
@@ -181,10 +190,18 @@ def audience_resolver(batch_size: int, notify: Any) -> Handler:
     async def resolve(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
         payload = envelope.payload
         campaign_id = str(payload["campaign_id"])
-        if not await audiences.claim(conn, campaign_id, envelope.correlation_id):
+        test = payload.get("test") is True
+        if not await audiences.claim(conn, campaign_id, envelope.correlation_id, test=test):
             return []  # a second launch event for the same campaign: resolved already
+        if test:  # a test send: the customers named, not rules
+            ids = [str(i) for i in payload.get("customer_ids") or []]
+            await _resolve(conn, campaign_id, profile_table.c.customer_id.in_(ids), len(ids))
+            notify()
+            return []
         rules = payload.get("rules")
         segment_id = payload.get("segment_id")
+        if segment_id is not None and str(segment_id).isdigit():
+            await segment_store.mark_used(conn, int(segment_id), _naive_at(envelope.occurred_at))
         if rules is None and segment_id is not None:
             saved = (
                 await segment_store.get(conn, int(segment_id))
@@ -207,16 +224,24 @@ def audience_resolver(batch_size: int, notify: Any) -> Handler:
         # "As of that moment": relative dates count back from the launch, not from now.
         condition = rule_sql.where(group, envelope.occurred_at)
         ceiling = payload.get("max_audience")
-        try:
-            # A savepoint, so an audience above what the sender confirmed leaves no members.
-            async with conn.begin_nested():
-                size = await audiences.materialise(conn, campaign_id, condition, batch_size)
-                if isinstance(ceiling, int) and size > ceiling:
-                    raise AudienceTooLarge(size, ceiling)
-        except AudienceTooLarge as error:
-            await audiences.record_failure(conn, campaign_id, str(error))
+        await _resolve(conn, campaign_id, condition, ceiling if isinstance(ceiling, int) else None)
         notify()
         return []
+
+    async def _resolve(
+        conn: AsyncConnection, campaign_id: str, condition: Any, ceiling: int | None
+    ) -> None:
+        try:
+            # A savepoint, so a refused audience (larger than confirmed, or empty) leaves
+            # no members: the campaign fails with the reason and sends nothing.
+            async with conn.begin_nested():
+                size = await audiences.materialise(conn, campaign_id, condition, batch_size)
+                if ceiling is not None and size > ceiling:
+                    raise AudienceTooLarge(size, ceiling)
+                if size == 0:
+                    raise AudienceRefused("the audience is empty: nobody matches now")
+        except AudienceRefused as error:
+            await audiences.record_failure(conn, campaign_id, str(error))
 
     return resolve
 

@@ -71,6 +71,7 @@ class AudiencePublisher:
                     audience.batches,
                     audience.correlation_id,
                     audience.error,
+                    test=audience.test,
                 )
                 await publish_envelope(
                     self._broker, self._exchange, resolved, timeout=self._timeout

@@ -60,12 +60,26 @@ def audience_batch(
 
 
 def audience_resolved(
-    campaign_id: str, size: int, batches: int, correlation_id: str | None, error: str | None = None
+    campaign_id: str,
+    size: int,
+    batches: int,
+    correlation_id: str | None,
+    error: str | None = None,
+    *,
+    test: bool = False,
 ) -> Envelope:
     """``error`` set (and size 0) when the audience could not be resolved."""
+    payload: dict[str, Any] = {
+        "campaign_id": campaign_id,
+        "size": size,
+        "batches": batches,
+        "error": error,
+    }
+    if test:
+        payload["test"] = True
     return new_event(
         AUDIENCE_RESOLVED,
-        {"campaign_id": campaign_id, "size": size, "batches": batches, "error": error},
+        payload,
         PRODUCER,
         event_id=uuid.uuid5(_IDS, f"{AUDIENCE_RESOLVED}:{campaign_id}"),
         correlation_id=correlation_id,

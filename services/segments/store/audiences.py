@@ -27,6 +27,7 @@ class Audience:
     completed: bool
     correlation_id: str | None = None
     error: str | None = None
+    test: bool = False
 
 
 def _now() -> datetime:
@@ -49,6 +50,7 @@ def _audience(row: Any) -> Audience:
         row.completed_at is not None,
         row.correlation_id,
         row.error,
+        bool(row.test),
     )
 
 
@@ -66,7 +68,9 @@ async def lock_unfinished(conn: AsyncConnection) -> Audience | None:
     return _audience(row) if row else None
 
 
-async def claim(conn: AsyncConnection, campaign_id: str, correlation_id: str | None) -> bool:
+async def claim(
+    conn: AsyncConnection, campaign_id: str, correlation_id: str | None, *, test: bool = False
+) -> bool:
     """Take the campaign's audience row; False when another launch event already did.
 
     The primary key serialises concurrent launch events of one campaign: a second one waits
@@ -81,6 +85,7 @@ async def claim(conn: AsyncConnection, campaign_id: str, correlation_id: str | N
             batches=0,
             correlation_id=correlation_id,
             resolved_at=_now(),
+            test=test,
         )
     )
     return result.rowcount == 1

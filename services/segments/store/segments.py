@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.segments.store.tables import segments
@@ -20,8 +20,9 @@ def _as_json(row: Any) -> dict[str, Any]:
     out["id"] = str(out["id"])
     sub, email = out.pop("created_by_sub"), out.pop("created_by_email")
     out["created_by"] = {"sub": sub, "email": email} if sub else None
-    for key in ("created_at", "updated_at"):
-        out[key] = out[key].replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+    for key in ("created_at", "updated_at", "last_used_at"):
+        if out.get(key) is not None:
+            out[key] = out[key].replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
     return out
 
 
@@ -60,6 +61,15 @@ async def replace(
         .values(name=name, rules=rules, updated_at=_now(), updated_by_email=actor["email"])
     )
     return await get(conn, segment_id) if result.rowcount else None
+
+
+async def mark_used(conn: AsyncConnection, segment_id: int, at: datetime) -> None:
+    """A campaign was launched with this segment (the audiences list says when, last)."""
+    await conn.execute(
+        update(segments)
+        .where(segments.c.id == segment_id)
+        .values(last_used_at=func.greatest(func.coalesce(segments.c.last_used_at, at), at))
+    )
 
 
 async def remove(conn: AsyncConnection, segment_id: int) -> bool:

@@ -80,6 +80,7 @@ segments = Table(
     Column("created_by_sub", String(255)),
     Column("created_by_email", String(320)),
     Column("updated_by_email", String(320)),
+    Column("last_used_at", DATETIME(fsp=6)),  # the last campaign launched with it
 )
 
 # One row per campaign whose audience was resolved: the size and publishing progress.
@@ -92,6 +93,7 @@ audiences = Table(
     Column("published_batches", Integer, nullable=False, server_default="0"),
     Column("correlation_id", String(64)),
     Column("error", String(1000)),  # why the audience could not be resolved (then size 0)
+    Column("test", Boolean, nullable=False, server_default="0"),  # a test send's
     Column("resolved_at", DATETIME(fsp=6), nullable=False),
     Column("completed_at", DATETIME(fsp=6)),
 )
