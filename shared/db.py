@@ -131,6 +131,12 @@ async def update_rows(
     return int(result.rowcount)
 
 
+def contains_pattern(text: str) -> str:
+    """``%text%`` for ``LIKE`` (with the default ``\\`` escape), its wildcards taken
+    literally: a search for "10%" finds "10%", not everything starting with "10"."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def make_engine(mysql_url: str, schema: str | None = None, pool_size: int = 10) -> AsyncEngine:
     """An engine bound to one schema (or to the server when ``schema`` is None)."""
     url = schema_url(mysql_url, schema or "")

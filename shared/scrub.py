@@ -16,13 +16,10 @@ import orjson
 from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shared.db import contains_pattern
+
 # The service's rule: the payload of an event of this type, without the person.
 Redactor = Callable[[str, dict[str, Any]], dict[str, Any]]
-
-
-def like_pattern(value: str) -> str:
-    """``%value%`` for LIKE, its wildcards taken literally."""
-    return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def mentions(item: Any, ids: set[str], secrets: Iterable[str]) -> bool:
@@ -49,7 +46,7 @@ async def scrub_outbox(
     condition = " OR ".join(
         f"LOWER(CONVERT(body USING utf8mb4)) LIKE :n{i}" for i in range(len(needles))
     )
-    params = {f"n{i}": like_pattern(n) for i, n in enumerate(needles)}
+    params = {f"n{i}": contains_pattern(n) for i, n in enumerate(needles)}
     rows = (
         await conn.execute(
             text(f"SELECT id, body FROM {outbox.name} WHERE {condition} FOR UPDATE"), params

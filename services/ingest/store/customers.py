@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.ingest.domain.identity import FIELDS, Row, Write
 from services.ingest.store.tables import customers
-from shared.db import execute_rows, insert_rows, update_rows
+from shared.db import contains_pattern, execute_rows, insert_rows, update_rows
 from shared.events import CUSTOMER_FIELDS
 
 CHUNK = 1000
@@ -303,7 +303,7 @@ async def get(conn: AsyncConnection, customer_id: str) -> dict[str, Any] | None:
 def _matching(q: str) -> ColumnElement[bool]:
     """Customers whose id, name, email, phone or city contains ``q`` (LIKE wildcards
     taken literally)."""
-    escaped = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    escaped = contains_pattern(q)
     return or_(
         customers.c.customer_id.like(escaped),
         customers.c.name.like(escaped),

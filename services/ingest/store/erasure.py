@@ -28,9 +28,9 @@ from services.ingest.store.tables import (
     orders,
     outbox,
 )
-from shared.db import execute_rows
+from shared.db import contains_pattern, execute_rows
 from shared.events import CUSTOMER_ERASED
-from shared.scrub import like_pattern, mentions, scrub_outbox
+from shared.scrub import mentions, scrub_outbox
 
 CHUNK = 1000
 
@@ -142,7 +142,7 @@ async def erase(
     for secret in secrets:
         await conn.execute(
             text("DELETE FROM import_changes WHERE LOWER(CAST(`before` AS CHAR)) LIKE :s"),
-            {"s": like_pattern(secret.lower())},
+            {"s": contains_pattern(secret.lower())},
         )
     id_set = set(ids)
     await scrub_outbox(
