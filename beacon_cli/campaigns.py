@@ -16,7 +16,7 @@ from beacon_cli.client import Beacon, unreachable
 from beacon_cli.config import CliSettings
 from beacon_cli.errors import CliError
 
-__all__ = ["Beacon", "history", "one", "watch"]
+__all__ = ["Beacon", "control", "duplicate", "history", "one", "watch"]
 
 
 def history(beacon: Beacon, limit: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -36,6 +36,17 @@ def one(beacon: Beacon, campaign_id: str) -> tuple[dict[str, Any], dict[str, Any
     return campaign, stats
 
 
+def control(beacon: Beacon, campaign_id: str, action: str) -> dict[str, Any]:
+    """Pause, resume or cancel; the campaign as stored after it (a 409 is a CliError)."""
+    return dict(beacon.post("campaigns", f"/api/v1/campaigns/{quote(campaign_id)}/{action}", {}))
+
+
+def duplicate(beacon: Beacon, campaign_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A new campaign with this one's audience rules and message."""
+    path = f"/api/v1/campaigns/{quote(campaign_id)}/duplicate"
+    return dict(beacon.post("campaigns", path, {k: v for k, v in body.items() if v is not None}))
+
+
 def ws_url(settings: CliSettings) -> str:
     base = settings.base_url("stats").replace("http://", "ws://").replace("https://", "wss://")
     token = settings.api_key or settings.token
@@ -45,7 +56,8 @@ def ws_url(settings: CliSettings) -> str:
 def finished(stats: dict[str, Any] | None) -> bool:
     if not stats or not stats.get("audience_size"):
         return False
-    return int(stats.get("sent", 0)) + int(stats.get("failed", 0)) >= int(stats["audience_size"])
+    ended = sum(int(stats.get(name, 0)) for name in ("sent", "failed", "cancelled"))
+    return ended >= int(stats["audience_size"])
 
 
 async def watch(

@@ -35,7 +35,10 @@ import_app = typer.Typer(
 imports_app = typer.Typer(help="Imports made so far: list, show, undo.", no_args_is_help=True)
 customers_app = typer.Typer(help="Customers: erase a person.", no_args_is_help=True)
 segments_app = typer.Typer(help="Audience sizes and members.", no_args_is_help=True)
-campaigns_app = typer.Typer(help="Campaign history and live statistics.", no_args_is_help=True)
+campaigns_app = typer.Typer(
+    help="Campaign history, live statistics, and control: pause, resume, cancel, duplicate.",
+    no_args_is_help=True,
+)
 dlq_app = typer.Typer(
     help="Dead-lettered messages: list, show, replay, purge (over AMQP).", no_args_is_help=True
 )
@@ -369,6 +372,57 @@ def campaigns_show(
         return
     final = asyncio.run(campaigns.watch(settings(), console, campaign, stats, until_done))
     console.print(views.stats_line(final), highlight=False)
+
+
+def _control(campaign_id: str, action: str) -> None:
+    from beacon_cli import campaigns
+
+    with campaigns.Beacon(settings()) as beacon:
+        campaign = campaigns.control(beacon, campaign_id, action)
+    console.print(f"campaign {campaign['id']} is now [bold]{campaign['status']}[/]")
+
+
+@campaigns_app.command("pause")
+@friendly
+def campaigns_pause(campaign_id: str) -> None:
+    """Stop sending within about a second; what was sent stays sent."""
+    _control(campaign_id, "pause")
+
+
+@campaigns_app.command("resume")
+@friendly
+def campaigns_resume(campaign_id: str) -> None:
+    """Send what is left of a paused campaign."""
+    _control(campaign_id, "resume")
+
+
+@campaigns_app.command("cancel")
+@friendly
+def campaigns_cancel(campaign_id: str) -> None:
+    """Cancel a scheduled, sending or paused campaign: nothing more is sent."""
+    _control(campaign_id, "cancel")
+
+
+@campaigns_app.command("duplicate")
+@friendly
+def campaigns_duplicate(
+    campaign_id: str,
+    name: Annotated[str | None, typer.Option(help="the copy's name")] = None,
+    schedule_at: Annotated[
+        str | None, typer.Option(help="send later: an ISO 8601 time with its offset")
+    ] = None,
+    confirm: Annotated[
+        int | None, typer.Option(help="the audience size you confirm (the copy's ceiling)")
+    ] = None,
+) -> None:
+    """A new campaign with this one's audience rules and message (sent at once unless
+    --schedule-at)."""
+    from beacon_cli import campaigns
+
+    body = {"name": name, "schedule_at": schedule_at, "confirm_audience_size": confirm}
+    with campaigns.Beacon(settings()) as beacon:
+        copy = campaigns.duplicate(beacon, campaign_id, body)
+    console.print(f"campaign {copy['id']} created: [bold]{copy['status']}[/]")
 
 
 # --- dead letters ----------------------------------------------------------------------

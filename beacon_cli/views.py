@@ -130,7 +130,8 @@ def stats_line(stats: dict[str, Any] | None) -> str:
         return "no statistics yet"
     return (
         f"audience {stats.get('audience_size') or 0:,}  sent {stats.get('sent', 0):,}  "
-        f"failed {stats.get('failed', 0):,}  pending {stats.get('pending', 0):,}"
+        f"failed {stats.get('failed', 0):,}  cancelled {stats.get('cancelled', 0):,}  "
+        f"pending {stats.get('pending', 0):,}"
     )
 
 
@@ -161,7 +162,7 @@ def campaign_table(campaign: dict[str, Any], stats: dict[str, Any] | None) -> Ta
     for key in ("name", "status", "message", "created_at", "launched_at", "schedule_at", "reason"):
         if campaign.get(key) is not None:
             table.add_row(key, str(campaign[key]))
-    for key in ("audience_size", "pending", "sent", "failed", "updated_at"):
+    for key in ("audience_size", "pending", "sent", "failed", "cancelled", "updated_at"):
         value = (stats or {}).get(key)
         table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value or "-"))
     return table
