@@ -214,7 +214,7 @@ async def test_send(conn: AsyncConnection, send: TestSend, actor: dict[str, Any]
             **_launching(),
         },
     )
-    await _announce(conn, campaign)
+    await _announce(conn, {**campaign, "customer_ids": send.customer_ids})
     return campaign
 
 

@@ -12,7 +12,7 @@ import csv
 import io
 import time
 from collections.abc import AsyncIterator, Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response
@@ -140,18 +140,24 @@ def build_router(
 
     @router.get("/communications", summary="The communications log, oldest first")
     async def list_communications(
-        campaign_id: str | None = None,
+        campaign_id: Annotated[str | None, Query(max_length=64)] = None,
+        customer_id: Annotated[
+            str | None, Query(max_length=64, description="the messages one customer received")
+        ] = None,
         status: Status | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         cursor: str | None = None,
+        order: Annotated[Literal["oldest", "newest"], Query()] = "oldest",
     ) -> dict[str, Any]:
         async with engine.connect() as conn:
             items, last = await log_store.page(
                 conn,
                 campaign_id=campaign_id,
+                customer_id=customer_id,
                 status=status,
                 after_id=decode_cursor(cursor) or 0,
                 limit=limit,
+                newest_first=order == "newest",
             )
         return {"items": items, "next_cursor": encode_cursor(last)}
 

@@ -9,6 +9,7 @@ their inputs, call these, and turn the results into events (issue 11).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -169,6 +170,9 @@ class SendOutcome:
     deltas: dict[str, Deltas] = field(default_factory=dict)  # of the rejected ones
 
 
+PACE_RECHECK_S = 0.05
+
+
 async def send_batch(
     engine: AsyncEngine,
     vendor: VendorClient,
@@ -190,7 +194,15 @@ async def send_batch(
         batch = await log_store.unsent(conn, message_ids)
     if not batch:
         return SendOutcome()
+    waited = time.monotonic()
     await pace(len(batch))
+    if time.monotonic() - waited > PACE_RECHECK_S:
+        # Waited for the rate limit: read again, so a campaign paused or cancelled in the
+        # meantime sends nothing more (within a second of the ack).
+        async with unit_of_work(engine) as conn:
+            batch = await log_store.unsent(conn, [m.message_id for m in batch])
+        if not batch:
+            return SendOutcome()
     try:
         await vendor.send(batch, deadline=deadline)
     except VendorRejected as error:

@@ -183,14 +183,24 @@ async def page(
     status: Status | None,
     after_id: int,
     limit: int,
+    customer_id: str | None = None,
+    newest_first: bool = False,
 ) -> tuple[list[dict[str, Any]], int | None]:
-    """Log rows in insertion order after ``after_id``; the last id when more may follow."""
-    query = select(log.c.id, *_PUBLIC).where(log.c.id > after_id)
+    """Log rows in insertion order after ``after_id`` (newest first: before it, 0 meaning
+    from the newest); the last id when more may follow."""
+    query = select(log.c.id, *_PUBLIC)
+    if newest_first:
+        query = query.where(log.c.id < after_id) if after_id else query
+    else:
+        query = query.where(log.c.id > after_id)
     if campaign_id is not None:
         query = query.where(log.c.campaign_id == campaign_id)
+    if customer_id is not None:
+        query = query.where(log.c.customer_id == customer_id)
     if status is not None:
         query = query.where(log.c.status == status.value)
-    rows = (await conn.execute(query.order_by(log.c.id).limit(limit + 1))).all()
+    ordered = log.c.id.desc() if newest_first else log.c.id
+    rows = (await conn.execute(query.order_by(ordered).limit(limit + 1))).all()
     more = len(rows) > limit
     rows = rows[:limit]
     items = []
@@ -210,7 +220,7 @@ async def forget_customer(
 ) -> int:
     """An erased person's log rows keep their status and times (the campaign's counts stay
     true) but lose the address and the rendered text, and name the tombstone. A scan of
-    the log (no index leads with customer_id): erasure is rare."""
+    the log by ``ix_log_customer``."""
     result = await conn.execute(
         log.update()
         .where(log.c.customer_id.in_(list(customer_ids)))

@@ -61,6 +61,8 @@ communications_log = Table(
     # GET /communications filters (keyset on id). No (status, id) index: the API's
     # status-only filter is rare, and every index on status is rewritten by each receipt.
     Index("ix_log_campaign_status", "campaign_id", "status", "id"),
+    # A person's messages (the customer page) and erasure; migration 0005.
+    Index("ix_log_customer", "customer_id", "id"),
 )
 
 # Receipts whose message id is not (yet) in the log: kept, applied when the row appears.
