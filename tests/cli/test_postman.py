@@ -113,9 +113,12 @@ async def _stats(stats_url: str, campaign_id: str, headers: dict[str, str]) -> d
 
 
 def _campaign_id(campaigns_url: str, headers: dict[str, str]) -> str:
-    """The campaign the collection launched (the newest)."""
+    """The campaign the collection launched (the newest not a copy: the collection also
+    duplicates it into a scheduled campaign and cancels that)."""
     items = httpx.get(
-        f"{campaigns_url}/api/v1/campaigns", params={"limit": 1}, headers=headers
+        f"{campaigns_url}/api/v1/campaigns", params={"limit": 10}, headers=headers
     ).json()["items"]
-    assert items and items[0]["name"].startswith("Postman"), items
-    return str(items[0]["id"])
+    launched = [c for c in items if c["name"].startswith("Postman ") and "copy" not in c["name"]]
+    copies = [c for c in items if c["name"].startswith("Postman copy")]
+    assert launched and copies and copies[0]["status"] == "cancelled", items
+    return str(launched[0]["id"])

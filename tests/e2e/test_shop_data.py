@@ -101,16 +101,10 @@ async def test_one_person_per_email_and_money_kept_through_updates(stack: Stack)
     stale = [order("o9", "100.00", "paid", customer_id="C8", updated_at=T1)]
     async with httpx.AsyncClient(headers=stack.headers(), timeout=30) as client:
         for url, items in ((orders_url, first), (customers_url, people), (orders_url, later)):
-            await post(client, url, items)
-            await eventually(
-                lambda: stack.scalar(
-                    "ingest", "SELECT COUNT(*) FROM outbox WHERE published_at IS NULL"
-                ),
-                lambda n: n == 0,
-                what="ingest applied and published",
-                timeout=60,
-            )
-        await post(client, orders_url, stale)
+            # Applied in this order (a 202 is only queued: the outbox is empty before the
+            # worker has even read it, so wait for ingest's inbox, then segments').
+            await settled(stack, await post(client, url, items))
+        await settled(stack, await post(client, orders_url, stale))
 
         final = {o["order_id"]: o for o in first}
         final.update({o["order_id"]: o for o in later})
