@@ -65,6 +65,7 @@ class Sender:
                 envelope.payload["message_ids"],
                 pace=self._pace,
                 deadline=loop.time() + self._settings.send_retry_window_s,
+                read_attempts=self._settings.transient_attempts,
             )
         except VendorUnavailable as error:
             VENDOR_ERRORS.labels("unavailable").inc()

@@ -23,6 +23,7 @@ from services.delivery.domain.status import Deltas, Receipt, Status, first_per_m
 from services.delivery.store import campaigns as campaign_store
 from services.delivery.store import log as log_store
 from services.delivery.store import receipts as receipt_store
+from services.delivery.store.log import Outgoing
 from services.delivery.store.tables import outbox as outbox_table
 from services.delivery.vendor_client import VendorClient, VendorRejected
 from shared import outbox
@@ -180,6 +181,7 @@ async def send_batch(
     *,
     pace: Callable[[int], Awaitable[None]],
     deadline: float,
+    read_attempts: int = 6,
 ) -> SendOutcome:
     """Send those of ``message_ids`` still PENDING and unsent, and mark them accepted.
 
@@ -190,8 +192,20 @@ async def send_batch(
     back). The vendor refusing the batch (a 4xx): its messages become FAILED, in the
     outbox's transaction as ``delivery.updated`` deltas the caller emits.
     """
-    async with unit_of_work(engine) as conn:
-        batch = await log_store.unsent(conn, message_ids)
+
+    async def read(ids: Sequence[str]) -> list[Outgoing]:
+        async with unit_of_work(engine) as conn:
+            return await log_store.unsent(conn, ids)
+
+    async def unsent(ids: Sequence[str]) -> list[Outgoing]:
+        # Retried here with back-off: handed straight back, a work item would be redelivered
+        # at once, again and again while the database is away, and parked at its delivery
+        # limit within seconds (the chaos run's MariaDB restart did exactly that).
+        return await retry_transient(
+            lambda: read(ids), what="delivery.send:unsent", attempts=read_attempts
+        )
+
+    batch = await unsent(message_ids)
     if not batch:
         return SendOutcome()
     waited = time.monotonic()
@@ -199,8 +213,7 @@ async def send_batch(
     if time.monotonic() - waited > PACE_RECHECK_S:
         # Waited for the rate limit: read again, so a campaign paused or cancelled in the
         # meantime sends nothing more (within a second of the ack).
-        async with unit_of_work(engine) as conn:
-            batch = await log_store.unsent(conn, [m.message_id for m in batch])
+        batch = await unsent([m.message_id for m in batch])
         if not batch:
             return SendOutcome()
     try:
