@@ -10,7 +10,9 @@
 # instead (External Secrets, Vault, Sealed Secrets), create the same names and keys:
 #   beacon-<service>-db     BEACON_MYSQL_URL   for ingest, segments, campaigns, delivery, stats
 #   beacon-migrator-db      BEACON_MYSQL_URL   the migration Job's user
-#   beacon-amqp             BEACON_AMQP_URL    Beacon's RabbitMQ user (services and KEDA)
+#   beacon-amqp             BEACON_AMQP_URL    Beacon's RabbitMQ user (the services)
+#   beacon-keda             host               KEDA's management-API URL, fully qualified:
+#                           http://keda:<password>@beacon-rabbitmq.NAMESPACE.svc.cluster.local:15672/%2F
 #   beacon-vendor           BEACON_VENDOR_SECRET
 #   beacon-auth             BEACON_AUTH_PUBLIC_KEYS, BEACON_AUTH_KEY_PEPPER   (every service)
 #   beacon-auth-signing     BEACON_AUTH_SIGNING_KEY   the token signing key (campaigns only)
@@ -39,8 +41,12 @@ done
 
 amqp_password="$(secret)"
 admin_password="$(secret)"
+keda_password="$(secret)"
 apply_secret beacon-amqp \
     "--from-literal=BEACON_AMQP_URL=amqp://beacon:$amqp_password@beacon-rabbitmq:5672/"
+# KEDA's operator runs in its own namespace: a short name would resolve there (kedacore/keda#5442).
+apply_secret beacon-keda \
+    "--from-literal=host=http://keda:$keda_password@beacon-rabbitmq.$NAMESPACE.svc.cluster.local:15672/%2F"
 apply_secret beacon-vendor "--from-literal=BEACON_VENDOR_SECRET=$(secret)"
 # Sign-in: a new Ed25519 keypair (re-running this rotates it: everyone signs in again) and the
 # API key pepper (rotating it invalidates every API key: docs/security.md, Key rotation).
@@ -53,12 +59,14 @@ users_json="$(cat <<JSON
 {
   "users": [
     {"name": "beacon", "password": "$amqp_password", "tags": []},
-    {"name": "admin", "password": "$admin_password", "tags": ["administrator"]}
+    {"name": "admin", "password": "$admin_password", "tags": ["administrator"]},
+    {"name": "keda", "password": "$keda_password", "tags": ["management"]}
   ],
   "vhosts": [{"name": "/"}],
   "permissions": [
     {"user": "beacon", "vhost": "/", "configure": ".*", "write": ".*", "read": ".*"},
-    {"user": "admin", "vhost": "/", "configure": ".*", "write": ".*", "read": ".*"}
+    {"user": "admin", "vhost": "/", "configure": ".*", "write": ".*", "read": ".*"},
+    {"user": "keda", "vhost": "/", "configure": "^$", "write": "^$", "read": "^$"}
   ]
 }
 JSON

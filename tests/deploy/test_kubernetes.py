@@ -45,6 +45,7 @@ SECRETS = {f"beacon-{s}-db" for s in SERVICES} | {
     "beacon-rabbitmq-users",
     "beacon-auth",
     "beacon-auth-signing",
+    "beacon-keda",
 }
 
 
@@ -265,7 +266,13 @@ def test_credentials_come_from_secrets_per_service(overlay: str) -> None:
     assert used <= SECRETS, used - SECRETS
     script = (DEPLOY / "scripts" / "k8s-secrets.sh").read_text()  # creates every one of them
     assert "beacon-$user-db" in script and "for user in migrator" in script
-    for name in ("beacon-amqp", "beacon-vendor", "beacon-rabbitmq-users", "beacon-auth"):
+    for name in (
+        "beacon-amqp",
+        "beacon-vendor",
+        "beacon-rabbitmq-users",
+        "beacon-auth",
+        "beacon-keda",
+    ):
         assert f"apply_secret {name}" in script
     assert "apply_secret beacon-auth-signing" in script
 

@@ -13,61 +13,18 @@ secret...). Nothing connects to a database or broker: building the app does not.
 from __future__ import annotations
 
 import importlib
-import json
 import os
-import stat
-import subprocess
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.deploy.support import DEPLOY
+from tests.deploy.support import script_secrets
 from tests.deploy.test_kubernetes import of_kind, render
-
-FAKE_KUBECTL = """#!/usr/bin/env python3
-import json, os, sys
-args = sys.argv[1:]
-if args[:3] == ["create", "secret", "generic"]:
-    name = args[3]
-    data = {}
-    for arg in args[4:]:
-        if arg.startswith("--from-literal="):
-            key, _, value = arg.removeprefix("--from-literal=").partition("=")
-            data[key] = value
-    with open(os.path.join(os.environ["SECRETS_OUT"], name + ".json"), "w") as f:
-        json.dump(data, f)
-    print("kind: Secret")
-else:
-    sys.stdin.read()  # kubectl apply -f -
-"""
-
-
-@cache
-def script_secrets(tmp: str) -> dict[str, dict[str, str]]:
-    """The Secrets k8s-secrets.sh applies: name -> data."""
-    root = Path(tmp)
-    bin_dir, out = root / "bin", root / "secrets"
-    bin_dir.mkdir(exist_ok=True)
-    out.mkdir(exist_ok=True)
-    kubectl = bin_dir / "kubectl"
-    kubectl.write_text(FAKE_KUBECTL)
-    kubectl.chmod(kubectl.stat().st_mode | stat.S_IEXEC)
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "SECRETS_OUT": str(out)}
-    done = subprocess.run(
-        ["bash", str(DEPLOY / "scripts" / "k8s-secrets.sh"), "beacon", "mysql"],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stderr
-    return {p.stem: json.loads(p.read_text()) for p in out.glob("*.json")}
 
 
 @pytest.fixture(scope="module")
 def secrets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
-    return script_secrets(str(tmp_path_factory.mktemp("k8s-secrets")))
+    return script_secrets("beacon", str(tmp_path_factory.mktemp("k8s-secrets")))
 
 
 def prod_docs() -> list[dict[str, Any]]:
