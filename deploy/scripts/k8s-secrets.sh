@@ -3,10 +3,14 @@
 # the matching database users (run it once on the managed MySQL, as its admin).
 #
 #   deploy/scripts/k8s-secrets.sh NAMESPACE [MYSQL_HOST]     (MYSQL_HOST default: mysql)
+#   deploy/scripts/k8s-secrets.sh --force NAMESPACE [MYSQL_HOST]
 #
 # Nothing is written to disk: values go straight to `kubectl apply` and to the SQL on stdout.
-# Re-running it rotates every password: run the SQL again, then restart the Deployments and
-# RabbitMQ (docs/operations.md, "Rotating credentials"). To use your own secret manager
+# For a first install only: it refuses when Beacon's Secrets already exist, since it would
+# replace every one at once (everyone signed out, every API key and the vendor's signature
+# broken, every password changed under running pods). Rotate one secret at a time instead
+# (docs/operations.md, "Rotating credentials"); --force rebuilds a namespace from scratch.
+# To use your own secret manager
 # instead (External Secrets, Vault, Sealed Secrets), create the same names and keys:
 #   beacon-<service>-db     BEACON_MYSQL_URL   for ingest, segments, campaigns, delivery, stats
 #   beacon-migrator-db      BEACON_MYSQL_URL   the migration Job's user
@@ -19,7 +23,12 @@
 #   beacon-rabbitmq-users   users.json         RabbitMQ's users, loaded at boot
 set -euo pipefail
 
-NAMESPACE="${1:?usage: $0 NAMESPACE [MYSQL_HOST]}"
+FORCE=0
+if [[ "${1:-}" == "--force" ]]; then
+    FORCE=1
+    shift
+fi
+NAMESPACE="${1:?usage: $0 [--force] NAMESPACE [MYSQL_HOST]}"
 MYSQL_HOST="${2:-mysql}"
 SERVICES=(ingest segments campaigns delivery stats)
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -31,6 +40,13 @@ apply_secret() {  # name, then --from-literal=... arguments
     kubectl create secret generic "$name" -n "$NAMESPACE" "$@" --dry-run=client -o yaml \
         | kubectl apply -f - >&2
 }
+
+if [[ "$FORCE" == 0 ]] && kubectl get secret beacon-auth -n "$NAMESPACE" >/dev/null 2>&1; then
+    echo "k8s-secrets.sh: Beacon's Secrets already exist in $NAMESPACE; rerunning would replace" \
+        "all of them at once. Rotate one at a time (docs/operations.md, \"Rotating" \
+        "credentials\"), or pass --force to rebuild them all." >&2
+    exit 2
+fi
 
 for user in migrator "${SERVICES[@]}"; do
     password="$(secret)"
