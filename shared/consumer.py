@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from faststream.rabbit import RabbitBroker
@@ -31,7 +32,7 @@ from shared.db import is_transient, retry_transient, unit_of_work
 from shared.envelope import Envelope
 from shared.events import check as check_payload
 from shared.logging import bind_correlation_id, get_logger
-from shared.metrics import EVENTS_CONSUMED
+from shared.metrics import EVENT_AGE, EVENTS_CONSUMED
 from shared.settings import ServiceSettings
 from shared.topology import dead_letter_exchange
 
@@ -153,6 +154,10 @@ async def resolve(
         await dead_letter(broker, settings, queue, message, f"bad envelope: {error}"[:1000], "?")
         return None
     bind_correlation_id(envelope.correlation_id)
+    occurred = envelope.occurred_at
+    if occurred.tzinfo is None:
+        occurred = occurred.replace(tzinfo=UTC)
+    EVENT_AGE.labels(queue).observe(max(0.0, (datetime.now(UTC) - occurred).total_seconds()))
     handler = handlers.get((envelope.type, envelope.version))
     if handler is None:
         reason = f"no handler for {envelope.type[:100]} version {envelope.version}"

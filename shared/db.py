@@ -137,8 +137,24 @@ def contains_pattern(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def make_engine(mysql_url: str, schema: str | None = None, pool_size: int = 10) -> AsyncEngine:
-    """An engine bound to one schema (or to the server when ``schema`` is None)."""
+# Connections a pool may open beyond its size for a burst (then closes). Small on purpose:
+# every process's pool_size + overflow, times the replicas at the autoscalers' maxima, must fit
+# MariaDB's max_connections (docs/scale.md, "Database connections").
+DEFAULT_MAX_OVERFLOW = 2
+
+
+def make_engine(
+    mysql_url: str,
+    schema: str | None = None,
+    pool_size: int = 10,
+    max_overflow: int | None = None,
+) -> AsyncEngine:
+    """An engine bound to one schema (or to the server when ``schema`` is None).
+
+    ``max_overflow``: default ``min(pool_size, DEFAULT_MAX_OVERFLOW)``, never the pool size
+    again (that doubled every process's connections at the worst moment, a burst)."""
+    if max_overflow is None:
+        max_overflow = min(pool_size, DEFAULT_MAX_OVERFLOW)
     url = schema_url(mysql_url, schema or "")
     return create_async_engine(
         url + ("&" if "?" in url else "?") + "charset=utf8mb4",
@@ -146,7 +162,7 @@ def make_engine(mysql_url: str, schema: str | None = None, pool_size: int = 10) 
         # each as a warning. Real warnings (truncation, ...) still come.
         connect_args={"init_command": "SET SESSION sql_notes = 0"},
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=max_overflow,
         pool_recycle=1800,
         pool_pre_ping=True,
         pool_timeout=10,

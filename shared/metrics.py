@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 HTTP_REQUESTS = Counter(
     "beacon_http_requests_total", "HTTP requests answered", ["method", "route", "status"]
@@ -31,4 +31,24 @@ BATCH_MESSAGES = Histogram(
 )
 BATCH_SECONDS = Histogram(
     "beacon_consumer_batch_seconds", "Time to apply one batch, retries included", ["consumer"]
+)
+# How old an event is when its consumer gets it (now - occurred_at): consumer lag in time,
+# the "oldest message age" alert (deploy/k8s/base/monitoring.yaml).
+EVENT_AGE = Histogram(
+    "beacon_event_age_seconds",
+    "Age of an event (now - occurred_at) when its consumer receives it",
+    ["consumer"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200),
+)
+# The outbox relay's view of its backlog at its last poll: rows waiting (up to one batch) and
+# the age of the oldest (0 when drained). A growing age means events are not leaving.
+OUTBOX_PENDING = Gauge(
+    "beacon_outbox_pending_rows",
+    "Unpublished outbox rows seen at the relay's last poll (at most one batch)",
+    ["exchange"],
+)
+OUTBOX_OLDEST_AGE = Gauge(
+    "beacon_outbox_oldest_unpublished_seconds",
+    "Age of the oldest unpublished outbox row at the relay's last poll (0: none)",
+    ["exchange"],
 )

@@ -22,7 +22,7 @@ from shared.db import execute_rows, unit_of_work
 from shared.envelope import Envelope
 from shared.logging import get_logger
 from shared.loops import Wakeup, run_loop
-from shared.metrics import OUTBOX_PUBLISHED
+from shared.metrics import OUTBOX_OLDEST_AGE, OUTBOX_PENDING, OUTBOX_PUBLISHED
 
 log = get_logger(__name__)
 
@@ -176,6 +176,7 @@ class OutboxRelay:
                         table.c.event_id,
                         table.c.correlation_id,
                         table.c.body,
+                        table.c.created_at,
                     )
                     .where(table.c.published_at.is_(None))
                     .order_by(table.c.id)
@@ -183,6 +184,10 @@ class OutboxRelay:
                     .with_for_update(skip_locked=True)
                 )
             ).all()
+            OUTBOX_PENDING.labels(exchange=self._exchange.name).set(len(rows))
+            OUTBOX_OLDEST_AGE.labels(exchange=self._exchange.name).set(
+                max(0.0, (_now() - rows[0].created_at).total_seconds()) if rows else 0.0
+            )
             if not rows:
                 return 0
             await asyncio.gather(*(self._publish_row(r) for r in rows))
@@ -194,7 +199,7 @@ class OutboxRelay:
         OUTBOX_PUBLISHED.labels(exchange=self._exchange.name).inc(len(rows))
         return len(rows)
 
-    async def _publish_row(self, row: Row[Any, Any, Any, Any, Any]) -> None:
+    async def _publish_row(self, row: Row[Any, Any, Any, Any, Any, Any]) -> None:
         await publish_raw(
             self._broker,
             self._exchange,

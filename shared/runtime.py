@@ -60,7 +60,7 @@ from shared.topology import (
     declare_listener,
     declare_queue,
     exchange,
-    replace_outdated_queues,
+    queues_to_keep,
 )
 
 log = get_logger(__name__)
@@ -316,12 +316,12 @@ class Runtime:
         self._tasks.append(asyncio.create_task(self._connect_forever()))
 
     async def _connect(self) -> None:
-        await replace_outdated_queues(self.settings, self._queues)
+        keep = await queues_to_keep(self.settings, self._queues)
         await self.broker.connect()
         await declare_exchange(self.broker, self.settings, self.service)
         for spec in self._queues:
             channel = self._channels.get(spec.name)
-            await declare_queue(self.broker, self.settings, spec, channel)
+            await declare_queue(self.broker, self.settings, spec, channel, keep=keep)
         for listener in self._listeners:
             await declare_listener(self.broker, self.settings, listener, self.instance)
         await self.broker.start()

@@ -10,6 +10,14 @@ retried forever) and at-least-once dead-lettering (the broker keeps a message un
 DLQ confirmed it), which needs ``x-overflow: reject-publish``. A queue that a 202 API
 publishes into is ``bounded``: when full, the broker refuses the publish and the API
 answers 503 instead of accepting what it could not keep.
+
+Where the definitions file is loaded (Compose, Kubernetes: deploy/rabbitmq/definitions.json)
+the broker creates every queue with its queue type only, and the arguments that may change
+(delivery limit, dead-lettering, overflow, length limit) come from one RabbitMQ policy per queue
+in the same file: an operator changes them with ``rabbitmqctl set_policy`` on the live queue,
+with no redeclaration. A service finds those queues already there and uses them as they are
+(:func:`queues_to_keep`); it never deletes a queue. Where nothing declared the queue before
+(tests, a bare broker) the service declares it with every argument itself.
 """
 
 from __future__ import annotations
@@ -70,6 +78,14 @@ class QueueSpec:
             arguments["x-max-length"] = settings.max_queue_length
         return arguments
 
+    def policy(self, settings: ServiceSettings) -> dict[str, str | int]:
+        """The arguments that may change, as a RabbitMQ policy definition (no ``x-``)."""
+        return {
+            key.removeprefix("x-"): value
+            for key, value in self.arguments(settings).items()
+            if key not in IMMUTABLE_ARGUMENTS
+        }
+
     def queue(self, settings: ServiceSettings) -> RabbitQueue:
         return RabbitQueue(
             settings.amqp_name(self.name),
@@ -85,6 +101,8 @@ class QueueSpec:
 
 
 DLQ_ARGUMENTS: dict[str, str | int] = {"x-queue-type": "quorum"}
+# What a policy cannot set: fixed when the queue is created.
+IMMUTABLE_ARGUMENTS = ("x-queue-type",)
 
 
 async def declare_exchange(broker: RabbitBroker, settings: ServiceSettings, service: str) -> None:
@@ -92,18 +110,32 @@ async def declare_exchange(broker: RabbitBroker, settings: ServiceSettings, serv
 
 
 async def declare_queue(
-    broker: RabbitBroker, settings: ServiceSettings, spec: QueueSpec, channel: Channel | None = None
+    broker: RabbitBroker,
+    settings: ServiceSettings,
+    spec: QueueSpec,
+    channel: Channel | None = None,
+    *,
+    keep: frozenset[str] = frozenset(),
 ) -> None:
     """Declare the queue, its bindings, the DLX and the DLQ (all idempotent).
 
     ``channel``: the one its subscriber consumes on. FastStream caches a declared queue with
     the channel that declared it and its subscriber then consumes there, so a subscriber
     with its own channel (its own prefetch) must have its queue declared on that channel.
+    ``keep``: queue names (see :func:`queues_to_keep`) that exist with other arguments
+    (the definitions file's, whose limits are policies): used as they are (a passive
+    declaration, which RabbitMQ never refuses for its arguments).
     """
     dlx = await broker.declare_exchange(dead_letter_exchange(settings))
-    dlq = await broker.declare_queue(spec.dead_letter_queue(settings))
+    dead_letters = spec.dead_letter_queue(settings)
+    dlq = await broker.config.declarer.declare_queue(
+        dead_letters, declare=dead_letters.name not in keep
+    )
     await dlq.bind(dlx, routing_key=settings.amqp_name(spec.name))
-    queue = await broker.config.declarer.declare_queue(spec.queue(settings), channel=channel)
+    wanted = spec.queue(settings)
+    queue = await broker.config.declarer.declare_queue(
+        wanted, declare=wanted.name not in keep, channel=channel
+    )
     for binding in spec.bindings:
         source = await broker.declare_exchange(exchange(settings, binding.service))
         for key in binding.routing_keys:
@@ -136,14 +168,19 @@ async def declare_listener(
         await queue.bind(source, routing_key=key)
 
 
-async def replace_outdated_queues(settings: ServiceSettings, specs: list[QueueSpec]) -> None:
-    """Make way for the declared arguments where an older Beacon left a queue with others.
+async def queues_to_keep(settings: ServiceSettings, specs: list[QueueSpec]) -> frozenset[str]:
+    """The queues (and DLQs) that already exist with arguments other than the code's.
 
-    RabbitMQ refuses to redeclare a queue with different arguments (a classic queue as
-    quorum, say). An empty one is deleted and declared anew (its bindings follow in
-    :func:`declare_queue`); one holding messages is left alone and reported, since only an
-    operator can decide what to do with them (drain it with the old version, or shovel it).
+    RabbitMQ refuses to redeclare a queue with different arguments. That is the normal case
+    where the definitions file created the queue with its type only and policies carry the
+    rest; it is also the case of a queue an older Beacon declared with other arguments. Either
+    way the queue is used as it is and reported: it is never deleted, since old pods may hold
+    unacknowledged messages mid-rollout and only an operator can decide what to do with it
+    (change a limit: its policy; change the queue type: a new queue and a shovel, see
+    docs/operations.md). Each check runs on its own connection's channel (a refused
+    declaration closes the channel).
     """
+    keep: set[str] = set()
     connection = await aio_pika.connect(settings.amqp_url, timeout=10)
     async with connection:
         for spec in specs:
@@ -155,19 +192,16 @@ async def replace_outdated_queues(settings: ServiceSettings, specs: list[QueueSp
                 channel = await connection.channel()
                 try:
                     await channel.declare_queue(name, durable=True, arguments=dict(arguments))
-                except aiormq.exceptions.ChannelPreconditionFailed:
-                    channel = await connection.channel()
-                    existing = await channel.declare_queue(name, passive=True)
-                    held = existing.declaration_result.message_count
-                    if held:
-                        raise RuntimeError(
-                            f"queue {name} was declared by an older Beacon with other "
-                            f"arguments and holds {held} messages: drain it with that version "
-                            "(or move them) before starting this one"
-                        ) from None
-                    await channel.queue_delete(name)
-                    await channel.declare_queue(name, durable=True, arguments=dict(arguments))
-                    log.warning("queue_redeclared", queue=name, arguments=arguments)
+                except aiormq.exceptions.ChannelPreconditionFailed as refused:
+                    keep.add(name)
+                    log.info(
+                        "queue_kept_as_declared",
+                        queue=name,
+                        code_arguments=arguments,
+                        broker_said=str(refused)[:300],
+                        hint="queue limits are RabbitMQ policies (definitions.json); never deleted",
+                    )
                 finally:
                     if not channel.is_closed:
                         await channel.close()
+    return frozenset(keep)

@@ -8,9 +8,13 @@
 
 Everything comes from ``shared.topology`` and the ``QueueSpec`` constants of each
 ``services/<name>/consumers.py``: the exchanges ``beacon.<service>`` and ``beacon.dlx``, every
-consumer queue with the arguments its service declares (``QueueSpec.queue(settings)``), its
-dead-letter queue and every binding. Per-process listener queues (exclusive, auto-delete) are
-not definitions: each replica declares its own at start.
+consumer queue with the one argument fixed at creation (its type, quorum), one policy per
+consumer queue carrying the arguments that may change (``QueueSpec.policy(settings)``: delivery
+limit, dead-lettering, overflow, length limit; change one with ``rabbitmqctl set_policy`` on the
+live queue, no redeclaration, nothing deleted), its dead-letter queue and every binding. A
+service that finds its queue declared this way uses it as it is (``shared.topology``).
+Per-process listener queues (exclusive, auto-delete) are not definitions: each replica
+declares its own at start.
 
 Users and permissions are deliberately absent: they carry secrets, so they come from a second
 file made at deploy time (deploy/rabbitmq/entrypoint.sh in Compose, a Secret in Kubernetes).
@@ -22,6 +26,7 @@ import argparse
 import importlib
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,7 +37,7 @@ if str(REPO) not in sys.path:
 
 from shared.auth import apikeys  # noqa: E402
 from shared.settings import ServiceSettings  # noqa: E402
-from shared.topology import DLX, QueueSpec  # noqa: E402
+from shared.topology import DLX, IMMUTABLE_ARGUMENTS, QueueSpec  # noqa: E402
 
 SERVICES = ("ingest", "segments", "campaigns", "delivery", "stats")
 OUTPUT = REPO / "deploy" / "rabbitmq" / "definitions.json"
@@ -106,16 +111,33 @@ def _binding(source: str, queue: str, key: str) -> dict[str, Any]:
     }
 
 
+POLICY_PRIORITY = 10  # above an operator's catch-all policies (priority 0)
+
+
+def _policy(queue: str, definition: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "vhost": VHOST,
+        "name": queue,
+        "pattern": f"^{re.escape(queue)}$",
+        "apply-to": "queues",
+        "priority": POLICY_PRIORITY,
+        "definition": dict(sorted(definition.items())),
+    }
+
+
 def definitions() -> dict[str, Any]:
     """The definitions document (same shape as ``rabbitmqctl export_definitions``)."""
     exchanges = [_exchange(f"beacon.{s}", "topic") for s in SERVICES] + [_exchange(DLX, "direct")]
     queues: list[dict[str, Any]] = []
     bindings: list[dict[str, Any]] = []
+    policies: list[dict[str, Any]] = []
     for spec in queue_specs():
         settings = service_settings(spec.name.split(".")[0])
         queue = spec.queue(settings)
         dlq = spec.dead_letter_queue(settings)
-        queues.append(_queue(queue.name, queue.durable, queue.arguments or {}))
+        fixed = {k: v for k, v in (queue.arguments or {}).items() if k in IMMUTABLE_ARGUMENTS}
+        queues.append(_queue(queue.name, queue.durable, fixed))
+        policies.append(_policy(queue.name, spec.policy(settings)))
         queues.append(_queue(dlq.name, dlq.durable, dlq.arguments or {}))
         bindings.append(_binding(DLX, dlq.name, queue.name))
         for binding in spec.bindings:
@@ -128,7 +150,7 @@ def definitions() -> dict[str, Any]:
         "bindings": sorted(
             bindings, key=lambda b: (b["source"], b["destination"], b["routing_key"])
         ),
-        "policies": [],
+        "policies": sorted(policies, key=lambda p: p["name"]),
         "parameters": [],
         "global_parameters": [],
     }

@@ -1,5 +1,5 @@
 """JSON schemas for the custom resources Beacon's manifests use (KEDA, RabbitMQ Cluster
-Operator). kubernetes-validate knows only built-in kinds, so these cover the fields we set, with
+Operator, Prometheus Operator). kubernetes-validate knows only built-in kinds, so these cover the fields we set, with
 their types and required parts as the operators' CRDs define them (keda.sh/v1alpha1 of KEDA 2.x,
 rabbitmq.com/v1beta1 of the Cluster Operator 2.x); unknown fields are errors, as in strict mode.
 """
@@ -146,8 +146,130 @@ RABBITMQ_CLUSTER = resource(
     },
 )
 
+# Prometheus Operator (monitoring.coreos.com/v1).
+SELECTOR = {
+    "type": "object",
+    "properties": {
+        "matchLabels": STRINGS,
+        "matchExpressions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["key", "operator"],
+                "properties": {
+                    "key": {"type": "string"},
+                    "operator": {"enum": ["In", "NotIn", "Exists", "DoesNotExist"]},
+                    "values": {"type": "array", "items": {"type": "string"}},
+                },
+                "additionalProperties": False,
+            },
+        },
+    },
+    "additionalProperties": False,
+}
+RELABELINGS = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "sourceLabels": {"type": "array", "items": {"type": "string"}},
+            "targetLabel": {"type": "string"},
+            "regex": {"type": "string"},
+            "replacement": {"type": "string"},
+            "action": {"type": "string"},
+            "separator": {"type": "string"},
+        },
+        "additionalProperties": False,
+    },
+}
+DURATION = {"type": "string", "pattern": "^([0-9]+(ms|s|m|h|d|w|y))+$"}
+ENDPOINT = {
+    "type": "object",
+    "required": ["port"],
+    "properties": {
+        "port": {"type": "string"},
+        "path": {"type": "string"},
+        "interval": DURATION,
+        "scrapeTimeout": DURATION,
+        "params": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+        "relabelings": RELABELINGS,
+        "metricRelabelings": RELABELINGS,
+    },
+    "additionalProperties": False,
+}
+POD_MONITOR = resource(
+    "monitoring.coreos.com/v1",
+    "PodMonitor",
+    {
+        "type": "object",
+        "required": ["selector", "podMetricsEndpoints"],
+        "properties": {
+            "selector": SELECTOR,
+            "podMetricsEndpoints": {"type": "array", "items": ENDPOINT, "minItems": 1},
+        },
+        "additionalProperties": False,
+    },
+)
+SERVICE_MONITOR = resource(
+    "monitoring.coreos.com/v1",
+    "ServiceMonitor",
+    {
+        "type": "object",
+        "required": ["selector", "endpoints"],
+        "properties": {
+            "selector": SELECTOR,
+            "endpoints": {"type": "array", "items": ENDPOINT, "minItems": 1},
+        },
+        "additionalProperties": False,
+    },
+)
+RULE = {
+    "type": "object",
+    "required": ["expr"],
+    "oneOf": [{"required": ["alert"]}, {"required": ["record"]}],
+    "properties": {
+        "alert": {"type": "string"},
+        "record": {"type": "string"},
+        "expr": {"type": "string"},
+        "for": DURATION,
+        "labels": STRINGS,
+        "annotations": STRINGS,
+    },
+    "additionalProperties": False,
+}
+PROMETHEUS_RULE = resource(
+    "monitoring.coreos.com/v1",
+    "PrometheusRule",
+    {
+        "type": "object",
+        "required": ["groups"],
+        "properties": {
+            "groups": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "rules"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "interval": DURATION,
+                        "rules": {"type": "array", "items": RULE, "minItems": 1},
+                    },
+                    "additionalProperties": False,
+                },
+            }
+        },
+        "additionalProperties": False,
+    },
+)
+
 SCHEMAS = {
     ("keda.sh/v1alpha1", "ScaledObject"): SCALED_OBJECT,
     ("keda.sh/v1alpha1", "TriggerAuthentication"): TRIGGER_AUTHENTICATION,
     ("rabbitmq.com/v1beta1", "RabbitmqCluster"): RABBITMQ_CLUSTER,
+    ("monitoring.coreos.com/v1", "PodMonitor"): POD_MONITOR,
+    ("monitoring.coreos.com/v1", "ServiceMonitor"): SERVICE_MONITOR,
+    ("monitoring.coreos.com/v1", "PrometheusRule"): PROMETHEUS_RULE,
 }

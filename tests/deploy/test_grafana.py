@@ -30,5 +30,5 @@ def test_dashboard_queries_existing_metrics() -> None:
             base = re.sub(r"_(bucket|count|sum)$", "", metric)
             assert metric in known or base in known, f"{metric} is not a metric of the services"
     titles = " ".join(p["title"] for p in dashboard["panels"])
-    for must in ("p95", "Dead-letter", "Queue depth"):
+    for must in ("p95", "Dead-letter", "Queue depth", "Event age", "Outbox backlog"):
         assert must in titles
