@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Annotated, Any, Literal
@@ -184,7 +185,8 @@ def build_router(
                     return
                 after = last
 
-        name = f"communications-{campaign_id[:36]}.csv"
+        # Only safe characters in the header: an id is any string, and a header is latin-1.
+        name = f"communications-{re.sub(r'[^A-Za-z0-9_-]', '_', campaign_id[:36])}.csv"
         return StreamingResponse(
             lines(),
             media_type="text/csv; charset=utf-8",
