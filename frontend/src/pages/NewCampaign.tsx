@@ -4,7 +4,7 @@
  * how many people will be messaged.
  */
 import { useMutation, useQueries, useQueryClient } from '@tanstack/react-query';
-import { useMemo, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { RuleGroupType } from 'react-querybuilder';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { campaigns, ingest, unwrap } from '../api/client';
@@ -15,6 +15,7 @@ import { MessageEditor, MessagePreview } from '../components/Message';
 import { RuleEditor } from '../components/RuleEditor';
 import { ErrorState, Skeleton } from '../components/States';
 import { formatCount, formatDateTime } from '../lib/format';
+import { launchGate, scheduleProblem, toLocalInput } from '../lib/launch';
 import { completeRules, indexFields, problemsByRule, starterQuery } from '../lib/rules';
 import { parseTemplate, renderTemplate, type Recipient } from '../lib/template';
 
@@ -66,29 +67,43 @@ function Form() {
   const recipients: Recipient[] = sample.map((s, i) => people[i]?.data ?? s);
 
   const templateErrors = parseTemplate(message).errors;
-  const size = preview.data?.size ?? 0;
+  // Launch needs a size counted for exactly the rules on screen: not while counting, not
+  // after a failed count, not for rules changed since, and never for nobody.
+  const gate = launchGate({
+    rulesKey: rules ? JSON.stringify(rules) : null,
+    countedKey: preview.isSuccess && !preview.isPlaceholderData ? preview.settledKey : null,
+    size: preview.data?.size,
+    pending: !preview.current,
+    error: preview.isError ? preview.error.message : null,
+  });
+  // Re-render each half minute so a "Later" time that has just passed is caught.
+  const now = useNow(30_000);
+  const scheduleError = when === 'later' ? scheduleProblem(scheduleAt, now) : null;
+  const [confirmed, setConfirmed] = useState<number | null>(null);
   const ready =
     name.trim() !== '' &&
     rules != null &&
     templateErrors.length === 0 &&
     message.trim() !== '' &&
-    (when === 'now' || scheduleAt !== '');
+    scheduleError == null &&
+    gate.ok;
 
   const missing = [
     name.trim() ? null : 'a name',
     rules ? null : 'an audience',
     message.trim() && !templateErrors.length ? null : 'a valid message',
-    when === 'now' || scheduleAt ? null : 'a send time',
+    scheduleError == null ? null : 'a send time to come',
   ].filter(Boolean);
 
   const launch = useMutation({
-    mutationFn: () =>
+    mutationFn: (size: number) =>
       unwrap<Campaign>(
         campaigns.POST('/api/v1/campaigns', {
           body: {
             name: name.trim(),
             message,
-            // The size the person just confirmed: the API refuses a launch that grew beyond it.
+            // Exactly the size the dialog asked to confirm: the API refuses a launch whose
+            // audience has grown beyond it (or is empty) rather than send to more.
             confirm_audience_size: size,
             ...(mode === 'segment' && segment ? { segment_id: String(segment.id) } : { rules: rules as unknown as Record<string, unknown> }),
             ...(when === 'later' && scheduleAt ? { schedule_at: new Date(scheduleAt).toISOString() } : {}),
@@ -104,8 +119,12 @@ function Form() {
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (ready) dialog.current?.showModal();
+    if (!ready || !gate.ok) return;
+    launch.reset();
+    setConfirmed(gate.size); // the number the dialog shows is the number sent
+    dialog.current?.showModal();
   };
+  const size = confirmed ?? 0;
   const first = recipients[0];
 
   return (
@@ -118,7 +137,11 @@ function Form() {
           <h1>New campaign</h1>
         </div>
         <div className="actions">
-          {!ready && <span className="hint">Needs {missing.join(', ')}</span>}
+          {!ready && (
+            <span className="hint" data-testid="launch-blocked">
+              {missing.length ? `Needs ${missing.join(', ')}` : gate.ok ? '' : gate.reason}
+            </span>
+          )}
           <button type="submit" className="btn btn-primary" disabled={!ready}>
             {when === 'later' ? 'Schedule…' : 'Launch…'}
           </button>
@@ -193,7 +216,20 @@ function Form() {
             {when === 'later' && (
               <label className="field">
                 <span>Send at (your time)</span>
-                <input type="datetime-local" value={scheduleAt} onChange={(e) => setScheduleAt(e.target.value)} required />
+                <input
+                  type="datetime-local"
+                  value={scheduleAt}
+                  min={toLocalInput(new Date(now))}
+                  onChange={(e) => setScheduleAt(e.target.value)}
+                  required
+                  aria-invalid={scheduleAt !== '' && scheduleError != null}
+                  aria-describedby="schedule-error"
+                />
+                {scheduleAt !== '' && scheduleError && (
+                  <span id="schedule-error" className="form-error" role="alert">
+                    {scheduleError}
+                  </span>
+                )}
               </label>
             )}
           </section>
@@ -207,14 +243,18 @@ function Form() {
             error={preview.error ? preview.error.message : null}
             compact
           />
+          {!gate.ok && rules != null && !preview.slow && (preview.isError || preview.data?.size === 0) && (
+            <p className="form-error" role="status">
+              {gate.reason}
+            </p>
+          )}
         </aside>
       </div>
 
       <dialog ref={dialog} className="dialog" aria-labelledby="confirm-title">
         <h2 id="confirm-title">
-          {when === 'later'
-            ? `Schedule for ${formatCount(size)} customers?`
-            : `Send to ${formatCount(size)} customers?`}
+          {when === 'later' ? 'Schedule for ' : 'Send to '}
+          <span data-testid="launch-size">{formatCount(size)}</span> customers?
         </h2>
         <p className="muted">
           “{name.trim()}” {when === 'later' ? `goes out at ${formatDateTime(scheduleAt ? new Date(scheduleAt).toISOString() : null)}` : 'starts sending as soon as you confirm'}. Each message costs money and cannot be recalled.
@@ -226,19 +266,38 @@ function Form() {
           </div>
         )}
         {launch.error && (
-          <p className="form-error" role="alert">
-            {launch.error.message}
+          <p className="form-error" role="alert" data-testid="launch-error">
+            Not launched: {launch.error.message} Your draft is kept; change it and try again.
           </p>
         )}
         <div className="actions">
           <button type="button" className="btn" onClick={() => dialog.current?.close()}>
             Cancel
           </button>
-          <button type="button" className="btn btn-primary" onClick={() => launch.mutate()} disabled={launch.isPending}>
+          <button type="button" className="btn btn-primary" onClick={() => {
+              if (confirmed == null) return;
+              if (when === 'later' && scheduleProblem(scheduleAt) != null) {
+                dialog.current?.close(); // the time passed while the dialog was open
+                return;
+              }
+              launch.mutate(confirmed);
+            }}
+            disabled={launch.isPending || confirmed == null}
+          >
             {launch.isPending ? 'Sending…' : when === 'later' ? 'Schedule' : `Send to ${formatCount(size)}`}
           </button>
         </div>
       </dialog>
     </form>
   );
+}
+
+/** Date.now(), refreshed every `ms`. */
+function useNow(ms: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+  return now;
 }
