@@ -149,3 +149,32 @@ async function send<T>(path: string, init: RequestInit): Promise<T> {
   }
   return body as T;
 }
+
+/**
+ * Download a file from an authenticated route (a plain link cannot carry the bearer
+ * token): fetched with the session, then saved under `fileName`.
+ */
+export async function downloadWithAuth(path: string, fileName: string): Promise<void> {
+  const token = await accessToken();
+  const headers = new Headers();
+  if (token) headers.set('Authorization', `Bearer ${token}`);
+  let response: Response;
+  try {
+    response = await fetch(path, { headers });
+  } catch {
+    throw new ApiError(0, null);
+  }
+  if (response.status === 401 && getSession()?.accessToken) clearSession();
+  if (!response.ok) {
+    const body: unknown = await response.json().catch(() => null);
+    throw new ApiError(response.status, body);
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -11,13 +11,15 @@ export function numbersOf(campaign: Campaign, live: CampaignStats | undefined): 
     pending: campaign.pending,
     sent: campaign.sent,
     failed: campaign.failed,
+    cancelled: campaign.cancelled ?? 0,
     updated_at: null,
   };
 }
 
 /** The status to show: live counters move it on before the campaign record catches up. */
 export function displayStatus(campaign: Campaign, n: CampaignStats): CampaignStatus {
-  if (campaign.status === 'failed' || campaign.status === 'scheduled') return campaign.status;
+  // States a person chose (or a refusal) are the record's own; counters cannot say them.
+  if (['failed', 'scheduled', 'paused', 'cancelled'].includes(campaign.status)) return campaign.status;
   if (campaign.status === 'completed' || isFinished(n)) return 'completed';
   if (n.sent + n.failed > 0) return 'sending';
   return campaign.status;
@@ -27,7 +29,9 @@ const STATUS_LABEL: Record<CampaignStatus, string> = {
   scheduled: 'Scheduled',
   launching: 'Launching',
   sending: 'Sending',
+  paused: 'Paused',
   completed: 'Completed',
+  cancelled: 'Cancelled',
   failed: 'Failed',
 };
 
