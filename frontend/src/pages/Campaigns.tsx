@@ -11,6 +11,7 @@ import { displayStatus, numbersOf, Progress, sendingRate, StatusTag } from '../c
 import { Empty, ErrorState, Skeleton } from '../components/States';
 import { formatAgo, formatCount, formatDateTime, formatRate } from '../lib/format';
 import { useLive } from '../live/LiveStats';
+import { useTitle } from '../lib/title';
 
 const PAGE = 50;
 
@@ -51,6 +52,7 @@ function Summary() {
 }
 
 export default function Campaigns() {
+  useTitle('Campaigns');
   const [params] = useSearchParams();
   const launched = params.get('launched');
   const { state, merge, known } = useLive();
@@ -142,6 +144,11 @@ export default function Campaigns() {
                     </td>
                     <td data-label="Status">
                       <StatusTag status={status} />
+                      {(n.cancelled ?? 0) > 0 && (
+                        <span className="muted small block" data-testid="stat-cancelled">
+                          {formatCount(n.cancelled)} cancelled
+                        </span>
+                      )}
                     </td>
                     <td className="num" data-label="Audience" data-testid="stat-audience">
                       {formatCount(n.audience_size)}

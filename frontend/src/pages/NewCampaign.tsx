@@ -9,38 +9,54 @@ import type { RuleGroupType } from 'react-querybuilder';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { campaigns, ingest, unwrap } from '../api/client';
 import type { Campaign, Customer, RuleGroupJson } from '../api/models';
-import { useAudiencePreview, useFields, useSegments } from '../api/queries';
+import { useAudiencePreview, useCampaign, useFields, useSegments } from '../api/queries';
 import { AudienceSize } from '../components/AudienceSize';
 import { MessageEditor, MessagePreview } from '../components/Message';
 import { RuleEditor } from '../components/RuleEditor';
 import { ErrorState, Skeleton } from '../components/States';
 import { formatCount, formatDateTime } from '../lib/format';
 import { launchGate, scheduleProblem, toLocalInput } from '../lib/launch';
-import { completeRules, indexFields, problemsByRule, starterQuery } from '../lib/rules';
+import { useTitle } from '../lib/title';
+import { completeRules, fromApiRules, indexFields, problemsByRule, starterQuery } from '../lib/rules';
 import { parseTemplate, renderTemplate, type Recipient } from '../lib/template';
 
 const DEFAULT_MESSAGE = "Hi {first_name}, here's 10% off on your next order!";
 
 export default function NewCampaign() {
+  useTitle('New campaign');
+  const [params] = useSearchParams();
+  const from = params.get('from') ?? undefined; // "Duplicate" on a campaign's page
   const fields = useFields();
   const list = useSegments();
-  if (fields.isPending || list.isPending) return <Skeleton rows={8} label="Loading" />;
+  const source = useCampaign(from);
+  if (fields.isPending || list.isPending || (from && source.isPending)) return <Skeleton rows={8} label="Loading" />;
   if (fields.isError) return <ErrorState error={fields.error} retry={() => void fields.refetch()} />;
-  return <Form />;
+  return <Form copy={from ? source.data : undefined} />;
 }
 
-function Form() {
+/**
+ * A duplicate starts as a draft with the original's audience and message: it goes through
+ * the same count and confirmation as any launch (nothing is sent on the one click).
+ */
+function Form({ copy }: { copy?: Campaign }) {
   const [params] = useSearchParams();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const fields = useFields().data?.fields ?? [];
   const index = useMemo(() => indexFields(fields), [fields]);
   const saved = useSegments().data?.items ?? [];
-  const [segmentId, setSegmentId] = useState<string>(params.get('segment') ?? (saved[0] ? String(saved[0].id) : ''));
-  const [mode, setMode] = useState<'segment' | 'rules'>(saved.length || params.get('segment') ? 'segment' : 'rules');
-  const [query, setQuery] = useState<RuleGroupType>(starterQuery);
-  const [name, setName] = useState('');
-  const [message, setMessage] = useState(DEFAULT_MESSAGE);
+  const copySegment = copy?.segment_id && saved.some((s) => String(s.id) === copy.segment_id) ? copy.segment_id : null;
+  const [segmentId, setSegmentId] = useState<string>(
+    copySegment ?? params.get('segment') ?? (saved[0] ? String(saved[0].id) : ''),
+  );
+  const [mode, setMode] = useState<'segment' | 'rules'>(
+    copy ? (copySegment ? 'segment' : 'rules') : saved.length || params.get('segment') ? 'segment' : 'rules',
+  );
+  const [query, setQuery] = useState<RuleGroupType>(() =>
+    copy?.rules && !copySegment ? fromApiRules(copy.rules) : starterQuery(),
+  );
+  const [name, setName] = useState(copy ? `${copy.name} (copy)` : '');
+  const [message, setMessage] = useState(copy?.message ?? DEFAULT_MESSAGE);
   const [when, setWhen] = useState<'now' | 'later'>('now');
   const [scheduleAt, setScheduleAt] = useState('');
   const dialog = useRef<HTMLDialogElement>(null);
