@@ -68,20 +68,225 @@ async function buildAudience(page) {
   return shown;
 }
 
+/** A preview answer of 503 (segments down) for every count while `during` runs. */
+async function previewDown(page, during) {
+  const handler = (route) =>
+    route.fulfill({
+      status: 503,
+      contentType: 'application/json',
+      body: JSON.stringify({ detail: 'test', message: 'Audience counts are unavailable (test).', code: 'unavailable', correlation_id: null, errors: [] }),
+    });
+  await page.route('**/api/v1/segments/preview', handler);
+  try {
+    await during();
+  } finally {
+    await page.unroute('**/api/v1/segments/preview', handler);
+  }
+}
+
 async function launch(page, size) {
   await page.getByRole('link', { name: 'New campaign to this audience' }).click();
   await page.waitForURL(/\/campaigns\/new\?segment=/);
+  check((await page.title()).startsWith('New campaign'), `the new-campaign page is titled "${await page.title()}"`);
   await page.getByLabel('Campaign name').fill(`10% off for big spenders · ${new Date().toISOString().slice(11, 19)}`);
   check((await settledSize(page)) === size, 'new-campaign page shows another audience size');
   await page.locator('.bubble').first().waitFor(); // the rendered preview for real customers
-  await page.getByRole('button', { name: 'Launch…' }).click();
+  const button = page.getByRole('button', { name: 'Launch…' });
+  check(await button.isEnabled(), 'Launch is disabled with a counted audience');
+  // A count that fails (503) leaves nothing to confirm: Launch is disabled and says why.
+  await previewDown(page, async () => {
+    await page.getByRole('radio', { name: 'Build rules here' }).check();
+    await page.getByTestId('launch-blocked').filter({ hasText: 'could not be counted' }).waitFor({ timeout: 10_000 });
+    check(await button.isDisabled(), 'Launch is enabled although the audience could not be counted');
+    check((await page.getByRole('dialog').count()) === 0 || !(await page.getByRole('dialog').isVisible()), 'a dialog is open');
+    results.failed_preview_launch_disabled = true;
+  });
+  await page.getByRole('radio', { name: 'A saved audience' }).check();
+  check((await settledSize(page)) === size, 'back on the saved audience, another size');
+  await button.click();
   const dialog = page.getByRole('dialog');
   await dialog.waitFor();
   const heading = await dialog.getByRole('heading').textContent();
   check(digits(heading) === size, `confirm says "${heading}", expected ${size}`);
+  check(digits(await dialog.getByTestId('launch-size').textContent()) === size, 'launch-size is not the counted size');
+  const posted = page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/campaigns');
   await dialog.getByRole('button', { name: /^Send to/ }).click();
+  const body = JSON.parse((await posted).postData() ?? '{}');
+  check(body.confirm_audience_size === size, `the launch posted confirm_audience_size ${body.confirm_audience_size}, the dialog said ${size}`);
   await page.waitForURL(/\/campaigns\?launched=/);
   return new URL(page.url()).searchParams.get('launched');
+}
+
+/** In the local input's format, `minutes` from now. */
+function localInput(minutes) {
+  const d = new Date(Date.now() + minutes * 60_000);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** "Later" cannot be in the past: refused in the form, and the API's 422 is shown with the draft kept. */
+async function pastSchedule(page, segmentId) {
+  await page.goto(`${BASE}/campaigns/new?segment=${segmentId}`);
+  const name = `Past schedule · ${new Date().toISOString().slice(11, 19)}`;
+  await page.getByLabel('Campaign name').fill(name);
+  await settledSize(page);
+  await page.getByRole('radio', { name: 'Later' }).check();
+  const at = page.locator('input[type="datetime-local"]');
+  check((await at.getAttribute('min')) != null, 'the schedule picker has no min');
+  await at.fill('2020-01-01T10:00');
+  await page.getByRole('alert').filter({ hasText: 'passed' }).waitFor({ timeout: 5_000 });
+  check(await page.getByRole('button', { name: 'Schedule…' }).isDisabled(), 'Schedule is enabled for a past time');
+  // The API refuses a past time too: send a good one from the form and make it past on
+  // the way (as a slow confirmation or a wrong clock would).
+  await at.fill(localInput(120));
+  await page.getByRole('button', { name: 'Schedule…' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  const rewrite = (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    const body = JSON.parse(route.request().postData() ?? '{}');
+    return route.continue({ postData: JSON.stringify({ ...body, schedule_at: '2020-01-01T00:00:00Z' }) });
+  };
+  await page.route('**/api/v1/campaigns', rewrite);
+  try {
+    await dialog.getByRole('button', { name: 'Schedule', exact: true }).click();
+    const error = page.getByTestId('launch-error');
+    await error.waitFor({ timeout: 10_000 });
+    const text = await error.textContent();
+    check(/past/i.test(text), `the refusal says "${text}"`);
+  } finally {
+    await page.unroute('**/api/v1/campaigns', rewrite);
+  }
+  check(new URL(page.url()).pathname === '/campaigns/new', 'a refused launch left the form');
+  check((await page.getByLabel('Campaign name').inputValue()) === name, 'a refused launch lost the draft');
+  const list = await api(page, `/api/v1/campaigns?q=${encodeURIComponent(name)}`);
+  check(list.status === 200 && list.body.items.length === 0, `the refused campaign exists: ${JSON.stringify(list.body)}`);
+  results.past_schedule_refused = true;
+}
+
+/** A campaign sent to every customer through the API, with its counted size confirmed. */
+async function launchEveryone(page, extra = {}) {
+  const rules = { combinator: 'and', rules: [{ field: 'visits', operator: '>=', value: 0 }] };
+  const preview = await api(page, '/api/v1/segments/preview', { method: 'POST', body: JSON.stringify({ rules }) });
+  check(preview.status === 200 && preview.body.size > 0, `preview answered ${preview.status}`);
+  const created = await api(page, '/api/v1/campaigns', {
+    method: 'POST',
+    body: JSON.stringify({
+      name: `Everyone · ${new Date().toISOString().slice(11, 19)}`,
+      rules,
+      message: 'Hi {first_name}, new arrivals are in!',
+      confirm_audience_size: preview.body.size,
+      ...extra,
+    }),
+  });
+  check(created.status === 201, `launch answered ${created.status}: ${JSON.stringify(created.body)}`);
+  return { id: created.body.id, size: preview.body.size };
+}
+
+const logStatuses = (page) => page.getByTestId('log-row').evaluateAll((rows) => rows.map((r) => r.dataset.status));
+
+/**
+ * Mid-send on the campaign page: the log grows live (no reload), pause, resume, then cancel
+ * (confirmed); the page's tiles end equal to the stats API with the unsent CANCELLED.
+ */
+async function lifecycle(page) {
+  const { id, size } = await launchEveryone(page);
+  await page.goto(`${BASE}/campaigns/${id}`);
+  await page.evaluate(() => {
+    window.__noReload = true;
+  });
+  // The log fills in and moves as receipts arrive, with no reload.
+  await page.getByTestId('log-row').first().waitFor({ timeout: 30_000 });
+  const first = await logStatuses(page);
+  await page.waitForFunction(
+    (before) => {
+      const now = [...document.querySelectorAll('[data-testid="log-row"]')].map((r) => r.dataset.status);
+      return now.some((s) => s === 'SENT' || s === 'FAILED') && now.join() !== before.join();
+    },
+    first,
+    { timeout: 30_000, polling: 100 },
+  );
+  check(await page.evaluate(() => window.__noReload === true), 'the campaign page reloaded');
+  results.log_live = { first: first.length, later: (await logStatuses(page)).length };
+
+  await page.getByTestId('campaign-pause').click();
+  await page.getByTestId('campaign-resume').waitFor({ timeout: 10_000 });
+  await page.getByTestId('campaign-status').filter({ hasText: 'Paused' }).waitFor();
+  let record = await api(page, `/api/v1/campaigns/${id}`);
+  check(record.body.status === 'paused', `after pause the campaign is ${record.body.status}`);
+  // Paused: nothing new goes to the vendor; receipts for what went still arrive.
+  await page.waitForTimeout(2_000);
+  const pausedAt = (await api(page, `/api/v1/stats/campaigns/${id}`)).body;
+  await page.waitForTimeout(1_500);
+  const stillPaused = (await api(page, `/api/v1/stats/campaigns/${id}`)).body;
+  check(stillPaused.sent + stillPaused.failed === pausedAt.sent + pausedAt.failed, `paused, yet ${JSON.stringify(pausedAt)} became ${JSON.stringify(stillPaused)}`);
+
+  await page.getByTestId('campaign-resume').click();
+  await page.getByTestId('campaign-pause').waitFor({ timeout: 10_000 });
+  record = await api(page, `/api/v1/campaigns/${id}`);
+  check(record.body.status === 'sending' || record.body.status === 'completed', `after resume the campaign is ${record.body.status}`);
+
+  await page.getByTestId('campaign-cancel').click();
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: 'Cancel the campaign' }).click();
+  await page.getByTestId('campaign-status').filter({ hasText: 'Cancelled' }).waitFor({ timeout: 10_000 });
+  check((await page.getByTestId('campaign-pause').count()) === 0 && (await page.getByTestId('campaign-cancel').count()) === 0, 'a cancelled campaign still offers pause or cancel');
+  // Every message ends sent, failed or cancelled; the tiles say what the stats API says.
+  const tiles = page.locator('dl[aria-label="Delivery"]');
+  const tile = async (label) => digits(await tiles.locator('div', { has: page.locator('dt', { hasText: new RegExp(`^${label}$`) }) }).locator('dd').textContent());
+  await page.waitForFunction(
+    (n) => {
+      const dl = document.querySelector('dl[aria-label="Delivery"]');
+      const v = (label) => {
+        const div = [...(dl?.querySelectorAll('div') ?? [])].find((d) => d.querySelector('dt')?.textContent === label);
+        return Number((div?.querySelector('dd')?.textContent ?? '').replace(/[^0-9]/g, '') || NaN);
+      };
+      return v('Sent') + v('Failed') + v('Cancelled') === n;
+    },
+    size,
+    { timeout: FINISH_TIMEOUT, polling: 200 },
+  );
+  const shown = { sent: await tile('Sent'), failed: await tile('Failed'), cancelled: await tile('Cancelled') };
+  const stats = (await api(page, `/api/v1/stats/campaigns/${id}`)).body;
+  for (const key of ['sent', 'failed', 'cancelled']) check(shown[key] === stats[key], `tile ${key} ${shown[key]} != stats API ${stats[key]}`);
+  check(shown.cancelled > 0, `cancel mid-send cancelled nothing (${JSON.stringify(shown)})`);
+  // The log says the same: the CANCELLED filter lists only cancelled rows.
+  await page.getByLabel('Status').selectOption('CANCELLED');
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll('[data-testid="log-row"]')];
+    return rows.length > 0 && rows.every((r) => r.dataset.status === 'CANCELLED');
+  });
+  const cancelledRows = await api(page, `/api/v1/communications?campaign_id=${id}&status=CANCELLED&limit=1000`);
+  check(cancelledRows.body.items.length === Math.min(shown.cancelled, 1000), `log has ${cancelledRows.body.items.length} CANCELLED, the page says ${shown.cancelled}`);
+  await page.getByLabel('Status').selectOption('');
+  check(await page.evaluate(() => window.__noReload === true), 'the campaign page reloaded');
+  results.lifecycle = { id, size, ...shown };
+  return id;
+}
+
+/** A scheduled campaign says when it goes; edited (rescheduled) then cancelled from its page. */
+async function scheduledEditCancel(page) {
+  const when = new Date(Date.now() + 24 * 3600_000).toISOString();
+  const { id } = await launchEveryone(page, { schedule_at: when });
+  await page.goto(`${BASE}/campaigns/${id}`);
+  const line = page.getByTestId('campaign-when');
+  await line.filter({ hasText: 'Scheduled for' }).waitFor();
+  check(!/Launched/.test(await line.textContent()), 'a scheduled campaign says Launched');
+  await page.getByTestId('campaign-edit').click();
+  const later = localInput(48 * 60);
+  await page.getByLabel('Send at (your time)').fill(later);
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByTestId('campaign-edit').waitFor();
+  const record = await api(page, `/api/v1/campaigns/${id}`);
+  check(Math.abs(Date.parse(record.body.schedule_at) - new Date(later).getTime()) < 60_000, `rescheduled to ${record.body.schedule_at}, asked ${later}`);
+  await page.getByTestId('campaign-cancel').click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('button', { name: 'Cancel the campaign' }).click();
+  await page.getByTestId('campaign-status').filter({ hasText: 'Cancelled' }).waitFor({ timeout: 10_000 });
+  const after = await api(page, `/api/v1/campaigns/${id}`);
+  check(after.body.status === 'cancelled', `after cancel the scheduled campaign is ${after.body.status}`);
+  results.scheduled_edited_cancelled = true;
 }
 
 async function watchHistory(page, id) {
@@ -154,10 +359,10 @@ async function failedLog(page, id, failed) {
   if (failed > 0) {
     // The filtered page replaces the unfiltered one: wait for rows that are all FAILED.
     await page.waitForFunction(() => {
-      const rows = [...document.querySelectorAll('[data-testid="communication-row"]')];
+      const rows = [...document.querySelectorAll('[data-testid="log-row"]')];
       return rows.length > 0 && rows.every((r) => r.dataset.status === 'FAILED');
     });
-    const statuses = await page.getByTestId('communication-row').evaluateAll((rows) => rows.map((r) => r.dataset.status));
+    const statuses = await page.getByTestId('log-row').evaluateAll((rows) => rows.map((r) => r.dataset.status));
     check(statuses.every((s) => s === 'FAILED'), `log shows ${statuses.join(',')}`);
     check(statuses.length === Math.min(failed, 25), `log shows ${statuses.length} FAILED rows, stats say ${failed}`);
     results.failed_rows_shown = statuses.length;
@@ -363,6 +568,10 @@ try {
   const shown = await watchHistory(page, id);
   await launchedElsewhere(page, audienceUrl.split('/').pop());
   await failedLog(page, id, shown.failed);
+  const segmentId = audienceUrl.split('/').pop();
+  await pastSchedule(page, segmentId);
+  await lifecycle(page);
+  await scheduledEditCancel(page);
   if (SHOP) {
     const job = await importShopOrders(page);
     await buyerOnCustomerPage(page);
