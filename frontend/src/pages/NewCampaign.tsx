@@ -11,8 +11,9 @@ import { campaigns, ingest, unwrap } from '../api/client';
 import type { Campaign, Customer, RuleGroupJson } from '../api/models';
 import { useAudiencePreview, useCampaign, useFields, useSegments } from '../api/queries';
 import { AudienceSize } from '../components/AudienceSize';
-import { MessageEditor, MessagePreview } from '../components/Message';
+import { MessageEditor, MessagePreview, SmsCounter } from '../components/Message';
 import { RuleEditor } from '../components/RuleEditor';
+import { TestSend } from '../components/TestSend';
 import { ErrorState, Skeleton } from '../components/States';
 import { formatCount, formatDateTime } from '../lib/format';
 import { launchGate, scheduleProblem, toLocalInput } from '../lib/launch';
@@ -211,6 +212,7 @@ function Form({ copy }: { copy?: Campaign }) {
               What they read
             </h2>
             <MessageEditor value={message} onChange={setMessage} />
+            <SmsCounter template={message} recipients={recipients} />
             <h3 className="card-label">As your customers will see it</h3>
             <MessagePreview template={message} recipients={recipients} />
           </section>
@@ -259,6 +261,7 @@ function Form({ copy }: { copy?: Campaign }) {
             error={preview.error ? preview.error.message : null}
             compact
           />
+          <TestSend message={message} disabled={templateErrors.length > 0 || !message.trim()} />
           {!gate.ok && rules != null && !preview.slow && (preview.isError || preview.data?.size === 0) && (
             <p className="form-error" role="status">
               {gate.reason}
