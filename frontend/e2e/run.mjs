@@ -96,6 +96,7 @@ async function launch(page, size) {
   // A count that fails (503) leaves nothing to confirm: Launch is disabled and says why.
   await previewDown(page, async () => {
     await page.getByRole('radio', { name: 'Build rules here' }).check();
+    await page.locator('.rule').first().locator('.rule-value').fill('12345'); // complete rules: a count is asked
     await page.getByTestId('launch-blocked').filter({ hasText: 'could not be counted' }).waitFor({ timeout: 10_000 });
     check(await button.isDisabled(), 'Launch is enabled although the audience could not be counted');
     check((await page.getByRole('dialog').count()) === 0 || !(await page.getByRole('dialog').isVisible()), 'a dialog is open');
