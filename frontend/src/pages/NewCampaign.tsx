@@ -217,6 +217,8 @@ function Form({ copy }: { copy?: Campaign }) {
             <MessagePreview template={message} recipients={recipients} />
           </section>
 
+          <TestSend message={message} disabled={templateErrors.length > 0 || !message.trim()} />
+
           <section className="card stack-tight" aria-labelledby="when">
             <h2 className="card-label" id="when">
               When
@@ -261,7 +263,6 @@ function Form({ copy }: { copy?: Campaign }) {
             error={preview.error ? preview.error.message : null}
             compact
           />
-          <TestSend message={message} disabled={templateErrors.length > 0 || !message.trim()} />
           {!gate.ok && rules != null && !preview.slow && (preview.isError || preview.data?.size === 0) && (
             <p className="form-error" role="status">
               {gate.reason}
