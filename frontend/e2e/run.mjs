@@ -165,6 +165,26 @@ async function pastSchedule(page, segmentId) {
   results.past_schedule_refused = true;
 }
 
+/** A test send from the new-campaign page: pick a customer by search, send, see the result; it is in no list. */
+async function testSend(page, segmentId) {
+  await page.goto(`${BASE}/campaigns/new?segment=${segmentId}`);
+  const panel = page.getByTestId('test-send');
+  await panel.getByLabel('Find customers to send a test to').fill(DEMO_CUSTOMER);
+  await panel.getByRole('button', { name: /^Add / }).first().click();
+  await panel.getByTestId('test-recipient').first().waitFor();
+  await panel.getByRole('button', { name: 'Send test to 1 customer' }).click();
+  const result = panel.getByTestId('test-send-result');
+  await result.waitFor({ timeout: 15_000 });
+  const text = await result.textContent();
+  check(/Test sent to 1 customer/.test(text), `test send says "${text}"`);
+  const testId = /\(test ([^)]+)\)/.exec(text)?.[1];
+  const list = await api(page, '/api/v1/campaigns?limit=50');
+  check(!list.body.items.some((c) => c.id === testId), 'the test send shows up in the campaign list');
+  const counter = page.getByTestId('sms-counter');
+  check((await counter.getAttribute('data-segments')) === '1' && (await counter.getAttribute('data-encoding')) === 'GSM-7', `SMS counter says ${await counter.textContent()}`);
+  results.test_send = testId ?? true;
+}
+
 /** A campaign sent to every customer through the API, with its counted size confirmed. */
 async function launchEveryone(page, extra = {}) {
   const rules = { combinator: 'and', rules: [{ field: 'visits', operator: '>=', value: 0 }] };
@@ -573,6 +593,7 @@ try {
   await failedLog(page, id, shown.failed);
   const segmentId = audienceUrl.split('/').pop();
   await pastSchedule(page, segmentId);
+  await testSend(page, segmentId);
   await lifecycle(page);
   await scheduledEditCancel(page);
   if (SHOP) {
