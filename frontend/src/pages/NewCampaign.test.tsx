@@ -86,4 +86,23 @@ describe('launch safety', () => {
     expect(await screen.findByText(/That time has passed/)).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Schedule…' })).toBeDisabled();
   });
+
+  it('starts a duplicate as a draft with the original audience and message (nothing sent yet)', async () => {
+    const api = fakeApi({
+      ...base,
+      'GET /api/v1/campaigns/c1': [
+        {
+          status: 200,
+          body: { id: 'c1', name: 'Diwali', status: 'completed', message: 'Hi {name}, 20% off', rules: SEGMENT.rules, segment_id: '7', created_at: '2026-12-01T00:00:00Z' },
+        },
+      ],
+      'POST /api/v1/segments/preview': [{ status: 200, body: { size: 3, sample: [], took_ms: 1 } }],
+    });
+    renderAt('/campaigns/new?from=c1', [{ path: '/campaigns/new', element: <NewCampaign /> }]);
+    expect(await screen.findByLabelText('Campaign name')).toHaveValue('Diwali (copy)');
+    expect(screen.getByLabelText('Message')).toHaveValue('Hi {name}, 20% off');
+    expect(screen.getByLabelText('Saved audience')).toHaveValue('7');
+    expect(api.of('POST', '/api/v1/campaigns')).toHaveLength(0);
+    expect(api.of('POST', '/api/v1/campaigns/c1/duplicate')).toHaveLength(0);
+  });
 });
