@@ -45,7 +45,11 @@ export function StatusTag({ status }: { status: CampaignStatus }) {
 
 export function Progress({ stats, label }: { stats: CampaignStats; label: string }) {
   const done = progress(stats);
-  const failedShare = stats.audience_size ? Math.min(1, stats.failed / stats.audience_size) : 0;
+  const share = (n: number) => (stats.audience_size ? Math.min(1, n / stats.audience_size) : 0);
+  // Sent, failed and cancelled each in their own colour: a cancelled message is not a sent one.
+  const failedShare = share(stats.failed);
+  const cancelledShare = Math.min(share(stats.cancelled ?? 0), Math.max(0, done - failedShare));
+  const sentShare = Math.max(0, done - failedShare - cancelledShare);
   return (
     <div
       className="progress"
@@ -55,8 +59,9 @@ export function Progress({ stats, label }: { stats: CampaignStats; label: string
       aria-valuemax={100}
       aria-valuenow={Math.round(done * 100)}
     >
-      <span className="progress-sent" style={{ width: `${(done - failedShare) * 100}%` }} />
+      <span className="progress-sent" style={{ width: `${sentShare * 100}%` }} />
       <span className="progress-failed" style={{ width: `${failedShare * 100}%` }} />
+      {cancelledShare > 0 && <span className="progress-cancelled" style={{ width: `${cancelledShare * 100}%` }} />}
     </div>
   );
 }
