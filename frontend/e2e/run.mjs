@@ -583,6 +583,8 @@ try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
   page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+  // Leaving a page with an unsent draft asks first (beforeunload): the script means to leave.
+  page.on('dialog', (dialog) => void (dialog.type() === 'beforeunload' ? dialog.accept() : dialog.dismiss()));
   await signIn(page);
   const size = await buildAudience(page);
   const audienceUrl = new URL(page.url()).pathname;

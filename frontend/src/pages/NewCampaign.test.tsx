@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FieldDescription } from '../api/models';
@@ -35,7 +35,11 @@ function open() {
   return renderAt('/campaigns/new?segment=7', [{ path: '/campaigns/new', element: <NewCampaign /> }]);
 }
 
-afterEach(() => vi.unstubAllGlobals());
+afterEach(() => {
+  cleanup(); // unmounting saves the draft: clear the storage after it
+  vi.unstubAllGlobals();
+  localStorage.clear();
+});
 
 describe('launch safety', () => {
   it('keeps Launch disabled, and says why, when the audience could not be counted', async () => {
@@ -104,5 +108,17 @@ describe('launch safety', () => {
     expect(screen.getByLabelText('Saved audience')).toHaveValue('7');
     expect(api.of('POST', '/api/v1/campaigns')).toHaveLength(0);
     expect(api.of('POST', '/api/v1/campaigns/c1/duplicate')).toHaveLength(0);
+  });
+
+  it('keeps the draft through a sign-in (the page left and opened again), until discarded', async () => {
+    fakeApi({ ...base, 'POST /api/v1/segments/preview': [{ status: 200, body: { size: 3, sample: [], took_ms: 1 } }] });
+    const first = open();
+    await userEvent.type(await screen.findByLabelText('Campaign name'), 'Half-typed');
+    first.unmount();
+    open();
+    expect(await screen.findByLabelText('Campaign name')).toHaveValue('Half-typed');
+    await userEvent.click(within(screen.getByTestId('draft-restored')).getByRole('button', { name: 'Discard it' }));
+    expect(screen.getByLabelText('Campaign name')).toHaveValue('');
+    expect(localStorage.length).toBe(0);
   });
 });

@@ -16,6 +16,7 @@ import { RuleEditor } from '../components/RuleEditor';
 import { TestSend } from '../components/TestSend';
 import { ErrorState, Skeleton } from '../components/States';
 import { formatCount, formatDateTime } from '../lib/format';
+import { clearDraft, loadDraft, saveDraft } from '../lib/draft';
 import { launchGate, scheduleProblem, toLocalInput } from '../lib/launch';
 import { useTitle } from '../lib/title';
 import { completeRules, fromApiRules, indexFields, problemsByRule, starterQuery } from '../lib/rules';
@@ -46,20 +47,66 @@ function Form({ copy }: { copy?: Campaign }) {
   const fields = useFields().data?.fields ?? [];
   const index = useMemo(() => indexFields(fields), [fields]);
   const saved = useSegments().data?.items ?? [];
+  const search = params.toString();
+  // A draft left here (by a sign-in that expired, a reload) comes back as it was.
+  const [restored] = useState(() => loadDraft(search));
   const copySegment = copy?.segment_id && saved.some((s) => String(s.id) === copy.segment_id) ? copy.segment_id : null;
   const [segmentId, setSegmentId] = useState<string>(
-    copySegment ?? params.get('segment') ?? (saved[0] ? String(saved[0].id) : ''),
+    restored?.segmentId ?? copySegment ?? params.get('segment') ?? (saved[0] ? String(saved[0].id) : ''),
   );
   const [mode, setMode] = useState<'segment' | 'rules'>(
-    copy ? (copySegment ? 'segment' : 'rules') : saved.length || params.get('segment') ? 'segment' : 'rules',
+    restored?.mode ??
+      (copy ? (copySegment ? 'segment' : 'rules') : saved.length || params.get('segment') ? 'segment' : 'rules'),
   );
-  const [query, setQuery] = useState<RuleGroupType>(() =>
-    copy?.rules && !copySegment ? fromApiRules(copy.rules) : starterQuery(),
+  const [query, setQuery] = useState<RuleGroupType>(
+    () => restored?.query ?? (copy?.rules && !copySegment ? fromApiRules(copy.rules) : starterQuery()),
   );
-  const [name, setName] = useState(copy ? `${copy.name} (copy)` : '');
-  const [message, setMessage] = useState(copy?.message ?? DEFAULT_MESSAGE);
-  const [when, setWhen] = useState<'now' | 'later'>('now');
-  const [scheduleAt, setScheduleAt] = useState('');
+  const [name, setName] = useState(restored?.name ?? (copy ? `${copy.name} (copy)` : ''));
+  const [message, setMessage] = useState(restored?.message ?? copy?.message ?? DEFAULT_MESSAGE);
+  const [when, setWhen] = useState<'now' | 'later'>(restored?.when ?? 'now');
+  const [scheduleAt, setScheduleAt] = useState(restored?.scheduleAt ?? '');
+  const [showRestored, setShowRestored] = useState(restored != null);
+  const launchedRef = useRef(false);
+  const dirty = name.trim() !== '' || message !== (copy?.message ?? DEFAULT_MESSAGE);
+
+  // Keep the draft while it is edited (and warn before the tab closes with one).
+  useEffect(() => {
+    if (launchedRef.current) return;
+    if (!dirty) {
+      clearDraft();
+      return;
+    }
+    const timer = setTimeout(() => saveDraft({ search, name, message, mode, segmentId, query, when, scheduleAt }), 300);
+    return () => clearTimeout(timer);
+  }, [dirty, search, name, message, mode, segmentId, query, when, scheduleAt]);
+  // Leaving the page (a 401 sends the person to sign-in) saves what the debounce has not.
+  const latest = useRef<Parameters<typeof saveDraft>[0] | null>(null);
+  latest.current = dirty ? { search, name, message, mode, segmentId, query, when, scheduleAt } : null;
+  useEffect(
+    () => () => {
+      if (!launchedRef.current && latest.current) saveDraft(latest.current);
+    },
+    [],
+  );
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (event: BeforeUnloadEvent) => {
+      if (launchedRef.current) return;
+      event.preventDefault();
+      event.returnValue = '';
+    };
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [dirty]);
+  const discard = () => {
+    clearDraft();
+    setShowRestored(false);
+    setName(copy ? `${copy.name} (copy)` : '');
+    setMessage(copy?.message ?? DEFAULT_MESSAGE);
+    setWhen('now');
+    setScheduleAt('');
+    setQuery(copy?.rules && !copySegment ? fromApiRules(copy.rules) : starterQuery());
+  };
   const dialog = useRef<HTMLDialogElement>(null);
 
   const segment = saved.find((s) => String(s.id) === segmentId);
@@ -128,6 +175,8 @@ function Form({ copy }: { copy?: Campaign }) {
         }),
       ),
     onSuccess: (campaign) => {
+      launchedRef.current = true;
+      clearDraft();
       dialog.current?.close();
       void queryClient.invalidateQueries({ queryKey: ['campaigns'] });
       navigate(`/campaigns?launched=${campaign.id}`);
@@ -164,6 +213,14 @@ function Form({ copy }: { copy?: Campaign }) {
           </button>
         </div>
       </div>
+      {showRestored && (
+        <p className="banner banner-ok" role="status" data-testid="draft-restored">
+          Your unsent draft is back as you left it.{' '}
+          <button type="button" className="link" onClick={discard}>
+            Discard it
+          </button>
+        </p>
+      )}
       <div className="split">
         <div className="stack">
           <label className="field">
