@@ -8,7 +8,7 @@
 // reference), then undo from the page. Then axe on the main pages and screenshots at 1280
 // and 390 px. Prints one JSON line of measurements; exits 1 on the first failure.
 import AxeBuilder from '@axe-core/playwright';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BASE, api, check, digits, launchBrowser, settledSize, signIn } from './lib.mjs';
 
@@ -387,6 +387,13 @@ async function failedLog(page, id, failed) {
     check(statuses.every((s) => s === 'FAILED'), `log shows ${statuses.join(',')}`);
     check(statuses.length === Math.min(failed, 25), `log shows ${statuses.length} FAILED rows, stats say ${failed}`);
     results.failed_rows_shown = statuses.length;
+    // The export (fetched with the session's token) is the filtered log as CSV.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    const csv = await readFile(await download.path(), 'utf8');
+    const lines = csv.trim().split(/\r?\n/);
+    check(lines[0].startsWith('message_id,campaign_id,customer_id,status'), `the export starts "${lines[0]}"`);
+    check(lines.length - 1 === failed && lines.slice(1).every((l) => l.includes(',FAILED,')), `the FAILED export has ${lines.length - 1} rows, stats say ${failed}`);
+    results.exported_rows = lines.length - 1;
   }
 }
 
