@@ -5,7 +5,7 @@
  * the person to sign-in and back to where they were.
  */
 import createClient, { type Middleware } from 'openapi-fetch';
-import { accessToken, clearSession, getSession } from '../auth/session';
+import { accessToken, clearSession, getSession, renewNow } from '../auth/session';
 import type { paths as CampaignPaths } from './campaigns';
 import type { paths as DeliveryPaths } from './delivery';
 import type { paths as IngestPaths } from './ingest';
@@ -57,14 +57,29 @@ function describe(status: number, body: ErrorBody | null): string {
   return `Request failed (${status})`;
 }
 
+// A copy of each request as sent, so a 401 can be retried once with a renewed token.
+const unsent = new WeakMap<Request, Request>();
+
 const auth: Middleware = {
   async onRequest({ request }) {
     const token = await accessToken();
     if (token) request.headers.set('Authorization', `Bearer ${token}`);
+    unsent.set(request, request.clone());
     return request;
   },
-  onResponse({ response }) {
-    if (response.status === 401 && getSession()?.accessToken) clearSession();
+  async onResponse({ request, response }) {
+    if (response.status !== 401 || !getSession()?.accessToken) return response;
+    // Renew and retry once; only a session that cannot be renewed ends (and the draft on
+    // the page is kept locally meanwhile).
+    const rejected = request.headers.get('Authorization')?.replace(/^Bearer /, '') ?? null;
+    const token = await renewNow(rejected);
+    const copy = unsent.get(request);
+    if (token && copy) {
+      copy.headers.set('Authorization', `Bearer ${token}`);
+      const retried = await globalThis.fetch(copy);
+      if (retried.status !== 401) return retried;
+    }
+    clearSession();
     return response;
   },
 };

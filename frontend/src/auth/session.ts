@@ -121,6 +121,28 @@ export async function accessToken(): Promise<string | null> {
   return next?.accessToken ?? (current?.accessToken ?? null);
 }
 
+/**
+ * After a 401: renew the session now, whatever its expiry says (the server may have
+ * restarted with a new key, or another tab rotated the tokens); the new access token, or
+ * null when it cannot be renewed (the caller then ends the session).
+ */
+export async function renewNow(rejected: string | null): Promise<string | null> {
+  const s = current;
+  if (!s?.refreshToken) return null;
+  if (s.accessToken && s.accessToken !== rejected) return s.accessToken; // renewed meanwhile
+  refreshing ??= refreshOnce({ ...s, expiresAt: 0 })
+    .catch(() => null)
+    .finally(() => {
+      refreshing = null;
+    });
+  const next = await refreshing;
+  if (next && next.accessToken !== rejected) {
+    save(next);
+    return next.accessToken;
+  }
+  return null;
+}
+
 export async function signOut(): Promise<void> {
   const s = current;
   save(null);
