@@ -147,6 +147,14 @@ async function send<T>(path: string, init: RequestInit): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, { ...init, headers });
+    if (response.status === 401 && getSession()?.accessToken) {
+      // Renew and retry once (the body is a string or a Blob: it can be sent again).
+      const renewed = await renewNow(token);
+      if (renewed) {
+        headers.set('Authorization', `Bearer ${renewed}`);
+        response = await fetch(path, { ...init, headers });
+      }
+    }
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
     throw new ApiError(0, null);
