@@ -57,14 +57,15 @@ function describe(status: number, body: ErrorBody | null): string {
   return `Request failed (${status})`;
 }
 
-// A copy of each request as sent, so a 401 can be retried once with a renewed token.
+// A copy of each read (GET, HEAD: no body), so a 401 can be retried once with a renewed
+// token. (A request with a body is not copied: cloning would turn its body into a stream.)
 const unsent = new WeakMap<Request, Request>();
 
 const auth: Middleware = {
   async onRequest({ request }) {
     const token = await accessToken();
     if (token) request.headers.set('Authorization', `Bearer ${token}`);
-    unsent.set(request, request.clone());
+    if (request.method === 'GET' || request.method === 'HEAD') unsent.set(request, request.clone());
     return request;
   },
   async onResponse({ request, response }) {
@@ -78,6 +79,8 @@ const auth: Middleware = {
       copy.headers.set('Authorization', `Bearer ${token}`);
       const retried = await globalThis.fetch(copy);
       if (retried.status !== 401) return retried;
+    } else if (token) {
+      return response; // renewed: a write is not sent twice by itself; the person retries
     }
     clearSession();
     return response;
