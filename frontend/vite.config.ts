@@ -51,5 +51,8 @@ export default defineConfig({
     globals: true,
     setupFiles: ['./src/test-setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
+    // The box is shared (2 cores, other builds and stacks): a jsdom page test or the
+    // api-types regeneration can take more than the default 5 s under that load.
+    testTimeout: 20_000,
   },
 });

@@ -15,6 +15,7 @@ const AudienceBuilder = lazy(() => import('./pages/AudienceBuilder'));
 const Customers = lazy(() => import('./pages/Customers'));
 const CustomerPage = lazy(() => import('./pages/CustomerPage'));
 const Imports = lazy(() => import('./pages/Imports'));
+const NotFound = lazy(() => import('./pages/NotFound'));
 
 export function App() {
   const session = useSession();
@@ -40,8 +41,10 @@ export function App() {
             <Route path="/customers/:id" element={<CustomerPage />} />
             <Route path="/imports" element={<Imports />} />
             <Route path="/imports/:id" element={<Imports />} />
+            <Route path="/" element={<Navigate to="/campaigns" replace />} />
+            {/* Signed out, an unknown path still leads to sign-in first (RequireAuth). */}
+            <Route path="*" element={<NotFound />} />
           </Route>
-          <Route path="*" element={<Navigate to="/campaigns" replace />} />
         </Routes>
       </Suspense>
     </LiveStatsProvider>

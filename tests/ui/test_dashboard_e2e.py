@@ -31,6 +31,7 @@ from tests.support.wait import eventually
 pytestmark = pytest.mark.integration
 
 CUSTOMERS, ORDERS = 5_000, 50_000
+SEND_RATE_LIMIT = "400"
 VENDOR = {
     "BEACON_VENDOR_DELAY_MIN_S": "0.05",
     "BEACON_VENDOR_DELAY_MAX_S": "0.5",
@@ -75,13 +76,16 @@ async def load_demo_data(stack: Stack, ingest_url: str) -> str:
 
 
 async def test_marketer_builds_an_audience_and_watches_a_campaign_finish(
-    stack: Stack, tmp_path: Path
+    stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     try:
         node()  # and Chromium
     except MissingTool as missing:
         pytest.fail(str(missing))
     await asyncio.to_thread(ensure_built)
+    # Delivery paced (messages per second) so a send to every customer lasts long enough
+    # to pause, resume and cancel it from the page mid-send (the services inherit this).
+    monkeypatch.setenv("BEACON_SEND_RATE_LIMIT", SEND_RATE_LIMIT)
     urls = start_suite(stack, VENDOR)
     showcase = await load_demo_data(stack, urls["ingest"])
     # A shop's own export for the import screen, and the buyer whose spend the page must show.

@@ -5,7 +5,7 @@
  * the person to sign-in and back to where they were.
  */
 import createClient, { type Middleware } from 'openapi-fetch';
-import { accessToken, clearSession, getSession } from '../auth/session';
+import { accessToken, clearSession, getSession, renewNow } from '../auth/session';
 import type { paths as CampaignPaths } from './campaigns';
 import type { paths as DeliveryPaths } from './delivery';
 import type { paths as IngestPaths } from './ingest';
@@ -57,14 +57,32 @@ function describe(status: number, body: ErrorBody | null): string {
   return `Request failed (${status})`;
 }
 
+// A copy of each read (GET, HEAD: no body), so a 401 can be retried once with a renewed
+// token. (A request with a body is not copied: cloning would turn its body into a stream.)
+const unsent = new WeakMap<Request, Request>();
+
 const auth: Middleware = {
   async onRequest({ request }) {
     const token = await accessToken();
     if (token) request.headers.set('Authorization', `Bearer ${token}`);
+    if (request.method === 'GET' || request.method === 'HEAD') unsent.set(request, request.clone());
     return request;
   },
-  onResponse({ response }) {
-    if (response.status === 401 && getSession()?.accessToken) clearSession();
+  async onResponse({ request, response }) {
+    if (response.status !== 401 || !getSession()?.accessToken) return response;
+    // Renew and retry once; only a session that cannot be renewed ends (and the draft on
+    // the page is kept locally meanwhile).
+    const rejected = request.headers.get('Authorization')?.replace(/^Bearer /, '') ?? null;
+    const token = await renewNow(rejected);
+    const copy = unsent.get(request);
+    if (token && copy) {
+      copy.headers.set('Authorization', `Bearer ${token}`);
+      const retried = await globalThis.fetch(copy);
+      if (retried.status !== 401) return retried;
+    } else if (token) {
+      return response; // renewed: a write is not sent twice by itself; the person retries
+    }
+    clearSession();
     return response;
   },
 };
@@ -132,6 +150,14 @@ async function send<T>(path: string, init: RequestInit): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, { ...init, headers });
+    if (response.status === 401 && getSession()?.accessToken) {
+      // Renew and retry once (the body is a string or a Blob: it can be sent again).
+      const renewed = await renewNow(token);
+      if (renewed) {
+        headers.set('Authorization', `Bearer ${renewed}`);
+        response = await fetch(path, { ...init, headers });
+      }
+    }
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
     throw new ApiError(0, null);
@@ -148,4 +174,33 @@ async function send<T>(path: string, init: RequestInit): Promise<T> {
     throw new ApiError(response.status, body);
   }
   return body as T;
+}
+
+/**
+ * Download a file from an authenticated route (a plain link cannot carry the bearer
+ * token): fetched with the session, then saved under `fileName`.
+ */
+export async function downloadWithAuth(path: string, fileName: string): Promise<void> {
+  const token = await accessToken();
+  const headers = new Headers();
+  if (token) headers.set('Authorization', `Bearer ${token}`);
+  let response: Response;
+  try {
+    response = await fetch(path, { headers });
+  } catch {
+    throw new ApiError(0, null);
+  }
+  if (response.status === 401 && getSession()?.accessToken) clearSession();
+  if (!response.ok) {
+    const body: unknown = await response.json().catch(() => null);
+    throw new ApiError(response.status, body);
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

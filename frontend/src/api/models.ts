@@ -10,7 +10,14 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
-export type CampaignStatus = 'scheduled' | 'launching' | 'sending' | 'completed' | 'failed';
+export type CampaignStatus =
+  | 'scheduled'
+  | 'launching'
+  | 'sending'
+  | 'paused'
+  | 'completed'
+  | 'cancelled'
+  | 'failed';
 
 export interface RuleGroupJson {
   combinator: string;
@@ -37,9 +44,12 @@ export interface Campaign {
   sent: number;
   failed: number;
   pending: number | null;
+  /** Messages that will never be sent: the campaign was cancelled before they went. */
+  cancelled?: number;
   created_at: string;
   launched_at: string | null;
   completed_at: string | null;
+  cancelled_at?: string | null;
 }
 
 export interface CampaignStats {
@@ -48,6 +58,7 @@ export interface CampaignStats {
   pending: number | null;
   sent: number;
   failed: number;
+  cancelled?: number;
   updated_at: string | null;
   first_update_at?: string | null;
   revision?: number;
@@ -101,7 +112,7 @@ export interface FieldsResponse {
   limits: Record<string, number>;
 }
 
-export type CommunicationStatus = 'PENDING' | 'SENT' | 'FAILED' | 'HELD_OUT' | string;
+export type CommunicationStatus = 'PENDING' | 'SENT' | 'FAILED' | 'HELD_OUT' | 'SKIPPED' | 'CANCELLED' | string;
 
 export interface Communication {
   message_id: string;

@@ -9,6 +9,7 @@ import { ApiError, getJson } from '../api/client';
 import type { AuthConfig, Session } from '../api/models';
 import { useSession } from './RequireAuth';
 import { fromApi, signIn } from './session';
+import { useTitle } from '../lib/title';
 
 const GoogleButton = lazy(() => import('./GoogleButton'));
 
@@ -31,6 +32,7 @@ async function authConfig(): Promise<AuthConfig | null> {
 }
 
 export default function SignInPage() {
+  useTitle('Sign in');
   const session = useSession();
   const [params] = useSearchParams();
   const next = safeNext(params.get('next'));

@@ -30,4 +30,26 @@ describe('session refresh', () => {
     expect(await accessToken()).toBeNull();
     expect(getSession()).toBeNull();
   });
+
+  it('uses the tokens another tab has just refreshed instead of presenting a used refresh token', async () => {
+    const fetch = vi.fn(async () => new Response('{}', { status: 401 }));
+    vi.stubGlobal('fetch', fetch);
+    signIn({ accessToken: 'old', refreshToken: 'r1', expiresAt: Date.now() + 10_000, user });
+    // The other tab refreshed: r1 is spent, r2 and a fresh token are in storage.
+    const other = { accessToken: 'from-other-tab', refreshToken: 'r2', expiresAt: Date.now() + 3_600_000, user };
+    localStorage.setItem('beacon.session', JSON.stringify(other));
+    expect(await accessToken()).toBe('from-other-tab');
+    expect(fetch).not.toHaveBeenCalled();
+    expect(getSession()?.refreshToken).toBe('r2');
+  });
+
+  it('follows a sign-in, refresh or sign-out made in another tab', () => {
+    signIn({ accessToken: 'a', refreshToken: 'r1', expiresAt: Date.now() + 3_600_000, user });
+    localStorage.setItem('beacon.session', JSON.stringify({ accessToken: 'b', refreshToken: 'r2', expiresAt: Date.now() + 3_600_000, user }));
+    window.dispatchEvent(new StorageEvent('storage', { key: 'beacon.session' }));
+    expect(getSession()?.refreshToken).toBe('r2');
+    localStorage.removeItem('beacon.session');
+    window.dispatchEvent(new StorageEvent('storage', { key: 'beacon.session' }));
+    expect(getSession()).toBeNull();
+  });
 });

@@ -40,6 +40,14 @@ function save(next: StoredSession | null): void {
   listeners.forEach((l) => l());
 }
 
+// Another tab signed in, refreshed (rotating the refresh token) or signed out: follow it,
+// so this tab never presents a refresh token that has already been used.
+globalThis.addEventListener?.('storage', (event: StorageEvent) => {
+  if (event.key !== KEY && event.key !== null) return;
+  current = load();
+  listeners.forEach((l) => l());
+});
+
 export function subscribe(listener: Listener): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
@@ -77,6 +85,24 @@ async function refresh(token: string): Promise<StoredSession | null> {
   return fromApi((await response.json()) as Session);
 }
 
+/**
+ * One refresh at a time across tabs (Web Locks): inside the lock the stored session is read
+ * again, and when another tab has just refreshed it, its new tokens are used as they are.
+ * Two tabs presenting the same refresh token would look like reuse and revoke them all.
+ */
+async function refreshOnce(s: StoredSession): Promise<StoredSession | null> {
+  const run = async () => {
+    const stored = load();
+    if (stored?.accessToken && stored.refreshToken !== s.refreshToken && stored.expiresAt - Date.now() > EARLY_MS) {
+      return stored; // renewed by another tab meanwhile
+    }
+    const token = stored?.refreshToken ?? s.refreshToken;
+    return token ? refresh(token) : null;
+  };
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  return locks ? locks.request('beacon.session.refresh', run) : run();
+}
+
 /** A usable access token (refreshed when about to expire); null when signed out. */
 export async function accessToken(): Promise<string | null> {
   const s = current;
@@ -84,7 +110,7 @@ export async function accessToken(): Promise<string | null> {
   if (!s.accessToken || !s.refreshToken || s.expiresAt - Date.now() > EARLY_MS) {
     return s.accessToken;
   }
-  refreshing ??= refresh(s.refreshToken)
+  refreshing ??= refreshOnce(s)
     .catch(() => null)
     .finally(() => {
       refreshing = null;
@@ -93,6 +119,28 @@ export async function accessToken(): Promise<string | null> {
   if (next) save(next);
   else if (s.expiresAt <= Date.now()) save(null); // expired and not renewable
   return next?.accessToken ?? (current?.accessToken ?? null);
+}
+
+/**
+ * After a 401: renew the session now, whatever its expiry says (the server may have
+ * restarted with a new key, or another tab rotated the tokens); the new access token, or
+ * null when it cannot be renewed (the caller then ends the session).
+ */
+export async function renewNow(rejected: string | null): Promise<string | null> {
+  const s = current;
+  if (!s?.refreshToken) return null;
+  if (s.accessToken && s.accessToken !== rejected) return s.accessToken; // renewed meanwhile
+  refreshing ??= refreshOnce({ ...s, expiresAt: 0 })
+    .catch(() => null)
+    .finally(() => {
+      refreshing = null;
+    });
+  const next = await refreshing;
+  if (next && next.accessToken !== rejected) {
+    save(next);
+    return next.accessToken;
+  }
+  return null;
 }
 
 export async function signOut(): Promise<void> {

@@ -11,13 +11,15 @@ export function numbersOf(campaign: Campaign, live: CampaignStats | undefined): 
     pending: campaign.pending,
     sent: campaign.sent,
     failed: campaign.failed,
+    cancelled: campaign.cancelled ?? 0,
     updated_at: null,
   };
 }
 
 /** The status to show: live counters move it on before the campaign record catches up. */
 export function displayStatus(campaign: Campaign, n: CampaignStats): CampaignStatus {
-  if (campaign.status === 'failed' || campaign.status === 'scheduled') return campaign.status;
+  // States a person chose (or a refusal) are the record's own; counters cannot say them.
+  if (['failed', 'scheduled', 'paused', 'cancelled'].includes(campaign.status)) return campaign.status;
   if (campaign.status === 'completed' || isFinished(n)) return 'completed';
   if (n.sent + n.failed > 0) return 'sending';
   return campaign.status;
@@ -27,7 +29,9 @@ const STATUS_LABEL: Record<CampaignStatus, string> = {
   scheduled: 'Scheduled',
   launching: 'Launching',
   sending: 'Sending',
+  paused: 'Paused',
   completed: 'Completed',
+  cancelled: 'Cancelled',
   failed: 'Failed',
 };
 
@@ -41,7 +45,11 @@ export function StatusTag({ status }: { status: CampaignStatus }) {
 
 export function Progress({ stats, label }: { stats: CampaignStats; label: string }) {
   const done = progress(stats);
-  const failedShare = stats.audience_size ? Math.min(1, stats.failed / stats.audience_size) : 0;
+  const share = (n: number) => (stats.audience_size ? Math.min(1, n / stats.audience_size) : 0);
+  // Sent, failed and cancelled each in their own colour: a cancelled message is not a sent one.
+  const failedShare = share(stats.failed);
+  const cancelledShare = Math.min(share(stats.cancelled ?? 0), Math.max(0, done - failedShare));
+  const sentShare = Math.max(0, done - failedShare - cancelledShare);
   return (
     <div
       className="progress"
@@ -51,8 +59,9 @@ export function Progress({ stats, label }: { stats: CampaignStats; label: string
       aria-valuemax={100}
       aria-valuenow={Math.round(done * 100)}
     >
-      <span className="progress-sent" style={{ width: `${(done - failedShare) * 100}%` }} />
+      <span className="progress-sent" style={{ width: `${sentShare * 100}%` }} />
       <span className="progress-failed" style={{ width: `${failedShare * 100}%` }} />
+      {cancelledShare > 0 && <span className="progress-cancelled" style={{ width: `${cancelledShare * 100}%` }} />}
     </div>
   );
 }

@@ -3,6 +3,7 @@
  * template's problems in plain words, and the message as three real customers read it.
  */
 import { useRef } from 'react';
+import { smsCount } from '../lib/sms';
 import { parseTemplate, PLACEHOLDERS, renderTemplate, type Recipient } from '../lib/template';
 
 const CHIP_LABEL: Record<(typeof PLACEHOLDERS)[number], string> = {
@@ -81,5 +82,26 @@ export function MessagePreview({ template, recipients }: { template: string; rec
         );
       })}
     </ul>
+  );
+}
+
+/**
+ * SMS length and parts under the message box, for the longest of the rendered previews
+ * (what a recipient's text actually costs), or the template itself before there are any.
+ */
+export function SmsCounter({ template, recipients }: { template: string; recipients: Recipient[] }) {
+  const rendered = recipients.map((r) => renderTemplate(template, r)).filter((t): t is string => t != null);
+  const text = rendered.length ? rendered.reduce((a, b) => (smsCount(b).units > smsCount(a).units ? b : a)) : template;
+  const c = smsCount(text);
+  return (
+    <p className="hint" data-testid="sms-counter" data-segments={c.segments} data-encoding={c.encoding}>
+      SMS: {c.units} {c.encoding === 'GSM-7' ? 'characters' : 'UCS-2 characters'} ·{' '}
+      <strong>
+        {c.segments} {c.segments === 1 ? 'message' : 'messages'}
+      </strong>{' '}
+      ({c.encoding}, {c.perSegment} per message{c.segments > 0 ? `, ${c.remaining} left` : ''})
+      {rendered.length ? ' · the longest preview' : ''}
+      {c.encoding === 'UCS-2' && ' · a character outside GSM-7 (e.g. ₹ or an emoji) cuts each message to 70'}
+    </p>
   );
 }

@@ -24,6 +24,17 @@ export function Empty({ children, action }: { children: ReactNode; action?: Reac
 export function ErrorState({ error, retry }: { error: unknown; retry?: () => void }) {
   const message =
     error instanceof ApiError || error instanceof Error ? error.message : 'Something went wrong.';
+  if (error instanceof ApiError && error.status === 404) {
+    // Retrying will not make it exist: offer the way back instead.
+    return (
+      <div className="error-state" role="alert">
+        <p>{message}</p>
+        <a className="btn" href="/campaigns">
+          Go to campaigns
+        </a>
+      </div>
+    );
+  }
   return (
     <div className="error-state" role="alert">
       <p>{message}</p>

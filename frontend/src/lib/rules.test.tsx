@@ -1,4 +1,4 @@
-import { render, screen, within } from '@testing-library/react';
+import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useState } from 'react';
 import type { RuleGroupType } from 'react-querybuilder';
@@ -100,6 +100,18 @@ describe('rule editor ↔ API JSON', () => {
         { field: 'visits', operator: '<=', value: 3 },
       ],
     });
+  });
+
+  it('names each icon button after its rule, and moves focus to the new or next rule', async () => {
+    render(<Harness initial={SEED} onJson={() => undefined} />);
+    const remove = screen.getByRole('button', { name: /^Remove rule 1 \(Total spend/ });
+    expect(screen.getByRole('button', { name: /^Move rule 2\.1 \(Visits.*\) down$/ })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Remove group 2 (ANY of these)' })).toBeInTheDocument();
+    await userEvent.click(remove);
+    // The group took the removed rule's place: focus is on its first control, not lost.
+    await waitFor(() => expect(document.activeElement).toBe(document.querySelector("[data-path='[0]'] select")));
+    await userEvent.click(screen.getAllByRole('button', { name: '+ Rule' })[0]!);
+    await waitFor(() => expect(document.activeElement).toBe(document.querySelector("[data-path='[1]'] select")));
   });
 
   it('previews only complete rules, and maps the API’s 422 paths back to the editor’s rules', () => {

@@ -27,6 +27,9 @@ interface LiveContextValue {
   known: React.MutableRefObject<Set<string>>;
 }
 
+/** How often, at most, a live push refetches the rows behind it. */
+export const LIVE_REFETCH_MS = 1_000;
+
 const LiveContext = createContext<LiveContextValue | null>(null);
 
 export function LiveStatsProvider({ children, enabled }: { children: ReactNode; enabled: boolean }) {
@@ -47,9 +50,27 @@ export function LiveStatsProvider({ children, enabled }: { children: ReactNode; 
         250,
       );
     };
+    // A counter change means rows changed too: refetch what shows them (the campaign's
+    // log, its record, the summary tiles), at most once a second per query, so the log
+    // and tiles follow the same pushes as the counters without a refetch per message.
+    const throttled = new Map<string, ReturnType<typeof setTimeout>>();
+    const refetchSoon = (queryKey: readonly unknown[]) => {
+      const key = JSON.stringify(queryKey);
+      if (throttled.has(key)) return;
+      throttled.set(
+        key,
+        setTimeout(() => {
+          throttled.delete(key);
+          void queryClient.invalidateQueries({ queryKey });
+        }, LIVE_REFETCH_MS),
+      );
+    };
     const stop = connectStats(accessToken, {
       onStats: (stats) => {
         dispatch({ type: 'stats', items: [stats] });
+        refetchSoon(['communications', stats.campaign_id]);
+        refetchSoon(['campaigns', 'one', stats.campaign_id]);
+        refetchSoon(['stats', 'overview']);
         if (!known.current.has(stats.campaign_id)) {
           known.current.add(stats.campaign_id); // ask once per unknown campaign
           refreshList();
@@ -63,6 +84,7 @@ export function LiveStatsProvider({ children, enabled }: { children: ReactNode; 
     });
     return () => {
       stop();
+      throttled.forEach((timer) => clearTimeout(timer));
       clearTimeout(refreshTimer.current);
     };
   }, [enabled, queryClient]);

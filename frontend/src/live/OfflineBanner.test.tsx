@@ -3,7 +3,8 @@ import { act, render, screen } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConnectionStatus, LiveOfflineBanner } from '../components/ConnectionStatus';
 import { LiveStatsProvider, useLive } from './LiveStats';
-import { backoff } from './socket';
+import { clearSession, signIn } from '../auth/session';
+import { backoff, tokenExpiry } from './socket';
 
 /** A WebSocket the test opens, feeds and drops by hand. */
 class FakeSocket {
@@ -88,6 +89,44 @@ describe('offline banner and reconnection', () => {
     expect(screen.getByTestId('connection-status')).toHaveTextContent('Live');
     expect(screen.queryByText(/Live updates paused/)).toBeNull();
     expect(FakeSocket.all[1]!.sent).toHaveLength(1); // subscribed again
+  });
+
+  it('opens the next socket with a fresh token before the old one expires, without going offline', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 15 * 60;
+    const jwt = (e: number) => `h.${btoa(JSON.stringify({ exp: e })).replace(/=+$/, '')}.s`;
+    const user = { sub: 'a', email: 'a@b.in', name: 'A', picture: null, roles: ['marketer'] };
+    signIn({ accessToken: jwt(exp), refreshToken: null, expiresAt: exp * 1000, user });
+    expect(tokenExpiry(jwt(exp))).toBe(exp * 1000);
+    try {
+      renderLive();
+      await flush();
+      act(() => FakeSocket.all[0]!.open());
+      for (let t = 0; t < 15 * 60_000 - 19_000; t += 15_000) {
+        // the server's pings keep the link alive until 20 s before expiry
+        act(() => FakeSocket.all[0]!.push({ type: 'ping' }));
+        await act(async () => {
+          await vi.advanceTimersByTimeAsync(15_000);
+        });
+      }
+      expect(FakeSocket.all).toHaveLength(2);
+      let closedOld = false;
+      const old = FakeSocket.all[0]!;
+      const close = old.close.bind(old);
+      old.close = () => {
+        closedOld = true;
+        close();
+      };
+      act(() => FakeSocket.all[1]!.open());
+      expect(closedOld).toBe(true);
+      expect(screen.getByTestId('connection-status')).toHaveTextContent('Live');
+      expect(screen.queryByText(/Live updates paused/)).toBeNull();
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(2_000);
+      });
+      expect(FakeSocket.all).toHaveLength(2); // closing the old one scheduled no retry
+    } finally {
+      clearSession();
+    }
   });
 
   it('backs off exponentially up to 15 s', () => {

@@ -15,6 +15,24 @@ export interface SocketHandlers {
 
 const SILENCE_MS = 40_000;
 const MAX_BACKOFF_MS = 15_000;
+/**
+ * Open the next socket this long before the token's expiry (the server closes at expiry):
+ * inside the session's own refresh window (30 s), so the next socket gets a fresh token.
+ */
+export const RENEW_BEFORE_MS = 20_000;
+
+/** A JWT's `exp` in epoch ms, or null for a token that is not one. */
+export function tokenExpiry(token: string | null): number | null {
+  const payload = token?.split('.')[1];
+  if (!payload) return null;
+  try {
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '='));
+    const exp = (JSON.parse(json) as { exp?: unknown }).exp;
+    return typeof exp === 'number' ? exp * 1000 : null;
+  } catch {
+    return null;
+  }
+}
 
 export function backoff(attempt: number, random: () => number = Math.random): number {
   const base = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempt);
@@ -37,6 +55,7 @@ export function connectStats(
   let stopped = false;
   let retry: ReturnType<typeof setTimeout> | undefined;
   let watchdog: ReturnType<typeof setTimeout> | undefined;
+  let renew: ReturnType<typeof setTimeout> | undefined;
 
   const feed = () => {
     clearTimeout(watchdog);
@@ -50,19 +69,36 @@ export function connectStats(
     attempt += 1;
   };
 
-  async function open(): Promise<void> {
+  /**
+   * Before the token expires (the server then closes the socket), a fresh token opens the
+   * next socket and the old one is closed once it is live: no gap, no offline banner.
+   */
+  const planRenewal = (token: string | null) => {
+    clearTimeout(renew);
+    const expiry = tokenExpiry(token);
+    if (expiry == null) return;
+    renew = setTimeout(() => void open(true), Math.max(5_000, expiry - Date.now() - RENEW_BEFORE_MS));
+  };
+
+  async function open(renewing = false): Promise<void> {
     if (stopped) return;
     const token = await getToken().catch(() => null);
     if (stopped) return;
+    const previous = renewing ? socket : null;
     const ws = new WebSocket(socketUrl(token));
     socket = ws;
     ws.onopen = () => {
       attempt = 0;
       feed();
       ws.send(JSON.stringify({ type: 'subscribe', campaign_ids: [] }));
+      if (previous) {
+        previous.onclose = null; // replaced, not lost
+        previous.close();
+      }
       handlers.onConnection('live');
-      if (opened) handlers.onReconnect();
+      if (opened && !previous) handlers.onReconnect();
       opened = true;
+      planRenewal(token);
     };
     ws.onmessage = (event: MessageEvent<string>) => {
       feed();
@@ -74,8 +110,11 @@ export function connectStats(
       }
     };
     ws.onclose = () => {
+      if (socket !== ws) return; // an old socket, already replaced
       clearTimeout(watchdog);
-      if (socket === ws) socket = null;
+      clearTimeout(renew);
+      socket = null;
+      previous?.close(); // the renewal failed: the old one goes too, and a retry follows
       schedule();
     };
   }
@@ -85,6 +124,7 @@ export function connectStats(
     stopped = true;
     clearTimeout(retry);
     clearTimeout(watchdog);
+    clearTimeout(renew);
     socket?.close();
   };
 }

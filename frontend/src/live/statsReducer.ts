@@ -25,7 +25,7 @@ export function isNewer(prev: CampaignStats | undefined, next: CampaignStats): b
   const b = next.updated_at ? Date.parse(next.updated_at) : 0;
   if (b !== a) return b > a;
   // Same instant: counters only grow, so the larger total is the later state.
-  return next.sent + next.failed >= prev.sent + prev.failed;
+  return done(next) >= done(prev);
 }
 
 export function liveReducer(state: LiveState, action: LiveAction): LiveState {
@@ -46,13 +46,20 @@ export function liveReducer(state: LiveState, action: LiveAction): LiveState {
   }
 }
 
-/** Sent + failed as a share of the audience (0..1); 0 while the size is unknown. */
-export function progress(s: Pick<CampaignStats, 'audience_size' | 'sent' | 'failed'>): number {
-  if (!s.audience_size) return 0;
-  return Math.min(1, (s.sent + s.failed) / s.audience_size);
+type Counts = Pick<CampaignStats, 'audience_size' | 'sent' | 'failed' | 'cancelled'>;
+
+/** Messages with a final state: sent, failed, or cancelled before they went. */
+export function done(s: Counts): number {
+  return s.sent + s.failed + (s.cancelled ?? 0);
 }
 
-/** Delivery is over: every member of a known audience has a final receipt. */
-export function isFinished(s: Pick<CampaignStats, 'audience_size' | 'sent' | 'failed'>): boolean {
-  return s.audience_size != null && s.sent + s.failed >= s.audience_size;
+/** Finished messages as a share of the audience (0..1); 0 while the size is unknown. */
+export function progress(s: Counts): number {
+  if (!s.audience_size) return 0;
+  return Math.min(1, done(s) / s.audience_size);
+}
+
+/** Delivery is over: every member of a known audience has a final state. */
+export function isFinished(s: Counts): boolean {
+  return s.audience_size != null && done(s) >= s.audience_size;
 }

@@ -13,11 +13,13 @@ import { AudienceSize } from '../components/AudienceSize';
 import { RuleEditor } from '../components/RuleEditor';
 import { ErrorState, Skeleton } from '../components/States';
 import { completeRules, fromApiRules, indexFields, problemsByRule, starterQuery, toApiRules } from '../lib/rules';
+import { useTitle } from '../lib/title';
 
 export default function AudienceBuilder() {
   const { id } = useParams();
   const fields = useFields();
   const segment = useSegment(id);
+  useTitle(id ? (segment.data ? `${segment.data.name} · Audiences` : 'Audience') : 'Build an audience');
   if (fields.isPending || (id && segment.isPending)) return <Skeleton rows={8} label="Loading audience" />;
   if (fields.isError) return <ErrorState error={fields.error} retry={() => void fields.refetch()} />;
   if (id && segment.isError) return <ErrorState error={segment.error} retry={() => void segment.refetch()} />;

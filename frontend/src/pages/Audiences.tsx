@@ -8,8 +8,10 @@ import { useFields, useSegments } from '../api/queries';
 import { Empty, ErrorState, Skeleton } from '../components/States';
 import { formatAgo } from '../lib/format';
 import { describeRules, indexFields } from '../lib/rules';
+import { useTitle } from '../lib/title';
 
 export default function Audiences() {
+  useTitle('Audiences');
   const list = useSegments();
   const fields = useFields();
   const index = useMemo(() => indexFields(fields.data?.fields ?? []), [fields.data]);

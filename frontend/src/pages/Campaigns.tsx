@@ -2,7 +2,7 @@
  * /campaigns: the history, newest first. Counters come from the stats API and then move
  * live with the WebSocket; a campaign launched anywhere else shows up without a reload.
  */
-import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useEffect, useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { campaigns, stats, unwrap } from '../api/client';
@@ -10,9 +10,56 @@ import type { Campaign, CampaignStats, Page } from '../api/models';
 import { displayStatus, numbersOf, Progress, sendingRate, StatusTag } from '../components/CampaignNumbers';
 import { Empty, ErrorState, Skeleton } from '../components/States';
 import { formatAgo, formatCount, formatDateTime, formatRate } from '../lib/format';
+import { useDebounced } from '../api/queries';
 import { useLive } from '../live/LiveStats';
+import { useTitle } from '../lib/title';
 
 const PAGE = 50;
+
+const STATUS_FILTERS = [
+  ['scheduled', 'Scheduled'],
+  ['sending', 'Sending'],
+  ['paused', 'Paused'],
+  ['completed', 'Completed'],
+  ['cancelled', 'Cancelled'],
+  ['failed', 'Failed'],
+] as const;
+
+interface Filters {
+  q: string;
+  status: string;
+  since: string; // yyyy-mm-dd, local
+  until: string; // yyyy-mm-dd, local, inclusive
+  order: string;
+}
+
+function readFilters(params: URLSearchParams): Filters {
+  return {
+    q: params.get('q') ?? '',
+    status: params.get('status') ?? '',
+    since: params.get('since') ?? '',
+    until: params.get('until') ?? '',
+    order: params.get('order') === 'oldest' ? 'oldest' : 'newest',
+  };
+}
+
+type StatusFilter = (typeof STATUS_FILTERS)[number][0];
+
+/** The list's query: dates as the local day's bounds ("to" includes its whole day). */
+function apiFilters(f: Filters) {
+  const day = (value: string, plusDays: number) => {
+    const d = new Date(`${value}T00:00`);
+    d.setDate(d.getDate() + plusDays);
+    return d.toISOString();
+  };
+  return {
+    ...(f.q.trim() ? { q: f.q.trim() } : {}),
+    ...(f.status ? { status: f.status as StatusFilter } : {}),
+    ...(f.since ? { since: day(f.since, 0) } : {}),
+    ...(f.until ? { until: day(f.until, 1) } : {}),
+    ...(f.order === 'oldest' ? { order: 'oldest' as const } : {}),
+  };
+}
 
 interface Overview {
   campaigns: number;
@@ -51,16 +98,28 @@ function Summary() {
 }
 
 export default function Campaigns() {
-  const [params] = useSearchParams();
+  useTitle('Campaigns');
+  const [params, setParams] = useSearchParams();
   const launched = params.get('launched');
   const { state, merge, known } = useLive();
+  const filters = readFilters(params);
+  const typed = useDebounced(filters.q, 250);
+  const query = { ...filters, q: typed };
+  const filtered = Object.values(filters).some((v) => v !== '' && v !== 'newest');
+  const setFilter = (key: keyof Filters, value: string) => {
+    const next = new URLSearchParams(params);
+    if (value && !(key === 'order' && value === 'newest')) next.set(key, value);
+    else next.delete(key);
+    setParams(next, { replace: true });
+  };
   const list = useInfiniteQuery({
-    queryKey: ['campaigns', 'list'],
+    queryKey: ['campaigns', 'list', query],
     initialPageParam: null as string | null,
+    placeholderData: keepPreviousData,
     queryFn: ({ pageParam, signal }) =>
       unwrap<Page<Campaign>>(
         campaigns.GET('/api/v1/campaigns', {
-          params: { query: { limit: PAGE, ...(pageParam ? { cursor: pageParam } : {}) } },
+          params: { query: { limit: PAGE, ...apiFilters(query), ...(pageParam ? { cursor: pageParam } : {}) } },
           signal,
         }),
       ),
@@ -97,10 +156,49 @@ export default function Campaigns() {
         </Link>
       </div>
       <Summary />
+      <div className="filters" role="search" aria-label="Filter campaigns">
+        <label className="field">
+          <span>Search by name</span>
+          <input type="search" value={filters.q} onChange={(e) => setFilter('q', e.target.value)} placeholder="e.g. Diwali" />
+        </label>
+        <label className="field">
+          <span>Status</span>
+          <select value={filters.status} onChange={(e) => setFilter('status', e.target.value)}>
+            <option value="">Any</option>
+            {STATUS_FILTERS.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Created from</span>
+          <input type="date" value={filters.since} onChange={(e) => setFilter('since', e.target.value)} />
+        </label>
+        <label className="field">
+          <span>Created to</span>
+          <input type="date" value={filters.until} onChange={(e) => setFilter('until', e.target.value)} />
+        </label>
+        <label className="field">
+          <span>Order</span>
+          <select value={filters.order} onChange={(e) => setFilter('order', e.target.value)}>
+            <option value="newest">Newest first</option>
+            <option value="oldest">Oldest first</option>
+          </select>
+        </label>
+        {filtered && (
+          <button type="button" className="btn btn-quiet" onClick={() => setParams(new URLSearchParams(), { replace: true })}>
+            Clear filters
+          </button>
+        )}
+      </div>
       {list.isPending ? (
         <Skeleton rows={6} label="Loading campaigns" />
       ) : list.isError ? (
         <ErrorState error={list.error} retry={() => void list.refetch()} />
+      ) : rows.length === 0 && filtered ? (
+        <Empty>No campaign matches these filters.</Empty>
       ) : rows.length === 0 ? (
         <Empty action={<Link className="btn btn-primary" to="/audiences/new">Build an audience</Link>}>
           No campaigns yet — build an audience first, then send it a message.
@@ -142,6 +240,11 @@ export default function Campaigns() {
                     </td>
                     <td data-label="Status">
                       <StatusTag status={status} />
+                      {(n.cancelled ?? 0) > 0 && (
+                        <span className="muted small block" data-testid="stat-cancelled">
+                          {formatCount(n.cancelled)} cancelled
+                        </span>
+                      )}
                     </td>
                     <td className="num" data-label="Audience" data-testid="stat-audience">
                       {formatCount(n.audience_size)}

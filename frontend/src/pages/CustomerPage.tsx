@@ -14,6 +14,7 @@ import { OrderStatusTag } from '../components/ImportReport';
 import { Empty, ErrorState, Skeleton } from '../components/States';
 import { formatCount, formatDate, formatDateTime, formatInrExact } from '../lib/format';
 import { keptOf } from '../lib/orders';
+import { useTitle } from '../lib/title';
 
 const ORDERS_PAGE = 25;
 
@@ -25,6 +26,7 @@ const CHANNELS = [
 
 export default function CustomerPage() {
   const { id = '' } = useParams();
+  useTitle(`Customer ${id}`);
   const customer = useQuery({
     queryKey: ['customer', id],
     queryFn: ({ signal }) =>

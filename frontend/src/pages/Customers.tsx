@@ -12,8 +12,10 @@ import { useDebounced } from '../api/queries';
 import { OrderStatusTag } from '../components/ImportReport';
 import { Empty, ErrorState, Skeleton } from '../components/States';
 import { formatCount, formatDate, formatDateTime, formatInr, formatInrExact } from '../lib/format';
+import { useTitle } from '../lib/title';
 
 export default function Customers() {
+  useTitle('Customers');
   const [params, setParams] = useSearchParams();
   const [search, setSearch] = useState(params.get('q') ?? '');
   const q = useDebounced(search.trim(), 250);

@@ -12,8 +12,10 @@ import { ErrorState, Skeleton } from '../components/States';
 import { UndoImport } from '../components/UndoImport';
 import { formatDateTime } from '../lib/format';
 import { SOURCE_LABEL } from '../lib/imports';
+import { useTitle } from '../lib/title';
 
 export default function Imports() {
+  useTitle('Import');
   const { id } = useParams();
   if (id) return <OneImport id={id} />;
   return (

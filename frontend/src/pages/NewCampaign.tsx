@@ -4,44 +4,109 @@
  * how many people will be messaged.
  */
 import { useMutation, useQueries, useQueryClient } from '@tanstack/react-query';
-import { useMemo, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { RuleGroupType } from 'react-querybuilder';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { campaigns, ingest, unwrap } from '../api/client';
 import type { Campaign, Customer, RuleGroupJson } from '../api/models';
-import { useAudiencePreview, useFields, useSegments } from '../api/queries';
+import { useAudiencePreview, useCampaign, useFields, useSegments } from '../api/queries';
 import { AudienceSize } from '../components/AudienceSize';
-import { MessageEditor, MessagePreview } from '../components/Message';
+import { MessageEditor, MessagePreview, SmsCounter } from '../components/Message';
 import { RuleEditor } from '../components/RuleEditor';
+import { TestSend } from '../components/TestSend';
 import { ErrorState, Skeleton } from '../components/States';
 import { formatCount, formatDateTime } from '../lib/format';
-import { completeRules, indexFields, problemsByRule, starterQuery } from '../lib/rules';
+import { clearDraft, loadDraft, saveDraft } from '../lib/draft';
+import { launchGate, scheduleProblem, toLocalInput } from '../lib/launch';
+import { useTitle } from '../lib/title';
+import { completeRules, fromApiRules, indexFields, problemsByRule, starterQuery } from '../lib/rules';
 import { parseTemplate, renderTemplate, type Recipient } from '../lib/template';
 
 const DEFAULT_MESSAGE = "Hi {first_name}, here's 10% off on your next order!";
 
 export default function NewCampaign() {
+  useTitle('New campaign');
+  const [params] = useSearchParams();
+  const from = params.get('from') ?? undefined; // "Duplicate" on a campaign's page
   const fields = useFields();
   const list = useSegments();
-  if (fields.isPending || list.isPending) return <Skeleton rows={8} label="Loading" />;
+  const source = useCampaign(from);
+  if (fields.isPending || list.isPending || (from && source.isPending)) return <Skeleton rows={8} label="Loading" />;
   if (fields.isError) return <ErrorState error={fields.error} retry={() => void fields.refetch()} />;
-  return <Form />;
+  return <Form copy={from ? source.data : undefined} />;
 }
 
-function Form() {
+/**
+ * A duplicate starts as a draft with the original's audience and message: it goes through
+ * the same count and confirmation as any launch (nothing is sent on the one click).
+ */
+function Form({ copy }: { copy?: Campaign }) {
   const [params] = useSearchParams();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const fields = useFields().data?.fields ?? [];
   const index = useMemo(() => indexFields(fields), [fields]);
   const saved = useSegments().data?.items ?? [];
-  const [segmentId, setSegmentId] = useState<string>(params.get('segment') ?? (saved[0] ? String(saved[0].id) : ''));
-  const [mode, setMode] = useState<'segment' | 'rules'>(saved.length || params.get('segment') ? 'segment' : 'rules');
-  const [query, setQuery] = useState<RuleGroupType>(starterQuery);
-  const [name, setName] = useState('');
-  const [message, setMessage] = useState(DEFAULT_MESSAGE);
-  const [when, setWhen] = useState<'now' | 'later'>('now');
-  const [scheduleAt, setScheduleAt] = useState('');
+  const search = params.toString();
+  // A draft left here (by a sign-in that expired, a reload) comes back as it was.
+  const [restored] = useState(() => loadDraft(search));
+  const copySegment = copy?.segment_id && saved.some((s) => String(s.id) === copy.segment_id) ? copy.segment_id : null;
+  const [segmentId, setSegmentId] = useState<string>(
+    restored?.segmentId ?? copySegment ?? params.get('segment') ?? (saved[0] ? String(saved[0].id) : ''),
+  );
+  const [mode, setMode] = useState<'segment' | 'rules'>(
+    restored?.mode ??
+      (copy ? (copySegment ? 'segment' : 'rules') : saved.length || params.get('segment') ? 'segment' : 'rules'),
+  );
+  const [query, setQuery] = useState<RuleGroupType>(
+    () => restored?.query ?? (copy?.rules && !copySegment ? fromApiRules(copy.rules) : starterQuery()),
+  );
+  const [name, setName] = useState(restored?.name ?? (copy ? `${copy.name} (copy)` : ''));
+  const [message, setMessage] = useState(restored?.message ?? copy?.message ?? DEFAULT_MESSAGE);
+  const [when, setWhen] = useState<'now' | 'later'>(restored?.when ?? 'now');
+  const [scheduleAt, setScheduleAt] = useState(restored?.scheduleAt ?? '');
+  const [showRestored, setShowRestored] = useState(restored != null);
+  const launchedRef = useRef(false);
+  const dirty = name.trim() !== '' || message !== (copy?.message ?? DEFAULT_MESSAGE);
+
+  // Keep the draft while it is edited (and warn before the tab closes with one).
+  useEffect(() => {
+    if (launchedRef.current) return;
+    if (!dirty) {
+      clearDraft();
+      return;
+    }
+    const timer = setTimeout(() => saveDraft({ search, name, message, mode, segmentId, query, when, scheduleAt }), 300);
+    return () => clearTimeout(timer);
+  }, [dirty, search, name, message, mode, segmentId, query, when, scheduleAt]);
+  // Leaving the page (a 401 sends the person to sign-in) saves what the debounce has not.
+  const latest = useRef<Parameters<typeof saveDraft>[0] | null>(null);
+  latest.current = dirty ? { search, name, message, mode, segmentId, query, when, scheduleAt } : null;
+  useEffect(
+    () => () => {
+      if (!launchedRef.current && latest.current) saveDraft(latest.current);
+    },
+    [],
+  );
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (event: BeforeUnloadEvent) => {
+      if (launchedRef.current) return;
+      event.preventDefault();
+      event.returnValue = '';
+    };
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [dirty]);
+  const discard = () => {
+    clearDraft();
+    setShowRestored(false);
+    setName(copy ? `${copy.name} (copy)` : '');
+    setMessage(copy?.message ?? DEFAULT_MESSAGE);
+    setWhen('now');
+    setScheduleAt('');
+    setQuery(copy?.rules && !copySegment ? fromApiRules(copy.rules) : starterQuery());
+  };
   const dialog = useRef<HTMLDialogElement>(null);
 
   const segment = saved.find((s) => String(s.id) === segmentId);
@@ -66,29 +131,43 @@ function Form() {
   const recipients: Recipient[] = sample.map((s, i) => people[i]?.data ?? s);
 
   const templateErrors = parseTemplate(message).errors;
-  const size = preview.data?.size ?? 0;
+  // Launch needs a size counted for exactly the rules on screen: not while counting, not
+  // after a failed count, not for rules changed since, and never for nobody.
+  const gate = launchGate({
+    rulesKey: rules ? JSON.stringify(rules) : null,
+    countedKey: preview.isSuccess && !preview.isPlaceholderData ? preview.settledKey : null,
+    size: preview.data?.size,
+    pending: !preview.current,
+    error: preview.isError ? preview.error.message : null,
+  });
+  // Re-render each half minute so a "Later" time that has just passed is caught.
+  const now = useNow(30_000);
+  const scheduleError = when === 'later' ? scheduleProblem(scheduleAt, now) : null;
+  const [confirmed, setConfirmed] = useState<number | null>(null);
   const ready =
     name.trim() !== '' &&
     rules != null &&
     templateErrors.length === 0 &&
     message.trim() !== '' &&
-    (when === 'now' || scheduleAt !== '');
+    scheduleError == null &&
+    gate.ok;
 
   const missing = [
     name.trim() ? null : 'a name',
     rules ? null : 'an audience',
     message.trim() && !templateErrors.length ? null : 'a valid message',
-    when === 'now' || scheduleAt ? null : 'a send time',
+    scheduleError == null ? null : 'a send time to come',
   ].filter(Boolean);
 
   const launch = useMutation({
-    mutationFn: () =>
+    mutationFn: (size: number) =>
       unwrap<Campaign>(
         campaigns.POST('/api/v1/campaigns', {
           body: {
             name: name.trim(),
             message,
-            // The size the person just confirmed: the API refuses a launch that grew beyond it.
+            // Exactly the size the dialog asked to confirm: the API refuses a launch whose
+            // audience has grown beyond it (or is empty) rather than send to more.
             confirm_audience_size: size,
             ...(mode === 'segment' && segment ? { segment_id: String(segment.id) } : { rules: rules as unknown as Record<string, unknown> }),
             ...(when === 'later' && scheduleAt ? { schedule_at: new Date(scheduleAt).toISOString() } : {}),
@@ -96,6 +175,8 @@ function Form() {
         }),
       ),
     onSuccess: (campaign) => {
+      launchedRef.current = true;
+      clearDraft();
       dialog.current?.close();
       void queryClient.invalidateQueries({ queryKey: ['campaigns'] });
       navigate(`/campaigns?launched=${campaign.id}`);
@@ -104,8 +185,12 @@ function Form() {
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (ready) dialog.current?.showModal();
+    if (!ready || !gate.ok) return;
+    launch.reset();
+    setConfirmed(gate.size); // the number the dialog shows is the number sent
+    dialog.current?.showModal();
   };
+  const size = confirmed ?? 0;
   const first = recipients[0];
 
   return (
@@ -118,12 +203,24 @@ function Form() {
           <h1>New campaign</h1>
         </div>
         <div className="actions">
-          {!ready && <span className="hint">Needs {missing.join(', ')}</span>}
+          {!ready && (
+            <span className="hint" data-testid="launch-blocked">
+              {missing.length ? `Needs ${missing.join(', ')}` : gate.ok ? '' : gate.reason}
+            </span>
+          )}
           <button type="submit" className="btn btn-primary" disabled={!ready}>
             {when === 'later' ? 'Schedule…' : 'Launch…'}
           </button>
         </div>
       </div>
+      {showRestored && (
+        <p className="banner banner-ok" role="status" data-testid="draft-restored">
+          Your unsent draft is back as you left it.{' '}
+          <button type="button" className="link" onClick={discard}>
+            Discard it
+          </button>
+        </p>
+      )}
       <div className="split">
         <div className="stack">
           <label className="field">
@@ -172,9 +269,12 @@ function Form() {
               What they read
             </h2>
             <MessageEditor value={message} onChange={setMessage} />
+            <SmsCounter template={message} recipients={recipients} />
             <h3 className="card-label">As your customers will see it</h3>
             <MessagePreview template={message} recipients={recipients} />
           </section>
+
+          <TestSend message={message} disabled={templateErrors.length > 0 || !message.trim()} />
 
           <section className="card stack-tight" aria-labelledby="when">
             <h2 className="card-label" id="when">
@@ -193,7 +293,20 @@ function Form() {
             {when === 'later' && (
               <label className="field">
                 <span>Send at (your time)</span>
-                <input type="datetime-local" value={scheduleAt} onChange={(e) => setScheduleAt(e.target.value)} required />
+                <input
+                  type="datetime-local"
+                  value={scheduleAt}
+                  min={toLocalInput(new Date(now))}
+                  onChange={(e) => setScheduleAt(e.target.value)}
+                  required
+                  aria-invalid={scheduleAt !== '' && scheduleError != null}
+                  aria-describedby="schedule-error"
+                />
+                {scheduleAt !== '' && scheduleError && (
+                  <span id="schedule-error" className="form-error" role="alert">
+                    {scheduleError}
+                  </span>
+                )}
               </label>
             )}
           </section>
@@ -207,14 +320,18 @@ function Form() {
             error={preview.error ? preview.error.message : null}
             compact
           />
+          {!gate.ok && rules != null && !preview.slow && (preview.isError || preview.data?.size === 0) && (
+            <p className="form-error" role="status">
+              {gate.reason}
+            </p>
+          )}
         </aside>
       </div>
 
       <dialog ref={dialog} className="dialog" aria-labelledby="confirm-title">
         <h2 id="confirm-title">
-          {when === 'later'
-            ? `Schedule for ${formatCount(size)} customers?`
-            : `Send to ${formatCount(size)} customers?`}
+          {when === 'later' ? 'Schedule for ' : 'Send to '}
+          <span data-testid="launch-size">{formatCount(size)}</span> customers?
         </h2>
         <p className="muted">
           “{name.trim()}” {when === 'later' ? `goes out at ${formatDateTime(scheduleAt ? new Date(scheduleAt).toISOString() : null)}` : 'starts sending as soon as you confirm'}. Each message costs money and cannot be recalled.
@@ -226,19 +343,38 @@ function Form() {
           </div>
         )}
         {launch.error && (
-          <p className="form-error" role="alert">
-            {launch.error.message}
+          <p className="form-error" role="alert" data-testid="launch-error">
+            Not launched: {launch.error.message} Your draft is kept; change it and try again.
           </p>
         )}
         <div className="actions">
           <button type="button" className="btn" onClick={() => dialog.current?.close()}>
             Cancel
           </button>
-          <button type="button" className="btn btn-primary" onClick={() => launch.mutate()} disabled={launch.isPending}>
+          <button type="button" className="btn btn-primary" onClick={() => {
+              if (confirmed == null) return;
+              if (when === 'later' && scheduleProblem(scheduleAt) != null) {
+                dialog.current?.close(); // the time passed while the dialog was open
+                return;
+              }
+              launch.mutate(confirmed);
+            }}
+            disabled={launch.isPending || confirmed == null}
+          >
             {launch.isPending ? 'Sending…' : when === 'later' ? 'Schedule' : `Send to ${formatCount(size)}`}
           </button>
         </div>
       </dialog>
     </form>
   );
+}
+
+/** Date.now(), refreshed every `ms`. */
+function useNow(ms: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+  return now;
 }
