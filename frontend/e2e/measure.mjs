@@ -9,7 +9,9 @@
 // 2. receipts: with /campaigns open and its stats WebSocket live, launches a campaign to
 //    segment MEASURE_RECEIPT_SEGMENT through the API and records, with the page's clock
 //    (Date.now(), the machine's clock), every change of that row's sent + failed until it
-//    reaches the audience size. The caller pairs those with the delivery log.
+//    reaches the audience size. The caller pairs those with the delivery log;
+// 3. log rows: meanwhile the campaign's page (a second tab) times each log row's first
+//    final status, which the caller pairs with that message's receipt.
 //
 // Prints one JSON line; exits 1 on the first failure.
 import { BASE, api, check, digits, launchBrowser, settledSize, signIn } from './lib.mjs';
@@ -115,6 +117,7 @@ async function receipts(page) {
   const id = String(created.body.id);
   await page.evaluate((cid) => (window.__watch = cid), id);
   results.campaign_id = id;
+  const logPage = await openLog(page, id);
   await page.waitForFunction(
     () => {
       const last = window.__row[window.__row.length - 1];
@@ -125,6 +128,44 @@ async function receipts(page) {
   );
   check(await page.evaluate(() => window.__noReload === true), 'the history page reloaded');
   results.row = await page.evaluate(() => window.__row);
+  // The log's first page: every row final on screen (the rest of the audience is paged).
+  await logPage.waitForFunction(
+    () => {
+      const rows = [...document.querySelectorAll('[data-testid="log-row"]')];
+      return rows.length > 0 && rows.every((r) => r.dataset.status === 'SENT' || r.dataset.status === 'FAILED');
+    },
+    null,
+    { timeout: FINISH_TIMEOUT, polling: 200 },
+  );
+  check(await logPage.evaluate(() => window.__noReload === true), 'the campaign page reloaded');
+  results.log = await logPage.evaluate(() => ({ ready_at: window.__logReady, finals: window.__finals }));
+}
+
+// 3. receipt -> log row: the campaign's page in a second tab, opened as soon as the campaign
+// exists; every log row's first final status (SENT/FAILED) timed with the page's clock.
+// Receipts that fell due before the page was watching are left out by the caller.
+async function openLog(page, id) {
+  const logPage = await page.context().newPage();
+  await logPage.goto(`${BASE}/campaigns/${id}`);
+  await logPage.locator('[data-testid="log-row"]').first().waitFor({ timeout: 30_000 });
+  await logPage.locator('[data-testid="connection-status"][data-state="live"]').waitFor({ timeout: 30_000 });
+  await logPage.evaluate(() => {
+    window.__noReload = true;
+    window.__finals = {};
+    const scan = () => {
+      for (const row of document.querySelectorAll('[data-testid="log-row"]')) {
+        const mid = row.dataset.messageId;
+        const status = row.dataset.status;
+        if (mid && (status === 'SENT' || status === 'FAILED') && !(mid in window.__finals)) {
+          window.__finals[mid] = { at: Date.now(), status };
+        }
+      }
+    };
+    new MutationObserver(scan).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
+    scan();
+    window.__logReady = Date.now();
+  });
+  return logPage;
 }
 
 const browser = await launchBrowser();

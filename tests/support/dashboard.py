@@ -39,7 +39,15 @@ def node() -> str:
 
 
 def ensure_built() -> None:
-    if not (FRONTEND / "dist" / "index.html").exists():
+    """Build the app when there is no build or a source is newer than it (a stale build
+    would test, or measure, yesterday's dashboard)."""
+    built = FRONTEND / "dist" / "index.html"
+    sources = [
+        *(FRONTEND / "src").rglob("*"),
+        *(FRONTEND / name for name in ("index.html", "vite.config.ts", "package-lock.json")),
+    ]
+    stamp = built.stat().st_mtime if built.exists() else 0.0
+    if not built.exists() or any(p.is_file() and p.stat().st_mtime > stamp for p in sources):
         subprocess.run([str(ROOT / "deploy/scripts/ui.sh"), "build"], check=True)
 
 

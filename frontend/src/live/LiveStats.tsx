@@ -28,7 +28,7 @@ interface LiveContextValue {
 }
 
 /** How often, at most, a live push refetches the rows behind it. */
-export const LIVE_REFETCH_MS = 1_000;
+export const LIVE_REFETCH_MS = 500;
 
 const LiveContext = createContext<LiveContextValue | null>(null);
 
@@ -51,19 +51,22 @@ export function LiveStatsProvider({ children, enabled }: { children: ReactNode; 
       );
     };
     // A counter change means rows changed too: refetch what shows them (the campaign's
-    // log, its record, the summary tiles), at most once a second per query, so the log
-    // and tiles follow the same pushes as the counters without a refetch per message.
+    // log, its record, the summary tiles) at once, then at most once per LIVE_REFETCH_MS
+    // per query (a later push in the window is folded into one refetch at its end), so the
+    // log and tiles follow the same pushes as the counters without a refetch per message.
+    const lastRefetch = new Map<string, number>();
     const throttled = new Map<string, ReturnType<typeof setTimeout>>();
     const refetchSoon = (queryKey: readonly unknown[]) => {
       const key = JSON.stringify(queryKey);
       if (throttled.has(key)) return;
-      throttled.set(
-        key,
-        setTimeout(() => {
-          throttled.delete(key);
-          void queryClient.invalidateQueries({ queryKey });
-        }, LIVE_REFETCH_MS),
-      );
+      const refetch = () => {
+        throttled.delete(key);
+        lastRefetch.set(key, Date.now());
+        void queryClient.invalidateQueries({ queryKey });
+      };
+      const wait = (lastRefetch.get(key) ?? 0) + LIVE_REFETCH_MS - Date.now();
+      if (wait <= 0) refetch();
+      else throttled.set(key, setTimeout(refetch, wait));
     };
     const stop = connectStats(accessToken, {
       onStats: (stats) => {

@@ -227,7 +227,7 @@ function CommunicationsLog({ campaignId, live }: { campaignId: string; live: boo
             </thead>
             <tbody>
               {rows.map((m) => (
-                <tr key={m.message_id} data-testid="log-row" data-status={m.status}>
+                <tr key={m.message_id} data-testid="log-row" data-status={m.status} data-message-id={m.message_id}>
                   <td data-label="Customer" className="mono">
                     {m.customer_id}
                   </td>
