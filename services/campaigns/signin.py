@@ -26,13 +26,14 @@ from services.campaigns.store.tables import outbox as outbox_table
 from shared import outbox
 from shared.auth import apikeys
 from shared.auth.principal import AuthError, csv
-from shared.auth.signing import is_production
 from shared.auth.tokens import TokenService, UserClaims
 from shared.db import retry_transient, unit_of_work
 
 
 def dev_sign_in_enabled(settings: CampaignsSettings) -> bool:
-    return not settings.auth_google_client_id and not is_production(settings)
+    """Only with an explicit ``BEACON_ENV=development`` and no Google client id: never by a
+    missing, misspelt or other value (``test``, ``production``)."""
+    return settings.development and not settings.auth_google_client_id
 
 
 def _digest(token: str) -> str:

@@ -252,3 +252,65 @@ def test_keys_through_the_api_and_the_audit_trail(apps: Apps) -> None:
         if e["payload"]["campaign_id"] == launched["id"]
     ]
     assert event["payload"]["created_by"]["email"] == "mia@example.com"
+
+
+# Issue 25, safe defaults: BEACON_ENV is exact, dev sign-in needs an explicit development,
+# and production refuses short secrets and a domain allow-list without named admins.
+LONG_SECRET = "s" * 32
+
+
+@pytest.mark.parametrize("value", ["PRODUCTION ", "prd", "staging", "", "prod", "Development"])
+def test_an_unknown_beacon_env_refuses_to_start(apps: Apps, value: str) -> None:
+    from pydantic import ValidationError
+
+    for service in ("campaigns", "ingest"):
+        with pytest.raises(ValidationError, match="BEACON_ENV"):
+            apps.client(service, env=value)
+
+
+def test_an_unset_beacon_env_refuses_to_start(
+    apps: Apps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.auth.signing import ConfigurationError
+
+    monkeypatch.delenv("BEACON_ENV", raising=False)
+    for service in ("campaigns", "ingest", "delivery"):
+        with pytest.raises(ConfigurationError, match="BEACON_ENV is not set"):
+            apps.client(service)
+
+
+def test_dev_sign_in_only_with_an_explicit_development(apps: Apps) -> None:
+    with apps.client("campaigns", env="test") as campaigns:
+        assert campaigns.get("/api/v1/auth/config").json()["dev_sign_in"] is False
+        refused = campaigns.post("/api/v1/auth/dev", json={"email": "a@example.com"})
+        assert refused.status_code == 404
+    with apps.client("campaigns", env="development") as campaigns:
+        assert campaigns.post("/api/v1/auth/dev", json={"email": "a@example.com"}).status_code == 200
+
+
+def test_production_refuses_short_secrets_and_unnamed_admins(apps: Apps) -> None:
+    from shared.auth.signing import ConfigurationError
+
+    prod = {
+        "env": "production",
+        "auth_google_client_id": GOOGLE_CLIENT_ID,
+        "auth_allowed_emails": "boss@shop.in",
+        "auth_key_pepper": LONG_SECRET,
+    }
+    with pytest.raises(ConfigurationError, match="BEACON_AUTH_KEY_PEPPER"):
+        apps.client("campaigns", **{**prod, "auth_key_pepper": "x"})
+    with pytest.raises(ConfigurationError, match="BEACON_AUTH_KEY_PEPPER"):
+        apps.client("ingest", env="production", auth_key_pepper="p" * 31)
+    with pytest.raises(ConfigurationError, match="BEACON_VENDOR_SECRET"):
+        apps.client("delivery", env="production", auth_key_pepper=LONG_SECRET, vendor_secret="v")
+    with pytest.raises(ConfigurationError, match="BEACON_AUTH_ADMIN_EMAILS"):
+        apps.client("campaigns", **{**prod, "auth_allowed_domains": "shop.in"})
+    # Long enough, admins named: it starts, with Google sign-in only.
+    with apps.client(
+        "campaigns", **{**prod, "auth_allowed_domains": "shop.in", "auth_admin_emails": "b@shop.in"}
+    ) as campaigns:
+        assert campaigns.get("/api/v1/auth/config").json()["dev_sign_in"] is False
+    with apps.client(
+        "delivery", env="production", auth_key_pepper=LONG_SECRET, vendor_secret=LONG_SECRET
+    ) as delivery:
+        assert delivery.get("/healthz").status_code == 200
