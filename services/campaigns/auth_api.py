@@ -53,6 +53,13 @@ class NewKey(BaseModel):
     )
 
 
+def no_store(response: Response) -> None:
+    """A response that carries tokens is kept by no cache, shared or the browser's own
+    (RFC 6749 section 5.1)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+
+
 def build_routers(
     settings: CampaignsSettings, sessions: Sessions, keys: Keys
 ) -> tuple[APIRouter, APIRouter]:
@@ -74,7 +81,8 @@ def build_routers(
         summary="Dev mode only: sign in as any allowed email, no Google",
         responses=responses(401, 404),
     )
-    async def dev(body: DevSignIn) -> dict[str, Any]:
+    async def dev(body: DevSignIn, response: Response) -> dict[str, Any]:
+        no_store(response)
         if not dev_mode:
             raise ApiError(404, "dev sign-in is off (a Google client id is configured)")
         email = str(body.email).lower()
@@ -94,7 +102,8 @@ def build_routers(
         summary="Exchange a Google ID token for a Beacon session",
         responses=responses(401, 404),
     )
-    async def google_sign_in(body: GoogleSignIn) -> dict[str, Any]:
+    async def google_sign_in(body: GoogleSignIn, response: Response) -> dict[str, Any]:
+        no_store(response)
         try:
             claims = await google.verify(body.credential)
         except AuthError as error:
@@ -112,7 +121,8 @@ def build_routers(
         summary="A new session for a refresh token (which is rotated)",
         responses=responses(401),
     )
-    async def refresh(body: RefreshBody) -> dict[str, Any]:
+    async def refresh(body: RefreshBody, response: Response) -> dict[str, Any]:
+        no_store(response)
         try:
             return await sessions.refresh(body.refresh_token)
         except AuthError as error:

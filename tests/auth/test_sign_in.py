@@ -314,3 +314,22 @@ def test_production_refuses_short_secrets_and_unnamed_admins(apps: Apps) -> None
         "delivery", env="production", auth_key_pepper=LONG_SECRET, vendor_secret=LONG_SECRET
     ) as delivery:
         assert delivery.get("/healthz").status_code == 200
+
+
+def test_token_responses_are_not_stored_and_tokens_are_typed(apps: Apps) -> None:
+    """Issue 25: token responses lacked Cache-Control: no-store; the token typ was not set
+    nor checked (RFC 9068's at+jwt)."""
+    import jwt
+
+    campaigns = apps.clients["campaigns"]
+    signed = campaigns.post("/api/v1/auth/dev", json={"email": "cache@example.com"})
+    refreshed = campaigns.post(
+        "/api/v1/auth/refresh", json={"refresh_token": signed.json()["refresh_token"]}
+    )
+    for response in (signed, refreshed):
+        assert response.status_code == 200
+        assert response.headers["cache-control"] == "no-store"
+        assert jwt.get_unverified_header(response.json()["access_token"])["typ"] == "at+jwt"
+    untyped = auth.mint("admin", typ="JWT")
+    refused = campaigns.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {untyped}"})
+    assert refused.status_code == 401 and refused.json()["code"] == "wrong_token_type"
