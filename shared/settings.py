@@ -130,6 +130,9 @@ class ServiceSettings(BaseSettings):
     auth_audience: str = "beacon-api"
     auth_access_ttl_s: int = 900
     auth_refresh_ttl_s: int = 30 * 24 * 3600
+    # A session ends this long after its sign-in however often it is refreshed (then sign in
+    # again); each refresh also asks the allow-list and the admin list again.
+    auth_session_max_s: int = 30 * 24 * 3600
     auth_google_client_id: str = ""
     auth_google_certs_url: str = "https://www.googleapis.com/oauth2/v3/certs"
     auth_allowed_domains: str = ""  # comma-separated Workspace domains (the ``hd`` claim)

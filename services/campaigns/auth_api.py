@@ -1,7 +1,8 @@
 """The sign-in API (``/api/v1/auth``) and API key management (``/api/v1/keys``).
 
 Campaigns serves them (the dashboard proxies both prefixes to it). Open: ``config``,
-``dev``, ``google`` and ``refresh``; the rest sits behind the shared auth dependency.
+``dev``, ``google``, ``refresh`` and ``signout`` (whose credential is the refresh token
+itself); the rest sits behind the shared auth dependency.
 See docs/security.md for the flows.
 """
 
@@ -9,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from services.campaigns.domain.accounts import SCOPES, bad_scopes, email_allowed
 from services.campaigns.settings import CampaignsSettings
 from services.campaigns.signin import Keys, Sessions, dev_sign_in_enabled
-from shared.auth.dependency import Caller, access, http_error
+from shared.auth.apikeys import PREFIX
+from shared.auth.dependency import Caller, access, credential_of, http_error
 from shared.auth.google import GoogleVerifier
 from shared.auth.principal import AuthError, csv
 from shared.errors import ApiError, invalid_field, responses
@@ -128,11 +130,26 @@ def build_routers(
         except AuthError as error:
             raise http_error(error) from None
 
-    @closed.post(
-        "/api/v1/auth/signout", status_code=204, openapi_extra=access("viewer", scope=None)
+    @public.post(
+        "/signout",
+        status_code=204,
+        summary="End the session of this refresh token (its own, signed in or not)",
+        responses=responses(401, 403),
     )
-    async def sign_out(body: RefreshBody) -> Response:
-        await sessions.sign_out(body.refresh_token)
+    async def sign_out(body: RefreshBody, request: Request) -> Response:
+        # The refresh token is the credential (an access token may have run out after 15 idle
+        # minutes). A valid access token sent along must be the same person's.
+        caller = None
+        bearer = credential_of(request)
+        if bearer and not bearer.startswith(PREFIX):
+            try:
+                caller = sessions.tokens.verify(bearer).sub
+            except AuthError:
+                caller = None  # expired or bad: the refresh token alone decides
+        try:
+            await sessions.sign_out(body.refresh_token, caller)
+        except AuthError as error:
+            raise http_error(error) from None
         return Response(status_code=204)
 
     @closed.get("/api/v1/auth/me", openapi_extra=access("viewer", scope=None))

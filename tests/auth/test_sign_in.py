@@ -333,3 +333,87 @@ def test_token_responses_are_not_stored_and_tokens_are_typed(apps: Apps) -> None
     untyped = auth.mint("admin", typ="JWT")
     refused = campaigns.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {untyped}"})
     assert refused.status_code == 401 and refused.json()["code"] == "wrong_token_type"
+
+
+# Issue 25, sessions that end: refresh asks the allow-list and the admin list again, a
+# session has an absolute lifetime, sign-out is the refresh token's own and ends its family.
+
+
+def refresh(client: Any, session: dict[str, Any]) -> Any:
+    return client.post("/api/v1/auth/refresh", json={"refresh_token": session["refresh_token"]})
+
+
+def test_a_person_taken_off_the_allow_list_cannot_refresh(apps: Apps) -> None:
+    with apps.client("campaigns", auth_allowed_domains="shop.in") as campaigns:
+        session = campaigns.post("/api/v1/auth/dev", json={"email": "leaver@shop.in"}).json()
+        session = refresh(campaigns, session).json()  # still allowed: rotates as before
+    with apps.client("campaigns", auth_allowed_emails="stayer@shop.in") as campaigns:
+        refused = refresh(campaigns, session)
+        assert refused.status_code == 401 and refused.json()["code"] == "not_allowed"
+    with apps.client("campaigns", auth_allowed_domains="shop.in") as campaigns:
+        # Refused once is ended: back on the list, the old session does not come back.
+        assert refresh(campaigns, session).status_code == 401
+
+
+def test_an_admin_taken_off_the_admin_list_is_demoted_at_refresh(apps: Apps) -> None:
+    with apps.client("campaigns", auth_admin_emails="boss@shop.in") as campaigns:
+        session = campaigns.post("/api/v1/auth/dev", json={"email": "boss@shop.in"}).json()
+        assert session["user"]["roles"] == ["admin"]
+    with apps.client("campaigns", auth_admin_emails="newboss@shop.in") as campaigns:
+        demoted = refresh(campaigns, session)
+        assert demoted.status_code == 200, demoted.text
+        assert demoted.json()["user"]["roles"] == ["marketer"]
+        me = campaigns.get("/api/v1/auth/me", headers=bearer(demoted.json())).json()
+        assert me["roles"] == ["marketer"]
+        assert campaigns.get("/api/v1/keys", headers=bearer(demoted.json())).status_code == 403
+        # Signing in again does not restore it either.
+        again = campaigns.post("/api/v1/auth/dev", json={"email": "boss@shop.in"}).json()
+        assert again["user"]["roles"] == ["marketer"]
+        # The role in the users table is the other source: a change there shows at refresh.
+        apps.sql("campaigns", "UPDATE users SET role = 'viewer' WHERE sub = 'dev:boss@shop.in'")
+        assert refresh(campaigns, again).json()["user"]["roles"] == ["viewer"]
+
+
+def test_a_session_ends_at_its_absolute_lifetime_however_often_refreshed(apps: Apps) -> None:
+    import time
+
+    with apps.client("campaigns", auth_session_max_s=3) as campaigns:
+        session = campaigns.post("/api/v1/auth/dev", json={"email": "long@example.com"}).json()
+        time.sleep(1.2)
+        session = refresh(campaigns, session)
+        assert session.status_code == 200
+        time.sleep(2.2)  # 2.2 s after the refresh, 3.4 s after the sign-in
+        ended = refresh(campaigns, session.json())
+        assert ended.status_code == 401 and ended.json()["code"] == "refresh_invalid"
+
+
+def test_sign_out_is_the_refresh_tokens_own_and_ends_only_its_family(apps: Apps) -> None:
+    campaigns = apps.clients["campaigns"]
+    dev = {"email": "owner@example.com"}
+    laptop = campaigns.post("/api/v1/auth/dev", json=dev).json()
+    laptop_rotated = refresh(campaigns, laptop).json()
+    phone = campaigns.post("/api/v1/auth/dev", json=dev).json()
+    other = campaigns.post("/api/v1/auth/dev", json={"email": "other@example.com"}).json()
+
+    # Someone else's (valid) access token with my refresh token: refused, nothing revoked.
+    theirs = campaigns.post(
+        "/api/v1/auth/signout",
+        json={"refresh_token": laptop_rotated["refresh_token"]},
+        headers=bearer(other),
+    )
+    assert theirs.status_code == 403 and theirs.json()["code"] == "not_yours"
+    laptop_rotated = refresh(campaigns, laptop_rotated).json()
+
+    # No access token at all (it ran out 15 idle minutes ago): the refresh token suffices.
+    expired = {"Authorization": f"Bearer {auth.mint('viewer', ttl_s=-120)}"}
+    out = campaigns.post(
+        "/api/v1/auth/signout",
+        json={"refresh_token": laptop_rotated["refresh_token"]},
+        headers=expired,
+    )
+    assert out.status_code == 204, out.text
+    assert refresh(campaigns, laptop_rotated).status_code == 401
+    # The same person's other session (another sign-in) goes on.
+    assert refresh(campaigns, phone).status_code == 200
+    unknown = campaigns.post("/api/v1/auth/signout", json={"refresh_token": "nope"})
+    assert unknown.status_code == 401
