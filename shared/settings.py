@@ -141,6 +141,12 @@ class ServiceSettings(BaseSettings):
     auth_default_role: str = "marketer"  # role of a new user who is neither first nor admin
     auth_key_pepper: str = ""  # HMAC secret for API key hashes (same on every service)
     auth_key_cache_s: float = 2.0  # how long a replica trusts a key lookup (revocation lag)
+    # Per client IP and process (shared.auth.ratelimit): sign-in, refresh and sign-out calls,
+    # and failed API key lookups, beyond these answer 429 with Retry-After ("" turns one off).
+    auth_rate_limit: str = "10/second;60/minute"
+    auth_key_failure_limit: str = "30/minute"
+    # Proxies whose X-Forwarded-For names the client (nginx, the ingress, the preview server).
+    trusted_proxies: str = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
 
     def schema_name(self, service: str) -> str:
         """The MySQL schema a service owns, e.g. ``beacon_ingest``."""

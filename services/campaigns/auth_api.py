@@ -20,6 +20,7 @@ from shared.auth.apikeys import PREFIX
 from shared.auth.dependency import Caller, access, credential_of, http_error
 from shared.auth.google import GoogleVerifier
 from shared.auth.principal import AuthError, csv
+from shared.auth.ratelimit import RateLimit, networks
 from shared.errors import ApiError, invalid_field, responses
 
 Role = Literal["viewer", "marketer", "admin"]
@@ -66,6 +67,8 @@ def build_routers(
     settings: CampaignsSettings, sessions: Sessions, keys: Keys
 ) -> tuple[APIRouter, APIRouter]:
     """(public routes, routes behind sign-in)."""
+    # Every call that signs in, refreshes or signs out counts against its client IP.
+    limit = RateLimit("sign-in", settings.auth_rate_limit, networks(settings.trusted_proxies))
     public = APIRouter(prefix="/api/v1/auth", tags=["sign-in"])
     closed = APIRouter(tags=["sign-in"])
     google = GoogleVerifier(settings)
@@ -81,9 +84,10 @@ def build_routers(
     @public.post(
         "/dev",
         summary="Dev mode only: sign in as any allowed email, no Google",
-        responses=responses(401, 404),
+        responses=responses(401, 404, 429),
     )
-    async def dev(body: DevSignIn, response: Response) -> dict[str, Any]:
+    async def dev(body: DevSignIn, response: Response, request: Request) -> dict[str, Any]:
+        limit.check(request)
         no_store(response)
         if not dev_mode:
             raise ApiError(404, "dev sign-in is off (a Google client id is configured)")
@@ -102,9 +106,12 @@ def build_routers(
     @public.post(
         "/google",
         summary="Exchange a Google ID token for a Beacon session",
-        responses=responses(401, 404),
+        responses=responses(401, 404, 429),
     )
-    async def google_sign_in(body: GoogleSignIn, response: Response) -> dict[str, Any]:
+    async def google_sign_in(
+        body: GoogleSignIn, response: Response, request: Request
+    ) -> dict[str, Any]:
+        limit.check(request)
         no_store(response)
         try:
             claims = await google.verify(body.credential)
@@ -121,9 +128,10 @@ def build_routers(
     @public.post(
         "/refresh",
         summary="A new session for a refresh token (which is rotated)",
-        responses=responses(401),
+        responses=responses(401, 429),
     )
-    async def refresh(body: RefreshBody, response: Response) -> dict[str, Any]:
+    async def refresh(body: RefreshBody, response: Response, request: Request) -> dict[str, Any]:
+        limit.check(request)
         no_store(response)
         try:
             return await sessions.refresh(body.refresh_token)
@@ -134,9 +142,10 @@ def build_routers(
         "/signout",
         status_code=204,
         summary="End the session of this refresh token (its own, signed in or not)",
-        responses=responses(401, 403),
+        responses=responses(401, 403, 429),
     )
     async def sign_out(body: RefreshBody, request: Request) -> Response:
+        limit.check(request)
         # The refresh token is the credential (an access token may have run out after 15 idle
         # minutes). A valid access token sent along must be the same person's.
         caller = None

@@ -244,3 +244,18 @@ def test_the_websocket_closes_when_the_token_runs_out_unless_renewed(apps: Apps)
         with pytest.raises(WebSocketDisconnect) as closed:
             ws.receive_text()
     assert closed.value.code == 1008
+
+
+def test_failed_key_lookups_are_rate_limited_per_ip(apps: Apps) -> None:
+    """Issue 25: guessing API keys was unlimited (each guess a database lookup). Beyond the
+    limit of failures, 429 with Retry-After before any lookup; tokens are not affected."""
+    with apps.client("ingest", auth_key_failure_limit="3/minute") as ingest:
+        for n in range(3):
+            guess = ingest.get("/api/v1/customers", headers={"X-API-Key": f"bk_guess{n}"})
+            assert guess.status_code == 401 and reason(guess) == "key_invalid"
+        for header in ("X-API-Key", "Authorization"):
+            value = "bk_guess9" if header == "X-API-Key" else "Bearer bk_guess9"
+            limited = ingest.get("/api/v1/customers", headers={header: value})
+            assert limited.status_code == 429 and reason(limited) == "rate_limited"
+            assert 1 <= int(limited.headers["retry-after"]) <= 60
+        assert ingest.get("/api/v1/customers", headers=auth.headers("viewer")).status_code == 200

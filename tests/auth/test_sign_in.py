@@ -268,9 +268,7 @@ def test_an_unknown_beacon_env_refuses_to_start(apps: Apps, value: str) -> None:
             apps.client(service, env=value)
 
 
-def test_an_unset_beacon_env_refuses_to_start(
-    apps: Apps, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_unset_beacon_env_refuses_to_start(apps: Apps, monkeypatch: pytest.MonkeyPatch) -> None:
     from shared.auth.signing import ConfigurationError
 
     monkeypatch.delenv("BEACON_ENV", raising=False)
@@ -285,7 +283,9 @@ def test_dev_sign_in_only_with_an_explicit_development(apps: Apps) -> None:
         refused = campaigns.post("/api/v1/auth/dev", json={"email": "a@example.com"})
         assert refused.status_code == 404
     with apps.client("campaigns", env="development") as campaigns:
-        assert campaigns.post("/api/v1/auth/dev", json={"email": "a@example.com"}).status_code == 200
+        assert (
+            campaigns.post("/api/v1/auth/dev", json={"email": "a@example.com"}).status_code == 200
+        )
 
 
 def test_production_refuses_short_secrets_and_unnamed_admins(apps: Apps) -> None:
@@ -417,3 +417,31 @@ def test_sign_out_is_the_refresh_tokens_own_and_ends_only_its_family(apps: Apps)
     assert refresh(campaigns, phone).status_code == 200
     unknown = campaigns.post("/api/v1/auth/signout", json={"refresh_token": "nope"})
     assert unknown.status_code == 401
+
+
+def test_sign_in_routes_are_rate_limited_per_ip(apps: Apps) -> None:
+    """Issue 25: no rate limit anywhere. Beyond the limit: 429 with Retry-After, and a forged
+    X-Forwarded-For from a client that is not a trusted proxy changes nothing."""
+    with apps.client("campaigns", auth_rate_limit="3/minute") as campaigns:
+        session = campaigns.post("/api/v1/auth/dev", json={"email": "rl@example.com"}).json()
+        assert refresh(campaigns, session).status_code == 200
+        assert campaigns.post("/api/v1/auth/dev", json={"email": "x@example.com"}).status_code == (
+            200
+        )
+        for call in (
+            lambda h: campaigns.post("/api/v1/auth/dev", json={"email": "y@e.com"}, headers=h),
+            lambda h: campaigns.post(
+                "/api/v1/auth/refresh", json={"refresh_token": "x"}, headers=h
+            ),
+            lambda h: campaigns.post("/api/v1/auth/google", json={"credential": "x"}, headers=h),
+            lambda h: campaigns.post(
+                "/api/v1/auth/signout", json={"refresh_token": "x"}, headers=h
+            ),
+        ):
+            for headers in ({}, {"X-Forwarded-For": "203.0.113.9"}):
+                limited = call(headers)
+                assert limited.status_code == 429, limited.text
+                assert limited.json()["code"] == "rate_limited"
+                assert 1 <= int(limited.headers["retry-after"]) <= 60
+        # Reads and the rest of the API are not sign-in attempts.
+        assert campaigns.get("/api/v1/auth/config").status_code == 200

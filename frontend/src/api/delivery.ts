@@ -18,6 +18,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/communications/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A campaign's whole log as CSV, streamed */
+        get: operations["export_communications_api_v1_communications_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/receipts": {
         parameters: {
             query?: never;
@@ -108,7 +125,7 @@ export interface components {
          * Status
          * @enum {string}
          */
-        Status: "PENDING" | "SENT" | "FAILED" | "HELD_OUT";
+        Status: "PENDING" | "SENT" | "FAILED" | "CANCELLED" | "HELD_OUT";
     };
     responses: never;
     parameters: never;
@@ -123,7 +140,10 @@ export interface operations {
             query?: {
                 campaign_id?: string | null;
                 cursor?: string | null;
+                /** @description the messages one customer received */
+                customer_id?: string | null;
                 limit?: number;
+                order?: "oldest" | "newest";
                 status?: components["schemas"]["Status"] | null;
             };
             header?: never;
@@ -141,6 +161,65 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description No valid token or API key (``code`` says why) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller lacks the role or the key lacks the scope; nothing was done */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is over the service's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is not valid; ``errors`` lists each problem with its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_communications_api_v1_communications_export_get: {
+        parameters: {
+            query: {
+                campaign_id: string;
+                status?: components["schemas"]["Status"] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
