@@ -259,3 +259,28 @@ def test_failed_key_lookups_are_rate_limited_per_ip(apps: Apps) -> None:
             assert limited.status_code == 429 and reason(limited) == "rate_limited"
             assert 1 <= int(limited.headers["retry-after"]) <= 60
         assert ingest.get("/api/v1/customers", headers=auth.headers("viewer")).status_code == 200
+
+
+def test_a_websocket_opened_with_a_key_closes_once_the_key_is_revoked(apps: Apps) -> None:
+    """Issue 25: a stats WebSocket opened with an API key kept streaming after the key was
+    revoked. Now: closed with 1008 key_invalid within seconds of the revocation."""
+    campaigns, stats = apps.clients["campaigns"], apps.clients["stats"]
+    admin = auth.headers("admin")
+    key = campaigns.post(
+        "/api/v1/keys", json={"name": "ws", "scopes": ["stats:read"]}, headers=admin
+    ).json()
+    deadline = time.monotonic() + 15
+    while (
+        stats.get("/api/v1/stats/campaigns", headers={"X-API-Key": key["key"]}).status_code != 200
+    ):
+        assert time.monotonic() < deadline, "the key never reached stats' copy"
+        time.sleep(0.2)
+    with stats.websocket_connect(ws_path(key["key"])) as ws:
+        ws.send_json({"type": "subscribe", "campaign_ids": ["none-such"]})
+        assert campaigns.delete(f"/api/v1/keys/{key['id']}", headers=admin).status_code == 204
+        revoked = time.monotonic()
+        with pytest.raises(WebSocketDisconnect) as closed:
+            while time.monotonic() - revoked < 10:  # (pings come every 15 s at most)
+                ws.receive_text()
+    assert closed.value.code == 1008 and closed.value.reason == "key_invalid"
+    assert time.monotonic() - revoked < 5
