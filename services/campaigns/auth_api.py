@@ -20,7 +20,7 @@ from shared.auth.apikeys import PREFIX
 from shared.auth.dependency import Caller, access, credential_of, http_error
 from shared.auth.google import GoogleVerifier
 from shared.auth.principal import AuthError, csv
-from shared.auth.ratelimit import RateLimit, networks
+from shared.auth.ratelimit import RateLimit, client_ip, networks
 from shared.errors import ApiError, invalid_field, responses
 
 Role = Literal["viewer", "marketer", "admin"]
@@ -101,6 +101,8 @@ def build_routers(
             name=body.name or email.partition("@")[0][:200],
             picture=None,
             asked=body.role or "marketer",
+            method="dev",
+            ip=client_ip(request, limit.trusted),
         )
 
     @public.post(
@@ -123,6 +125,8 @@ def build_routers(
             name=str(claims.get("name") or claims["email"])[:200],
             picture=_picture(claims.get("picture")),
             asked=None,
+            method="google",
+            ip=client_ip(request, limit.trusted),
         )
 
     @public.post(
@@ -134,7 +138,7 @@ def build_routers(
         limit.check(request)
         no_store(response)
         try:
-            return await sessions.refresh(body.refresh_token)
+            return await sessions.refresh(body.refresh_token, client_ip(request, limit.trusted))
         except AuthError as error:
             raise http_error(error) from None
 

@@ -58,7 +58,15 @@ class Sessions:
     settings: CampaignsSettings
 
     async def sign_in(
-        self, *, sub: str, email: str, name: str, picture: str | None, asked: str | None
+        self,
+        *,
+        sub: str,
+        email: str,
+        name: str,
+        picture: str | None,
+        asked: str | None,
+        method: str = "google",
+        ip: str | None = None,
     ) -> dict[str, Any]:
         """Record the person (keyed by ``sub``), decide their role, open a session.
 
@@ -66,13 +74,23 @@ class Sessions:
         become admin: their reads of the empty table lock it, their inserts deadlock, and
         the one MariaDB rolls back is retried, then finds the other's row."""
         return await retry_transient(
-            lambda: self._sign_in(sub=sub, email=email, name=name, picture=picture, asked=asked),
+            lambda: self._sign_in(
+                sub=sub, email=email, name=name, picture=picture, asked=asked, method=method, ip=ip
+            ),
             what="sign_in",
             attempts=5,
         )
 
     async def _sign_in(
-        self, *, sub: str, email: str, name: str, picture: str | None, asked: str | None
+        self,
+        *,
+        sub: str,
+        email: str,
+        name: str,
+        picture: str | None,
+        asked: str | None,
+        method: str,
+        ip: str | None,
     ) -> dict[str, Any]:
         serializable = self.engine.execution_options(isolation_level="SERIALIZABLE")
         async with unit_of_work(serializable) as conn:
@@ -96,6 +114,10 @@ class Sessions:
                 "role_source": ADMIN_LIST if email.lower() in admins else None,
             }
             await accounts.save_user(conn, values, known=known is not None)
+            audit = [events.user_signed_in(sub, email, method, role, ip)]
+            if known is not None and known.role != role:
+                audit.append(events.user_role_changed(sub, email, known.role, role, "sign_in"))
+            await outbox.add(conn, outbox_table, audit)
             user = UserClaims(sub, email, name, picture, role)
             return await self._open(conn, user, family=uuid.uuid4().hex, started_at=now())
 
@@ -121,7 +143,7 @@ class Sessions:
             "user": user.as_user(),
         }
 
-    async def refresh(self, refresh_token: str) -> dict[str, Any]:
+    async def refresh(self, refresh_token: str, ip: str | None = None) -> dict[str, Any]:
         refused: AuthError | None = None
         async with unit_of_work(self.engine) as conn:
             row = await accounts.lock_refresh(conn, _digest(refresh_token))
@@ -130,6 +152,9 @@ class Sessions:
                     "refresh_reused", "this refresh token was already used; sign in again"
                 )
                 await accounts.revoke_all_refresh(conn, row.sub)
+                owner = await accounts.get_user(conn, row.sub)
+                reuse = events.session_refresh_reused(row.sub, owner.email if owner else None, ip)
+                await outbox.add(conn, outbox_table, [reuse])
             elif row is not None and not accounts.expired(row):
                 user = await accounts.get_user(conn, row.sub, lock=True)
                 refused = self._still_allowed(user)
@@ -140,6 +165,12 @@ class Sessions:
                     role = self._role_now(user)
                     if role != user.role or user.role_source != self._source(user.email):
                         await accounts.set_role(conn, user.sub, role, self._source(user.email))
+                    if role != user.role:
+                        why = "admin_list" if user.role_source == ADMIN_LIST else "refresh"
+                        change = events.user_role_changed(
+                            user.sub, user.email, user.role, role, why
+                        )
+                        await outbox.add(conn, outbox_table, [change])
                     await accounts.revoke_refresh(conn, row.token_hash, rotated=True)
                     claims = UserClaims(user.sub, user.email, user.name, user.picture, role)
                     return await self._open(

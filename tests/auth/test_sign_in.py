@@ -445,3 +445,33 @@ def test_sign_in_routes_are_rate_limited_per_ip(apps: Apps) -> None:
                 assert 1 <= int(limited.headers["retry-after"]) <= 60
         # Reads and the rest of the API are not sign-in attempts.
         assert campaigns.get("/api/v1/auth/config").status_code == 200
+
+
+def test_sign_ins_refresh_reuse_and_role_changes_are_audited(apps: Apps) -> None:
+    """Issue 25: no audit events for sign-in, refresh reuse or role changes."""
+
+    def mine(kind: str, sub: str) -> list[dict[str, Any]]:
+        return [
+            e["payload"]
+            for e in outbox_events(apps, "campaigns", kind)
+            if e["payload"]["actor"]["sub"] == sub
+        ]
+
+    with apps.client("campaigns", auth_admin_emails="audit@shop.in") as campaigns:
+        first = campaigns.post("/api/v1/auth/dev", json={"email": "audit@shop.in"}).json()
+        (signed,) = mine("user.signed_in", "dev:audit@shop.in")
+        assert signed["method"] == "dev" and signed["role"] == "admin" and signed["ip"]
+        assert signed["actor"]["email"] == "audit@shop.in"
+    with apps.client("campaigns", auth_admin_emails="other@shop.in") as campaigns:
+        second = refresh(campaigns, first).json()
+        (changed,) = mine("user.role_changed", "dev:audit@shop.in")
+        assert changed == {
+            "actor": {"sub": "dev:audit@shop.in", "email": "audit@shop.in"},
+            "before": "admin",
+            "after": "marketer",
+            "why": "admin_list",
+        }
+        assert refresh(campaigns, first).json()["code"] == "refresh_reused"
+        (reused,) = mine("session.refresh_reused", "dev:audit@shop.in")
+        assert reused["actor"]["email"] == "audit@shop.in"
+        assert second["refresh_token"] not in json.dumps(reused)

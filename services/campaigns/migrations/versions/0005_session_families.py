@@ -20,9 +20,7 @@ def upgrade() -> None:
     op.add_column(
         "refresh_tokens", sa.Column("session_started_at", mysql.DATETIME(fsp=6), nullable=True)
     )
-    op.create_index(
-        op.f("ix_refresh_tokens_family"), "refresh_tokens", ["family"], unique=False
-    )
+    op.create_index(op.f("ix_refresh_tokens_family"), "refresh_tokens", ["family"], unique=False)
 
 
 def downgrade() -> None:
