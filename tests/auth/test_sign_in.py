@@ -475,3 +475,17 @@ def test_sign_ins_refresh_reuse_and_role_changes_are_audited(apps: Apps) -> None
         (reused,) = mine("session.refresh_reused", "dev:audit@shop.in")
         assert reused["actor"]["email"] == "audit@shop.in"
         assert second["refresh_token"] not in json.dumps(reused)
+
+
+@pytest.mark.parametrize(
+    ("env", "printed"), [("development", True), ("test", True), ("production", False)]
+)
+def test_make_token_only_in_local_modes(
+    env: str, printed: bool, capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    from services.campaigns.commands import print_token
+    from services.campaigns.settings import CampaignsSettings
+
+    settings = CampaignsSettings(env=env, auth_dev_key_file=str(tmp_path / "dev.pem"))
+    assert (print_token(settings, "me@example.com", "viewer", None) == 0) is printed
+    assert capsys.readouterr().out.startswith("ey") is printed
