@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Annotated, Any, Literal
@@ -185,7 +186,9 @@ def build_router(
                     return
                 after = last
 
-        name = f"communications-{campaign_id[:36]}.csv"
+        # The id as the client sent it may hold anything: the file name keeps only what is
+        # safe in a header (a control character there was a 500).
+        name = f"communications-{re.sub(r'[^A-Za-z0-9._-]', '_', campaign_id[:36])}.csv"
         return StreamingResponse(
             lines(),
             media_type="text/csv; charset=utf-8",

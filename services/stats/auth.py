@@ -62,7 +62,6 @@ class Session:
                 async with asyncio.timeout(wait):
                     await self.renewed.wait()
 
-
     async def _watch_key(self) -> None:
         """Return when renewed; raise AuthError once the connection's key is refused."""
         every = min(max(self.auth.keys.ttl, 0.2), 1.0)

