@@ -2,6 +2,9 @@
 SHELL := /bin/bash
 UV ?= uv
 RUN := $(UV) run --frozen
+# Every service refuses to start without an exact BEACON_ENV (docs/security.md): `make up`,
+# `make token` and the tests run a local box, so they say so (a value set outside wins).
+export BEACON_ENV ?= development
 
 .PHONY: install up down token test unit integration lint fmt logs postman bench-ingest bench-segments bench-campaign bench-stats bench-import bench-dashboard \
 	test-hostile test-chaos test-chaos-long soak test-deploy rabbitmq-definitions images ui api-types test-ui

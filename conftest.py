@@ -3,12 +3,18 @@ per-test Beacon stack in its own namespace (schemas and exchange/queue names).""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from tests.backends import Backends, start_backends
 from tests.support.stack import Stack
+
+# Services refuse to start without an exact BEACON_ENV; the tests run a local box (dev sign-in
+# on), in this process and in every process they start (which inherit the environment). A
+# test of production sets env="production" itself.
+os.environ.setdefault("BEACON_ENV", "development")
 
 
 @pytest.fixture(scope="session")

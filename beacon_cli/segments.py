@@ -10,6 +10,7 @@ import orjson
 
 from beacon_cli.client import Beacon
 from beacon_cli.errors import CliError
+from beacon_formats.spreadsheet import safe_row
 
 __all__ = ["Beacon", "export", "preview", "read_rules"]
 COLUMNS = (
@@ -67,7 +68,8 @@ def export(beacon: Beacon, segment_id: str, out: Path, page_size: int) -> int:
             writer.writeheader()
             while True:
                 page = beacon.get("segments", path, limit=page_size, cursor=cursor)
-                writer.writerows(page["items"])
+                # A name "=HYPERLINK(...)" is written as text, never run as a formula.
+                writer.writerows(safe_row(item) for item in page["items"])
                 written += len(page["items"])
                 cursor = page.get("next_cursor")
                 if not cursor:

@@ -32,14 +32,39 @@ function proxy(): Record<string, ProxyOptions> {
   };
 }
 
+// The headers nginx sends (deploy/docker/nginx/default.conf.template; docs/security.md),
+// so `make up`'s preview is the same origin policy as a deployment. No HSTS: the preview
+// serves plain HTTP on 127.0.0.1 (nginx adds it over TLS).
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self' https://accounts.google.com/gsi/client",
+  "style-src 'self' 'unsafe-inline' https://accounts.google.com/gsi/style",
+  "img-src 'self' data: https://*.googleusercontent.com",
+  "connect-src 'self' https://accounts.google.com/gsi/",
+  'frame-src https://accounts.google.com/gsi/',
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+const SECURITY_HEADERS = {
+  'X-Frame-Options': 'DENY',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'strict-origin-when-cross-origin',
+  'Permissions-Policy': 'camera=(), microphone=(), geolocation=()',
+};
+
 export default defineConfig({
   plugins: [react()],
-  server: { host: '127.0.0.1', port: 5173, proxy: proxy() },
+  // The dev server runs React Refresh's inline preamble, which this CSP would block: it gets
+  // every header but the CSP.
+  server: { host: '127.0.0.1', port: 5173, proxy: proxy(), headers: SECURITY_HEADERS },
   preview: {
     host: '127.0.0.1',
     port: Number(process.env.BEACON_UI_PORT ?? 8080),
     strictPort: true,
     proxy: proxy(),
+    headers: { ...SECURITY_HEADERS, 'Content-Security-Policy': CSP },
   },
   build: {
     sourcemap: false,

@@ -170,6 +170,9 @@ def make_engine(
         # row it reads (which deadlocked the audience resolver against the projection), and
         # upserts take no gap locks. Nothing here relies on repeatable reads across statements.
         isolation_level="READ COMMITTED",
+        # A failed statement's error (and so the log) names the SQL, never its values:
+        # parameters are customers' emails, phones and names.
+        hide_parameters=True,
     )
 
 

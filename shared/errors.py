@@ -101,6 +101,7 @@ DESCRIPTIONS = {
     409: "The request conflicts with the resource's state",
     413: "The request body is over the service's limit",
     422: "The request is not valid; ``errors`` lists each problem with its field",
+    429: "Too many attempts from this address; retry after Retry-After seconds",
     503: "A dependency cannot take the request now; nothing was done, retry after Retry-After",
 }
 

@@ -42,6 +42,10 @@ CAMPAIGN_CANCELLED = "campaign.cancelled"
 API_KEY_CREATED = "api_key.created"
 API_KEY_REVOKED = "api_key.revoked"
 API_KEY_USED = "api_key.used"
+# Audit facts of sign-in (campaigns): nothing consumes them; they are the trail (issue 25).
+USER_SIGNED_IN = "user.signed_in"
+USER_ROLE_CHANGED = "user.role_changed"
+SESSION_REFRESH_REUSED = "session.refresh_reused"
 AUDIENCE_RESOLVED = "audience.resolved"
 AUDIENCE_BATCH = "audience.batch"
 RECEIPT_RECEIVED = "receipt.received"
@@ -159,6 +163,25 @@ class ApiKeyUsed(_Payload):
     key_id: str
     at: Any
     service: str
+
+
+class UserSignedIn(_Payload):
+    actor: Actor
+    method: str  # "google" or "dev"
+    role: str
+    ip: str | None = None
+
+
+class UserRoleChanged(_Payload):
+    actor: Actor  # whose role changed
+    before: str
+    after: str
+    why: str  # e.g. "admin_list" (taken off BEACON_AUTH_ADMIN_EMAILS at a refresh)
+
+
+class SessionRefreshReused(_Payload):
+    actor: Actor  # whose sessions were all ended
+    ip: str | None = None
 
 
 class AudienceResolved(_Payload):
@@ -346,6 +369,21 @@ CATALOGUE: tuple[EventSpec, ...] = (
     ),
     EventSpec(API_KEY_CREATED, 1, "campaigns", ApiKeyChanged, "an API key's state (hash only)"),
     EventSpec(API_KEY_REVOKED, 1, "campaigns", ApiKeyChanged, "the same, with revoked_at set"),
+    EventSpec(USER_SIGNED_IN, 1, "campaigns", UserSignedIn, "audit: a person signed in"),
+    EventSpec(
+        USER_ROLE_CHANGED,
+        1,
+        "campaigns",
+        UserRoleChanged,
+        "audit: a person's role changed (e.g. taken off the admin list)",
+    ),
+    EventSpec(
+        SESSION_REFRESH_REUSED,
+        1,
+        "campaigns",
+        SessionRefreshReused,
+        "audit: a rotated refresh token came back (copied); every session of the person ended",
+    ),
     EventSpec(
         API_KEY_USED,
         1,

@@ -86,6 +86,7 @@ class Runtime:
     ) -> None:
         """``keep_outbox``: the outbox is the service's event log (replayed to rebuild read
         models downstream), so its rows are never pruned."""
+        settings.require_env()  # unset or misspelt: refuse to start (docs/security.md)
         self.service = service
         self.settings = settings
         self.engine = make_engine(

@@ -2,7 +2,47 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The only values ``BEACON_ENV`` may take, spelled exactly so: anything else (``prod``,
+# ``'production '``, ``staging``, an empty string) or no value at all refuses to start, so
+# a typo can never turn the production guards off (fail closed).
+#   development: one's own box; dev sign-in (no Google client id), dev keys and secrets.
+#   test:        automated tests and CI; dev keys and secrets, no dev sign-in route.
+#   production:  every guard on (see docs/security.md).
+ENVIRONMENTS = ("development", "test", "production")
+# Shortest secret production accepts (bytes): a key pepper, the vendor's signing secret.
+MIN_SECRET_BYTES = 32
+
+
+class ConfigurationError(RuntimeError):
+    """Settings that must not be served with (the process refuses to start)."""
+
+
+def check_env(value: Any) -> str | None:
+    """``BEACON_ENV`` exactly as one of :data:`ENVIRONMENTS` (None: not set), or a clear
+    refusal. A service refuses to start unset too (:meth:`ServiceSettings.require_env`);
+    tools that only read a URL from the settings do not need it."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in ENVIRONMENTS:
+        raise ValueError(
+            f"BEACON_ENV={value!r} is not one of {', '.join(ENVIRONMENTS)} (exact spelling, "
+            "lower case, no spaces); refusing to start rather than guess"
+        )
+    return value
+
+
+def require_secret(settings: ServiceSettings, name: str, value: str) -> None:
+    """Production refuses a secret shorter than :data:`MIN_SECRET_BYTES` (or none)."""
+    if settings.production and len(value.encode()) < MIN_SECRET_BYTES:
+        raise ConfigurationError(
+            f"BEACON_ENV=production needs {name} of at least {MIN_SECRET_BYTES} bytes "
+            f"(it has {len(value.encode())}); e.g. `openssl rand -base64 48`"
+        )
 
 
 def schema_url(mysql_url: str, schema: str) -> str:
@@ -31,8 +71,9 @@ class ServiceSettings(BaseSettings):
     prefetch: int = 16
     outbox_batch: int = 500
     outbox_poll_s: float = 0.2
-    # "production" turns on the guards: no dev secrets, no dev sign-in.
-    env: str = "development"
+    # Required, one of ENVIRONMENTS exactly: "production" turns on the guards (no dev
+    # secrets, no dev sign-in); dev sign-in needs an explicit "development".
+    env: str | None = Field(default=None, validate_default=True)
     # Consumers: in-process attempts at a transient failure (deadlock, database away) before
     # the message goes back to the broker, and how many deliveries the broker allows before
     # it parks the message in the queue's DLQ (quorum queues' x-delivery-limit).
@@ -56,9 +97,28 @@ class ServiceSettings(BaseSettings):
     # and the service's database user has no DDL rights).
     migrate_on_start: bool = True
 
+    @field_validator("env", mode="before")
+    @classmethod
+    def _strict_env(cls, value: Any) -> str | None:
+        return check_env(value)
+
+    def require_env(self) -> str:
+        """What a service checks as it starts: ``BEACON_ENV`` must be set (fail closed)."""
+        if self.env is None:
+            raise ConfigurationError(
+                f"BEACON_ENV is not set: set it to one of {', '.join(ENVIRONMENTS)} "
+                "(`make up`, `make token` and the tests set development)"
+            )
+        return self.env
+
     @property
     def production(self) -> bool:
-        return self.env.lower() in ("production", "prod")
+        return self.env == "production"
+
+    @property
+    def development(self) -> bool:
+        """Only an explicit ``BEACON_ENV=development`` (dev sign-in, ``make token``)."""
+        return self.env == "development"
 
     # Sign-in and API keys (see docs/security.md); production refuses dev sign-in, the dev
     # keypair and a missing pepper.
@@ -70,6 +130,9 @@ class ServiceSettings(BaseSettings):
     auth_audience: str = "beacon-api"
     auth_access_ttl_s: int = 900
     auth_refresh_ttl_s: int = 30 * 24 * 3600
+    # A session ends this long after its sign-in however often it is refreshed (then sign in
+    # again); each refresh also asks the allow-list and the admin list again.
+    auth_session_max_s: int = 30 * 24 * 3600
     auth_google_client_id: str = ""
     auth_google_certs_url: str = "https://www.googleapis.com/oauth2/v3/certs"
     auth_allowed_domains: str = ""  # comma-separated Workspace domains (the ``hd`` claim)
@@ -78,6 +141,12 @@ class ServiceSettings(BaseSettings):
     auth_default_role: str = "marketer"  # role of a new user who is neither first nor admin
     auth_key_pepper: str = ""  # HMAC secret for API key hashes (same on every service)
     auth_key_cache_s: float = 2.0  # how long a replica trusts a key lookup (revocation lag)
+    # Per client IP and process (shared.auth.ratelimit): sign-in, refresh and sign-out calls,
+    # and failed API key lookups, beyond these answer 429 with Retry-After ("" turns one off).
+    auth_rate_limit: str = "10/second;60/minute"
+    auth_key_failure_limit: str = "30/minute"
+    # Proxies whose X-Forwarded-For names the client (nginx, the ingress, the preview server).
+    trusted_proxies: str = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
 
     def schema_name(self, service: str) -> str:
         """The MySQL schema a service owns, e.g. ``beacon_ingest``."""

@@ -52,7 +52,9 @@ def build_app(mode: str, settings: CampaignsSettings | None = None) -> FastAPI:
 
 
 def check_production(settings: CampaignsSettings) -> None:
-    """Production signs people in with Google only, and only those on an allow-list."""
+    """Production signs people in with Google only, and only those on an allow-list; with a
+    domain allow-list, the admins are named (else whoever signs in first becomes admin)."""
+    settings.require_env()
     if not is_production(settings):
         return
     if not settings.auth_google_client_id:
@@ -63,4 +65,9 @@ def check_production(settings: CampaignsSettings) -> None:
     if not csv(settings.auth_allowed_domains) and not csv(settings.auth_allowed_emails):
         raise ConfigurationError(
             "BEACON_ENV=production needs BEACON_AUTH_ALLOWED_DOMAINS or BEACON_AUTH_ALLOWED_EMAILS"
+        )
+    if csv(settings.auth_allowed_domains) and not csv(settings.auth_admin_emails):
+        raise ConfigurationError(
+            "BEACON_ENV=production with BEACON_AUTH_ALLOWED_DOMAINS needs "
+            "BEACON_AUTH_ADMIN_EMAILS: else whoever of the domain signs in first is admin"
         )

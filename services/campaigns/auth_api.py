@@ -1,7 +1,8 @@
 """The sign-in API (``/api/v1/auth``) and API key management (``/api/v1/keys``).
 
 Campaigns serves them (the dashboard proxies both prefixes to it). Open: ``config``,
-``dev``, ``google`` and ``refresh``; the rest sits behind the shared auth dependency.
+``dev``, ``google``, ``refresh`` and ``signout`` (whose credential is the refresh token
+itself); the rest sits behind the shared auth dependency.
 See docs/security.md for the flows.
 """
 
@@ -9,15 +10,17 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from services.campaigns.domain.accounts import SCOPES, bad_scopes, email_allowed
 from services.campaigns.settings import CampaignsSettings
 from services.campaigns.signin import Keys, Sessions, dev_sign_in_enabled
-from shared.auth.dependency import Caller, access, http_error
+from shared.auth.apikeys import PREFIX
+from shared.auth.dependency import Caller, access, credential_of, http_error
 from shared.auth.google import GoogleVerifier
 from shared.auth.principal import AuthError, csv
+from shared.auth.ratelimit import RateLimit, client_ip, networks
 from shared.errors import ApiError, invalid_field, responses
 
 Role = Literal["viewer", "marketer", "admin"]
@@ -53,10 +56,19 @@ class NewKey(BaseModel):
     )
 
 
+def no_store(response: Response) -> None:
+    """A response that carries tokens is kept by no cache, shared or the browser's own
+    (RFC 6749 section 5.1)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+
+
 def build_routers(
     settings: CampaignsSettings, sessions: Sessions, keys: Keys
 ) -> tuple[APIRouter, APIRouter]:
     """(public routes, routes behind sign-in)."""
+    # Every call that signs in, refreshes or signs out counts against its client IP.
+    limit = RateLimit("sign-in", settings.auth_rate_limit, networks(settings.trusted_proxies))
     public = APIRouter(prefix="/api/v1/auth", tags=["sign-in"])
     closed = APIRouter(tags=["sign-in"])
     google = GoogleVerifier(settings)
@@ -72,9 +84,11 @@ def build_routers(
     @public.post(
         "/dev",
         summary="Dev mode only: sign in as any allowed email, no Google",
-        responses=responses(401, 404),
+        responses=responses(401, 404, 429),
     )
-    async def dev(body: DevSignIn) -> dict[str, Any]:
+    async def dev(body: DevSignIn, response: Response, request: Request) -> dict[str, Any]:
+        limit.check(request)
+        no_store(response)
         if not dev_mode:
             raise ApiError(404, "dev sign-in is off (a Google client id is configured)")
         email = str(body.email).lower()
@@ -87,14 +101,20 @@ def build_routers(
             name=body.name or email.partition("@")[0][:200],
             picture=None,
             asked=body.role or "marketer",
+            method="dev",
+            ip=client_ip(request, limit.trusted),
         )
 
     @public.post(
         "/google",
         summary="Exchange a Google ID token for a Beacon session",
-        responses=responses(401, 404),
+        responses=responses(401, 404, 429),
     )
-    async def google_sign_in(body: GoogleSignIn) -> dict[str, Any]:
+    async def google_sign_in(
+        body: GoogleSignIn, response: Response, request: Request
+    ) -> dict[str, Any]:
+        limit.check(request)
+        no_store(response)
         try:
             claims = await google.verify(body.credential)
         except AuthError as error:
@@ -105,24 +125,44 @@ def build_routers(
             name=str(claims.get("name") or claims["email"])[:200],
             picture=_picture(claims.get("picture")),
             asked=None,
+            method="google",
+            ip=client_ip(request, limit.trusted),
         )
 
     @public.post(
         "/refresh",
         summary="A new session for a refresh token (which is rotated)",
-        responses=responses(401),
+        responses=responses(401, 429),
     )
-    async def refresh(body: RefreshBody) -> dict[str, Any]:
+    async def refresh(body: RefreshBody, response: Response, request: Request) -> dict[str, Any]:
+        limit.check(request)
+        no_store(response)
         try:
-            return await sessions.refresh(body.refresh_token)
+            return await sessions.refresh(body.refresh_token, client_ip(request, limit.trusted))
         except AuthError as error:
             raise http_error(error) from None
 
-    @closed.post(
-        "/api/v1/auth/signout", status_code=204, openapi_extra=access("viewer", scope=None)
+    @public.post(
+        "/signout",
+        status_code=204,
+        summary="End the session of this refresh token (its own, signed in or not)",
+        responses=responses(401, 403, 429),
     )
-    async def sign_out(body: RefreshBody) -> Response:
-        await sessions.sign_out(body.refresh_token)
+    async def sign_out(body: RefreshBody, request: Request) -> Response:
+        limit.check(request)
+        # The refresh token is the credential (an access token may have run out after 15 idle
+        # minutes). A valid access token sent along must be the same person's.
+        caller = None
+        bearer = credential_of(request)
+        if bearer and not bearer.startswith(PREFIX):
+            try:
+                caller = sessions.tokens.verify(bearer).sub
+            except AuthError:
+                caller = None  # expired or bad: the refresh token alone decides
+        try:
+            await sessions.sign_out(body.refresh_token, caller)
+        except AuthError as error:
+            raise http_error(error) from None
         return Response(status_code=204)
 
     @closed.get("/api/v1/auth/me", openapi_extra=access("viewer", scope=None))

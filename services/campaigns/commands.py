@@ -17,7 +17,7 @@ import orjson
 
 from services.campaigns.domain.accounts import SCOPES, bad_scopes
 from services.campaigns.settings import SERVICE, CampaignsSettings
-from services.campaigns.signin import Keys, dev_sign_in_enabled
+from services.campaigns.signin import Keys
 from shared.auth.signing import load_signing_keys
 from shared.auth.tokens import TokenService, UserClaims
 from shared.db import make_engine
@@ -49,9 +49,10 @@ def main(argv: list[str], settings: CampaignsSettings) -> int:
 
 
 def print_token(settings: CampaignsSettings, email: str, role: str, name: str | None) -> int:
-    if not dev_sign_in_enabled(settings):
+    if settings.env not in ("development", "test") or settings.auth_google_client_id:
         print(
-            "token: dev mode only (no Google client id, BEACON_ENV != production)", file=sys.stderr
+            "token: local mode only (BEACON_ENV=development or test, no Google client id)",
+            file=sys.stderr,
         )
         return 2
     email = email.strip().lower()

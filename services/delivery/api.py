@@ -21,6 +21,7 @@ from fastapi.responses import StreamingResponse
 from faststream.rabbit import RabbitBroker, RabbitExchange
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from beacon_formats.spreadsheet import safe_cell
 from services.delivery.domain import events as ev
 from services.delivery.domain.receipts import InvalidReceipts, ReceiptProblem, parse_receipts
 from services.delivery.domain.status import Status
@@ -209,10 +210,8 @@ EXPORT_COLUMNS = (
 
 
 def csv_line(cells: Sequence[Any]) -> bytes:
-    """One CSV row; a cell a spreadsheet would run as a formula (= + - @ first) is written
-    with a leading apostrophe, as text."""
+    """One CSV row; a cell a spreadsheet would run as a formula (= + - @, tab or CR first) is
+    written with a leading apostrophe, as text (beacon_formats.spreadsheet)."""
     out = io.StringIO()
-    csv.writer(out).writerow(
-        ["'" + c if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in cells]
-    )
+    csv.writer(out).writerow([safe_cell(c) for c in cells])
     return out.getvalue().encode()

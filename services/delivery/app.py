@@ -17,14 +17,16 @@ from services.delivery.settings import DEV_VENDOR_SECRET, SERVICE, DeliverySetti
 from services.delivery.store.tables import inbox, outbox, parked_receipts
 from shared.retention import older_than
 from shared.runtime import Runtime
+from shared.settings import ConfigurationError, require_secret
 
 
 def build_app(mode: str, settings: DeliverySettings | None = None) -> FastAPI:
     settings = settings or DeliverySettings()
     if settings.production and settings.vendor_secret == DEV_VENDOR_SECRET:
-        raise SystemExit(
+        raise ConfigurationError(
             "BEACON_ENV=production with the development vendor secret: set BEACON_VENDOR_SECRET"
         )
+    require_secret(settings, "BEACON_VENDOR_SECRET", settings.vendor_secret)
     runtime = Runtime(SERVICE, settings, outbox_table=outbox, inbox_table=inbox)
     runtime.document(
         consumers.CAMPAIGNS,

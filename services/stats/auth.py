@@ -6,7 +6,10 @@ API key with ``stats:read``) the socket is accepted and at once closed with code
 reason (e.g. ``token_expired``). A person's token expires: the server closes the socket with
 1008 ``token_expired`` at that moment unless the client has sent
 ``{"type": "auth", "access_token": "<fresh token>"}`` before, which moves the deadline to the
-new token's expiry (a bad one closes the socket with 1008 too).
+new token's expiry (a bad one closes the socket with 1008 too). A socket opened with an API
+key asks for the key again every ``BEACON_AUTH_KEY_CACHE_S`` (at least every second): once
+the key is revoked (its copy here hears within a few seconds) the socket is closed with 1008
+``key_invalid``.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from fastapi import WebSocket
 
 from shared.auth.dependency import Authenticator
 from shared.auth.principal import AuthError, Principal
+from shared.logging import get_logger
+
+log = get_logger(__name__)
 
 
 class TokenExpired(Exception):
@@ -28,22 +34,26 @@ class TokenExpired(Exception):
 class Session:
     """Who is on this connection and until when."""
 
-    def __init__(self, auth: Authenticator, principal: Principal) -> None:
+    def __init__(self, auth: Authenticator, principal: Principal, credential: str) -> None:
         self.auth = auth
         self.expires_at = principal.expires_at  # None: an API key, no expiry
+        self.key = credential if principal.kind == "key" else None
         self.renewed = asyncio.Event()
 
     async def reauthenticate(self, token: str) -> None:
         """A fresh token from the client; AuthError if it is not a valid one."""
         principal = await authorize(self.auth, token)
         self.expires_at = principal.expires_at
+        self.key = token if principal.kind == "key" else None
         self.renewed.set()
 
     async def watch(self) -> None:
-        """Raise :class:`TokenExpired` when the token runs out (re-checked on renewal)."""
+        """Raise :class:`TokenExpired` when the token runs out (re-checked on renewal), or
+        the AuthError of a key that was revoked."""
         while True:
             if self.expires_at is None:
-                await asyncio.Event().wait()  # never
+                await self._watch_key()
+                continue
             wait = (self.expires_at or 0) - time.time()
             if wait <= 0:
                 raise TokenExpired
@@ -51,6 +61,23 @@ class Session:
             with suppress(TimeoutError):
                 async with asyncio.timeout(wait):
                     await self.renewed.wait()
+
+    async def _watch_key(self) -> None:
+        """Return when renewed; raise AuthError once the connection's key is refused."""
+        every = min(max(self.auth.keys.ttl, 0.2), 1.0)
+        self.renewed.clear()
+        with suppress(TimeoutError):
+            async with asyncio.timeout(every):
+                await self.renewed.wait()
+                return
+        if self.key is None:
+            return
+        try:
+            await authorize(self.auth, self.key)
+        except AuthError:
+            raise
+        except Exception as error:  # the database away a moment: ask again next time
+            log.warning("ws_key_recheck_failed", error=repr(error)[:200])
 
 
 async def authorize(auth: Authenticator, token: str | None) -> Principal:
@@ -63,9 +90,10 @@ async def open_session(websocket: WebSocket) -> Session | None:
     """Accept the socket; if its token is not good, close it with 1008 and say why."""
     auth: Authenticator = websocket.app.state.auth
     await websocket.accept()
+    credential = websocket.query_params.get("access_token")
     try:
-        principal = await authorize(auth, websocket.query_params.get("access_token"))
+        principal = await authorize(auth, credential)
     except AuthError as error:
         await websocket.close(code=1008, reason=error.code)
         return None
-    return Session(auth, principal)
+    return Session(auth, principal, credential or "")

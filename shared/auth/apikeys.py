@@ -26,12 +26,11 @@ from sqlalchemy.dialects.mysql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.auth.principal import AuthError, Principal
-from shared.auth.signing import ConfigurationError, is_production
 from shared.db import unit_of_work
 from shared.envelope import Envelope
 from shared.events import API_KEY_CREATED, API_KEY_REVOKED, API_KEY_USED
 from shared.logging import get_logger
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, require_secret
 from shared.topology import Binding, QueueSpec
 
 log = get_logger(__name__)
@@ -55,10 +54,10 @@ def new_key() -> str:
 
 
 def pepper(settings: ServiceSettings) -> bytes:
+    """The HMAC secret of key hashes; production refuses none or one shorter than 32 bytes."""
+    require_secret(settings, "BEACON_AUTH_KEY_PEPPER", settings.auth_key_pepper)
     if settings.auth_key_pepper:
         return settings.auth_key_pepper.encode()
-    if is_production(settings):
-        raise ConfigurationError("BEACON_ENV=production needs BEACON_AUTH_KEY_PEPPER")
     return DEV_PEPPER.encode()
 
 

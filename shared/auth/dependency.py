@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.auth.apikeys import PREFIX, KeyStore
 from shared.auth.principal import RANK, AuthError, Principal
+from shared.auth.ratelimit import RateLimit, client_ip, networks
 from shared.auth.signing import load_signing_keys
 from shared.auth.tokens import TokenService
 from shared.errors import ApiError
@@ -100,6 +101,10 @@ class Authenticator:
             audience=settings.auth_audience,
         )
         self.keys = KeyStore(engine, api_keys_table(MetaData()), settings, on_key_used)
+        # Guessing keys costs a database lookup each: a client IP gets so many failures.
+        self.key_failures = RateLimit(
+            "API key", settings.auth_key_failure_limit, networks(settings.trusted_proxies)
+        )
 
     async def authenticate(self, credential: str | None) -> Principal:
         if not credential:
@@ -123,10 +128,19 @@ class Authenticator:
     async def authorize(self, request: Request, role: str, scope: str | None) -> Principal:
         """The caller of ``request`` if it may do what (role, key scope) needs; raises the
         401/403 ``ApiError`` otherwise. Sets ``request.state.principal``."""
+        credential = credential_of(request)
+        is_key = bool(credential and credential.startswith(PREFIX))
+        ip = client_ip(request, self.key_failures.trusted) if is_key else ""
+        if is_key and self.key_failures.items:
+            wait = self.key_failures.retry_after(ip)
+            if wait is not None:  # refused before the lookup: a flood never reaches the db
+                raise self.key_failures.refuse(wait)
         try:
-            principal = await self.authenticate(credential_of(request))
+            principal = await self.authenticate(credential)
             self.check(principal, role, scope)
         except AuthError as error:
+            if is_key and error.status == 401 and self.key_failures.items:
+                self.key_failures.hit(ip)
             raise http_error(error) from None
         request.state.principal = principal
         return principal

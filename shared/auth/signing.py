@@ -21,7 +21,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from shared.settings import ServiceSettings
+from shared.settings import ConfigurationError, ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DEV_KEY_FILE = ROOT / ".run" / "auth" / "dev-ed25519.pem"
@@ -29,8 +29,7 @@ DEFAULT_DEV_KEY_FILE = ROOT / ".run" / "auth" / "dev-ed25519.pem"
 _PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z ]+)-----(.+?)-----END \1-----", re.S)
 
 
-class ConfigurationError(RuntimeError):
-    """Settings that must not be served with (the process refuses to start)."""
+__all__ = ["ConfigurationError", "SigningKeys", "load_signing_keys"]
 
 
 @dataclass(frozen=True)

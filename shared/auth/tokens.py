@@ -19,6 +19,9 @@ from shared.auth.signing import SigningKeys, load_signing_keys
 from shared.settings import ServiceSettings
 
 ALGORITHM = "EdDSA"
+# RFC 9068's media type for JWT access tokens: issued in the header and required on verify,
+# so no other JWT signed with the same key (an ID token, say) passes as an access token.
+TOKEN_TYPE = "at+jwt"
 LEEWAY_S = 30  # clock skew tolerated between Beacon's own processes
 # Tokens verified recently, kept until they expire: a token is stateless (nothing revokes it
 # before its exp), so its answer cannot change, and verifying the Ed25519 signature on every
@@ -64,7 +67,9 @@ class TokenService:
             "jti": uuid.uuid4().hex,
             **user.as_user(),
         }
-        return jwt.encode(claims, self.keys.private, algorithm=ALGORITHM)
+        return jwt.encode(
+            claims, self.keys.private, algorithm=ALGORITHM, headers={"typ": TOKEN_TYPE}
+        )
 
     def verify(self, token: str) -> Principal:
         """The caller the token names, or :class:`AuthError` saying what is wrong with it."""
@@ -98,6 +103,12 @@ class TokenService:
         )
 
     def _decode(self, token: str) -> dict[str, Any]:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as error:
+            raise describe(error) from None
+        if str(header.get("typ", "")).lower() not in (TOKEN_TYPE, f"application/{TOKEN_TYPE}"):
+            raise AuthError("wrong_token_type", "the token is not a Beacon access token (typ)")
         last: jwt.PyJWTError | None = None
         for key in self.keys.public:  # several while a key is being rotated
             try:

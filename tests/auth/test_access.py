@@ -193,7 +193,7 @@ def test_openapi_declares_the_security_schemes(apps: Apps) -> None:
             for op in ops.values():
                 public = path.startswith(
                     ("/api/v1/auth/", "/api/v1/receipts")
-                ) and not path.endswith(("/me", "/signout"))
+                ) and not path.endswith("/me")  # sign-out: its refresh token is the proof
                 assert bool(op.get("security")) != public, (service, path)
 
 
@@ -244,3 +244,43 @@ def test_the_websocket_closes_when_the_token_runs_out_unless_renewed(apps: Apps)
         with pytest.raises(WebSocketDisconnect) as closed:
             ws.receive_text()
     assert closed.value.code == 1008
+
+
+def test_failed_key_lookups_are_rate_limited_per_ip(apps: Apps) -> None:
+    """Issue 25: guessing API keys was unlimited (each guess a database lookup). Beyond the
+    limit of failures, 429 with Retry-After before any lookup; tokens are not affected."""
+    with apps.client("ingest", auth_key_failure_limit="3/minute") as ingest:
+        for n in range(3):
+            guess = ingest.get("/api/v1/customers", headers={"X-API-Key": f"bk_guess{n}"})
+            assert guess.status_code == 401 and reason(guess) == "key_invalid"
+        for header in ("X-API-Key", "Authorization"):
+            value = "bk_guess9" if header == "X-API-Key" else "Bearer bk_guess9"
+            limited = ingest.get("/api/v1/customers", headers={header: value})
+            assert limited.status_code == 429 and reason(limited) == "rate_limited"
+            assert 1 <= int(limited.headers["retry-after"]) <= 60
+        assert ingest.get("/api/v1/customers", headers=auth.headers("viewer")).status_code == 200
+
+
+def test_a_websocket_opened_with_a_key_closes_once_the_key_is_revoked(apps: Apps) -> None:
+    """Issue 25: a stats WebSocket opened with an API key kept streaming after the key was
+    revoked. Now: closed with 1008 key_invalid within seconds of the revocation."""
+    campaigns, stats = apps.clients["campaigns"], apps.clients["stats"]
+    admin = auth.headers("admin")
+    key = campaigns.post(
+        "/api/v1/keys", json={"name": "ws", "scopes": ["stats:read"]}, headers=admin
+    ).json()
+    deadline = time.monotonic() + 15
+    while (
+        stats.get("/api/v1/stats/campaigns", headers={"X-API-Key": key["key"]}).status_code != 200
+    ):
+        assert time.monotonic() < deadline, "the key never reached stats' copy"
+        time.sleep(0.2)
+    with stats.websocket_connect(ws_path(key["key"])) as ws:
+        ws.send_json({"type": "subscribe", "campaign_ids": ["none-such"]})
+        assert campaigns.delete(f"/api/v1/keys/{key['id']}", headers=admin).status_code == 204
+        revoked = time.monotonic()
+        with pytest.raises(WebSocketDisconnect) as closed:
+            while time.monotonic() - revoked < 10:  # (pings come every 15 s at most)
+                ws.receive_text()
+    assert closed.value.code == 1008 and closed.value.reason == "key_invalid"
+    assert time.monotonic() - revoked < 5

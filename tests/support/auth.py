@@ -47,9 +47,11 @@ def mint(
     email: str = "tester@example.com",
     ttl_s: int = 600,
     key: Any = None,
+    typ: str = "at+jwt",
     **claims: Any,
 ) -> str:
-    """A Beacon access token; ``claims`` override any claim (``iss``, ``aud``, ``exp``...)."""
+    """A Beacon access token; ``claims`` override any claim (``iss``, ``aud``, ``exp``...),
+    ``typ`` the header's token type."""
     now = int(time.time())
     body = {
         "iss": ISSUER,
@@ -64,7 +66,7 @@ def mint(
         "roles": [role],
         **claims,
     }
-    return jwt.encode(body, key or signing_key(), algorithm="EdDSA")
+    return jwt.encode(body, key or signing_key(), algorithm="EdDSA", headers={"typ": typ})
 
 
 def headers(role: str = "admin", **kwargs: Any) -> dict[str, str]:
@@ -79,6 +81,8 @@ def bad_tokens() -> dict[str, str]:
         "wrong_audience": mint(aud="someone-else"),
         "wrong_issuer": mint(iss="https://evil.example"),
         "bad_signature": mint(key=Ed25519PrivateKey.generate()),
+        # Issue 25: a JWT signed with Beacon's key but not typed as an access token.
+        "wrong_token_type": mint(typ="JWT"),
     }
 
 

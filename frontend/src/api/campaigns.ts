@@ -95,7 +95,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign Out */
+        /** End the session of this refresh token (its own, signed in or not) */
         post: operations["sign_out_api_v1_auth_signout_post"];
         delete?: never;
         options?: never;
@@ -554,6 +554,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many attempts from this address; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     google_sign_in_api_v1_auth_google_post: {
@@ -609,6 +618,15 @@ export interface operations {
             };
             /** @description The request is not valid; ``errors`` lists each problem with its field */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many attempts from this address; retry after Retry-After seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -727,6 +745,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many attempts from this address; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     sign_out_api_v1_auth_signout_post: {
@@ -778,6 +805,15 @@ export interface operations {
             };
             /** @description The request is not valid; ``errors`` lists each problem with its field */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many attempts from this address; retry after Retry-After seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -16,13 +16,18 @@ def role_for(
     first_user: bool,
     default_role: str,
     asked: str | None = None,
+    listed_before: bool = False,
 ) -> str:
-    """A configured admin is admin; dev mode grants what it asks; a known user keeps the
-    role they have; the very first user is admin (someone must manage keys); else default."""
+    """A configured admin is admin; dev mode grants what it asks; one who was admin only by
+    the admin list and is no longer on it gets the default role (offboarding); a known user
+    keeps the role they have; the very first user is admin (someone must manage keys); else
+    default. Sign-in and every refresh ask again."""
     if email.lower() in admins:
         return "admin"
     if asked is not None:
         return asked
+    if listed_before:
+        return default_role
     if known_role in RANK:
         return known_role  # type: ignore[return-value]
     return "admin" if first_user else default_role

@@ -17,6 +17,9 @@ from shared.events import (  # noqa: F401 (re-exported for the service)
     DELIVERY_UPDATED,
     SEGMENT_DELETED,
     SEGMENT_SAVED,
+    SESSION_REFRESH_REUSED,
+    USER_ROLE_CHANGED,
+    USER_SIGNED_IN,
 )
 
 PRODUCER = "campaigns"
@@ -55,3 +58,23 @@ def api_key_changed(kind: str, key: dict[str, Any], actor: dict[str, Any]) -> En
     """``api_key.created`` / ``api_key.revoked``: the key's whole state (its hash, never the
     key) so every service's copy converges whatever the order; ``actor`` is who did it."""
     return new_event(kind, {"key": key, "actor": actor}, PRODUCER)
+
+
+def _actor(sub: str, email: str | None) -> dict[str, Any]:
+    return {"sub": sub, "email": email}
+
+
+def user_signed_in(sub: str, email: str, method: str, role: str, ip: str | None) -> Envelope:
+    """Audit: who signed in, how, with which role, from where."""
+    payload = {"actor": _actor(sub, email), "method": method, "role": role, "ip": ip}
+    return new_event(USER_SIGNED_IN, payload, PRODUCER)
+
+
+def user_role_changed(sub: str, email: str, before: str, after: str, why: str) -> Envelope:
+    payload = {"actor": _actor(sub, email), "before": before, "after": after, "why": why}
+    return new_event(USER_ROLE_CHANGED, payload, PRODUCER)
+
+
+def session_refresh_reused(sub: str, email: str | None, ip: str | None) -> Envelope:
+    """Audit: a rotated refresh token came back; every session of ``sub`` was ended."""
+    return new_event(SESSION_REFRESH_REUSED, {"actor": _actor(sub, email), "ip": ip}, PRODUCER)

@@ -33,15 +33,49 @@ async def save_user(conn: AsyncConnection, values: dict[str, Any], *, known: boo
         await conn.execute(users.insert().values(**values, created_at=stamp, last_sign_in_at=stamp))
 
 
-async def add_refresh(conn: AsyncConnection, token_hash: str, sub: str, ttl_s: int) -> None:
+async def add_refresh(
+    conn: AsyncConnection,
+    token_hash: str,
+    sub: str,
+    ttl_s: int,
+    *,
+    family: str,
+    started_at: datetime,
+    session_max_s: int,
+) -> None:
+    """A refresh token of the session ``family`` signed in at ``started_at``: it expires
+    ``ttl_s`` from now, never after the session's absolute end."""
     stamp = now()
+    ends = min(stamp + timedelta(seconds=ttl_s), started_at + timedelta(seconds=session_max_s))
     await conn.execute(
         refresh_tokens.insert().values(
             token_hash=token_hash,
             sub=sub,
             created_at=stamp,
-            expires_at=stamp + timedelta(seconds=ttl_s),
+            expires_at=ends,
+            family=family,
+            session_started_at=started_at,
         )
+    )
+
+
+async def set_role(conn: AsyncConnection, sub: str, role: str, source: str | None) -> None:
+    await conn.execute(
+        update(users).where(users.c.sub == sub).values(role=role, role_source=source)
+    )
+
+
+async def revoke_family(conn: AsyncConnection, row: Any) -> None:
+    """End one session: every token of its family (a token from before families: itself)."""
+    where = (
+        refresh_tokens.c.family == row.family
+        if row.family is not None
+        else refresh_tokens.c.token_hash == row.token_hash
+    )
+    await conn.execute(
+        update(refresh_tokens)
+        .where(where, refresh_tokens.c.sub == row.sub, refresh_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now())
     )
 
 

@@ -74,6 +74,9 @@ users = Table(
     Column("name", String(200), nullable=False),
     Column("picture", String(2000)),
     Column("role", String(16), nullable=False),
+    # "admin_list" when the role is admin because of BEACON_AUTH_ADMIN_EMAILS: taken off the
+    # list, the person is demoted at their next refresh or sign-in.
+    Column("role_source", String(16)),
     Column("created_at", DATETIME(fsp=6), nullable=False),
     Column("last_sign_in_at", DATETIME(fsp=6), nullable=False),
 )
@@ -89,6 +92,10 @@ refresh_tokens = Table(
     Column("revoked_at", DATETIME(fsp=6)),
     # Revoked by a refresh (not a sign-out): presenting it again means it was copied.
     Column("rotated", Boolean, nullable=False, server_default="0"),
+    # One sign-in's chain of rotated tokens (sign-out ends exactly this one), and when that
+    # sign-in was: no refresh extends a session past BEACON_AUTH_SESSION_MAX_S from it.
+    Column("family", String(32), index=True),
+    Column("session_started_at", DATETIME(fsp=6)),
 )
 
 api_keys = api_keys_table(metadata)  # the original; other services keep copies

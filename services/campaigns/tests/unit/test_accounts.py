@@ -24,6 +24,17 @@ def test_roles() -> None:
     assert role(asked="viewer", first_user=True) == "viewer"  # dev mode grants what it asks
 
 
+def test_an_admin_taken_off_the_admin_list_is_demoted() -> None:
+    """Issue 25: a removed admin stayed admin for ever."""
+    demoted = role("boss@x.in", admins={"new@x.in"}, known_role="admin", listed_before=True)
+    assert demoted == "marketer"
+    assert role("boss@x.in", admins={"boss@x.in"}, known_role="admin", listed_before=True) == (
+        "admin"
+    )
+    # An admin by another way (the first user, say) is not the list's to take away.
+    assert role("ana@x.in", admins={"new@x.in"}, known_role="admin") == "admin"
+
+
 def test_dev_allow_list() -> None:
     assert email_allowed("anyone@anywhere.com", domains=set(), emails=set())
     assert email_allowed("a@shop.in", domains={"shop.in"}, emails=set())
