@@ -130,7 +130,7 @@ async def test_a_scheduled_campaign_launches_once_when_due(
 
 
 async def test_a_schedule_in_the_past_is_refused(campaigns: InProcess, stack: Stack) -> None:
-    """"Later" at a time gone by would send at once: refused, nothing launched."""
+    """ "Later" at a time gone by would send at once: refused, nothing launched."""
     past = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     response = await create(campaigns, stack, schedule_at=past)
     assert response.status_code == 422, response.text
@@ -138,9 +138,7 @@ async def test_a_schedule_in_the_past_is_refused(campaigns: InProcess, stack: St
     assert await launched_events(stack) == []
 
 
-async def test_a_confirmed_size_sets_the_ceiling(
-    campaigns: InProcess, stack: Stack
-) -> None:
+async def test_a_confirmed_size_sets_the_ceiling(campaigns: InProcess, stack: Stack) -> None:
     small = await create(campaigns, stack, confirm_audience_size=10)
     assert small.json()["max_audience"] == 11  # the confirmed size is the ceiling, plus 5 %
     large = await create(campaigns, stack, confirm_audience_size=20_000)
