@@ -63,7 +63,7 @@ const STEPS = [
   { optional: true, folder: 'sign-in', op: 'POST /api/v1/keys', name: 'Create an API key (admin)', body: { name: 'postman {{runId}}', scopes: ['ingest:write'] }, test: `${expect(201)}\n${save('keyId', 'pm.response.json().id')}` },
   { optional: true, folder: 'sign-in', op: 'GET /api/v1/keys', name: 'List API keys (admin)', test: expect(200) },
   { optional: true, folder: 'sign-in', op: 'DELETE /api/v1/keys/{key_id}', name: 'Revoke the API key (admin)', vars: { key_id: '{{keyId}}' }, test: expect(204) },
-  { optional: true, folder: 'sign-in', op: 'POST /api/v1/auth/signout', name: 'Sign out (revokes the refresh token)', body: { refresh_token: '{{refreshToken}}' }, test: expect(204) },
+  { optional: true, folder: 'sign-in', op: 'POST /api/v1/auth/signout', name: 'Sign out (revokes the refresh token)', auth: { type: 'noauth' }, body: { refresh_token: '{{refreshToken}}' }, test: expect(204) },
   { op: 'POST /api/v1/customers', name: 'Upsert one customer', body: customer, test: expect(202) },
   { op: 'POST /api/v1/customers', name: 'Upsert a batch of customers', body: { items: customers }, test: expect(202) },
   { op: 'POST /api/v1/orders', name: 'Record one order', body: order, test: expect(202) },
