@@ -133,7 +133,7 @@ async def test_eight_clients_posting_shuffled_single_orders_store_exact_totals(
     async def all_consumed() -> int:
         return sum([await consumed(w) for w in workers])
 
-    await eventually(all_consumed, lambda n: n == messages, timeout=90, what="all consumed")
+    await eventually(all_consumed, lambda n: n == messages, timeout=180, what="all consumed")
     assert await count(stack, "orders") == 800
     total = await stack.scalar("ingest", "SELECT SUM(amount) FROM orders")
     assert total == sum(Decimal(o["amount"]) for o in orders)
