@@ -310,6 +310,39 @@ async function scheduledEditCancel(page) {
   results.scheduled_edited_cancelled = true;
 }
 
+/**
+ * While the campaign sends, the tiles above the history are the sums of its rows at every
+ * moment: each sample reads tiles and rows in one go (one frame), several times mid-send.
+ */
+async function tilesFollowRows(page, id) {
+  const samples = [];
+  const deadline = Date.now() + FINISH_TIMEOUT;
+  while (Date.now() < deadline && samples.filter((s) => s.sending).length < 8) {
+    const sample = await page.evaluate((cid) => {
+      const n = (el, tid) => Number((el?.querySelector(`[data-testid="${tid}"]`)?.textContent ?? '').replace(/[^0-9]/g, '') || 0);
+      const rows = [...document.querySelectorAll('[data-testid="campaign-row"]')];
+      const sum = (tid) => rows.reduce((total, r) => total + n(r, tid), 0);
+      const totals = document.querySelector('[data-testid="history-totals"]');
+      const row = document.querySelector(`[data-testid="campaign-row"][data-campaign-id="${cid}"]`);
+      const done = n(row, 'stat-sent') + n(row, 'stat-failed');
+      return {
+        rows: { campaigns: rows.length, audience: sum('stat-audience'), sent: sum('stat-sent'), failed: sum('stat-failed') },
+        tiles: { campaigns: n(totals, 'total-campaigns'), audience: n(totals, 'total-audience'), sent: n(totals, 'total-sent'), failed: n(totals, 'total-failed') },
+        sending: done > 0 && done < n(row, 'stat-audience'),
+      };
+    }, id);
+    samples.push(sample);
+    for (const key of ['campaigns', 'audience', 'sent', 'failed']) {
+      check(sample.tiles[key] === sample.rows[key], `tile ${key} ${sample.tiles[key]} != sum of the rows ${sample.rows[key]} (${JSON.stringify(sample)})`);
+    }
+    if (!sample.sending && samples.some((s) => s.sending)) break; // finished between samples
+    await page.waitForTimeout(sample.sending ? 150 : 50);
+  }
+  const midSend = samples.filter((s) => s.sending).length;
+  check(midSend >= 2, `only ${midSend} samples caught the campaign sending`);
+  results.tiles_equal_rows_samples = { total: samples.length, mid_send: midSend };
+}
+
 async function watchHistory(page, id) {
   await page.evaluate(() => {
     window.__noReload = true;
@@ -324,6 +357,7 @@ async function watchHistory(page, id) {
       window.__changes.push({ at: Date.now(), text: el?.textContent ?? '' });
     }).observe(el, { subtree: true, characterData: true, childList: true });
   }, id);
+  await tilesFollowRows(page, id);
   await page.waitForFunction(
     (cid) => {
       const row = document.querySelector(`[data-campaign-id="${cid}"]`);

@@ -1,10 +1,12 @@
 /**
- * App-wide live counters: one stats WebSocket while signed in, its state in a reducer,
- * read by the history rows and the campaign page. A campaign the list has not seen
+ * App-wide live counters: one stats WebSocket while signed in, every campaign's counters
+ * in one TanStack Query cache entry (LIVE_STATS_KEY) that HTTP reads and socket pushes
+ * both merge into, so the history rows, the summary tiles and the campaign page all read
+ * the same numbers at the same moment. A campaign the list has not seen
  * (launched by someone else, the API or the CLI) refreshes the list; a reconnect
  * refreshes everything it may have missed.
  */
-import { useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import {
   createContext,
   useCallback,
@@ -18,7 +20,31 @@ import {
 import type { CampaignStats } from '../api/models';
 import { accessToken } from '../auth/session';
 import { connectStats } from './socket';
-import { initialLive, liveReducer, type Connection, type LiveState } from './statsReducer';
+import { initialLive, liveReducer, mergeStats, type Connection, type LiveState } from './statsReducer';
+
+/** The query-cache entry holding every campaign's latest counters, by campaign id. */
+export const LIVE_STATS_KEY = ['live', 'stats'] as const;
+type StatsById = Record<string, CampaignStats>;
+const NO_STATS: StatsById = {};
+
+/** Fold counters (an HTTP read or a push) into the cache, older ones ignored. */
+export function mergeLiveStats(client: QueryClient, items: CampaignStats[]): void {
+  client.setQueryData<StatsById>(LIVE_STATS_KEY, (prev) => mergeStats(prev ?? NO_STATS, items));
+}
+
+/** Every campaign's live counters, from the query cache (re-renders on each merge). */
+export function useLiveStats(): StatsById {
+  const client = useQueryClient();
+  const query = useQuery({
+    queryKey: LIVE_STATS_KEY,
+    // Nothing to fetch: the entry is written by merges; a refetch keeps what is there.
+    queryFn: () => client.getQueryData<StatsById>(LIVE_STATS_KEY) ?? NO_STATS,
+    initialData: NO_STATS,
+    staleTime: Infinity,
+    gcTime: Infinity,
+  });
+  return query.data;
+}
 
 interface LiveContextValue {
   state: LiveState;
@@ -33,12 +59,13 @@ export const LIVE_REFETCH_MS = 500;
 const LiveContext = createContext<LiveContextValue | null>(null);
 
 export function LiveStatsProvider({ children, enabled }: { children: ReactNode; enabled: boolean }) {
-  const [state, dispatch] = useReducer(liveReducer, initialLive);
+  const [{ connection }, dispatch] = useReducer(liveReducer, initialLive);
   const queryClient = useQueryClient();
+  const stats = useLiveStats();
   const known = useRef(new Set<string>());
   const refreshTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
-  const merge = useCallback((items: CampaignStats[]) => dispatch({ type: 'stats', items }), []);
+  const merge = useCallback((items: CampaignStats[]) => mergeLiveStats(queryClient, items), [queryClient]);
 
   useEffect(() => {
     if (!enabled) return;
@@ -51,7 +78,7 @@ export function LiveStatsProvider({ children, enabled }: { children: ReactNode; 
       );
     };
     // A counter change means rows changed too: refetch what shows them (the campaign's
-    // log, its record, the summary tiles) at once, then at most once per LIVE_REFETCH_MS
+    // log, its record) at once, then at most once per LIVE_REFETCH_MS
     // per query (a later push in the window is folded into one refetch at its end), so the
     // log and tiles follow the same pushes as the counters without a refetch per message.
     const lastRefetch = new Map<string, number>();
@@ -70,10 +97,9 @@ export function LiveStatsProvider({ children, enabled }: { children: ReactNode; 
     };
     const stop = connectStats(accessToken, {
       onStats: (stats) => {
-        dispatch({ type: 'stats', items: [stats] });
+        mergeLiveStats(queryClient, [stats]);
         refetchSoon(['communications', stats.campaign_id]);
         refetchSoon(['campaigns', 'one', stats.campaign_id]);
-        refetchSoon(['stats', 'overview']);
         if (!known.current.has(stats.campaign_id)) {
           known.current.add(stats.campaign_id); // ask once per unknown campaign
           refreshList();
@@ -92,7 +118,7 @@ export function LiveStatsProvider({ children, enabled }: { children: ReactNode; 
     };
   }, [enabled, queryClient]);
 
-  const value = useMemo(() => ({ state, merge, known }), [state, merge]);
+  const value = useMemo(() => ({ state: { connection, stats }, merge, known }), [connection, stats, merge]);
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
 }
 

@@ -75,6 +75,9 @@ describe('offline banner and reconnection', () => {
     expect(screen.getByTestId('connection-status')).toHaveTextContent('Live');
     expect(FakeSocket.all[0]!.sent).toEqual([JSON.stringify({ type: 'subscribe', campaign_ids: [] })]);
     act(() => FakeSocket.all[0]!.push({ type: 'campaign_stats', data: { campaign_id: 'c1', audience_size: 10, pending: 5, sent: 5, failed: 0, updated_at: new Date().toISOString() } }));
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(0); // the query cache notifies on its next tick
+    });
     expect(screen.getByTestId('sent')).toHaveTextContent('5');
 
     act(() => FakeSocket.all[0]!.close());

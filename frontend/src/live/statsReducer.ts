@@ -35,15 +35,27 @@ export function liveReducer(state: LiveState, action: LiveAction): LiveState {
         ? state
         : { ...state, connection: action.connection };
     case 'stats': {
-      let stats = state.stats;
-      for (const item of action.items) {
-        if (!isNewer(stats[item.campaign_id], item)) continue;
-        if (stats === state.stats) stats = { ...state.stats };
-        stats[item.campaign_id] = item;
-      }
+      const stats = mergeStats(state.stats, action.items);
       return stats === state.stats ? state : { ...state, stats };
     }
   }
+}
+
+/**
+ * `items` folded into `current`, each only if at least as new as what is there; the same
+ * object back when nothing changed (so a stale message re-renders nothing).
+ */
+export function mergeStats(
+  current: Record<string, CampaignStats>,
+  items: CampaignStats[],
+): Record<string, CampaignStats> {
+  let stats = current;
+  for (const item of items) {
+    if (!isNewer(stats[item.campaign_id], item)) continue;
+    if (stats === current) stats = { ...current };
+    stats[item.campaign_id] = item;
+  }
+  return stats;
 }
 
 type Counts = Pick<CampaignStats, 'audience_size' | 'sent' | 'failed' | 'cancelled'>;

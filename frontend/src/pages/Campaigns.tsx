@@ -61,39 +61,46 @@ function apiFilters(f: Filters) {
   };
 }
 
-interface Overview {
-  campaigns: number;
-  audience: number;
-  sent: number;
-  failed: number;
-}
-
-function Summary() {
-  const overview = useQuery({
-    queryKey: ['stats', 'overview'],
-    queryFn: ({ signal }) => unwrap<Overview>(stats.GET('/api/v1/stats/overview', { signal })),
-    refetchInterval: 15_000,
-  });
-  const o = overview.data;
+/**
+ * The tiles: totals of exactly the rows below, computed from the same numbers in the same
+ * render (the live counters in the query cache), so they never disagree with the rows.
+ */
+function Summary({ rows, stats: live, more }: { rows: Campaign[]; stats: Record<string, CampaignStats>; more: boolean }) {
+  let audience = 0;
+  let sent = 0;
+  let failed = 0;
+  for (const c of rows) {
+    const n = numbersOf(c, live[c.id]);
+    audience += n.audience_size ?? 0;
+    sent += n.sent;
+    failed += n.failed;
+  }
   return (
-    <dl className="kpis" aria-label="Last 30 days">
-      <div>
-        <dt>Campaigns</dt>
-        <dd>{formatCount(o?.campaigns)}</dd>
-      </div>
-      <div>
-        <dt>Messages sent</dt>
-        <dd>{formatCount(o?.sent)}</dd>
-      </div>
-      <div>
-        <dt>Failed</dt>
-        <dd>{formatCount(o?.failed)}</dd>
-      </div>
-      <div>
-        <dt>Failure rate</dt>
-        <dd>{o ? formatRate(o.failed, o.sent + o.failed) : '—'}</dd>
-      </div>
-    </dl>
+    <div className="stack-tight">
+      <dl className="kpis" aria-label="Totals of the campaigns listed" data-testid="history-totals">
+        <div>
+          <dt>Campaigns</dt>
+          <dd data-testid="total-campaigns">{formatCount(rows.length)}</dd>
+        </div>
+        <div>
+          <dt>Audience</dt>
+          <dd data-testid="total-audience">{formatCount(audience)}</dd>
+        </div>
+        <div>
+          <dt>Messages sent</dt>
+          <dd className="num-sent" data-testid="total-sent">{formatCount(sent)}</dd>
+        </div>
+        <div>
+          <dt>Failed</dt>
+          <dd className="num-failed" data-testid="total-failed">{formatCount(failed)}</dd>
+        </div>
+        <div>
+          <dt>Failure rate</dt>
+          <dd>{formatRate(failed, sent + failed)}</dd>
+        </div>
+      </dl>
+      {more && <p className="muted small">Totals of the campaigns listed; load older campaigns to include them.</p>}
+    </div>
   );
 }
 
@@ -155,7 +162,6 @@ export default function Campaigns() {
           New campaign
         </Link>
       </div>
-      <Summary />
       <div className="filters" role="search" aria-label="Filter campaigns">
         <label className="field">
           <span>Search by name</span>
@@ -193,6 +199,7 @@ export default function Campaigns() {
           </button>
         )}
       </div>
+      {rows.length > 0 && <Summary rows={rows} stats={state.stats} more={list.hasNextPage} />}
       {list.isPending ? (
         <Skeleton rows={6} label="Loading campaigns" />
       ) : list.isError ? (
