@@ -26,16 +26,22 @@ export function launchBrowser() {
 
 /** JSON from the API with the page's own session (same origin, same token). */
 export async function api(page, url, init) {
-  return page.evaluate(
-    async ([u, i]) => {
-      const session = JSON.parse(localStorage.getItem('beacon.session') ?? 'null');
-      const headers = { 'content-type': 'application/json' };
-      if (session?.accessToken) headers.authorization = `Bearer ${session.accessToken}`;
-      const response = await fetch(u, { ...(i ?? {}), headers });
-      return { status: response.status, body: await response.json().catch(() => null) };
-    },
-    [url, init],
-  );
+  // The token is the one the app stored; the app renews it (short-lived tokens in the e2e
+  // run), so a 401 is asked again once the app has stored the next one.
+  for (let attempt = 0; ; attempt += 1) {
+    const answer = await page.evaluate(
+      async ([u, i]) => {
+        const session = JSON.parse(localStorage.getItem('beacon.session') ?? 'null');
+        const headers = { 'content-type': 'application/json' };
+        if (session?.accessToken) headers.authorization = `Bearer ${session.accessToken}`;
+        const response = await fetch(u, { ...(i ?? {}), headers });
+        return { status: response.status, body: await response.json().catch(() => null) };
+      },
+      [url, init],
+    );
+    if (answer.status !== 401 || attempt >= 3) return answer;
+    await page.waitForTimeout(1_000);
+  }
 }
 
 /** The audience size once it shows the count for the rules on screen. */

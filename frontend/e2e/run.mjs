@@ -10,7 +10,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BASE, api, check, digits, launchBrowser, settledSize, signIn } from './lib.mjs';
+import { BASE, EMAIL, api, check, digits, launchBrowser, settledSize, signIn } from './lib.mjs';
 
 const SHOTS = process.env.SCREENSHOTS_DIR ?? '';
 const SHOP = process.env.SHOP_ORDERS_FILE
@@ -23,6 +23,10 @@ const SHOP = process.env.SHOP_ORDERS_FILE
   : null;
 const DEMO_CUSTOMER = process.env.DEMO_CUSTOMER_ID ?? 'CUST-000001';
 const FINISH_TIMEOUT = Number(process.env.E2E_FINISH_TIMEOUT_MS ?? 120_000);
+// The access tokens' lifetime the suite was started with (BEACON_AUTH_ACCESS_TTL_S), and
+// how long the two-tab check keeps both tabs busy (several lifetimes).
+const SESSION_TTL_S = Number(process.env.SESSION_TTL_S ?? 900);
+const SESSION_TABS_MS = Number(process.env.SESSION_TABS_MS ?? 90_000);
 const results = {};
 
 async function buildAudience(page) {
@@ -183,6 +187,124 @@ async function testSend(page, segmentId) {
   const counter = page.getByTestId('sms-counter');
   check((await counter.getAttribute('data-segments')) === '1' && (await counter.getAttribute('data-encoding')) === 'GSM-7', `SMS counter says ${await counter.textContent()}`);
   results.test_send = testId ?? true;
+}
+
+/** What the pages of `context` asked of /api/v1/auth/refresh: answers by status, and any reuse. */
+function watchRefreshes(context) {
+  const seen = { ok: 0, refused: [] };
+  context.on('response', (response) => {
+    if (!response.url().includes('/api/v1/auth/refresh')) return;
+    if (response.status() === 200) seen.ok += 1;
+    else void response.text().then((body) => seen.refused.push(`${response.status()} ${body.slice(0, 200)}`));
+  });
+  return seen;
+}
+
+/**
+ * Two tabs of one browser, open for SESSION_TABS_MS with short-lived access tokens (the
+ * suite runs with BEACON_AUTH_ACCESS_TTL_S=SESSION_TTL_S), both moving between pages:
+ * several expiries pass, each refresh is done once for both tabs, no refresh token is ever
+ * presented twice (reuse would revoke the family), and neither tab is signed out.
+ */
+async function twoTabs(browser) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const refreshes = watchRefreshes(context);
+  const a = await context.newPage();
+  await signIn(a, '/campaigns');
+  const b = await context.newPage();
+  await b.goto(`${BASE}/audiences`);
+  const signedOut = [];
+  for (const [name, p] of [['A', a], ['B', b]]) {
+    p.on('framenavigated', (frame) => {
+      if (frame === p.mainFrame() && /\/signin/.test(frame.url())) signedOut.push(`${name} at ${frame.url()}`);
+    });
+  }
+  const started = Date.now();
+  const links = ['Campaigns', 'Audiences', 'Customers', 'Import'];
+  let step = 0;
+  while (Date.now() - started < SESSION_TABS_MS && signedOut.length === 0) {
+    // Both tabs ask for data at nearly the same moment, as two open dashboards do.
+    const p = step % 2 ? b : a;
+    await Promise.all([
+      p.getByRole('navigation').getByRole('link', { name: links[step % links.length], exact: true }).click(),
+      (step % 2 ? a : b).getByRole('navigation').getByRole('link', { name: links[(step + 1) % links.length], exact: true }).click(),
+    ]);
+    step += 1;
+    await p.waitForTimeout(2_500);
+    if (step % 10 === 0) await p.reload(); // a reload reads the session other tabs stored
+  }
+  check(signedOut.length === 0, `a tab was signed out: ${signedOut.join('; ')}`);
+  // Both still read through the API with the session they share.
+  for (const p of [a, b]) {
+    await p.goto(`${BASE}/campaigns`);
+    await p.getByTestId('campaign-row').first().waitFor({ timeout: 15_000 });
+    check(!/\/signin/.test(p.url()), 'a tab ended on the sign-in page');
+  }
+  const expiries = Math.floor((Date.now() - started) / (SESSION_TTL_S * 1000));
+  check(refreshes.refused.length === 0, `refreshes refused: ${refreshes.refused.join(' | ')}`);
+  check(refreshes.ok >= Math.max(2, expiries - 1), `${refreshes.ok} refreshes over ${expiries} token lifetimes`);
+  results.two_tabs = { seconds: Math.round((Date.now() - started) / 1000), expiries, refreshes: refreshes.ok, steps: step };
+  await context.close();
+}
+
+/**
+ * A draft on the new-campaign page (name, message, rules) through a 401 and through a
+ * revoked session: a rejected read is renewed and retried with the draft untouched; a
+ * session that cannot be renewed leads to sign-in, and the draft is back afterwards.
+ */
+async function draftThrough401(page) {
+  await page.goto(`${BASE}/campaigns/new`);
+  await page.getByRole('radio', { name: 'Build rules here' }).check();
+  const name = `Draft kept · ${new Date().toISOString().slice(11, 19)}`;
+  const message = 'Hi {first_name}, your draft survived a sign-in!';
+  await page.getByLabel('Campaign name').fill(name);
+  await page.getByLabel('Message', { exact: true }).fill(message);
+  await page.locator('.rule').first().locator('.rule-value').fill('4321');
+  await settledSize(page);
+  const draft = async () => ({
+    name: await page.getByLabel('Campaign name').inputValue(),
+    message: await page.getByLabel('Message', { exact: true }).inputValue(),
+    rule: await page.locator('.rule').first().locator('.rule-value').inputValue(),
+  });
+  const want = { name, message, rule: '4321' };
+  // 1. The server refuses the access token once: the read is retried after a refresh.
+  const refreshed = page.waitForResponse((r) => r.url().includes('/api/v1/auth/refresh') && r.status() === 200, { timeout: 15_000 });
+  let refused = 0;
+  const once = (route) => {
+    if (refused++ > 0) return route.continue();
+    return route.fulfill({ status: 401, contentType: 'application/json', body: JSON.stringify({ detail: 'expired', message: 'The token has expired.', code: 'token_expired', correlation_id: null, errors: [] }) });
+  };
+  await page.route('**/api/v1/customers?*', once);
+  try {
+    await page.getByTestId('test-send').getByLabel('Find customers to send a test to').fill(DEMO_CUSTOMER);
+    await page.getByTestId('test-send').getByRole('button', { name: /^Add / }).first().waitFor({ timeout: 15_000 });
+    await refreshed;
+  } finally {
+    await page.unroute('**/api/v1/customers?*', once);
+  }
+  check(refused >= 2, `the refused read was not retried (${refused} calls)`);
+  check(new URL(page.url()).pathname === '/campaigns/new', `a 401 left the form for ${page.url()}`);
+  check(JSON.stringify(await draft()) === JSON.stringify(want), `after a 401 the draft is ${JSON.stringify(await draft())}`);
+  // 2. The session is revoked (signed out elsewhere): at the next renewal the page goes to
+  // sign-in; after signing in again the draft is back as it was.
+  const revoked = await page.evaluate(async () => {
+    const session = JSON.parse(localStorage.getItem('beacon.session') ?? 'null');
+    const response = await fetch('/api/v1/auth/signout', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refresh_token: session.refreshToken }),
+    });
+    return response.status;
+  });
+  check(revoked === 204, `sign-out elsewhere answered ${revoked}`);
+  await page.waitForURL(/\/signin\?next=/, { timeout: (SESSION_TTL_S + 40) * 1000 });
+  await page.getByLabel('Email').fill(EMAIL);
+  await page.getByRole('button', { name: 'Sign in (dev)' }).click();
+  await page.waitForURL(/\/campaigns\/new$/);
+  await page.getByTestId('draft-restored').waitFor({ timeout: 10_000 });
+  check(JSON.stringify(await draft()) === JSON.stringify(want), `after sign-in the draft is ${JSON.stringify(await draft())}`);
+  await page.getByRole('button', { name: /discard/i }).first().click().catch(() => undefined);
+  results.draft_through_401 = true;
 }
 
 /** A campaign sent to every customer through the API, with its counted size confirmed. */
@@ -572,15 +694,27 @@ async function audit(page, urls, width = page.viewportSize()?.width ?? 0) {
   check(found.length === 0, `axe (WCAG 2.2 AA):\n${found.join('\n')}`);
 }
 
-async function screenshots(browser, storage, urls) {
+/**
+ * A browser context signed in on its own (dev sign-in), not a copy of another context's
+ * storage: two contexts holding one refresh token would both present it, which the server
+ * treats as reuse and answers by revoking the session (tokens here live SESSION_TTL_S).
+ */
+async function signedInContext(browser, viewport) {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  page.on('dialog', (dialog) => void (dialog.type() === 'beforeunload' ? dialog.accept() : dialog.dismiss()));
+  await signIn(page, '/campaigns');
+  return { context, page };
+}
+
+async function screenshots(browser, urls) {
   await mkdir(SHOTS, { recursive: true });
   for (const [width, height, suffix] of [
     [1280, 860, 'desktop'],
     [390, 844, 'mobile'],
     [360, 740, null], // the narrowest width the brief asks for: checked, not kept
   ]) {
-    const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: 1, storageState: storage });
-    const page = await context.newPage();
+    const { context, page } = await signedInContext(browser, { width, height });
     for (const [name, url] of [['signin', '/signin'], ...urls]) {
       if (name === 'signin') {
         const fresh = await browser.newContext({ viewport: { width, height } });
@@ -639,6 +773,8 @@ try {
   await testSend(page, segmentId);
   await lifecycle(page);
   await scheduledEditCancel(page);
+  await draftThrough401(page);
+  await twoTabs(browser);
   if (SHOP) {
     const job = await importShopOrders(page);
     await buyerOnCustomerPage(page);
@@ -648,10 +784,10 @@ try {
   await audit(page, [...urls, ['not-found', '/no-such-page']]);
   check((await page.getByRole('link', { name: 'Go to campaigns' }).count()) === 1, 'the 404 page has no link home');
   // The same pages on a phone.
-  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, storageState: await context.storageState() });
-  await audit(await phone.newPage(), [...urls, ['not-found', '/no-such-page']]);
-  await phone.close();
-  if (SHOTS) await screenshots(browser, await context.storageState(), urls);
+  const phone = await signedInContext(browser, { width: 390, height: 844 });
+  await audit(phone.page, [...urls, ['not-found', '/no-such-page']]);
+  await phone.context.close();
+  if (SHOTS) await screenshots(browser, urls);
   await context.close();
 } catch (error) {
   failed = true;

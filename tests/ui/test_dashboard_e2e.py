@@ -6,7 +6,8 @@ customers and orders, then runs frontend/e2e/run.mjs (playwright-core driving De
 Chromium): dev sign-in, build the seed audience, save, launch, watch the history row
 finish live, the FAILED log; then a Shopify orders export (tests.support.shop_exports)
 through the import screen: dry run, import, summary, one buyer's spend on their customer
-page against the plain-Python reference, undo from the page; axe, screenshots. Needs
+page against the plain-Python reference, undo from the page; a draft through a 401 and a
+revoked session; two tabs over several short token lifetimes; axe, screenshots. Needs
 `make ui` (or builds it) and /usr/bin/chromium.
 """
 
@@ -32,6 +33,9 @@ pytestmark = pytest.mark.integration
 
 CUSTOMERS, ORDERS = 5_000, 50_000
 SEND_RATE_LIMIT = "400"
+# Short-lived access tokens for the whole run: every screen keeps working across many
+# renewals, and two tabs kept open over several lifetimes both stay signed in.
+ACCESS_TTL_S = "20"
 VENDOR = {
     "BEACON_VENDOR_DELAY_MIN_S": "0.05",
     "BEACON_VENDOR_DELAY_MAX_S": "0.5",
@@ -86,6 +90,7 @@ async def test_marketer_builds_an_audience_and_watches_a_campaign_finish(
     # Delivery paced (messages per second) so a send to every customer lasts long enough
     # to pause, resume and cancel it from the page mid-send (the services inherit this).
     monkeypatch.setenv("BEACON_SEND_RATE_LIMIT", SEND_RATE_LIMIT)
+    monkeypatch.setenv("BEACON_AUTH_ACCESS_TTL_S", ACCESS_TTL_S)
     urls = start_suite(stack, VENDOR)
     showcase = await load_demo_data(stack, urls["ingest"])
     # A shop's own export for the import screen, and the buyer whose spend the page must show.
@@ -101,8 +106,9 @@ async def test_marketer_builds_an_audience_and_watches_a_campaign_finish(
         run = await asyncio.to_thread(
             preview.run_node,
             "e2e/run.mjs",
-            600,
+            900,
             SCREENSHOTS_DIR=shots,
+            SESSION_TTL_S=ACCESS_TTL_S,
             DEMO_CUSTOMER_ID=showcase,
             SHOP_ORDERS_FILE=str(shop.orders),
             SHOP_BUYER_EMAIL=email,

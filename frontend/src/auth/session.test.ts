@@ -24,6 +24,19 @@ describe('session refresh', () => {
     expect(getSession()?.refreshToken).toBe('r2');
   });
 
+  it('refreshes a short-lived token at a quarter of its lifetime, not on every request', async () => {
+    const fetch = vi.fn(async () =>
+      new Response(JSON.stringify({ access_token: 'new', token_type: 'bearer', expires_in: 20, refresh_token: 'r2', user }), { status: 200 }),
+    );
+    vi.stubGlobal('fetch', fetch);
+    signIn({ accessToken: 'fresh', refreshToken: 'r1', expiresAt: Date.now() + 19_000, lifetimeMs: 20_000, user });
+    expect(await accessToken()).toBe('fresh');
+    expect(fetch).not.toHaveBeenCalled();
+    signIn({ accessToken: 'old', refreshToken: 'r1', expiresAt: Date.now() + 4_000, lifetimeMs: 20_000, user });
+    expect(await accessToken()).toBe('new');
+    expect(getSession()).toMatchObject({ refreshToken: 'r2', lifetimeMs: 20_000 });
+  });
+
   it('ends the session when an expired token cannot be renewed', async () => {
     vi.stubGlobal('fetch', vi.fn(async () => new Response('{}', { status: 401 })));
     signIn({ accessToken: 'old', refreshToken: 'revoked', expiresAt: Date.now() - 1, user });

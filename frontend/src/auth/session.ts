@@ -8,10 +8,19 @@ import type { Session, User } from '../api/models';
 const KEY = 'beacon.session';
 const EARLY_MS = 30_000; // refresh this long before expiry so requests never race it
 
+/**
+ * How long before expiry to refresh: 30 s, or a quarter of the token's lifetime when that
+ * is shorter (a 20-s token is refreshed at 15 s, not on every request).
+ */
+function earlyMs(s: StoredSession): number {
+  return s.lifetimeMs ? Math.min(EARLY_MS, s.lifetimeMs / 4) : EARLY_MS;
+}
+
 export interface StoredSession {
   accessToken: string | null; // null: the server has no sign-in (an open development API)
   refreshToken: string | null;
   expiresAt: number; // epoch ms
+  lifetimeMs?: number; // the access token's lifetime as issued
   user: User;
 }
 
@@ -62,6 +71,7 @@ export function fromApi(session: Session): StoredSession {
     accessToken: session.access_token,
     refreshToken: session.refresh_token,
     expiresAt: Date.now() + session.expires_in * 1000,
+    lifetimeMs: session.expires_in * 1000,
     user: session.user,
   };
 }
@@ -93,11 +103,14 @@ async function refresh(token: string): Promise<StoredSession | null> {
 async function refreshOnce(s: StoredSession): Promise<StoredSession | null> {
   const run = async () => {
     const stored = load();
-    if (stored?.accessToken && stored.refreshToken !== s.refreshToken && stored.expiresAt - Date.now() > EARLY_MS) {
+    if (stored?.accessToken && stored.refreshToken !== s.refreshToken && stored.expiresAt - Date.now() > earlyMs(stored)) {
       return stored; // renewed by another tab meanwhile
     }
     const token = stored?.refreshToken ?? s.refreshToken;
-    return token ? refresh(token) : null;
+    const next = token ? await refresh(token) : null;
+    // Stored before the lock is released, so the next tab to take it reads the new tokens.
+    if (next) save(next);
+    return next;
   };
   const locks = (globalThis.navigator as Navigator | undefined)?.locks;
   return locks ? locks.request('beacon.session.refresh', run) : run();
@@ -107,7 +120,7 @@ async function refreshOnce(s: StoredSession): Promise<StoredSession | null> {
 export async function accessToken(): Promise<string | null> {
   const s = current;
   if (!s) return null;
-  if (!s.accessToken || !s.refreshToken || s.expiresAt - Date.now() > EARLY_MS) {
+  if (!s.accessToken || !s.refreshToken || s.expiresAt - Date.now() > earlyMs(s)) {
     return s.accessToken;
   }
   refreshing ??= refreshOnce(s)

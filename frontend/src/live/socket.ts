@@ -21,17 +21,32 @@ const MAX_BACKOFF_MS = 15_000;
  */
 export const RENEW_BEFORE_MS = 20_000;
 
-/** A JWT's `exp` in epoch ms, or null for a token that is not one. */
-export function tokenExpiry(token: string | null): number | null {
+function claims(token: string | null): { exp?: unknown; iat?: unknown } | null {
   const payload = token?.split('.')[1];
   if (!payload) return null;
   try {
     const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '='));
-    const exp = (JSON.parse(json) as { exp?: unknown }).exp;
-    return typeof exp === 'number' ? exp * 1000 : null;
+    return JSON.parse(json) as { exp?: unknown; iat?: unknown };
   } catch {
     return null;
   }
+}
+
+/** A JWT's `exp` in epoch ms, or null for a token that is not one. */
+export function tokenExpiry(token: string | null): number | null {
+  const exp = claims(token)?.exp;
+  return typeof exp === 'number' ? exp * 1000 : null;
+}
+
+/**
+ * How long before the token's expiry to open the next socket: RENEW_BEFORE_MS, or a fifth
+ * of a short token's lifetime (inside the session's refresh window of a quarter, so the
+ * next socket still gets a fresh token).
+ */
+export function renewBefore(token: string | null): number {
+  const c = claims(token);
+  if (typeof c?.exp !== 'number' || typeof c.iat !== 'number') return RENEW_BEFORE_MS;
+  return Math.min(RENEW_BEFORE_MS, ((c.exp - c.iat) * 1000) / 5);
 }
 
 export function backoff(attempt: number, random: () => number = Math.random): number {
@@ -77,7 +92,8 @@ export function connectStats(
     clearTimeout(renew);
     const expiry = tokenExpiry(token);
     if (expiry == null) return;
-    renew = setTimeout(() => void open(true), Math.max(5_000, expiry - Date.now() - RENEW_BEFORE_MS));
+    const before = renewBefore(token);
+    renew = setTimeout(() => void open(true), Math.max(Math.min(5_000, before), expiry - Date.now() - before));
   };
 
   async function open(renewing = false): Promise<void> {
