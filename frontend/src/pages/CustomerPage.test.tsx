@@ -38,6 +38,10 @@ function order(n: number, over: Partial<Order> = {}): Order {
   };
 }
 
+function message(id: string, text: string, at: string, status = 'SENT') {
+  return { message_id: id, campaign_id: `c-${id}`, customer_id: asha.customer_id, message: text, status, reason: status === 'FAILED' ? 'undeliverable' : null, created_at: at, updated_at: at };
+}
+
 function routes() {
   return fakeApi({
     'GET /api/v1/customers/woo-118': [{ status: 200, body: asha }],
@@ -61,6 +65,12 @@ function routes() {
                 next_cursor: 'c2',
               },
             },
+    ],
+    'GET /api/v1/communications': [
+      (call) =>
+        call.url.searchParams.get('cursor') === 'm2'
+          ? { status: 200, body: { items: [message('m1', 'Hi Asha, first!', '2025-05-01T10:00:00Z')], next_cursor: null } }
+          : { status: 200, body: { items: [message('m3', 'Hi Asha, Diwali sale!', '2025-10-01T10:00:00Z', 'FAILED')], next_cursor: 'm2' } },
     ],
     'DELETE /api/v1/customers/7210448300003': [{ status: 202, body: { customer_id: asha.customer_id, erasing: true } }],
   });
@@ -119,6 +129,17 @@ describe('the customer page', () => {
     await waitFor(() => expect(screen.getAllByTestId('order-row')).toHaveLength(3));
     expect(api.of('GET', '/api/v1/orders')[1]?.url.searchParams.get('cursor')).toBe('c2');
     expect(screen.queryByRole('button', { name: 'Load more orders' })).toBeNull();
+
+    // The messages they received, newest first, paged.
+    const messages = await screen.findAllByTestId('message-row');
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toHaveTextContent('Hi Asha, Diwali sale!');
+    expect(messages[0]).toHaveAttribute('data-status', 'FAILED');
+    const asked = api.of('GET', '/api/v1/communications')[0]?.url.searchParams;
+    expect(asked?.get('customer_id')).toBe('7210448300003');
+    expect(asked?.get('order')).toBe('newest');
+    await user.click(screen.getByRole('button', { name: 'Older messages' }));
+    await waitFor(() => expect(screen.getAllByTestId('message-row')).toHaveLength(2));
 
     // Erasure is an admin's.
     expect(screen.queryByRole('button', { name: /Erase this customer/ })).toBeNull();

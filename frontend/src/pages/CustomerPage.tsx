@@ -1,13 +1,14 @@
 /**
  * /customers/:id: one person. Spend and visits (money kept, placed orders), marketing
  * consent per channel (accepted, declined or unknown; when and where it was given), the
- * other ids they were known by, and every order newest first. An admin can erase them.
+ * other ids they were known by, every order and every message they received, newest first.
+ * An admin can erase them.
  */
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { ApiError, ingest, segments, unwrap } from '../api/client';
-import type { Customer, Order, Page, Profile } from '../api/models';
+import { ApiError, delivery, ingest, segments, unwrap } from '../api/client';
+import type { Communication, Customer, Order, Page, Profile } from '../api/models';
 import { useSession } from '../auth/RequireAuth';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { OrderStatusTag } from '../components/ImportReport';
@@ -17,6 +18,7 @@ import { keptOf } from '../lib/orders';
 import { useTitle } from '../lib/title';
 
 const ORDERS_PAGE = 25;
+const MESSAGES_PAGE = 10;
 
 const CHANNELS = [
   ['email', 'Email'],
@@ -123,7 +125,10 @@ function Person({ customer: c, asked }: { customer: Customer; asked: string }) {
       {profile.isError && <ErrorState error={profile.error} retry={() => void profile.refetch()} />}
 
       <div className="split split-customer">
-        <Orders customerId={id} />
+        <div className="stack min-w-0">
+          <Orders customerId={id} />
+          <Messages customerId={id} />
+        </div>
         <aside className="stack">
           <section className="card stack-tight" aria-labelledby="consent-title">
             <h2 id="consent-title" className="card-label">
@@ -272,6 +277,83 @@ function Orders({ customerId }: { customerId: string }) {
           disabled={orders.isFetchingNextPage}
         >
           {orders.isFetchingNextPage ? 'Loading…' : 'Load more orders'}
+        </button>
+      )}
+    </section>
+  );
+}
+
+/** The messages this person received (any campaign), newest first, paged. */
+function Messages({ customerId }: { customerId: string }) {
+  const log = useInfiniteQuery({
+    queryKey: ['communications', 'customer', customerId],
+    initialPageParam: null as string | null,
+    queryFn: ({ pageParam, signal }) =>
+      unwrap<Page<Communication>>(
+        delivery.GET('/api/v1/communications', {
+          params: {
+            query: {
+              customer_id: customerId,
+              order: 'newest',
+              limit: MESSAGES_PAGE,
+              ...(pageParam ? { cursor: pageParam } : {}),
+            },
+          },
+          signal,
+        }),
+      ),
+    getNextPageParam: (last) => last.next_cursor,
+  });
+  const rows = log.data?.pages.flatMap((page) => page.items) ?? [];
+  return (
+    <section className="stack-tight" aria-labelledby="messages-title">
+      <h2 id="messages-title" className="h-section">
+        Messages received <span className="muted small">newest first</span>
+      </h2>
+      {log.isPending ? (
+        <Skeleton rows={3} label="Loading messages" />
+      ) : log.isError ? (
+        <ErrorState error={log.error} retry={() => void log.refetch()} />
+      ) : rows.length === 0 ? (
+        <Empty>No campaign has messaged this customer yet.</Empty>
+      ) : (
+        <div className="table-wrap">
+          <table className="table customer-messages" data-testid="customer-messages">
+            <thead>
+              <tr>
+                <th scope="col">Sent</th>
+                <th scope="col">Status</th>
+                <th scope="col">Message</th>
+                <th scope="col">Campaign</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((m) => (
+                <tr key={m.message_id} data-testid="message-row" data-status={m.status}>
+                  <td data-label="Sent" className="nowrap">
+                    {formatDateTime(m.created_at)}
+                  </td>
+                  <td data-label="Status">
+                    <span className={`tag tag-${m.status.toLowerCase()}`}>{m.status}</span>
+                    {m.reason && <span className="muted small block">{m.reason}</span>}
+                  </td>
+                  <td data-label="Message" className="cell-message">
+                    {m.message}
+                  </td>
+                  <td data-label="Campaign">
+                    <Link to={`/campaigns/${encodeURIComponent(m.campaign_id)}`} aria-label={`Campaign ${m.campaign_id}`}>
+                      Open
+                    </Link>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {log.hasNextPage && (
+        <button type="button" className="btn" onClick={() => void log.fetchNextPage()} disabled={log.isFetchingNextPage}>
+          {log.isFetchingNextPage ? 'Loading…' : 'Older messages'}
         </button>
       )}
     </section>

@@ -54,7 +54,7 @@ export default function Customers() {
               type="search"
               value={search}
               onChange={(e) => setSearch(e.target.value)}
-              placeholder="Name, email or customer id"
+              placeholder="Any part of a name, email, phone or city"
             />
           </label>
           {list.isPending ? (
