@@ -17,8 +17,14 @@ interface Props {
 
 export function AudienceSize({ preview, current, slow, empty, error, compact }: Props) {
   const show = !empty && preview && !slow && !error;
+  // What a screen reader hears: the settled size (or why there is none), nothing else of
+  // the panel (not "Counting…", not the timing, not the sample).
+  const announce = error ? `Audience not counted: ${error}` : show && current ? `${formatCount(preview.size)} customers match` : null;
   return (
-    <section className={`card audience ${compact ? 'audience-compact' : ''}`} aria-live="polite">
+    <section className={`card audience ${compact ? 'audience-compact' : ''}`}>
+      <p className="sr-only" role="status" aria-atomic="true" data-testid="audience-announce">
+        {announce}
+      </p>
       <h2 className="card-label">Audience</h2>
       <div className="audience-number">
         <span

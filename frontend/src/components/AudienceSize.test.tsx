@@ -1,0 +1,20 @@
+import { render, screen } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { AudienceSize } from './AudienceSize';
+
+const preview = { size: 12731, took_ms: 4.2, sample: [{ customer_id: 'c1', name: 'Asha' }] };
+
+describe('the audience size live region', () => {
+  it('announces only the settled size, not the panel', () => {
+    const { rerender } = render(<AudienceSize preview={preview} current slow={false} empty={false} error={null} />);
+    const status = screen.getByRole('status');
+    expect(status).toHaveTextContent(/^12,731 customers match$/);
+    expect(status).not.toHaveTextContent('Asha');
+    expect(screen.getAllByRole('status')).toHaveLength(1);
+    expect(document.querySelector('[aria-live]:not([role="status"])')).toBeNull(); // the panel itself is not live
+    rerender(<AudienceSize preview={preview} current={false} slow={false} empty={false} error={null} />);
+    expect(status).toBeEmptyDOMElement(); // counting: nothing said (no stale number)
+    rerender(<AudienceSize preview={undefined} current slow={false} empty={false} error="Segments are down." />);
+    expect(status).toHaveTextContent('Audience not counted: Segments are down.');
+  });
+});
