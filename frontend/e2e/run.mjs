@@ -334,6 +334,9 @@ const logStatuses = (page) => page.getByTestId('log-row').evaluateAll((rows) => 
  */
 async function lifecycle(page) {
   const { id, size } = await launchEveryone(page);
+  // On the history first: the tiles follow the rows while this (large) send runs.
+  await page.goto(`${BASE}/campaigns`);
+  await tilesFollowRows(page, id);
   await page.goto(`${BASE}/campaigns/${id}`);
   await page.evaluate(() => {
     window.__noReload = true;
@@ -479,7 +482,6 @@ async function watchHistory(page, id) {
       window.__changes.push({ at: Date.now(), text: el?.textContent ?? '' });
     }).observe(el, { subtree: true, characterData: true, childList: true });
   }, id);
-  await tilesFollowRows(page, id);
   await page.waitForFunction(
     (cid) => {
       const row = document.querySelector(`[data-campaign-id="${cid}"]`);
