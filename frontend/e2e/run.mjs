@@ -533,6 +533,19 @@ async function launchedElsewhere(page, segmentId) {
 async function failedLog(page, id, failed) {
   await page.locator(`[data-campaign-id="${id}"] a`).first().click();
   await page.waitForURL(new RegExp(`/campaigns/${id}$`));
+  // The table behind the chart ends at the campaign's final numbers.
+  await page.getByText('Show the numbers as a table').click();
+  const stats = (await api(page, `/api/v1/stats/campaigns/${id}`)).body;
+  await page.waitForFunction(
+    ([sent, fail]) => {
+      const last = [...document.querySelectorAll('[data-testid="series-table"] tbody tr')].at(-1);
+      const n = (i) => Number((last?.children[i]?.textContent ?? '').replace(/[^0-9]/g, '') || NaN);
+      return n(1) === sent && n(2) === fail;
+    },
+    [stats.sent, stats.failed],
+    { timeout: 15_000 },
+  );
+  results.series_table = true;
   await page.getByLabel('Status').selectOption('FAILED');
   await page.waitForURL(/status=FAILED/);
   if (failed > 0) {
@@ -789,6 +802,11 @@ try {
   const phone = await signedInContext(browser, { width: 390, height: 844 });
   await audit(phone.page, [...urls, ['not-found', '/no-such-page']]);
   await phone.context.close();
+  // Dark mode (prefers-color-scheme): the same rules, contrast included.
+  await page.emulateMedia({ colorScheme: 'dark' });
+  check(await page.evaluate(() => getComputedStyle(document.body).backgroundColor) !== 'rgb(245, 246, 248)', 'dark mode is not applied');
+  await audit(page, urls.map(([name, url]) => [`${name} (dark)`, url]));
+  await page.emulateMedia({ colorScheme: 'light' });
   if (SHOTS) await screenshots(browser, urls);
   await context.close();
 } catch (error) {

@@ -2,6 +2,7 @@
 import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { SeriesPoint } from '../api/models';
 import { formatCount } from '../lib/format';
+import { runningTotals } from '../lib/series';
 
 const time = new Intl.DateTimeFormat('en-IN', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
@@ -15,20 +16,14 @@ function secondTicks(from: number, to: number): number[] {
 
 export default function SeriesChart({ points, start }: { points: SeriesPoint[]; start?: string | null }) {
   // Running totals read as "how far along", which per-second buckets do not.
-  let sent = 0;
-  let failed = 0;
-  const data = points.map((p) => {
-    sent += p.sent;
-    failed += p.failed;
-    return { t: Date.parse(p.at), sent, failed };
-  });
+  const data = runningTotals(points);
   // Start from zero at launch, so the curve shows the climb rather than a floating line.
   const first = data[0]?.t;
   const launched = start ? Date.parse(start) : NaN;
   if (first != null) data.unshift({ t: Number.isFinite(launched) && launched < first ? launched : first - 1000, sent: 0, failed: 0 });
   const ticks = data.length ? secondTicks(data[0]!.t, data[data.length - 1]!.t) : [];
   return (
-    <div className="chart" role="img" aria-label="Messages sent and failed so far, over time">
+    <div className="chart" role="img" aria-label="Messages sent and failed so far, over time (the same numbers are in the table below the chart)">
       <ResponsiveContainer width="100%" height={220}>
         <AreaChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid stroke="var(--line)" vertical={false} />

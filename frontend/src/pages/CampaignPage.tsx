@@ -17,6 +17,7 @@ import { displayStatus, numbersOf, Progress, StatusTag } from '../components/Cam
 import { Empty, ErrorState, Skeleton } from '../components/States';
 import { formatCount, formatDateTime, formatRate } from '../lib/format';
 import { describeRules, indexFields } from '../lib/rules';
+import { runningTotals } from '../lib/series';
 import { useLive } from '../live/LiveStats';
 import { isFinished } from '../live/statsReducer';
 
@@ -115,9 +116,12 @@ export default function CampaignPage() {
             Deliveries over time
           </h2>
           {series.data && series.data.items.length > 0 ? (
-            <Suspense fallback={<Skeleton rows={4} label="Loading chart" />}>
-              <SeriesChart points={series.data.items} start={c.launched_at} />
-            </Suspense>
+            <>
+              <Suspense fallback={<Skeleton rows={4} label="Loading chart" />}>
+                <SeriesChart points={series.data.items} start={c.launched_at} />
+              </Suspense>
+              <SeriesTable points={series.data.items} />
+            </>
           ) : series.isPending ? (
             <Skeleton rows={4} label="Loading chart" />
           ) : (
@@ -135,6 +139,47 @@ export default function CampaignPage() {
       </div>
       <CommunicationsLog campaignId={id} live={!finished && !['completed', 'cancelled', 'failed'].includes(c.status)} />
     </div>
+  );
+}
+
+const clock = new Intl.DateTimeFormat('en-IN', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
+/** The chart's numbers as a table (for screen readers, and anyone who wants the figures). */
+function SeriesTable({ points }: { points: Series['items'] }) {
+  const rows = runningTotals(points);
+  return (
+    <details className="chart-table">
+      <summary className="small">Show the numbers as a table</summary>
+      <div className="table-wrap table-scroll" tabIndex={0} role="region" aria-label="Numbers behind the chart">
+        <table className="table" data-testid="series-table">
+          <caption className="sr-only">Messages sent and failed so far, by second</caption>
+          <thead>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col" className="num">
+                Sent so far
+              </th>
+              <th scope="col" className="num">
+                Failed so far
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.t}>
+                <td data-label="Time">{clock.format(r.t)}</td>
+                <td className="num" data-label="Sent so far">
+                  {formatCount(r.sent)}
+                </td>
+                <td className="num" data-label="Failed so far">
+                  {formatCount(r.failed)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </details>
   );
 }
 
