@@ -258,12 +258,12 @@ async function draftThrough401(page) {
   const name = `Draft kept · ${new Date().toISOString().slice(11, 19)}`;
   const message = 'Hi {first_name}, your draft survived a sign-in!';
   await page.getByLabel('Campaign name').fill(name);
-  await page.getByLabel('Message', { exact: true }).fill(message);
+  await page.getByRole('textbox', { name: /^Message/ }).fill(message);
   await page.locator('.rule').first().locator('.rule-value').fill('4321');
   await settledSize(page);
   const draft = async () => ({
     name: await page.getByLabel('Campaign name').inputValue(),
-    message: await page.getByLabel('Message', { exact: true }).inputValue(),
+    message: await page.getByRole('textbox', { name: /^Message/ }).inputValue(),
     rule: await page.locator('.rule').first().locator('.rule-value').inputValue(),
   });
   const want = { name, message, rule: '4321' };
