@@ -69,6 +69,11 @@ async function buildAudience(page) {
 
   await page.getByRole('button', { name: 'Save audience' }).click();
   await page.waitForURL(/\/audiences\/\d+$/);
+  // The saved audience's members as CSV, from its page: one line per member.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+  const csv = (await readFile(await download.path(), 'utf8')).trim().split(/\r?\n/);
+  check(/customer_id/.test(csv[0]) && csv.length - 1 === shown, `the audience export has ${csv.length - 1} rows (header "${csv[0]}"), the size is ${shown}`);
+  results.audience_export_rows = csv.length - 1;
   return shown;
 }
 

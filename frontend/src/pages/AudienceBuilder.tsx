@@ -6,7 +6,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import type { RuleGroupType } from 'react-querybuilder';
-import { ApiError, segments, unwrap } from '../api/client';
+import { ApiError, downloadWithAuth, segments, unwrap } from '../api/client';
 import type { Segment } from '../api/models';
 import { useAudiencePreview, useFields, useSegment } from '../api/queries';
 import { AudienceSize } from '../components/AudienceSize';
@@ -83,6 +83,7 @@ function Builder({ id, initial }: { id: string | undefined; initial: Segment | u
           <h1>{id ? name || 'Audience' : 'Build an audience'}</h1>
         </div>
         <div className="actions">
+          {id && <ExportMembers id={id} name={initial?.name ?? name} />}
           {id && (
             <Link className="btn" to={`/campaigns/new?segment=${id}`}>
               New campaign to this audience
@@ -133,5 +134,32 @@ function Builder({ id, initial }: { id: string | undefined; initial: Segment | u
         </aside>
       </div>
     </form>
+  );
+}
+
+/**
+ * The saved audience's members as CSV (fetched with the session: a plain link cannot carry
+ * the token). The file is the audience as saved, not edits not yet saved.
+ */
+function ExportMembers({ id, name }: { id: string; name: string }) {
+  const [state, setState] = useState<'idle' | 'busy' | string>('idle');
+  const file = `${(name || `audience-${id}`).replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').toLowerCase() || `audience-${id}`}.csv`;
+  const run = () => {
+    setState('busy');
+    downloadWithAuth(`/api/v1/segments/${encodeURIComponent(id)}/export`, file)
+      .then(() => setState('idle'))
+      .catch((error: unknown) => setState(error instanceof Error ? `Export failed: ${error.message}` : 'Export failed.'));
+  };
+  return (
+    <>
+      {state !== 'idle' && state !== 'busy' && (
+        <span className="form-error" role="alert">
+          {state}
+        </span>
+      )}
+      <button type="button" className="btn" onClick={run} disabled={state === 'busy'} title="The members of the saved audience, as a CSV file">
+        {state === 'busy' ? 'Exporting…' : 'Export CSV'}
+      </button>
+    </>
   );
 }
