@@ -8,6 +8,7 @@ import { useId, useState } from 'react';
 import { campaigns, ingest, unwrap } from '../api/client';
 import type { Customer, Page } from '../api/models';
 import { useDebounced } from '../api/queries';
+import { useSession } from '../auth/RequireAuth';
 import { renderTemplate } from '../lib/template';
 
 const MAX = 10;
@@ -15,6 +16,13 @@ const MAX = 10;
 interface TestResult {
   test_id: string;
   recipients: number;
+}
+
+/** The body of a test send: named customers, or the signed-in person (`to_me`). */
+interface TestBody {
+  message: string;
+  customer_ids: string[];
+  to_me?: boolean;
 }
 
 export function TestSend({ message, disabled }: { message: string; disabled: boolean }) {
@@ -29,13 +37,12 @@ export function TestSend({ message, disabled }: { message: string; disabled: boo
     queryFn: ({ signal }) =>
       unwrap<Page<Customer>>(ingest.GET('/api/v1/customers', { params: { query: { q: search, limit: 6 } }, signal })),
   });
+  const me = useSession()?.user.email ?? null;
   const send = useMutation({
-    mutationFn: () =>
-      unwrap<TestResult>(
-        campaigns.POST('/api/v1/campaigns/test-send', {
-          body: { message, customer_ids: picked.map((c) => c.customer_id) },
-        }),
-      ),
+    mutationFn: (toMe: boolean) => {
+      const body: TestBody = toMe ? { message, customer_ids: [], to_me: true } : { message, customer_ids: picked.map((c) => c.customer_id) };
+      return unwrap<TestResult>(campaigns.POST('/api/v1/campaigns/test-send', { body }));
+    },
   });
   const add = (c: Customer) => {
     send.reset();
@@ -107,16 +114,29 @@ export function TestSend({ message, disabled }: { message: string; disabled: boo
         <button
           type="button"
           className="btn"
-          onClick={() => send.mutate()}
+          onClick={() => send.mutate(false)}
           disabled={disabled || picked.length === 0 || send.isPending}
         >
-          {send.isPending ? 'Sending test…' : `Send test to ${picked.length || 'no'} ${picked.length === 1 ? 'customer' : 'customers'}`}
+          {send.isPending && !send.variables ? 'Sending test…' : `Send test to ${picked.length || 'no'} ${picked.length === 1 ? 'customer' : 'customers'}`}
+        </button>
+        <button
+          type="button"
+          className="btn"
+          data-testid="test-send-me"
+          onClick={() => send.mutate(true)}
+          disabled={disabled || send.isPending || !me}
+          title={me ? `To ${me}` : undefined}
+        >
+          {send.isPending && send.variables ? 'Sending test…' : 'Send a test to me'}
         </button>
         <span className="muted small">Up to {MAX}. A test is not a campaign: it is in no list and no statistics.</span>
       </div>
       {send.isSuccess && (
         <p className="banner banner-ok" role="status" data-testid="test-send-result">
-          Test sent to {send.data.recipients} {send.data.recipients === 1 ? 'customer' : 'customers'} (test {send.data.test_id}).
+          {send.variables
+            ? `Test sent to you${me ? ` (${me})` : ''}`
+            : `Test sent to ${send.data.recipients} ${send.data.recipients === 1 ? 'customer' : 'customers'}`}{' '}
+          (test {send.data.test_id}).
         </p>
       )}
       {send.isError && (
