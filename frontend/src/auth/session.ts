@@ -4,6 +4,7 @@
  * (one refresh at a time, shared by every caller).
  */
 import type { Session, User } from '../api/models';
+import { readShared, writeShared } from './sharedSession';
 
 const KEY = 'beacon.session';
 const EARLY_MS = 30_000; // refresh this long before expiry so requests never race it
@@ -21,6 +22,7 @@ export interface StoredSession {
   refreshToken: string | null;
   expiresAt: number; // epoch ms
   lifetimeMs?: number; // the access token's lifetime as issued
+  issuedAt?: number; // epoch ms when these tokens were issued (the newest session wins)
   user: User;
 }
 
@@ -72,17 +74,20 @@ export function fromApi(session: Session): StoredSession {
     refreshToken: session.refresh_token,
     expiresAt: Date.now() + session.expires_in * 1000,
     lifetimeMs: session.expires_in * 1000,
+    issuedAt: Date.now(),
     user: session.user,
   };
 }
 
 export function signIn(session: StoredSession): void {
   save(session);
+  void writeShared(session);
 }
 
 /** Forget the session (sign out, or the server refused the token). */
 export function clearSession(): void {
   save(null);
+  void writeShared(null);
 }
 
 async function refresh(token: string): Promise<StoredSession | null> {
@@ -102,14 +107,21 @@ async function refresh(token: string): Promise<StoredSession | null> {
  */
 async function refreshOnce(s: StoredSession): Promise<StoredSession | null> {
   const run = async () => {
-    const stored = load();
+    // The newest of what this tab's localStorage says and what the last refresh wrote to
+    // IndexedDB (never stale inside the lock; see sharedSession.ts).
+    const local = load();
+    const shared = await readShared<StoredSession>();
+    const stored = shared && shared.issuedAt && shared.issuedAt > (local?.issuedAt ?? 0) ? shared : local;
     if (stored?.accessToken && stored.refreshToken !== s.refreshToken && stored.expiresAt - Date.now() > earlyMs(stored)) {
       return stored; // renewed by another tab meanwhile
     }
     const token = stored?.refreshToken ?? s.refreshToken;
     const next = token ? await refresh(token) : null;
     // Stored before the lock is released, so the next tab to take it reads the new tokens.
-    if (next) save(next);
+    if (next) {
+      await writeShared(next);
+      save(next);
+    }
     return next;
   };
   const locks = (globalThis.navigator as Navigator | undefined)?.locks;
