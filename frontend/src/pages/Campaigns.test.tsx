@@ -13,7 +13,6 @@ describe('campaign history filters', () => {
   it('searches, filters by status and dates, and sorts through the API', async () => {
     const api = fakeApi({
       'GET /api/v1/campaigns': [{ status: 200, body: { items: [], next_cursor: null } }],
-      'GET /api/v1/stats/overview': [{ status: 200, body: { campaigns: 0, audience: 0, sent: 0, failed: 0 } }],
     });
     const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
     render(
