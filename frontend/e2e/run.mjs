@@ -338,10 +338,14 @@ const logStatuses = (page) => page.getByTestId('log-row').evaluateAll((rows) => 
  * (confirmed); the page's tiles end equal to the stats API with the unsent CANCELLED.
  */
 async function lifecycle(page) {
-  const { id, size } = await launchEveryone(page);
-  // On the history first: the tiles follow the rows while this (large) send runs.
+  // On the history: the tiles follow the rows while a large send runs (then it is stopped).
+  const busy = await launchEveryone(page);
   await page.goto(`${BASE}/campaigns`);
-  await tilesFollowRows(page, id);
+  await tilesFollowRows(page, busy.id);
+  const stopped = await api(page, `/api/v1/campaigns/${busy.id}/cancel`, { method: 'POST' });
+  check(stopped.status === 200 || stopped.status === 409, `cancel answered ${stopped.status}: ${JSON.stringify(stopped.body)}`);
+
+  const { id, size } = await launchEveryone(page);
   await page.goto(`${BASE}/campaigns/${id}`);
   await page.evaluate(() => {
     window.__noReload = true;
