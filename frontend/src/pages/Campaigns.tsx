@@ -77,7 +77,7 @@ function Summary({ rows, stats: live, more }: { rows: Campaign[]; stats: Record<
   }
   return (
     <div className="stack-tight">
-      <dl className="kpis" aria-label="Totals of the campaigns listed" data-testid="history-totals">
+      <dl className="kpis kpis-summary" aria-label="Totals of the campaigns listed" data-testid="history-totals">
         <div>
           <dt>Campaigns</dt>
           <dd data-testid="total-campaigns">{formatCount(rows.length)}</dd>
