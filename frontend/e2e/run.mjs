@@ -772,6 +772,15 @@ async function screenshots(browser, urls) {
       check(overflow <= 0, `${name} at ${width} px scrolls sideways by ${overflow} px`);
       if (suffix) await page.screenshot({ path: path.join(SHOTS, `${name}-${suffix}.png`), fullPage: true });
     }
+    if (suffix === 'desktop') {
+      // Dark mode, as a system set to dark shows it.
+      await page.emulateMedia({ colorScheme: 'dark' });
+      for (const [name, url] of urls.filter(([n]) => n === 'campaign')) {
+        await page.goto(`${BASE}${url}`);
+        await page.waitForLoadState('networkidle');
+        await page.screenshot({ path: path.join(SHOTS, `${name}-dark-desktop.png`), fullPage: true });
+      }
+    }
     await context.close();
   }
 }
