@@ -55,8 +55,11 @@ def callback_allow_list(setting: str) -> dict[str, set[int] | None]:
     for raw in (e.strip().lower() for e in setting.split(",")):
         if not raw:
             continue
-        parts = urlsplit(f"//{raw}")
-        host, port = parts.hostname or raw, parts.port
+        if raw.count(":") > 1 and not raw.startswith("["):
+            host, port = raw, None  # a bare IPv6 address (::1): no port can follow it
+        else:
+            parts = urlsplit(f"//{raw}")
+            host, port = parts.hostname or raw, parts.port
         ports = allowed.get(host, set())
         if port is None or ports is None:
             allowed[host] = None

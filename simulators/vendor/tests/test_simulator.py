@@ -184,11 +184,12 @@ async def test_callbacks_go_only_to_configured_hosts() -> None:
         ("http://[::1]:8004/api/v1/receipts", True),
         ("http://[::1]:15672/", False),
         ("http://anyport.test:1234/", True),  # a bare host: any port (local runs)
+        ("http://[::2]:1234/", True),  # a bare IPv6 address, the default's form (::1)
     ],
 )
 async def test_a_port_named_in_the_allow_list_is_the_only_one(url: str, accepted: bool) -> None:
     receiver = Receiver()
-    hosts = "delivery.test:8004,[::1]:8004,anyport.test"
+    hosts = "delivery.test:8004,[::1]:8004,anyport.test,::2"
     async with vendor(receiver, vendor_callback_hosts=hosts) as client:
         response = await client.post(
             "/vendor/v1/messages",
