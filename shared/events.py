@@ -46,6 +46,9 @@ API_KEY_USED = "api_key.used"
 USER_SIGNED_IN = "user.signed_in"
 USER_ROLE_CHANGED = "user.role_changed"
 SESSION_REFRESH_REUSED = "session.refresh_reused"
+# An admin ended a person's sessions (disabled, role changed, or asked): every service
+# refuses that person's access tokens issued before `ended_before`.
+USER_SESSIONS_ENDED = "user.sessions_ended"
 AUDIENCE_RESOLVED = "audience.resolved"
 AUDIENCE_BATCH = "audience.batch"
 RECEIPT_RECEIVED = "receipt.received"
@@ -177,6 +180,13 @@ class UserRoleChanged(_Payload):
     before: str
     after: str
     why: str  # e.g. "admin_list" (taken off BEACON_AUTH_ADMIN_EMAILS at a refresh)
+
+
+class UserSessionsEnded(_Payload):
+    user: Actor  # whose sessions ended
+    ended_before: str  # ISO-8601 UTC: tokens issued at or before it are refused
+    why: str  # "disabled", "role_changed" or "ended"
+    actor: Actor | None = None  # the admin who did it
 
 
 class SessionRefreshReused(_Payload):
@@ -376,6 +386,13 @@ CATALOGUE: tuple[EventSpec, ...] = (
         "campaigns",
         UserRoleChanged,
         "audit: a person's role changed (e.g. taken off the admin list)",
+    ),
+    EventSpec(
+        USER_SESSIONS_ENDED,
+        1,
+        "campaigns",
+        UserSessionsEnded,
+        "a person's sessions were ended by an admin: every service refuses their older tokens",
     ),
     EventSpec(
         SESSION_REFRESH_REUSED,

@@ -39,7 +39,7 @@ from sqlalchemy import MetaData, Table
 from tenacity import AsyncRetrying, RetryCallState, wait_exponential_jitter
 
 from shared import asyncapi
-from shared.auth import apikeys
+from shared.auth import apikeys, cutoffs
 from shared.auth.dependency import Authenticator
 from shared.batch_consumer import BatchConsumer, BatchHandler, SqlUnitOfWork
 from shared.consumer import EventConsumer, Handler, WorkConsumer, WorkHandler
@@ -52,7 +52,7 @@ from shared.logging import get_logger
 from shared.outbox import OutboxRelay, publish_envelope
 from shared.retention import Pruner, older_than, retention_loop
 from shared.settings import ServiceSettings
-from shared.tables import api_keys_table, outbox_table
+from shared.tables import api_keys_table, outbox_table, session_cutoffs_table
 from shared.topology import (
     ListenerSpec,
     QueueSpec,
@@ -415,8 +415,12 @@ class Runtime:
                 self.service, self.settings, self.engine, on_key_used=self._announce_key_used
             )
             if self.service in apikeys.COPY_SERVICES:
-                table = api_keys_table(MetaData())
-                self.add_consumer(apikeys.copy_queue(self.service), apikeys.copy_handlers(table))
+                metadata = MetaData()
+                handlers = {
+                    **apikeys.copy_handlers(api_keys_table(metadata)),
+                    **cutoffs.copy_handlers(session_cutoffs_table(metadata)),
+                }
+                self.add_consumer(apikeys.copy_queue(self.service), handlers)
 
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from shared.auth.principal import AuthError, Principal
 from shared.db import unit_of_work
 from shared.envelope import Envelope
-from shared.events import API_KEY_CREATED, API_KEY_REVOKED, API_KEY_USED
+from shared.events import API_KEY_CREATED, API_KEY_REVOKED, API_KEY_USED, USER_SESSIONS_ENDED
 from shared.logging import get_logger
 from shared.settings import ServiceSettings, require_secret
 from shared.topology import Binding, QueueSpec
@@ -46,7 +46,10 @@ LAST_USED_EVERY_S = 60.0  # how often a replica records that a key is still in u
 
 
 def copy_queue(service: str) -> QueueSpec:
-    return QueueSpec(f"{service}.api_keys", (Binding("campaigns", (CREATED, REVOKED)),))
+    """Campaigns' sign-in state a service keeps a copy of: keys and session cut-offs."""
+    return QueueSpec(
+        f"{service}.api_keys", (Binding("campaigns", (CREATED, REVOKED, USER_SESSIONS_ENDED)),)
+    )
 
 
 def new_key() -> str:
