@@ -44,7 +44,7 @@ from shared.auth.dependency import Authenticator
 from shared.batch_consumer import BatchConsumer, BatchHandler, SqlUnitOfWork
 from shared.consumer import EventConsumer, Handler, WorkConsumer, WorkHandler
 from shared.db import make_engine
-from shared.envelope import Envelope, new_event
+from shared.envelope import Envelope, Received, new_event
 from shared.errors import install_error_handlers, responses
 from shared.health import health_router, install_request_middleware
 from shared.hot_routes import HotRoute
@@ -209,7 +209,7 @@ class Runtime:
         max_wait_ms: float | None = None,
         in_flight: int | None = None,
         max_rows: int | None = None,
-        rows: Callable[[Envelope], int] = lambda _: 1,
+        rows: Callable[[Received[Any]], int] = lambda _: 1,
     ) -> BatchConsumer:
         """Register a queue whose events are applied in batches (see shared.batch_consumer);
         the limits default to the ``batch_*`` settings. Its own channel, whose prefetch lets
