@@ -88,6 +88,7 @@ class Received(Generic[P]):
     payload: P
 
     @staticmethod
-    def of(envelope: Envelope) -> Received[Any]:
+    def of(envelope: Envelope, *, check_rows: bool = True) -> Received[Any]:
         """Parse ``envelope``'s payload with its spec; ValueError if it does not fit."""
-        return Received(envelope, parse(envelope.type, envelope.version, envelope.payload))
+        payload = parse(envelope.type, envelope.version, envelope.payload, check_rows=check_rows)
+        return Received(envelope, payload)

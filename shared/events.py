@@ -249,11 +249,12 @@ class EventSpec:
     def routing_key(self) -> str:
         return self.type
 
-    def parse(self, payload: dict[str, Any]) -> _Payload:
+    def parse(self, payload: dict[str, Any], *, check_rows: bool = True) -> _Payload:
         """``payload`` as this spec's model; ValueError (pydantic's ValidationError is one)
-        unless it fits. A bulk event's rows stay the dicts they are, their keys checked."""
+        unless it fits. A bulk event's rows stay the dicts they are, their keys checked
+        (unless ``check_rows`` is False: a reader that takes each row on its own)."""
         model = self.payload.model_validate(payload)
-        if self.rows is not None:
+        if self.rows is not None and check_rows:
             for index, row in enumerate(getattr(model, self.rows)):
                 if not isinstance(row, dict):
                     raise ValueError(f"{self.rows}[{index}] is not an object")
@@ -453,12 +454,14 @@ def spec_for(type_: str, version: int) -> EventSpec | None:
     return _BY_KEY.get((type_, version))
 
 
-def parse(type_: str, version: int, payload: dict[str, Any]) -> _Payload:
+def parse(
+    type_: str, version: int, payload: dict[str, Any], *, check_rows: bool = True
+) -> _Payload:
     """A payload as its spec's model; ValueError for an unknown type or a misfit."""
     spec = spec_for(type_, version)
     if spec is None:
         raise ValueError(f"{type_[:100]} version {version} is not in the event catalogue")
-    return spec.parse(payload)
+    return spec.parse(payload, check_rows=check_rows)
 
 
 def check(type_: str, version: int, payload: dict[str, Any]) -> None:

@@ -259,21 +259,24 @@ class Runtime:
             self._queues.append(spec)
 
     def add_listener(
-        self, spec: ListenerSpec, handle: Callable[[Envelope], Awaitable[None]]
+        self, spec: ListenerSpec, handle: Callable[[Received[Any]], Awaitable[None]]
     ) -> None:
-        """Feed every matching event to ``handle`` in this process (see ListenerSpec)."""
+        """Feed every matching event to ``handle`` in this process (see ListenerSpec), its
+        payload as the catalogue's model. Its rows are not key-checked here: a listener
+        takes each row on its own (a bad one is skipped), on every replica, for every
+        change."""
         queue = spec.queue(self.settings, self.instance)
         queue.declare = False
 
         async def on_message(message: Any) -> None:
             try:
-                envelope = Envelope.from_bytes(message.body)
+                event = Received.of(Envelope.from_bytes(message.body), check_rows=False)
             except ValueError as error:
                 log.error("listener_bad_message", queue=spec.purpose, error=str(error)[:300])
                 await message.ack()
                 return
             try:
-                await handle(envelope)
+                await handle(event)
             except Exception as error:
                 # The state a listener feeds is rebuilt at start; one missed update is
                 # logged, never a message held unacknowledged.

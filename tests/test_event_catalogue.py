@@ -64,7 +64,7 @@ def test_fitting_payloads_pass() -> None:
 
 
 def _handler_maps() -> list[dict[tuple[str, int], Any]]:
-    """Every consumer's handlers, as the services register them."""
+    """Every consumer's and listener's handlers, as the services register them."""
     from sqlalchemy import MetaData
 
     from services.campaigns import consumers as campaigns
@@ -72,7 +72,9 @@ def _handler_maps() -> list[dict[tuple[str, int], Any]]:
     from services.delivery.sender import Sender
     from services.ingest import consumers as ingest
     from services.segments import consumers as segments
+    from services.segments.cache import ProfileCache
     from services.stats import consumers as stats
+    from services.stats.hub import Hub
     from shared.auth import apikeys
     from shared.tables import api_keys_table
 
@@ -89,6 +91,8 @@ def _handler_maps() -> list[dict[tuple[str, int], Any]]:
         {(events.CAMPAIGN_LAUNCHED, 1): segments.audience_resolver(10, lambda: None)},
         stats.HANDLERS,
         apikeys.copy_handlers(api_keys_table(MetaData())),
+        # The listeners (in-process feeds, no inbox) get the model too.
+        {(events.STATS_CHANGED, 1): Hub.apply, (events.PROFILE_CHANGED, 1): ProfileCache.apply},
     ]
 
 
