@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import Table, func, select
 from sqlalchemy.dialects.mysql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.auth.principal import AuthError, Principal
-from shared.envelope import Envelope
+from shared.consumer import Handler
+from shared.envelope import Envelope, Received
 from shared.events import USER_SESSIONS_ENDED, UserSessionsEnded
 
 ENDED = USER_SESSIONS_ENDED
@@ -42,11 +42,13 @@ async def apply_cutoff(conn: AsyncConnection, table: Table, sub: str, before: da
     )
 
 
-def copy_handlers(table: Table) -> dict[tuple[str, int], Any]:
+def copy_handlers(table: Table) -> dict[tuple[str, int], Handler]:
     """The handler of ``user.sessions_ended`` on ``<service>.api_keys``."""
 
-    async def on_sessions_ended(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
-        ended = UserSessionsEnded.model_validate(envelope.payload)
+    async def on_sessions_ended(
+        conn: AsyncConnection, event: Received[UserSessionsEnded]
+    ) -> list[Envelope]:
+        ended = event.payload
         await apply_cutoff(conn, table, ended.user.sub, naive_utc(ended.ended_before))
         return []
 
