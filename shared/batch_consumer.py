@@ -8,8 +8,9 @@ dead-lettered at once, alone); the rest are cut into batches by
 :class:`shared.batching.Batcher` (up to ``max_messages``, or ``max_wait_s`` after the
 first, with up to ``in_flight`` batches applied at once). A batch is applied in ONE unit
 of work: one inbox claim per event id (an id applied before, or twice in the batch, is
-skipped), each handler called once with the fresh envelopes of its type, their events
-added to the outbox, one commit; then every message is acknowledged.
+skipped), each handler called once with the fresh events of its type (their payloads as
+the catalogue's models, parsed once on arrival), their events added to the outbox, one
+commit; then every message is acknowledged.
 
 Failures follow ``shared.consumer``'s rule, per message, never leaving one unacknowledged:
 - transient (deadlock, lock timeout, database away, a concurrent claim): the whole batch is
@@ -41,16 +42,17 @@ from shared import inbox, outbox
 from shared.batching import Batcher
 from shared.consumer import dead_letter, describe, resolve, settle_failure
 from shared.db import is_transient, retry_transient, unit_of_work
-from shared.envelope import Envelope
+from shared.envelope import Envelope, Received
 from shared.logging import get_logger
 from shared.metrics import BATCH_MESSAGES, BATCH_SECONDS, BATCHES, EVENTS_CONSUMED
 from shared.settings import ServiceSettings
 
 log = get_logger(__name__)
 
-# Called once per batch with the fresh envelopes of one (type, version), in arrival order,
-# inside the batch's transaction; returns the events to add to the outbox.
-BatchHandler = Callable[[AsyncConnection, list[Envelope]], Awaitable[list[Envelope]]]
+# Called once per batch with the fresh events of one (type, version), in arrival order,
+# inside the batch's transaction (typed per handler, e.g. ``list[Received[ReceiptsPayload]]``);
+# returns the events to add to the outbox.
+BatchHandler = Callable[[AsyncConnection, list[Received[Any]]], Awaitable[list[Envelope]]]
 
 
 class UnitOfWork(Protocol):
@@ -103,11 +105,15 @@ class SqlUnitOfWork:
 @dataclass(frozen=True)
 class _Delivery:
     message: RabbitMessage
-    envelope: Envelope
+    event: Received[Any]
+
+    @property
+    def envelope(self) -> Envelope:
+        return self.event.envelope
 
     @property
     def event_id(self) -> str:
-        return str(self.envelope.event_id)
+        return str(self.event.envelope.event_id)
 
 
 class BatchConsumer:
@@ -125,7 +131,7 @@ class BatchConsumer:
         max_wait_s: float,
         in_flight: int,
         max_rows: int | None = None,
-        rows: Callable[[Envelope], int] = lambda _: 1,
+        rows: Callable[[Received[Any]], int] = lambda _: 1,
         on_emitted: Callable[[], None] = lambda: None,
     ) -> None:
         """``rows``, with ``max_rows``: how much work a message carries (orders, receipts),
@@ -148,7 +154,7 @@ class BatchConsumer:
             max_wait_s=max_wait_s,
             in_flight=in_flight,
             max_weight=max_rows,
-            weight=lambda delivery: max(1, rows(delivery.envelope)),
+            weight=lambda delivery: max(1, rows(delivery.event)),
         )
 
     async def __call__(self, message: RabbitMessage) -> None:
@@ -162,12 +168,12 @@ class BatchConsumer:
             return
         if found is None:
             return
-        envelope = found[0]
+        event = found[0]
         try:
-            self.batcher.add(_Delivery(message, envelope))
+            self.batcher.add(_Delivery(message, event))
         except Exception as error:  # e.g. ``rows`` on a malformed payload
             await settle_failure(
-                self.broker, self.settings, self.name, message, error, envelope.type
+                self.broker, self.settings, self.name, message, error, event.envelope.type
             )
 
     async def close(self, timeout: float = 10.0) -> None:
@@ -238,13 +244,13 @@ class BatchConsumer:
     async def _apply_in_transaction(self, batch: Sequence[_Delivery]) -> tuple[set[str], bool]:
         async with self.unit.transaction() as conn:
             fresh = await self.unit.claim(conn, self.name, [d.event_id for d in batch])
-            groups: dict[tuple[str, int], list[Envelope]] = {}
+            groups: dict[tuple[str, int], list[Received[Any]]] = {}
             taken: set[str] = set()
             for delivery in batch:
                 if delivery.event_id in fresh and delivery.event_id not in taken:
                     taken.add(delivery.event_id)
                     key = (delivery.envelope.type, delivery.envelope.version)
-                    groups.setdefault(key, []).append(delivery.envelope)
+                    groups.setdefault(key, []).append(delivery.event)
             events: list[Envelope] = []
             # Handlers in their declared order, so concurrent batches write in one order.
             for key, handler in self.handlers.items():

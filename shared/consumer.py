@@ -1,9 +1,10 @@
 """The one way a Beacon consumer applies an event, and the rule for every failure.
 
 For each message: parse the envelope; find the handler for its type and version (unknown
-ones are poison); then, in one transaction, claim the event id in the inbox, apply the
-handler's effect and add the events it emits to the outbox. Only after the commit is the
-message acknowledged.
+ones are poison); parse the payload into the catalogue's model (``shared.events``; one
+that does not fit is poison), which is what the handler gets; then, in one transaction,
+claim the event id in the inbox, apply the handler's effect and add the events it emits to
+the outbox. Only after the commit is the message acknowledged.
 
 Every failure ends in one of two ways, never in a message left unacknowledged:
 - transient (deadlock, lock timeout, database or broker away): retried in process a few
@@ -20,7 +21,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.message import RabbitMessage
@@ -29,8 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared import inbox, outbox
 from shared.db import is_transient, retry_transient, unit_of_work
-from shared.envelope import Envelope
-from shared.events import check as check_payload
+from shared.envelope import Envelope, Received
 from shared.logging import bind_correlation_id, get_logger
 from shared.metrics import EVENT_AGE, EVENTS_CONSUMED
 from shared.settings import ServiceSettings
@@ -38,7 +38,9 @@ from shared.topology import dead_letter_exchange
 
 log = get_logger(__name__)
 
-Handler = Callable[[AsyncConnection, Envelope], Awaitable[list[Envelope]]]
+# A handler gets the event with its payload as the catalogue's model (typed per handler,
+# e.g. ``Received[AudienceResolved]``) and returns the events to add to the outbox.
+Handler = Callable[[AsyncConnection, Received[Any]], Awaitable[list[Envelope]]]
 H = TypeVar("H")
 UNKNOWN_TYPE = "unknown"  # the metrics label for types no handler knows (bounded labels)
 
@@ -78,10 +80,11 @@ class EventConsumer:
             found = await resolve(message, self.handlers, self.broker, self.settings, self.name)
             if found is None:
                 return
-            envelope, handler = found
+            event, handler = found
+            envelope = event.envelope
             type_ = envelope.type
             emitted = await retry_transient(
-                lambda: self._apply(handler, envelope),
+                lambda: self._apply(handler, event),
                 what=f"{self.name}:{type_}",
                 attempts=self.settings.transient_attempts,
             )
@@ -97,16 +100,17 @@ class EventConsumer:
                 self.on_emitted()
         await message.ack()
 
-    async def _apply(self, handler: Handler, envelope: Envelope) -> int | None:
+    async def _apply(self, handler: Handler, event: Received[Any]) -> int | None:
         async with unit_of_work(self.engine) as conn:
-            if not await inbox.claim(conn, self.inbox_table, self.name, str(envelope.event_id)):
+            claimed = str(event.envelope.event_id)
+            if not await inbox.claim(conn, self.inbox_table, self.name, claimed):
                 return None
-            events = await handler(conn, envelope)
+            events = await handler(conn, event)
             await outbox.add(conn, self.outbox_table, events)
             return len(events)
 
 
-WorkHandler = Callable[[Envelope], Awaitable[None]]
+WorkHandler = Callable[[Received[Any]], Awaitable[None]]
 
 
 @dataclass
@@ -128,9 +132,9 @@ class WorkConsumer:
             found = await resolve(message, self.handlers, self.broker, self.settings, self.name)
             if found is None:
                 return
-            envelope, handler = found
-            type_ = envelope.type
-            await handler(envelope)
+            event, handler = found
+            type_ = event.envelope.type
+            await handler(event)
         except Exception as error:
             await settle_failure(self.broker, self.settings, self.name, message, error, type_)
             return
@@ -144,10 +148,11 @@ async def resolve(
     broker: RabbitBroker,
     settings: ServiceSettings,
     queue: str,
-) -> tuple[Envelope, H] | None:
-    """The message's envelope and its handler, payload checked; ``None`` once a message
-    that can never be handled (bad envelope, unknown type or version) is dead-lettered.
-    A payload that does not fit its spec raises ValueError (dead-lettered by the caller)."""
+) -> tuple[Received[Any], H] | None:
+    """The message's event, its payload parsed into the catalogue's model, and its handler;
+    ``None`` once a message that can never be handled (bad envelope, unknown type or
+    version) is dead-lettered. A payload that does not fit its spec raises ValueError
+    (dead-lettered by the caller)."""
     try:
         envelope = Envelope.from_bytes(message.body)
     except ValueError as error:  # JSON and validation errors are ValueErrors
@@ -163,8 +168,7 @@ async def resolve(
         reason = f"no handler for {envelope.type[:100]} version {envelope.version}"
         await dead_letter(broker, settings, queue, message, reason, UNKNOWN_TYPE)
         return None
-    check_payload(envelope.type, envelope.version, envelope.payload)
-    return envelope, handler
+    return Received.of(envelope), handler
 
 
 async def settle_failure(

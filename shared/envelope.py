@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import to_jsonable_python
 
-from shared.events import check
+from shared.events import check, parse
 from shared.logging import current_correlation_id
 
 # Naive datetimes are UTC everywhere in Beacon (the databases store UTC), so they are
@@ -72,3 +73,22 @@ def new_event(
         correlation_id=correlation_id or current_correlation_id(),
         payload=payload,
     )
+
+
+P = TypeVar("P", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Received(Generic[P]):
+    """An event as a consumer's handler gets it: the envelope (id, time, correlation id)
+    and its payload as the catalogue's model (``shared.events``), checked once on arrival.
+    A bulk event's rows are the plain dicts they arrived as (their keys checked)."""
+
+    envelope: Envelope
+    payload: P
+
+    @staticmethod
+    def of(envelope: Envelope, *, check_rows: bool = True) -> Received[Any]:
+        """Parse ``envelope``'s payload with its spec; ValueError if it does not fit."""
+        payload = parse(envelope.type, envelope.version, envelope.payload, check_rows=check_rows)
+        return Received(envelope, payload)

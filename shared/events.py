@@ -46,6 +46,9 @@ API_KEY_USED = "api_key.used"
 USER_SIGNED_IN = "user.signed_in"
 USER_ROLE_CHANGED = "user.role_changed"
 SESSION_REFRESH_REUSED = "session.refresh_reused"
+# An admin ended a person's sessions (disabled, role changed, or asked): every service
+# refuses that person's access tokens issued before `ended_before`.
+USER_SESSIONS_ENDED = "user.sessions_ended"
 AUDIENCE_RESOLVED = "audience.resolved"
 AUDIENCE_BATCH = "audience.batch"
 RECEIPT_RECEIVED = "receipt.received"
@@ -179,6 +182,13 @@ class UserRoleChanged(_Payload):
     why: str  # e.g. "admin_list" (taken off BEACON_AUTH_ADMIN_EMAILS at a refresh)
 
 
+class UserSessionsEnded(_Payload):
+    user: Actor  # whose sessions ended
+    ended_before: str  # ISO-8601 UTC: tokens issued at or before it are refused
+    why: str  # "disabled", "role_changed" or "ended"
+    actor: Actor | None = None  # the admin who did it
+
+
 class SessionRefreshReused(_Payload):
     actor: Actor  # whose sessions were all ended
     ip: str | None = None
@@ -186,7 +196,7 @@ class SessionRefreshReused(_Payload):
 
 class AudienceResolved(_Payload):
     campaign_id: str = Field(min_length=1, max_length=64)
-    size: int = Field(ge=0)
+    size: int = Field(ge=0, strict=True)
     batches: int = Field(ge=0)
     error: str | None = None
     test: bool = False  # a test send's audience: in no statistics
@@ -206,13 +216,14 @@ class ReceiptsPayload(_Payload):
 
 class CampaignDelta(_Payload):
     campaign_id: str = Field(min_length=1, max_length=64)
-    # Deltas: a counter that did not move may be left out.
-    queued: int = Field(default=0, ge=0)
-    sent: int = Field(default=0, ge=0)
-    failed: int = Field(default=0, ge=0)
+    # Deltas: a counter that did not move may be left out. Strict: JSON integers only (a
+    # bool or "3" is a broken producer, not a count).
+    queued: int = Field(default=0, ge=0, strict=True)
+    sent: int = Field(default=0, ge=0, strict=True)
+    failed: int = Field(default=0, ge=0, strict=True)
     # Rows now CANCELLED (never to be sent); negative when a receipt showed one cancelled
     # while it was already on its way was sent after all.
-    cancelled: int = 0
+    cancelled: int = Field(default=0, strict=True)
     test: bool = False  # a test send's: in no statistics
 
 
@@ -248,16 +259,23 @@ class EventSpec:
     def routing_key(self) -> str:
         return self.type
 
-    def check(self, payload: dict[str, Any]) -> None:
-        """Raise ValueError (pydantic's ValidationError is one) unless ``payload`` fits."""
-        self.payload.model_validate(payload)
-        if self.rows is not None:
-            for index, row in enumerate(payload[self.rows]):
+    def parse(self, payload: dict[str, Any], *, check_rows: bool = True) -> _Payload:
+        """``payload`` as this spec's model; ValueError (pydantic's ValidationError is one)
+        unless it fits. A bulk event's rows stay the dicts they are, their keys checked
+        (unless ``check_rows`` is False: a reader that takes each row on its own)."""
+        model = self.payload.model_validate(payload)
+        if self.rows is not None and check_rows:
+            for index, row in enumerate(getattr(model, self.rows)):
                 if not isinstance(row, dict):
                     raise ValueError(f"{self.rows}[{index}] is not an object")
                 if not row.keys() >= self.row_keys:  # per row: no set built when all there
                     missing = self.row_keys - row.keys()
                     raise ValueError(f"{self.rows}[{index}] lacks {', '.join(sorted(missing))}")
+        return model
+
+    def check(self, payload: dict[str, Any]) -> None:
+        """Raise ValueError unless ``payload`` fits (see :meth:`parse`)."""
+        self.parse(payload)
 
 
 def _bulk(
@@ -378,6 +396,13 @@ CATALOGUE: tuple[EventSpec, ...] = (
         "audit: a person's role changed (e.g. taken off the admin list)",
     ),
     EventSpec(
+        USER_SESSIONS_ENDED,
+        1,
+        "campaigns",
+        UserSessionsEnded,
+        "a person's sessions were ended by an admin: every service refuses their older tokens",
+    ),
+    EventSpec(
         SESSION_REFRESH_REUSED,
         1,
         "campaigns",
@@ -446,12 +471,19 @@ def spec_for(type_: str, version: int) -> EventSpec | None:
     return _BY_KEY.get((type_, version))
 
 
-def check(type_: str, version: int, payload: dict[str, Any]) -> None:
-    """Check a payload against its spec; ValueError for an unknown type or a misfit."""
+def parse(
+    type_: str, version: int, payload: dict[str, Any], *, check_rows: bool = True
+) -> _Payload:
+    """A payload as its spec's model; ValueError for an unknown type or a misfit."""
     spec = spec_for(type_, version)
     if spec is None:
         raise ValueError(f"{type_[:100]} version {version} is not in the event catalogue")
-    spec.check(payload)
+    return spec.parse(payload, check_rows=check_rows)
+
+
+def check(type_: str, version: int, payload: dict[str, Any]) -> None:
+    """Check a payload against its spec; ValueError for an unknown type or a misfit."""
+    parse(type_, version, payload)
 
 
 # --- docs/events.md ----------------------------------------------------------------------

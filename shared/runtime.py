@@ -39,12 +39,12 @@ from sqlalchemy import MetaData, Table
 from tenacity import AsyncRetrying, RetryCallState, wait_exponential_jitter
 
 from shared import asyncapi
-from shared.auth import apikeys
+from shared.auth import apikeys, cutoffs
 from shared.auth.dependency import Authenticator
 from shared.batch_consumer import BatchConsumer, BatchHandler, SqlUnitOfWork
 from shared.consumer import EventConsumer, Handler, WorkConsumer, WorkHandler
 from shared.db import make_engine
-from shared.envelope import Envelope, new_event
+from shared.envelope import Envelope, Received, new_event
 from shared.errors import install_error_handlers, responses
 from shared.health import health_router, install_request_middleware
 from shared.hot_routes import HotRoute
@@ -52,7 +52,7 @@ from shared.logging import get_logger
 from shared.outbox import OutboxRelay, publish_envelope
 from shared.retention import Pruner, older_than, retention_loop
 from shared.settings import ServiceSettings
-from shared.tables import api_keys_table, outbox_table
+from shared.tables import api_keys_table, outbox_table, session_cutoffs_table
 from shared.topology import (
     ListenerSpec,
     QueueSpec,
@@ -209,7 +209,7 @@ class Runtime:
         max_wait_ms: float | None = None,
         in_flight: int | None = None,
         max_rows: int | None = None,
-        rows: Callable[[Envelope], int] = lambda _: 1,
+        rows: Callable[[Received[Any]], int] = lambda _: 1,
     ) -> BatchConsumer:
         """Register a queue whose events are applied in batches (see shared.batch_consumer);
         the limits default to the ``batch_*`` settings. Its own channel, whose prefetch lets
@@ -259,21 +259,24 @@ class Runtime:
             self._queues.append(spec)
 
     def add_listener(
-        self, spec: ListenerSpec, handle: Callable[[Envelope], Awaitable[None]]
+        self, spec: ListenerSpec, handle: Callable[[Received[Any]], Awaitable[None]]
     ) -> None:
-        """Feed every matching event to ``handle`` in this process (see ListenerSpec)."""
+        """Feed every matching event to ``handle`` in this process (see ListenerSpec), its
+        payload as the catalogue's model. Its rows are not key-checked here: a listener
+        takes each row on its own (a bad one is skipped), on every replica, for every
+        change."""
         queue = spec.queue(self.settings, self.instance)
         queue.declare = False
 
         async def on_message(message: Any) -> None:
             try:
-                envelope = Envelope.from_bytes(message.body)
+                event = Received.of(Envelope.from_bytes(message.body), check_rows=False)
             except ValueError as error:
                 log.error("listener_bad_message", queue=spec.purpose, error=str(error)[:300])
                 await message.ack()
                 return
             try:
-                await handle(envelope)
+                await handle(event)
             except Exception as error:
                 # The state a listener feeds is rebuilt at start; one missed update is
                 # logged, never a message held unacknowledged.
@@ -415,8 +418,12 @@ class Runtime:
                 self.service, self.settings, self.engine, on_key_used=self._announce_key_used
             )
             if self.service in apikeys.COPY_SERVICES:
-                table = api_keys_table(MetaData())
-                self.add_consumer(apikeys.copy_queue(self.service), apikeys.copy_handlers(table))
+                metadata = MetaData()
+                handlers = {
+                    **apikeys.copy_handlers(api_keys_table(metadata)),
+                    **cutoffs.copy_handlers(session_cutoffs_table(metadata)),
+                }
+                self.add_consumer(apikeys.copy_queue(self.service), handlers)
 
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -1,4 +1,5 @@
-"""The outbox and inbox tables, which every service adds to its own schema."""
+"""The outbox and inbox tables, and the copies of sign-in state (API keys, session
+cut-offs) every service adds to its own schema."""
 
 from __future__ import annotations
 
@@ -58,4 +59,16 @@ def api_keys_table(metadata: MetaData) -> Table:
         Column("created_at", DATETIME(fsp=6), nullable=False),
         Column("revoked_at", DATETIME(fsp=6)),
         Column("last_used_at", DATETIME(fsp=6)),
+    )
+
+
+def session_cutoffs_table(metadata: MetaData) -> Table:
+    """Per person, the moment before which their access tokens no longer count (an admin
+    disabled them, changed their role or ended their sessions): campaigns' own row and each
+    other service's copy, fed by ``user.sessions_ended`` (see shared.auth.cutoffs)."""
+    return Table(
+        "session_cutoffs",
+        metadata,
+        Column("sub", String(255), primary_key=True),
+        Column("ended_before", DATETIME(fsp=6), nullable=False),
     )

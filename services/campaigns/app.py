@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from services.campaigns import api, auth_api, consumers
+from services.campaigns import api, auth_api, consumers, users_api
 from services.campaigns.scheduler import scheduler
 from services.campaigns.settings import SERVICE, CampaignsSettings
 from services.campaigns.signin import Keys, Sessions
 from services.campaigns.store.tables import inbox, outbox
+from services.campaigns.users import Users
 from shared.auth import apikeys
 from shared.auth.principal import csv
 from shared.auth.signing import ConfigurationError, is_production, load_signing_keys
@@ -48,6 +49,8 @@ def build_app(mode: str, settings: CampaignsSettings | None = None) -> FastAPI:
         router = APIRouter()
         router.include_router(api.build_router(settings, runtime.engine, runtime.relay.notify))
         router.include_router(closed)
+        users = Users(runtime.engine, runtime.relay.notify, settings)
+        router.include_router(users_api.build_router(users))
     return runtime.http_app(router, title=f"Beacon campaigns ({mode})", public=public)
 
 

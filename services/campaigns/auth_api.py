@@ -84,7 +84,7 @@ def build_routers(
     @public.post(
         "/dev",
         summary="Dev mode only: sign in as any allowed email, no Google",
-        responses=responses(401, 404, 429),
+        responses=responses(401, 403, 404, 429),
     )
     async def dev(body: DevSignIn, response: Response, request: Request) -> dict[str, Any]:
         limit.check(request)
@@ -95,20 +95,23 @@ def build_routers(
         domains, emails = csv(settings.auth_allowed_domains), csv(settings.auth_allowed_emails)
         if not email_allowed(email, domains=domains, emails=emails):
             raise http_error(AuthError("not_allowed", "this email is not on the allow-list"))
-        return await sessions.sign_in(
-            sub=f"dev:{email}",
-            email=email,
-            name=body.name or email.partition("@")[0][:200],
-            picture=None,
-            asked=body.role or "marketer",
-            method="dev",
-            ip=client_ip(request, limit.trusted),
-        )
+        try:
+            return await sessions.sign_in(
+                sub=f"dev:{email}",
+                email=email,
+                name=body.name or email.partition("@")[0][:200],
+                picture=None,
+                asked=body.role or "marketer",
+                method="dev",
+                ip=client_ip(request, limit.trusted),
+            )
+        except AuthError as error:  # an admin disabled this person
+            raise http_error(error) from None
 
     @public.post(
         "/google",
         summary="Exchange a Google ID token for a Beacon session",
-        responses=responses(401, 404, 429),
+        responses=responses(401, 403, 404, 429),
     )
     async def google_sign_in(
         body: GoogleSignIn, response: Response, request: Request
@@ -119,20 +122,23 @@ def build_routers(
             claims = await google.verify(body.credential)
         except AuthError as error:
             raise http_error(error) from None
-        return await sessions.sign_in(
-            sub=str(claims["sub"]),
-            email=str(claims["email"]).lower(),
-            name=str(claims.get("name") or claims["email"])[:200],
-            picture=_picture(claims.get("picture")),
-            asked=None,
-            method="google",
-            ip=client_ip(request, limit.trusted),
-        )
+        try:
+            return await sessions.sign_in(
+                sub=str(claims["sub"]),
+                email=str(claims["email"]).lower(),
+                name=str(claims.get("name") or claims["email"])[:200],
+                picture=_picture(claims.get("picture")),
+                asked=None,
+                method="google",
+                ip=client_ip(request, limit.trusted),
+            )
+        except AuthError as error:  # an admin disabled this person
+            raise http_error(error) from None
 
     @public.post(
         "/refresh",
         summary="A new session for a refresh token (which is rotated)",
-        responses=responses(401, 429),
+        responses=responses(401, 403, 429),
     )
     async def refresh(body: RefreshBody, response: Response, request: Request) -> dict[str, Any]:
         limit.check(request)

@@ -13,7 +13,14 @@ from services.campaigns.store import campaigns as store
 from services.campaigns.store import keys as key_store
 from shared.auth import apikeys
 from shared.consumer import Handler
-from shared.envelope import Envelope
+from shared.envelope import Envelope, Received
+from shared.events import (
+    ApiKeyUsed,
+    AudienceResolved,
+    DeliveryUpdated,
+    SegmentDeleted,
+    SegmentSaved,
+)
 from shared.topology import Binding, QueueSpec
 
 PROGRESS = QueueSpec(
@@ -45,19 +52,19 @@ async def _settle(conn: AsyncConnection, campaign_id: str, floor: str) -> None:
         await store.set_fields(conn, campaign_id, status=status, **extra)
 
 
-async def on_resolved(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
-    payload = envelope.payload
-    campaign = await store.get(conn, str(payload["campaign_id"]), lock=True)
+async def on_resolved(conn: AsyncConnection, event: Received[AudienceResolved]) -> list[Envelope]:
+    resolved = event.payload
+    campaign = await store.get(conn, resolved.campaign_id, lock=True)
     if campaign is None:
         return []  # not one of ours (another deployment sharing the broker)
-    error = payload.get("error")
-    status = after_resolved(_progress(campaign), int(payload["size"]), error)
+    error = resolved.error
+    status = after_resolved(_progress(campaign), resolved.size, error)
     finished = status in ("completed", "failed") and campaign["status"] != status
     extra = {"completed_at": store.now()} if finished else {}
     await store.set_fields(
         conn,
         campaign["id"],
-        audience_size=int(payload["size"]),
+        audience_size=resolved.size,
         status=status,
         reason=error,
         **extra,
@@ -65,30 +72,26 @@ async def on_resolved(conn: AsyncConnection, envelope: Envelope) -> list[Envelop
     return []
 
 
-async def on_delivery(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
-    for delta in envelope.payload["campaigns"]:
-        cid = str(delta["campaign_id"])
+async def on_delivery(conn: AsyncConnection, event: Received[DeliveryUpdated]) -> list[Envelope]:
+    for delta in event.payload.campaigns:
         found = await store.add_counts(
-            conn,
-            cid,
-            int(delta.get("queued", 0)),
-            int(delta.get("sent", 0)),
-            int(delta.get("failed", 0)),
-            int(delta.get("cancelled", 0)),
+            conn, delta.campaign_id, delta.queued, delta.sent, delta.failed, delta.cancelled
         )
         if found:
-            await _settle(conn, cid, "launching")
+            await _settle(conn, delta.campaign_id, "launching")
     return []
 
 
-async def on_segment_saved(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
-    p = envelope.payload
-    await store.save_segment(conn, str(p["segment_id"]), str(p["name"]), p["rules"])
+async def on_segment_saved(conn: AsyncConnection, event: Received[SegmentSaved]) -> list[Envelope]:
+    saved = event.payload
+    await store.save_segment(conn, saved.segment_id, saved.name, saved.rules)
     return []
 
 
-async def on_segment_deleted(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
-    await store.delete_segment(conn, str(envelope.payload["segment_id"]))
+async def on_segment_deleted(
+    conn: AsyncConnection, event: Received[SegmentDeleted]
+) -> list[Envelope]:
+    await store.delete_segment(conn, event.payload.segment_id)
     return []
 
 
@@ -99,10 +102,10 @@ KEY_USAGE = QueueSpec(
 )
 
 
-async def on_key_used(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
-    p = envelope.payload
-    at = datetime.fromisoformat(str(p["at"])).astimezone(UTC).replace(tzinfo=None)
-    await key_store.mark_used(conn, str(p["key_id"]), at)
+async def on_key_used(conn: AsyncConnection, event: Received[ApiKeyUsed]) -> list[Envelope]:
+    used = event.payload
+    at = datetime.fromisoformat(str(used.at)).astimezone(UTC).replace(tzinfo=None)
+    await key_store.mark_used(conn, used.key_id, at)
     return []
 
 

@@ -95,6 +95,8 @@ class Sessions:
         serializable = self.engine.execution_options(isolation_level="SERIALIZABLE")
         async with unit_of_work(serializable) as conn:
             known = await accounts.get_user(conn, sub, lock=True)
+            if known is not None and known.disabled_at is not None:
+                raise AuthError("user_disabled", "an administrator disabled this account", 403)
             admins = csv(self.settings.auth_admin_emails)
             role = role_for(
                 email,
@@ -187,6 +189,8 @@ class Sessions:
         """Why ``user`` may no longer refresh (gone, or off the allow-list), or None."""
         if user is None:
             return AuthError("refresh_invalid", "the refresh token's user is gone")
+        if user.disabled_at is not None:
+            return AuthError("user_disabled", "an administrator disabled this account", 403)
         domains = csv(self.settings.auth_allowed_domains)
         emails = csv(self.settings.auth_allowed_emails)
         if not email_allowed(user.email, domains=domains, emails=emails):

@@ -1,4 +1,5 @@
-"""Delivery's consumers: envelopes in, the use cases of ``service.py`` called, events out.
+"""Delivery's consumers: events in (their payloads as the catalogue's models), the use
+cases of ``service.py`` called, events out.
 
 ``delivery.campaigns`` keeps each launched campaign's template. ``delivery.audience`` turns
 each ``audience.batch`` into ``communications_log`` rows (one per recipient, idempotent),
@@ -21,7 +22,14 @@ from services.delivery.domain.receipts import receipts_from_json
 from services.delivery.metrics import RECEIPTS_APPLIED
 from shared.batch_consumer import BatchHandler, after_commit
 from shared.consumer import Handler, PermanentError, RetryLater, WorkHandler, describe
-from shared.envelope import Envelope
+from shared.envelope import Envelope, Received
+from shared.events import (
+    AudienceBatch,
+    CampaignControl,
+    CampaignLaunched,
+    CustomerErased,
+    ReceiptsPayload,
+)
 from shared.topology import Binding, QueueSpec
 
 CAMPAIGNS = QueueSpec(
@@ -47,34 +55,33 @@ RECEIPTS = QueueSpec(
 ERASURES = QueueSpec("delivery.erasures", (Binding("ingest", (ev.CUSTOMER_ERASED,)),))
 
 
-async def forget_customer(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
+async def forget_customer(conn: AsyncConnection, event: Received[CustomerErased]) -> list[Envelope]:
     """Right to erasure: the person's log rows lose their address and message."""
-    payload = envelope.payload
-    await service.forget_customer(
-        conn, [str(i) for i in payload["customer_ids"]], str(payload["tombstone_id"])
-    )
+    erased = event.payload
+    await service.forget_customer(conn, erased.customer_ids, erased.tombstone_id)
     return []
 
 
-async def remember_campaign(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
-    payload = envelope.payload
-    template = payload["message"]
-    if not isinstance(template, str):
+async def remember_campaign(
+    conn: AsyncConnection, event: Received[CampaignLaunched]
+) -> list[Envelope]:
+    launched = event.payload
+    if launched.message is None:
         raise PermanentError("campaign.launched: message must be a string template")
     await service.remember_campaign(
         conn,
-        str(payload["campaign_id"]),
-        payload.get("name"),
-        template,
-        envelope.occurred_at,
-        bool(payload.get("test")),
+        launched.campaign_id,
+        launched.name,
+        launched.message,
+        event.envelope.occurred_at,
+        launched.test,
     )
     return []
 
 
 def controller(action: str, send_chunk: int) -> Handler:
-    async def control(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
-        campaign_id = str(envelope.payload["campaign_id"])
+    async def control(conn: AsyncConnection, event: Received[CampaignControl]) -> list[Envelope]:
+        campaign_id = event.payload.campaign_id
         try:
             done = await service.control(conn, campaign_id, action)
         except service.CampaignNotKnown as error:
@@ -88,12 +95,12 @@ def controller(action: str, send_chunk: int) -> Handler:
 
 
 def audience_writer(send_chunk: int) -> Handler:
-    async def write_audience(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
-        payload = envelope.payload
+    async def write_audience(
+        conn: AsyncConnection, event: Received[AudienceBatch]
+    ) -> list[Envelope]:
+        batch = event.payload
         try:
-            written = await service.write_audience(
-                conn, str(payload["campaign_id"]), payload["recipients"]
-            )
+            written = await service.write_audience(conn, batch.campaign_id, batch.recipients)
         except service.CampaignNotKnownYet as error:
             # delivery.campaigns and delivery.audience are separate queues: the batch may
             # overtake its campaign's launch. Wait for it (unacknowledged, with backoff).
@@ -102,15 +109,17 @@ def audience_writer(send_chunk: int) -> Handler:
             raise PermanentError(str(error)) from error
         return [
             *await service.updated(conn, written.deltas),
-            *ev.send_requested(str(payload["campaign_id"]), written.to_send, send_chunk),
+            *ev.send_requested(batch.campaign_id, written.to_send, send_chunk),
         ]
 
     return write_audience
 
 
-async def apply_receipts(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
+async def apply_receipts(
+    conn: AsyncConnection, events: list[Received[ReceiptsPayload]]
+) -> list[Envelope]:
     try:
-        received = [r for e in envelopes for r in receipts_from_json(e.payload["receipts"])]
+        received = [r for e in events for r in receipts_from_json(e.payload.receipts)]
     except Exception as error:  # not worth a retry: the batch consumer isolates the event
         raise PermanentError(f"bad receipts: {describe(error)}") from error
     applied = await service.apply_receipts(conn, received)
@@ -124,10 +133,9 @@ async def apply_receipts(conn: AsyncConnection, envelopes: list[Envelope]) -> li
     return await service.updated(conn, applied.deltas)
 
 
-def receipts_in(envelope: Envelope) -> int:
+def receipts_in(event: Received[ReceiptsPayload]) -> int:
     """How many receipts an event carries (what a batch is limited by)."""
-    receipts = envelope.payload.get("receipts")
-    return len(receipts) if isinstance(receipts, list) else 1
+    return len(event.payload.receipts)
 
 
 def receipt_handlers() -> dict[tuple[str, int], BatchHandler]:

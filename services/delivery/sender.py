@@ -24,7 +24,8 @@ from services.delivery.metrics import MESSAGES_SENT, VENDOR_ERRORS
 from services.delivery.settings import DeliverySettings
 from services.delivery.vendor_client import VendorClient, VendorUnavailable
 from shared.consumer import RetryLater
-from shared.envelope import Envelope
+from shared.envelope import Received
+from shared.events import SendRequested
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -55,14 +56,14 @@ class Sender:
             max_connections=settings.send_concurrency,
         )
 
-    async def send(self, envelope: Envelope) -> None:
+    async def send(self, event: Received[SendRequested]) -> None:
         """Work one ``delivery.send_requested`` item."""
         loop = asyncio.get_running_loop()
         try:
             outcome = await service.send_batch(
                 self._engine,
                 self._client,
-                envelope.payload["message_ids"],
+                event.payload.message_ids,
                 pace=self._pace,
                 deadline=loop.time() + self._settings.send_retry_window_s,
                 read_attempts=self._settings.transient_attempts,

@@ -10,12 +10,15 @@ commit per order, not a commit each. The use cases are in ``service.py``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.ingest import service
 from services.ingest.domain import events
 from shared.batch_consumer import BatchHandler
-from shared.envelope import Envelope
+from shared.envelope import Envelope, Received
+from shared.events import CustomersPayload, EraseRequested, ImportUndoRequested, OrdersPayload
 from shared.topology import Binding, QueueSpec
 
 # Bounded: while the worker cannot keep up (or the database is away) the API accepts
@@ -37,31 +40,43 @@ PERSISTENCE = QueueSpec(
 )
 
 
-def items_in(envelope: Envelope) -> int:
+def items_in(event: Received[Any]) -> int:
     """How many customers or orders a message carries (what a batch is limited by)."""
-    items = envelope.payload.get("orders", envelope.payload.get("customers"))
-    return len(items) if isinstance(items, list) else 1
+    payload = event.payload
+    if isinstance(payload, OrdersPayload):
+        return len(payload.orders)
+    if isinstance(payload, CustomersPayload):
+        return len(payload.customers)
+    return 1
 
 
 def handlers(pepper: bytes) -> dict[tuple[str, int], BatchHandler]:
     """In this order within a batch: customers before the orders that may name them."""
 
-    async def store_customers(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
-        return await service.store_customers(conn, envelopes, pepper)
+    async def store_customers(
+        conn: AsyncConnection, submitted: list[Received[CustomersPayload]]
+    ) -> list[Envelope]:
+        return await service.store_customers(conn, [e.payload for e in submitted], pepper)
 
-    async def store_orders(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
-        return await service.store_orders(conn, envelopes, pepper)
+    async def store_orders(
+        conn: AsyncConnection, submitted: list[Received[OrdersPayload]]
+    ) -> list[Envelope]:
+        return await service.store_orders(conn, [e.payload for e in submitted], pepper)
 
-    async def undo(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
+    async def undo(
+        conn: AsyncConnection, requests: list[Received[ImportUndoRequested]]
+    ) -> list[Envelope]:
         out: list[Envelope] = []
-        for import_id in sorted({int(e.payload["import_id"]) for e in envelopes}):
+        for import_id in sorted({int(e.payload.import_id) for e in requests}):
             out += await service.undo_step(conn, import_id)
         return out
 
-    async def erase(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
+    async def erase(
+        conn: AsyncConnection, requests: list[Received[EraseRequested]]
+    ) -> list[Envelope]:
         out: list[Envelope] = []
-        for envelope in envelopes:
-            out += await service.erase(conn, str(envelope.payload["customer_id"]), pepper)
+        for request in requests:
+            out += await service.erase(conn, request.payload.customer_id, pepper)
         return out
 
     return {

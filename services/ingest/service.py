@@ -25,6 +25,7 @@ from services.ingest.store import imports as import_store
 from services.ingest.store import orders as order_store
 from shared.db import unit_of_work
 from shared.envelope import Envelope
+from shared.events import CustomersPayload, OrdersPayload
 
 ANNOUNCE_CHUNK = 1000  # items per outgoing event, as the contract's batches
 
@@ -88,14 +89,14 @@ async def _directory(
 
 
 async def store_customers(
-    conn: AsyncConnection, envelopes: list[Envelope], pepper: bytes
+    conn: AsyncConnection, submitted: list[CustomersPayload], pepper: bytes
 ) -> list[Envelope]:
     now = now_utc()
     records = [
         (c, import_id)
-        for e in envelopes
-        for import_id in (events.import_id_of(e),)
-        for c in events.submitted_customers(e)
+        for payload in submitted
+        for import_id in (events.import_id_of(payload),)
+        for c in events.submitted_customers(payload)
     ]
     emails = {n for c, _ in records if (n := normalise_email(c.email))}
     ids = {c.customer_id for c, _ in records if c.customer_id} | emails
@@ -120,16 +121,16 @@ async def store_customers(
 
 
 async def store_orders(
-    conn: AsyncConnection, envelopes: list[Envelope], pepper: bytes
+    conn: AsyncConnection, submitted: list[OrdersPayload], pepper: bytes
 ) -> list[Envelope]:
     now = now_utc()
     # The rows are the events' own dicts, completed in place (the resolved customer, then
     # what order.recorded says): a batch applied again resolves a resolved id to itself.
     records = [
         (row, import_id)
-        for e in envelopes
-        for import_id in (events.import_id_of(e),)
-        for row in events.submitted_order_rows(e)
+        for payload in submitted
+        for import_id in (events.import_id_of(payload),)
+        for row in events.submitted_order_rows(payload)
     ]
     named = {row["customer_id"] for row, _ in records if row.get("customer_id")}
     # Every id an order names has a row (pending until its customer arrives), held with a

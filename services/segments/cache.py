@@ -32,7 +32,8 @@ from tenacity import AsyncRetrying, wait_exponential_jitter
 from services.segments import cache_spawn
 from services.segments.cache_child import LoadedPart
 from services.segments.domain import Profile, ProfileColumns
-from shared.envelope import Envelope
+from shared.envelope import Received
+from shared.events import ProfilesPayload
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -131,8 +132,8 @@ class ProfileCache:
             child_cpu_s=cpu_s,
         )
 
-    async def apply(self, envelope: Envelope) -> None:
-        for item in envelope.payload["profiles"]:
+    async def apply(self, event: Received[ProfilesPayload]) -> None:
+        for item in event.payload.profiles:
             if self.ready.is_set():
                 self._apply_item(item)
                 continue

@@ -26,7 +26,14 @@ from services.segments.store.tables import outbox
 from services.segments.store.tables import profiles as profile_table
 from shared.batch_consumer import BatchHandler
 from shared.consumer import Handler
-from shared.envelope import Envelope
+from shared.envelope import Envelope, Received
+from shared.events import (
+    CampaignLaunched,
+    CustomerErased,
+    CustomersMerged,
+    CustomersPayload,
+    OrdersPayload,
+)
 from shared.scrub import mentions, scrub_outbox
 from shared.spend import is_visit, kept
 from shared.topology import Binding, ListenerSpec, QueueSpec
@@ -83,7 +90,9 @@ def _consent(value: Any) -> bool | None:
     return None if value is None else bool(value)
 
 
-async def apply_customers(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
+async def apply_customers(
+    conn: AsyncConnection, events: list[Received[CustomersPayload]]
+) -> list[Envelope]:
     rows: list[dict[str, Any]] = [
         {
             "customer_id": c["customer_id"],
@@ -98,8 +107,8 @@ async def apply_customers(conn: AsyncConnection, envelopes: list[Envelope]) -> l
             "sms_consent": _consent(c.get("sms_consent")),
             "whatsapp_consent": _consent(c.get("whatsapp_consent")),
         }
-        for envelope in envelopes
-        for c in envelope.payload["customers"]
+        for event in events
+        for c in event.payload.customers
     ]
     return await _changed(conn, await profiles.upsert_identities(conn, rows))
 
@@ -128,24 +137,30 @@ def _fact(o: dict[str, Any]) -> profiles.OrderFact:
     )
 
 
-async def apply_orders(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
-    facts = [_fact(o) for envelope in envelopes for o in envelope.payload["orders"]]
+async def apply_orders(
+    conn: AsyncConnection, events: list[Received[OrdersPayload]]
+) -> list[Envelope]:
+    facts = [_fact(o) for event in events for o in event.payload.orders]
     return await _changed(conn, await profiles.add_orders(conn, facts))
 
 
-async def apply_merges(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
-    merges = [(m["alias"], m["into"]) for e in envelopes for m in e.payload["merges"]]
+async def apply_merges(
+    conn: AsyncConnection, events: list[Received[CustomersMerged]]
+) -> list[Envelope]:
+    merges = [(m.alias, m.into) for e in events for m in e.payload.merges]
     recounted, aliases = await profiles.merge(conn, merges)
     return await _changed(conn, sorted({*recounted, *aliases}))
 
 
-async def apply_erasures(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
+async def apply_erasures(
+    conn: AsyncConnection, events: list[Received[CustomerErased]]
+) -> list[Envelope]:
     """A person erased in ingest: their profiles, counted orders and audience member rows
     go, and the events this service logged about them are rewritten."""
     out: list[Envelope] = []
-    for envelope in envelopes:
-        ids = [str(i) for i in envelope.payload["customer_ids"]]
-        tombstone = str(envelope.payload["tombstone_id"])
+    for event in events:
+        ids = list(event.payload.customer_ids)
+        tombstone = event.payload.tombstone_id
         removals, secrets = await profiles.erase(conn, ids)
         await audiences.forget_members(conn, ids, tombstone)
         await scrub_outbox(conn, outbox, set(ids), secrets, _without(set(ids), secrets))
@@ -187,27 +202,23 @@ class AudienceTooLarge(AudienceRefused):
 
 
 def audience_resolver(batch_size: int, notify: Any) -> Handler:
-    async def resolve(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
-        payload = envelope.payload
-        campaign_id = str(payload["campaign_id"])
-        test = payload.get("test") is True
+    async def resolve(conn: AsyncConnection, event: Received[CampaignLaunched]) -> list[Envelope]:
+        launched, envelope = event.payload, event.envelope
+        campaign_id = launched.campaign_id
+        test = launched.test
         if not await audiences.claim(conn, campaign_id, envelope.correlation_id, test=test):
             return []  # a second launch event for the same campaign: resolved already
         if test:  # a test send: the customers named, not rules
-            ids = [str(i) for i in payload.get("customer_ids") or []]
+            ids = launched.customer_ids or []
             await _resolve(conn, campaign_id, profile_table.c.customer_id.in_(ids), len(ids))
             notify()
             return []
-        rules = payload.get("rules")
-        segment_id = payload.get("segment_id")
-        if segment_id is not None and str(segment_id).isdigit():
+        rules = launched.rules
+        segment_id = launched.segment_id
+        if segment_id is not None and segment_id.isdigit():
             await segment_store.mark_used(conn, int(segment_id), _naive_at(envelope.occurred_at))
         if rules is None and segment_id is not None:
-            saved = (
-                await segment_store.get(conn, int(segment_id))
-                if str(segment_id).isdigit()
-                else None
-            )
+            saved = await segment_store.get(conn, int(segment_id)) if segment_id.isdigit() else None
             rules = saved["rules"] if saved else None
         try:
             group = parse_rules(rules)
@@ -223,8 +234,7 @@ def audience_resolver(batch_size: int, notify: Any) -> Handler:
             return []
         # "As of that moment": relative dates count back from the launch, not from now.
         condition = rule_sql.where(group, envelope.occurred_at)
-        ceiling = payload.get("max_audience")
-        await _resolve(conn, campaign_id, condition, ceiling if isinstance(ceiling, int) else None)
+        await _resolve(conn, campaign_id, condition, launched.max_audience)
         notify()
         return []
 
@@ -246,10 +256,14 @@ def audience_resolver(batch_size: int, notify: Any) -> Handler:
     return resolve
 
 
-def items_in(envelope: Envelope) -> int:
+def items_in(event: Received[Any]) -> int:
     """How many customers or orders an event carries (what a batch is limited by)."""
-    items = envelope.payload.get("orders", envelope.payload.get("customers"))
-    return len(items) if isinstance(items, list) else 1
+    payload = event.payload
+    if isinstance(payload, OrdersPayload):
+        return len(payload.orders)
+    if isinstance(payload, CustomersPayload):
+        return len(payload.customers)
+    return 1
 
 
 def profile_handlers() -> dict[tuple[str, int], BatchHandler]:

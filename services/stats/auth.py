@@ -6,10 +6,10 @@ API key with ``stats:read``) the socket is accepted and at once closed with code
 reason (e.g. ``token_expired``). A person's token expires: the server closes the socket with
 1008 ``token_expired`` at that moment unless the client has sent
 ``{"type": "auth", "access_token": "<fresh token>"}`` before, which moves the deadline to the
-new token's expiry (a bad one closes the socket with 1008 too). A socket opened with an API
-key asks for the key again every ``BEACON_AUTH_KEY_CACHE_S`` (at least every second): once
-the key is revoked (its copy here hears within a few seconds) the socket is closed with 1008
-``key_invalid``.
+new token's expiry (a bad one closes the socket with 1008 too). The socket asks for its
+credential again every ``BEACON_AUTH_KEY_CACHE_S`` (at least every second): once a key is
+revoked, or an admin ends the person's sessions (the copies here hear within a few seconds),
+the socket is closed with 1008 ``key_invalid`` or ``session_ended``.
 """
 
 from __future__ import annotations
@@ -37,47 +37,47 @@ class Session:
     def __init__(self, auth: Authenticator, principal: Principal, credential: str) -> None:
         self.auth = auth
         self.expires_at = principal.expires_at  # None: an API key, no expiry
-        self.key = credential if principal.kind == "key" else None
+        self.credential = credential
         self.renewed = asyncio.Event()
 
     async def reauthenticate(self, token: str) -> None:
         """A fresh token from the client; AuthError if it is not a valid one."""
         principal = await authorize(self.auth, token)
         self.expires_at = principal.expires_at
-        self.key = token if principal.kind == "key" else None
+        self.credential = token
         self.renewed.set()
 
     async def watch(self) -> None:
-        """Raise :class:`TokenExpired` when the token runs out (re-checked on renewal), or
-        the AuthError of a key that was revoked."""
+        """Raise :class:`TokenExpired` when a person's token runs out (re-checked on
+        renewal), or the AuthError of a key that was revoked or a session an admin ended:
+        the credential is asked again every second or so."""
+        every = min(max(self.auth.keys.ttl, 0.2), 1.0)
         while True:
-            if self.expires_at is None:
-                await self._watch_key()
-                continue
-            wait = (self.expires_at or 0) - time.time()
-            if wait <= 0:
-                raise TokenExpired
+            wait = every
+            if self.expires_at is not None:
+                left = self.expires_at - time.time()
+                if left <= 0:
+                    raise TokenExpired
+                wait = min(wait, left)
             self.renewed.clear()
             with suppress(TimeoutError):
                 async with asyncio.timeout(wait):
                     await self.renewed.wait()
+                    continue  # a fresh credential was just checked
+            if self.expires_at is not None and self.expires_at <= time.time():
+                raise TokenExpired
+            await self._recheck()
 
-    async def _watch_key(self) -> None:
-        """Return when renewed; raise AuthError once the connection's key is refused."""
-        every = min(max(self.auth.keys.ttl, 0.2), 1.0)
-        self.renewed.clear()
-        with suppress(TimeoutError):
-            async with asyncio.timeout(every):
-                await self.renewed.wait()
-                return
-        if self.key is None:
-            return
+    async def _recheck(self) -> None:
+        """Raise AuthError once the credential is refused (a revoked key, an ended session)."""
         try:
-            await authorize(self.auth, self.key)
-        except AuthError:
+            await authorize(self.auth, self.credential)
+        except AuthError as error:
+            if error.code == "token_expired":
+                raise TokenExpired from None
             raise
         except Exception as error:  # the database away a moment: ask again next time
-            log.warning("ws_key_recheck_failed", error=repr(error)[:200])
+            log.warning("ws_credential_recheck_failed", error=repr(error)[:200])
 
 
 async def authorize(auth: Authenticator, token: str | None) -> Principal:

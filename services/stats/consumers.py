@@ -16,11 +16,12 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.stats.domain import events as ev
-from services.stats.domain.counters import campaign_id_of, count_of, parse_deltas, sum_deltas
+from services.stats.domain.counters import parse_deltas, sum_deltas
 from services.stats.service import changed
 from services.stats.store import counters, deltas
 from shared.batch_consumer import BatchHandler
-from shared.envelope import Envelope
+from shared.envelope import Envelope, Received
+from shared.events import AudienceResolved, CampaignLaunched, DeliveryUpdated
 from shared.topology import Binding, ListenerSpec, QueueSpec
 
 COUNTERS = QueueSpec(
@@ -38,36 +39,39 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
-async def on_launched(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
+async def on_launched(
+    conn: AsyncConnection, events: list[Received[CampaignLaunched]]
+) -> list[Envelope]:
     touched = []
-    for envelope in envelopes:
-        if envelope.payload.get("test") is True:  # a test send: in no statistics
+    for event in events:
+        launched = event.payload
+        if launched.test:  # a test send: in no statistics
             continue
-        cid = campaign_id_of(envelope.payload["campaign_id"])
-        name = envelope.payload.get("name")
+        name = launched.name[:200] if launched.name is not None else None
+        await counters.touch(conn, launched.campaign_id, counters.now(), name=name)
+        touched.append(launched.campaign_id)
+    return await changed(conn, sorted(set(touched)))
+
+
+async def on_resolved(
+    conn: AsyncConnection, events: list[Received[AudienceResolved]]
+) -> list[Envelope]:
+    touched = []
+    for event in events:
+        resolved = event.payload
+        if resolved.test:
+            continue
         await counters.touch(
-            conn, cid, counters.now(), name=str(name)[:200] if name is not None else None
+            conn, resolved.campaign_id, counters.now(), audience_size=resolved.size
         )
-        touched.append(cid)
+        touched.append(resolved.campaign_id)
     return await changed(conn, sorted(set(touched)))
 
 
-async def on_resolved(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
-    touched = []
-    for envelope in envelopes:
-        if envelope.payload.get("test") is True:
-            continue
-        cid = campaign_id_of(envelope.payload["campaign_id"])
-        size = count_of(envelope.payload["size"], "size")
-        if size < 0:
-            raise ValueError("size must not be negative")
-        await counters.touch(conn, cid, counters.now(), audience_size=size)
-        touched.append(cid)
-    return await changed(conn, sorted(set(touched)))
-
-
-async def on_delivery(conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
-    per_event = [(e, parse_deltas(e.payload)) for e in envelopes]
+async def on_delivery(
+    conn: AsyncConnection, events: list[Received[DeliveryUpdated]]
+) -> list[Envelope]:
+    per_event = [(e.envelope, parse_deltas(e.payload)) for e in events]
     summed = sum_deltas(d for _, found in per_event for d in found)
     if not summed:
         return []

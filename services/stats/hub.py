@@ -17,10 +17,8 @@ from services.stats.domain.mailbox import ClientMailbox
 from services.stats.domain.revisions import RevisionGate
 from services.stats.metrics import HUB_SNAPSHOTS
 from services.stats.settings import StatsSettings
-from shared.envelope import Envelope
-from shared.logging import get_logger
-
-log = get_logger(__name__)
+from shared.envelope import Received
+from shared.events import StatsChanged
 
 
 class Client:
@@ -62,13 +60,9 @@ class Hub:
     def clients(self) -> int:
         return len(self._clients)
 
-    async def apply(self, envelope: Envelope) -> None:
+    async def apply(self, event: Received[StatsChanged]) -> None:
         """The listener: admit each newer snapshot and offer it to every client."""
-        campaigns = envelope.payload.get("campaigns")
-        if not isinstance(campaigns, list):
-            log.error("hub_bad_event", event_id=str(envelope.event_id))
-            return
-        for snap in campaigns:
+        for snap in event.payload.campaigns:
             try:
                 cid, revision = str(snap["campaign_id"]), int(snap["revision"])
             except (KeyError, TypeError, ValueError):

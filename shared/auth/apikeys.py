@@ -26,9 +26,16 @@ from sqlalchemy.dialects.mysql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.auth.principal import AuthError, Principal
+from shared.consumer import Handler
 from shared.db import unit_of_work
-from shared.envelope import Envelope
-from shared.events import API_KEY_CREATED, API_KEY_REVOKED, API_KEY_USED
+from shared.envelope import Envelope, Received
+from shared.events import (
+    API_KEY_CREATED,
+    API_KEY_REVOKED,
+    API_KEY_USED,
+    USER_SESSIONS_ENDED,
+    ApiKeyChanged,
+)
 from shared.logging import get_logger
 from shared.settings import ServiceSettings, require_secret
 from shared.topology import Binding, QueueSpec
@@ -46,7 +53,10 @@ LAST_USED_EVERY_S = 60.0  # how often a replica records that a key is still in u
 
 
 def copy_queue(service: str) -> QueueSpec:
-    return QueueSpec(f"{service}.api_keys", (Binding("campaigns", (CREATED, REVOKED)),))
+    """Campaigns' sign-in state a service keeps a copy of: keys and session cut-offs."""
+    return QueueSpec(
+        f"{service}.api_keys", (Binding("campaigns", (CREATED, REVOKED, USER_SESSIONS_ENDED)),)
+    )
 
 
 def new_key() -> str:
@@ -115,11 +125,11 @@ async def apply_state(conn: AsyncConnection, table: Table, state: dict[str, Any]
     )
 
 
-def copy_handlers(table: Table) -> dict[tuple[str, int], Any]:
+def copy_handlers(table: Table) -> dict[tuple[str, int], Handler]:
     """The handlers of ``<service>.api_keys``: both events upsert the key's state."""
 
-    async def on_key_event(conn: AsyncConnection, envelope: Envelope) -> list[Envelope]:
-        await apply_state(conn, table, envelope.payload["key"])
+    async def on_key_event(conn: AsyncConnection, event: Received[ApiKeyChanged]) -> list[Envelope]:
+        await apply_state(conn, table, event.payload.key)
         return []
 
     return {(CREATED, 1): on_key_event, (REVOKED, 1): on_key_event}

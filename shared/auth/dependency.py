@@ -29,13 +29,14 @@ from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.auth.apikeys import PREFIX, KeyStore
+from shared.auth.cutoffs import CutoffStore
 from shared.auth.principal import RANK, AuthError, Principal
 from shared.auth.ratelimit import RateLimit, client_ip, networks
 from shared.auth.signing import load_signing_keys
 from shared.auth.tokens import TokenService
 from shared.errors import ApiError
 from shared.settings import ServiceSettings
-from shared.tables import api_keys_table
+from shared.tables import api_keys_table, session_cutoffs_table
 
 ACCESS = "x-beacon-access"
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -101,6 +102,9 @@ class Authenticator:
             audience=settings.auth_audience,
         )
         self.keys = KeyStore(engine, api_keys_table(MetaData()), settings, on_key_used)
+        self.cutoffs = CutoffStore(
+            engine, session_cutoffs_table(MetaData()), settings.auth_key_cache_s
+        )
         # Guessing keys costs a database lookup each: a client IP gets so many failures.
         self.key_failures = RateLimit(
             "API key", settings.auth_key_failure_limit, networks(settings.trusted_proxies)
@@ -111,7 +115,9 @@ class Authenticator:
             raise AuthError("missing_token", "send Authorization: Bearer <token> or X-API-Key")
         if credential.startswith(PREFIX):
             return await self.keys.principal(credential)
-        return self.tokens.verify(credential)
+        principal = self.tokens.verify(credential)
+        await self.cutoffs.check(principal)  # an admin may have ended this session
+        return principal
 
     def check(self, principal: Principal, role: str, scope: str | None) -> None:
         if principal.kind == "key":

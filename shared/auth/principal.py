@@ -32,6 +32,7 @@ class Principal:
     role: str | None = None  # users
     scopes: frozenset[str] = field(default_factory=frozenset)  # keys
     expires_at: float | None = None  # users: the token's exp (the WebSocket closes then)
+    issued_at: float | None = None  # users: when the token was issued (session cut-offs)
 
     def has_role(self, role: str) -> bool:
         return self.kind == "user" and RANK.get(self.role or "", -1) >= RANK[role]

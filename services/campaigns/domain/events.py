@@ -19,6 +19,7 @@ from shared.events import (  # noqa: F401 (re-exported for the service)
     SEGMENT_SAVED,
     SESSION_REFRESH_REUSED,
     USER_ROLE_CHANGED,
+    USER_SESSIONS_ENDED,
     USER_SIGNED_IN,
 )
 
@@ -78,3 +79,16 @@ def user_role_changed(sub: str, email: str, before: str, after: str, why: str) -
 def session_refresh_reused(sub: str, email: str | None, ip: str | None) -> Envelope:
     """Audit: a rotated refresh token came back; every session of ``sub`` was ended."""
     return new_event(SESSION_REFRESH_REUSED, {"actor": _actor(sub, email), "ip": ip}, PRODUCER)
+
+
+def user_sessions_ended(
+    sub: str, email: str | None, ended_before: datetime, why: str, by: dict[str, Any]
+) -> Envelope:
+    """Every service refuses ``sub``'s access tokens issued at or before ``ended_before``."""
+    payload = {
+        "user": _actor(sub, email),
+        "ended_before": ended_before.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z"),
+        "why": why,
+        "actor": by,
+    }
+    return new_event(USER_SESSIONS_ENDED, payload, PRODUCER)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.campaigns.store.campaigns import now
@@ -102,3 +102,35 @@ async def revoke_all_refresh(conn: AsyncConnection, sub: str) -> None:
 
 def expired(row: Any, at: datetime | None = None) -> bool:
     return bool(row.revoked_at is not None or row.expires_at <= (at or now()))
+
+
+async def list_users(conn: AsyncConnection) -> list[Any]:
+    """Everyone who ever signed in, by email, with how many sessions each has open now."""
+    open_sessions = (
+        select(
+            func.count(
+                func.distinct(func.coalesce(refresh_tokens.c.family, refresh_tokens.c.token_hash))
+            )
+        )
+        .where(
+            and_(
+                refresh_tokens.c.sub == users.c.sub,
+                refresh_tokens.c.revoked_at.is_(None),
+                refresh_tokens.c.expires_at > now(),
+            )
+        )
+        .scalar_subquery()
+    )
+    query = select(users, open_sessions.label("open_sessions")).order_by(users.c.email, users.c.sub)
+    return list((await conn.execute(query)).all())
+
+
+async def set_disabled(conn: AsyncConnection, sub: str, disabled: bool) -> None:
+    await conn.execute(
+        update(users).where(users.c.sub == sub).values(disabled_at=now() if disabled else None)
+    )
+
+
+async def active_admins(conn: AsyncConnection) -> list[str]:
+    query = select(users.c.sub).where(users.c.role == "admin", users.c.disabled_at.is_(None))
+    return list((await conn.execute(query)).scalars())

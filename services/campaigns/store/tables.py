@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.mysql import DATETIME, VARCHAR
 
-from shared.tables import api_keys_table, inbox_table, outbox_table
+from shared.tables import api_keys_table, inbox_table, outbox_table, session_cutoffs_table
 
 metadata = MetaData()
 _ID = VARCHAR(64, collation="utf8mb4_bin")
@@ -79,6 +79,8 @@ users = Table(
     Column("role_source", String(16)),
     Column("created_at", DATETIME(fsp=6), nullable=False),
     Column("last_sign_in_at", DATETIME(fsp=6), nullable=False),
+    # Set by an admin: no sign-in, no refresh, and every token issued before refused.
+    Column("disabled_at", DATETIME(fsp=6)),
 )
 
 # Refresh tokens by their SHA-256 (a 256-bit random token needs no slower hash).
@@ -99,5 +101,6 @@ refresh_tokens = Table(
 )
 
 api_keys = api_keys_table(metadata)  # the original; other services keep copies
+session_cutoffs = session_cutoffs_table(metadata)  # the original: whose tokens stop counting when
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)

@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.mysql import DATETIME, MEDIUMTEXT, VARCHAR
 
-from shared.tables import api_keys_table, inbox_table, outbox_table
+from shared.tables import api_keys_table, inbox_table, outbox_table, session_cutoffs_table
 
 metadata = MetaData()
 
@@ -79,3 +79,4 @@ parked_receipts = Table(
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 api_keys = api_keys_table(metadata)  # copy of campaigns' keys, fed by its events
+session_cutoffs = session_cutoffs_table(metadata)  # copy of campaigns' cut-offs, fed by its events

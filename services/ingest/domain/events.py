@@ -27,6 +27,8 @@ from shared.events import (  # noqa: F401 (re-exported for the service)
     IMPORT_UNDO_REQUESTED,
     ORDER_RECORDED,
     ORDER_SUBMITTED,
+    CustomersPayload,
+    OrdersPayload,
 )
 from shared.spend import STATUSES
 
@@ -67,17 +69,16 @@ def orders_submitted(orders: Sequence[Order], import_id: str | None = None) -> E
     return new_event(ORDER_SUBMITTED, payload, PRODUCER)
 
 
-def import_id_of(envelope: Envelope) -> int | None:
-    value = envelope.payload.get("import_id")
-    return int(value) if value is not None else None
+def import_id_of(payload: CustomersPayload | OrdersPayload) -> int | None:
+    return int(payload.import_id) if payload.import_id is not None else None
 
 
-def submitted_customers(envelope: Envelope) -> list[Customer]:
+def submitted_customers(payload: CustomersPayload) -> list[Customer]:
     """The customers as sent: each model's ``model_fields_set`` is what its item sent."""
-    return CUSTOMERS.validate_python(envelope.payload["customers"])
+    return CUSTOMERS.validate_python(payload.customers)
 
 
-def submitted_order_rows(envelope: Envelope) -> list[dict[str, Any]]:
+def submitted_order_rows(payload: OrdersPayload) -> list[dict[str, Any]]:
     """The orders as the API wrote them: validated, UTC ``Z`` times, amounts as strings.
 
     Only this service's API produces ``order.submitted``, so the rows are not validated by
@@ -86,9 +87,7 @@ def submitted_order_rows(envelope: Envelope) -> list[dict[str, Any]]:
     value is checked against the form the API writes (a few regular expressions, cheap): a
     foreign message is refused whole, never stored corrupted.
     """
-    rows = envelope.payload["orders"]
-    if not isinstance(rows, list):
-        raise ValueError("order.submitted payload is not a list of orders")
+    rows = payload.orders
     order_id, ordered_at = _ORDER_FORMS["order_id"].fullmatch, _ORDER_FORMS["ordered_at"].fullmatch
     customer_id = _OPTIONAL_FORMS["customer_id"].fullmatch
     for index, row in enumerate(rows):

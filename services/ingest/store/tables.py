@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.mysql import DATETIME, DECIMAL, VARCHAR
 
-from shared.tables import api_keys_table, inbox_table, outbox_table
+from shared.tables import api_keys_table, inbox_table, outbox_table, session_cutoffs_table
 
 metadata = MetaData()
 
@@ -155,3 +155,4 @@ erasure_events = Table(
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 api_keys = api_keys_table(metadata)  # copy of campaigns' keys, fed by its events
+session_cutoffs = session_cutoffs_table(metadata)  # copy of campaigns' cut-offs, fed by its events

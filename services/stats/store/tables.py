@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table
 from sqlalchemy.dialects.mysql import DATETIME, VARCHAR
 
-from shared.tables import api_keys_table, inbox_table, outbox_table
+from shared.tables import api_keys_table, inbox_table, outbox_table, session_cutoffs_table
 
 metadata = MetaData()
 _ID = VARCHAR(64, collation="utf8mb4_bin")
@@ -56,3 +56,4 @@ series_buckets = Table(
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 api_keys = api_keys_table(metadata)  # copy of campaigns' keys, fed by its events
+session_cutoffs = session_cutoffs_table(metadata)  # copy of campaigns' cut-offs, fed by its events

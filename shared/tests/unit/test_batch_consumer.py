@@ -11,7 +11,8 @@ from typing import Any, cast
 
 from shared.batch_consumer import BatchConsumer, after_commit
 from shared.consumer import RetryLater
-from shared.envelope import Envelope, new_event
+from shared.envelope import Envelope, Received, new_event
+from shared.events import CustomersPayload
 from shared.settings import ServiceSettings
 
 SETTINGS = ServiceSettings(transient_attempts=2)
@@ -99,8 +100,8 @@ def item(n: int, *, poison: bool = False) -> Envelope:
     return new_event(TYPE, {"customers": [customer]}, "test")
 
 
-def number(envelope: Envelope) -> int:
-    return int(envelope.payload["customers"][0]["customer_id"])
+def number(event: Received[CustomersPayload]) -> int:
+    return int(event.payload.customers[0]["customer_id"])
 
 
 def make(
@@ -113,14 +114,15 @@ def make(
 ) -> BatchConsumer:
     failures = {"left": transient_failures}
 
-    async def handle(conn: Tx, envelopes: list[Envelope]) -> list[Envelope]:
+    async def handle(conn: Tx, envelopes: list[Received[CustomersPayload]]) -> list[Envelope]:
+        assert all(isinstance(e.payload, CustomersPayload) for e in envelopes)  # parsed once
         calls.append([number(e) for e in envelopes])
         # e.g. a metric, registered before the batch may fail
         after_commit(lambda: unit.counted.extend(number(e) for e in envelopes))
         if failures["left"]:
             failures["left"] -= 1
             raise RetryLater("database away")
-        if any(e.payload["customers"][0]["name"] == "poison" for e in envelopes):
+        if any(e.payload.customers[0]["name"] == "poison" for e in envelopes):
             raise Failing("cannot apply")
         conn.effects += [number(e) for e in envelopes]
         stored = [number(e) for e in envelopes]

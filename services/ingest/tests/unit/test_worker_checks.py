@@ -4,7 +4,7 @@ import pytest
 
 from services.ingest.domain.events import orders_submitted, submitted_order_rows
 from services.ingest.domain.models import Order
-from shared.envelope import new_event
+from shared.envelope import Received, new_event
 
 GOOD = {
     "order_id": "O-1",
@@ -28,7 +28,7 @@ def test_what_the_api_writes_passes() -> None:
             }
         ),
     ]
-    assert len(submitted_order_rows(orders_submitted(orders))) == 2
+    assert len(submitted_order_rows(Received.of(orders_submitted(orders)).payload)) == 2
 
 
 @pytest.mark.parametrize(
@@ -48,4 +48,4 @@ def test_what_the_api_writes_passes() -> None:
 def test_foreign_rows_are_refused_whole(key: str, value: object) -> None:
     event = new_event("order.submitted", {"orders": [GOOD, {**GOOD, key: value}]}, "test")
     with pytest.raises(ValueError, match=rf"orders\[1\]\.{key}"):
-        submitted_order_rows(event)
+        submitted_order_rows(Received.of(event).payload)

@@ -19,7 +19,7 @@ from services.segments.domain.columns import ProfileColumns, SortedText
 from services.segments.domain.evaluate import count, mask, matches
 from services.segments.domain.profile import Profile
 from services.segments.store import cache_load
-from shared.envelope import new_event
+from shared.envelope import Received, new_event
 from shared.rules.rules import parse_rules
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -197,7 +197,7 @@ def test_id_index_for_unsorted_and_int_ids() -> None:
 
 
 def changed(*items: dict[str, Any]) -> Any:
-    return new_event("profile.changed", {"profiles": list(items)}, "segments")
+    return Received.of(new_event("profile.changed", {"profiles": list(items)}, "segments"))
 
 
 def item(cid: str, revision: int, city: str, spend: str = "1.00") -> dict[str, Any]:
