@@ -26,7 +26,7 @@ from shared.auth.dependency import Caller
 from shared.db import unit_of_work
 from shared.envelope import Envelope
 from shared.errors import ApiError, ServiceUnavailable, invalid_field, responses
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import Cursor, decode_cursor, encode_cursor
 from shared.validation import parse_int_id
 
 Kind = Literal["customers", "orders"]
@@ -252,7 +252,7 @@ def add_routes(
 
     @router.get("/imports", summary="Imports, newest first", response_model=ImportList)
     async def list_imports(
-        limit: Annotated[int, Query(ge=1, le=1000)] = 50, cursor: str | None = None
+        limit: Annotated[int, Query(ge=1, le=1000)] = 50, cursor: Cursor = None
     ) -> dict[str, Any]:
         async with engine.connect() as conn:
             items, last = await import_store.page(
