@@ -8,6 +8,7 @@ nothing was accepted.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from fastapi import Response
 from fastapi.responses import JSONResponse
@@ -27,7 +28,9 @@ class Accepted(BaseModel):
 
 
 # ``responses=`` of a route answering :class:`Accepted` itself (no per-request validation).
-ACCEPTED = {202: {"model": Accepted, "description": "Accepted: RabbitMQ confirmed the event"}}
+ACCEPTED: dict[int | str, dict[str, Any]] = {
+    202: {"model": Accepted, "description": "Accepted: RabbitMQ confirmed the event"}
+}
 
 
 async def accept_confirmed(

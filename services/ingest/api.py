@@ -46,14 +46,35 @@ COALESCE_MAX_ITEMS = 1000
 COALESCE_IN_FLIGHT = 2
 
 
+# A number sent for text becomes its decimal spelling (``coerce_numbers_to_str``): one of
+# 64 characters or fewer (10**63 is 64 digits, -10**62 64 characters, floats are short).
+_NUMBER_AS_TEXT = {"type": "number", "minimum": -1e62, "maximum": 1e63}
+# Text no number spells: what a number would become is refused, so none is documented.
+_TEXT_ONLY = {"email", "customer_email", "currency", "status"}
+# A phone may be a whole number of 3 to 31 digits (the model refuses other numbers).
+_WHOLE_PHONE = {"type": "integer", "minimum": 100, "maximum": 10**31 - 1}
+
+
 def _numbers_as_text(item: dict[str, Any]) -> dict[str, Any]:
-    """The models take a number where they want text (``coerce_numbers_to_str``): say so."""
+    """The models take a number where they want text: say which (line items included)."""
     properties = {}
     for name, prop in item.get("properties", {}).items():
-        if prop.get("type") == "string":
-            prop = {"anyOf": [prop, {"type": "number"}], "title": prop.get("title", name)}
-        elif {"string", "number"} - {p.get("type") for p in prop.get("anyOf", [])} == {"number"}:
-            prop = {**prop, "anyOf": [*prop["anyOf"], {"type": "number"}]}
+        number = _WHOLE_PHONE if name == "phone" else _NUMBER_AS_TEXT
+        branches = prop.get("anyOf", [])
+        if name in _TEXT_ONLY:
+            pass
+        elif prop.get("type") == "string":
+            prop = {"anyOf": [prop, number], "title": prop.get("title", name)}
+        elif {"string", "number"} - {p.get("type") for p in branches} == {"number"}:
+            prop = {**prop, "anyOf": [*branches, number]}
+        elif any(p.get("type") == "array" for p in branches):
+            prop = {
+                **prop,
+                "anyOf": [
+                    {**p, "items": _numbers_as_text(p["items"])} if p.get("type") == "array" else p
+                    for p in branches
+                ],
+            }
         properties[name] = prop
     return {**item, "properties": properties}
 

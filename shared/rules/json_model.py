@@ -25,4 +25,5 @@ class RuleGroupJson(BaseModel):
 
     combinator: str
     rules: list[RuleGroupJson | RuleJson]
-    not_: bool | None = Field(default=None, alias="not")
+    # Written only when true, as rules_to_json does.
+    not_: bool = Field(default=False, alias="not", exclude_if=lambda negated: not negated)
