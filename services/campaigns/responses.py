@@ -10,8 +10,6 @@ from pydantic import BaseModel, Field
 from services.campaigns.domain.campaign import Status
 from shared.rules.json_model import RuleGroupJson
 
-Role = Literal["viewer", "marketer", "admin"]
-
 
 class Author(BaseModel):
     sub: str
@@ -66,7 +64,7 @@ class User(BaseModel):
     email: str
     name: str
     picture: str | None
-    roles: list[Role]
+    roles: list[str] = Field(description="one of viewer, marketer, admin")
 
 
 class Session(BaseModel):

@@ -54,16 +54,17 @@ from shared.pagination import (
     encode_cursor,
     encode_text_cursor,
 )
+from shared.rules.json_model import RulesInput
 from shared.validation import parse_int_id
 
 
 class PreviewRequest(BaseModel):
-    rules: dict[str, Any] = Field(description="A react-querybuilder RuleGroup")
+    rules: RulesInput = Field(description="A react-querybuilder RuleGroup")
 
 
 class SegmentBody(BaseModel):
     name: str = Field(min_length=1, max_length=200)
-    rules: dict[str, Any]
+    rules: RulesInput
 
 
 def parse_or_422(rules: Any) -> Group:

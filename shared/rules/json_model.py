@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 RuleValue = str | int | float | bool | None | list[str | int | float | bool]
 
@@ -25,5 +29,26 @@ class RuleGroupJson(BaseModel):
 
     combinator: str
     rules: list[RuleGroupJson | RuleJson]
-    # Written only when true, as rules_to_json does.
-    not_: bool = Field(default=False, alias="not", exclude_if=lambda negated: not negated)
+    # Written only when true, as rules_to_json does (so the document names no default:
+    # a generated type then says it may be absent).
+    not_: bool = Field(
+        default=False,
+        alias="not",
+        exclude_if=lambda negated: not negated,
+        json_schema_extra=lambda schema: schema.pop("default", None),
+    )
+
+
+class _DocumentedAsRuleGroup:
+    """Documents a plain ``dict`` as :class:`RuleGroupJson` (a reference to its component)."""
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, _core: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return handler(RuleGroupJson.__pydantic_core_schema__)
+
+
+# A request's rules, documented as :class:`RuleGroupJson` but taken as the plain JSON:
+# ``parse_rules`` checks it and names the path of each bad rule in its 422.
+RulesInput = Annotated[dict[str, Any], _DocumentedAsRuleGroup]

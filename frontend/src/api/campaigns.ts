@@ -280,6 +280,20 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AuthConfig */
+        AuthConfig: {
+            /** Dev Sign In */
+            dev_sign_in: boolean;
+            /** Google Client Id */
+            google_client_id: string | null;
+        };
+        /** Author */
+        Author: {
+            /** Email */
+            email: string | null;
+            /** Sub */
+            sub: string;
+        };
         /**
          * CampaignEdit
          * @description ``PATCH /api/v1/campaigns/{id}`` of a scheduled campaign: what changes.
@@ -292,9 +306,7 @@ export interface components {
             /** Name */
             name?: string | null;
             /** Rules */
-            rules?: {
-                [key: string]: unknown;
-            } | null;
+            rules?: components["schemas"]["RuleGroupJson-Input"] | null;
             /**
              * Schedule At
              * @description a time to come
@@ -302,6 +314,81 @@ export interface components {
             schedule_at?: (string | number) | null;
             /** Segment Id */
             segment_id?: string | null;
+        };
+        /** CampaignList */
+        CampaignList: {
+            /** Items */
+            items: components["schemas"]["CampaignOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * CampaignOut
+         * @description A campaign as stored, with its progress as campaigns last heard it.
+         */
+        CampaignOut: {
+            /**
+             * Audience Size
+             * @description None until the audience is resolved
+             */
+            audience_size: number | null;
+            /**
+             * Cancelled
+             * @description messages never to be sent (cancelled before they went)
+             */
+            cancelled: number;
+            /** Cancelled At */
+            cancelled_at: string | null;
+            /** Completed At */
+            completed_at: string | null;
+            /** Created At */
+            created_at: string;
+            created_by: components["schemas"]["Author"] | null;
+            /** Failed */
+            failed: number;
+            /** Id */
+            id: string;
+            /** Launched At */
+            launched_at: string | null;
+            /**
+             * Max Audience
+             * @description the confirmed size (+5 %): larger fails
+             */
+            max_audience: number | null;
+            /**
+             * Message
+             * @description the template
+             */
+            message: string;
+            /** Name */
+            name: string;
+            /** Paused At */
+            paused_at: string | null;
+            /** Pending */
+            pending: number | null;
+            /** Queued */
+            queued: number;
+            /**
+             * Reason
+             * @description why it failed or was cancelled
+             */
+            reason: string | null;
+            rules: components["schemas"]["RuleGroupJson-Output"] | null;
+            /** Schedule At */
+            schedule_at: string | null;
+            /** Segment Id */
+            segment_id: string | null;
+            /** Sent */
+            sent: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "scheduled" | "launching" | "sending" | "paused" | "completed" | "cancelled" | "failed";
+            /** Test */
+            test: boolean;
+            /** Updated At */
+            updated_at: string;
         };
         /** DevSignIn */
         DevSignIn: {
@@ -351,7 +438,7 @@ export interface components {
              * Errors
              * @description Each problem of a 422, with its field; else empty
              */
-            errors?: components["schemas"]["ErrorItem"][];
+            errors: components["schemas"]["ErrorItem"][];
             /**
              * Message
              * @description What went wrong, in one sentence
@@ -382,6 +469,32 @@ export interface components {
             /** Credential */
             credential: string;
         };
+        /** KeyList */
+        KeyList: {
+            /** Items */
+            items: components["schemas"]["KeyOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * KeyOut
+         * @description An API key as listed (never the key itself, nor its hash).
+         */
+        KeyOut: {
+            /** Created At */
+            created_at: string;
+            created_by: components["schemas"]["Author"];
+            /** Id */
+            id: string;
+            /** Last Used At */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            /** Scopes */
+            scopes: string[];
+        };
         /**
          * NewCampaign
          * @description ``POST /api/v1/campaigns``: a name, exactly one of rules or segment_id, a template.
@@ -394,9 +507,7 @@ export interface components {
             /** Name */
             name: string;
             /** Rules */
-            rules?: {
-                [key: string]: unknown;
-            } | null;
+            rules?: components["schemas"]["RuleGroupJson-Input"] | null;
             /**
              * Schedule At
              * @description a time to come
@@ -414,6 +525,22 @@ export interface components {
              * @description any of ['campaigns:read', 'campaigns:write', 'delivery:read', 'delivery:write', 'ingest:read', 'ingest:write', 'segments:read', 'segments:write', 'stats:read', 'stats:write']
              */
             scopes: ("campaigns:read" | "campaigns:write" | "delivery:read" | "delivery:write" | "ingest:read" | "ingest:write" | "segments:read" | "segments:write" | "stats:read" | "stats:write")[];
+        };
+        /**
+         * NewKeyOut
+         * @description A key just made: ``key`` is shown this once.
+         */
+        NewKeyOut: {
+            /** Created At */
+            created_at: string;
+            /** Id */
+            id: string;
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /** Scopes */
+            scopes: string[];
         };
         /**
          * Problem
@@ -436,6 +563,63 @@ export interface components {
             refresh_token: string;
         };
         /**
+         * RuleGroupJson
+         * @description A group of conditions and groups, joined by its combinator (``not``: negated).
+         */
+        "RuleGroupJson-Input": {
+            /** Combinator */
+            combinator: string;
+            /** Not */
+            not?: boolean;
+            /** Rules */
+            rules: (components["schemas"]["RuleGroupJson-Input"] | components["schemas"]["RuleJson"])[];
+        };
+        /**
+         * RuleGroupJson
+         * @description A group of conditions and groups, joined by its combinator (``not``: negated).
+         */
+        "RuleGroupJson-Output": {
+            /** Combinator */
+            combinator: string;
+            /** Not */
+            not?: boolean;
+            /** Rules */
+            rules: (components["schemas"]["RuleGroupJson-Output"] | components["schemas"]["RuleJson"])[];
+        };
+        /**
+         * RuleJson
+         * @description One condition: a field, an operator, a value (a list for ``between`` and ``in``).
+         */
+        RuleJson: {
+            /** Field */
+            field: string;
+            /** Operator */
+            operator: string;
+            /** Value */
+            value?: string | number | boolean | (string | number | boolean)[] | null;
+        };
+        /**
+         * Session
+         * @description A signed-in session: a short-lived access token and the refresh token to renew it.
+         */
+        Session: {
+            /** Access Token */
+            access_token: string;
+            /**
+             * Expires In
+             * @description seconds
+             */
+            expires_in: number;
+            /** Refresh Token */
+            refresh_token: string;
+            /**
+             * Token Type
+             * @constant
+             */
+            token_type: "bearer";
+            user: components["schemas"]["User"];
+        };
+        /**
          * TestSend
          * @description ``POST /api/v1/campaigns/test-send``: a message rendered for named customers.
          */
@@ -444,6 +628,32 @@ export interface components {
             customer_ids: string[];
             /** Message */
             message: string;
+        };
+        /** TestSendOut */
+        TestSendOut: {
+            /** Recipients */
+            recipients: number;
+            /**
+             * Test Id
+             * @description the test's own campaign id (in no list)
+             */
+            test_id: string;
+        };
+        /** User */
+        User: {
+            /** Email */
+            email: string;
+            /** Name */
+            name: string;
+            /** Picture */
+            picture: string | null;
+            /**
+             * Roles
+             * @description one of viewer, marketer, admin
+             */
+            roles: string[];
+            /** Sub */
+            sub: string;
         };
     };
     responses: never;
@@ -469,9 +679,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AuthConfig"];
                 };
             };
             /** @description The request body is over the service's limit */
@@ -513,9 +721,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Session"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -584,9 +790,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Session"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -651,9 +855,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -713,9 +915,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Session"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -826,6 +1026,7 @@ export interface operations {
     list_campaigns_api_v1_campaigns_get: {
         parameters: {
             query?: {
+                /** @description the next_cursor of the previous page (a key: any value of this pattern is a position); left out, the first page */
                 cursor?: string | null;
                 limit?: number;
                 order?: "newest" | "oldest";
@@ -849,9 +1050,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CampaignList"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -911,9 +1110,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CampaignOut"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -971,9 +1168,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CampaignOut"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -1044,9 +1239,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CampaignOut"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -1122,9 +1315,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CampaignOut"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -1204,9 +1395,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CampaignOut"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -1273,9 +1462,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CampaignOut"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -1351,9 +1538,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CampaignOut"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -1431,9 +1616,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["TestSendOut"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -1489,9 +1672,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["KeyList"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -1551,9 +1732,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["NewKeyOut"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
