@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler
-from pydantic.json_schema import JsonSchemaValue
+from pydantic.json_schema import JsonDict, JsonSchemaValue
 from pydantic_core import CoreSchema
 
 RuleValue = str | int | float | bool | None | list[str | int | float | bool]
@@ -22,6 +22,10 @@ class RuleJson(BaseModel):
     value: RuleValue = None
 
 
+def _no_default(schema: JsonDict) -> None:
+    schema.pop("default", None)
+
+
 class RuleGroupJson(BaseModel):
     """A group of conditions and groups, joined by its combinator (``not``: negated)."""
 
@@ -35,7 +39,7 @@ class RuleGroupJson(BaseModel):
         default=False,
         alias="not",
         exclude_if=lambda negated: not negated,
-        json_schema_extra=lambda schema: schema.pop("default", None),
+        json_schema_extra=_no_default,
     )
 
 
