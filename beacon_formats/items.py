@@ -23,6 +23,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictInt,
     StringConstraints,
     ValidationError,
     model_validator,
@@ -122,9 +124,9 @@ class Customer(_Input):
         str | None, StringConstraints(max_length=100), AfterValidator(_blank_to_none)
     ] = None
     created_at: UtcTime | None = None
-    accepts_email_marketing: bool | None = None
-    accepts_sms_marketing: bool | None = None
-    accepts_whatsapp_marketing: bool | None = None
+    accepts_email_marketing: StrictBool | None = None
+    accepts_sms_marketing: StrictBool | None = None
+    accepts_whatsapp_marketing: StrictBool | None = None
     consent_at: UtcTime | None = None
     consent_source: Text = None
 
@@ -138,7 +140,7 @@ class Customer(_Input):
 class LineItem(_Input):
     name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
     sku: Text = None
-    quantity: Annotated[int, Field(ge=0, le=1_000_000)] = 1
+    quantity: Annotated[StrictInt, Field(ge=0, le=1_000_000)] = 1
     price: Money | None = None
 
 

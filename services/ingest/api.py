@@ -46,9 +46,9 @@ COALESCE_MAX_ITEMS = 1000
 COALESCE_IN_FLIGHT = 2
 
 
-# A number sent for text becomes its decimal spelling (``coerce_numbers_to_str``): one of
-# 64 characters or fewer (10**63 is 64 digits, -10**62 64 characters, floats are short).
-_NUMBER_AS_TEXT = {"type": "number", "minimum": -1e62, "maximum": 1e63}
+# A number sent for text becomes its decimal spelling (``coerce_numbers_to_str``). (A whole
+# number longer than the field is a 422: JSON Schema cannot tell 1e70 from its 71 digits.)
+_NUMBER_AS_TEXT = {"type": "number"}
 # Text no number spells: what a number would become is refused, so none is documented.
 _TEXT_ONLY = {"email", "customer_email", "currency", "status"}
 # A phone may be a whole number of 3 to 31 digits (the model refuses other numbers).

@@ -21,6 +21,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictInt,
     StringConstraints,
     ValidationError,
     model_validator,
@@ -138,8 +140,8 @@ class Customer(_Input):
     email: Email = None
     phone: Annotated[
         str | None,
-        BeforeValidator(_phone_input),
         StringConstraints(max_length=32),
+        BeforeValidator(_phone_input),
         AfterValidator(_phone),
     ] = Field(
         default=None,
@@ -150,9 +152,9 @@ class Customer(_Input):
         str | None, StringConstraints(max_length=100), AfterValidator(_blank_to_none)
     ] = None
     created_at: UtcTime | None = None
-    accepts_email_marketing: bool | None = None
-    accepts_sms_marketing: bool | None = None
-    accepts_whatsapp_marketing: bool | None = None
+    accepts_email_marketing: StrictBool | None = None
+    accepts_sms_marketing: StrictBool | None = None
+    accepts_whatsapp_marketing: StrictBool | None = None
     consent_at: UtcTime | None = Field(
         default=None, description="when the consent given here was given (default: when stored)"
     )
@@ -174,7 +176,7 @@ class LineItem(_Input):
     sku: Annotated[str | None, StringConstraints(max_length=64), AfterValidator(_blank_to_none)] = (
         None
     )
-    quantity: Annotated[int, Field(ge=0, le=1_000_000)] = 1
+    quantity: Annotated[StrictInt, Field(ge=0, le=1_000_000)] = 1
     price: Money | None = None
 
 
