@@ -3,6 +3,7 @@
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -109,7 +110,7 @@ def test_amount_boundaries() -> None:
 def test_what_the_document_says_of_each_field_is_what_is_taken() -> None:
     """The OpenAPI document's patterns (models.EMAIL_PATTERN, PHONE_PATTERN, NOT_BLANK and
     shared.validation.TIME_PATTERN) against the models, on values either side of them."""
-    taken = [
+    taken: list[dict[str, Any]] = [
         {"customer_id": "a", "phone": None},
         {"customer_id": "a", "phone": 9876543210},
         {"customer_id": "a", "phone": " +91 (98) 765-4321 "},
@@ -117,7 +118,7 @@ def test_what_the_document_says_of_each_field_is_what_is_taken() -> None:
         {"customer_id": "a", "created_at": "2000-02-29T23:59:59.5+05:30"},
         {"customer_id": "a", "created_at": 0},
     ]
-    refused = [
+    refused: list[dict[str, Any]] = [
         {"customer_id": "a", "phone": 98.5},
         {"customer_id": "a", "phone": "+9"},
         {"customer_id": "a", "accepts_sms_marketing": 1},
