@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from beacon_formats import FormatError, Options, parse_overrides
 from services.ingest import upload
 from services.ingest.domain import events
+from services.ingest.responses import LineItemOut
 from services.ingest.service import now_utc
 from services.ingest.settings import IngestSettings
 from services.ingest.store import imports as import_store
@@ -106,7 +107,9 @@ class FieldReason(BaseModel):
 
 class PreviewRecord(BaseModel):
     line: int
-    item: dict[str, Any] | None
+    item: dict[str, str | int | float | bool | list[LineItemOut] | None] | None = Field(
+        description="the API item Beacon would send (a customer or an order); null if refused"
+    )
     problems: list[FieldReason]
     warnings: list[FieldReason]
 

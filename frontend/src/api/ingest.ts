@@ -490,9 +490,12 @@ export interface components {
         };
         /** PreviewRecord */
         PreviewRecord: {
-            /** Item */
+            /**
+             * Item
+             * @description the API item Beacon would send (a customer or an order); null if refused
+             */
             item: {
-                [key: string]: unknown;
+                [key: string]: string | number | boolean | components["schemas"]["LineItemOut"][] | null;
             } | null;
             /** Line */
             line: number;
