@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from beacon_formats import FormatError, Options, parse_overrides
 from services.ingest import upload
 from services.ingest.domain import events
-from services.ingest.responses import LineItemOut
 from services.ingest.service import now_utc
 from services.ingest.settings import IngestSettings
 from services.ingest.store import imports as import_store
@@ -105,9 +104,18 @@ class FieldReason(BaseModel):
     reason: str
 
 
+class ReadLineItem(BaseModel):
+    """A line item as read from the file (what it leaves out, the API defaults)."""
+
+    name: str
+    sku: str | None = None
+    quantity: int | None = None
+    price: str | float | None = None
+
+
 class PreviewRecord(BaseModel):
     line: int
-    item: dict[str, str | int | float | bool | list[LineItemOut] | None] | None = Field(
+    item: dict[str, str | int | float | bool | list[ReadLineItem] | None] | None = Field(
         description="the API item Beacon would send (a customer or an order); null if refused"
     )
     problems: list[FieldReason]

@@ -495,7 +495,7 @@ export interface components {
              * @description the API item Beacon would send (a customer or an order); null if refused
              */
             item: {
-                [key: string]: string | number | boolean | components["schemas"]["LineItemOut"][] | null;
+                [key: string]: string | number | boolean | components["schemas"]["ReadLineItem"][] | null;
             } | null;
             /** Line */
             line: number;
@@ -518,6 +518,20 @@ export interface components {
             msg: string;
             /** Type */
             type: string;
+        };
+        /**
+         * ReadLineItem
+         * @description A line item as read from the file (what it leaves out, the API defaults).
+         */
+        ReadLineItem: {
+            /** Name */
+            name: string;
+            /** Price */
+            price?: string | number | null;
+            /** Quantity */
+            quantity?: number | null;
+            /** Sku */
+            sku?: string | null;
         };
         /** RowProblem */
         RowProblem: {
