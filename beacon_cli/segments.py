@@ -10,19 +10,10 @@ import orjson
 
 from beacon_cli.client import Beacon
 from beacon_cli.errors import CliError
-from beacon_formats.spreadsheet import safe_row
+from beacon_formats.spreadsheet import SEGMENT_MEMBER_COLUMNS, safe_row
 
 __all__ = ["Beacon", "export", "preview", "read_rules"]
-COLUMNS = (
-    "customer_id",
-    "name",
-    "email",
-    "phone",
-    "city",
-    "total_spend",
-    "visits",
-    "last_visit_at",
-)
+COLUMNS = SEGMENT_MEMBER_COLUMNS
 
 
 def read_rules(path: Path) -> dict[str, Any]:

@@ -9,9 +9,24 @@ which prefixes such a cell with an apostrophe: the spreadsheet shows the text as
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Sequence
 from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+# A segment's members as a file: the CLI's `beacon segments export` and segments' export route.
+SEGMENT_MEMBER_COLUMNS = (
+    "customer_id",
+    "name",
+    "email",
+    "phone",
+    "city",
+    "total_spend",
+    "visits",
+    "last_visit_at",
+)
 
 
 def safe_cell(value: Any) -> Any:
@@ -23,3 +38,10 @@ def safe_cell(value: Any) -> Any:
 
 def safe_row(row: dict[str, Any]) -> dict[str, Any]:
     return {name: safe_cell(value) for name, value in row.items()}
+
+
+def csv_line(cells: Sequence[Any]) -> bytes:
+    """One CSV row (UTF-8) with every cell made safe: what streamed exports yield."""
+    out = io.StringIO()
+    csv.writer(out).writerow([safe_cell(c) for c in cells])
+    return out.getvalue().encode()

@@ -15,7 +15,7 @@ from typing import Any
 import uvicorn
 
 from shared.logging import configure_logging, get_logger
-from shared.migrations import upgrade
+from shared.migrations import SchemaBehind, check_at_head, upgrade
 from shared.settings import ServiceSettings
 
 # Young objects the cyclic GC lets pile up before a collection (Python's default is 700).
@@ -61,6 +61,14 @@ def run_service(
         schema = settings.schema_name(service)
         upgrade(migrations_dir, settings.mysql_url, schema)
         log.info("schema_ready", schema=schema)
+    else:
+        try:
+            newer = check_at_head(migrations_dir, settings.mysql_url, settings.schema_name(service))
+        except SchemaBehind as error:
+            log.error("schema_behind", reason=str(error))
+            raise SystemExit(f"refusing to start: {error}") from None
+        if newer:
+            log.warning("schema_newer_than_code", reason=newer)
     if args.mode == "migrate":
         return
     port = args.port or ports[args.mode]

@@ -13,20 +13,74 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.script.revision import ResolutionError
+from alembic.util import CommandError
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 
 from shared.db import ensure_schema, make_engine
+
+
+class SchemaBehind(RuntimeError):
+    """The schema is older than the code: starting would fail on the first missing column."""
+
+
+def alembic_config(migrations_dir: Path, mysql_url: str, schema: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir))
+    config.attributes["mysql_url"] = mysql_url
+    config.attributes["schema"] = schema
+    return config
+
+
+def check_at_head(migrations_dir: Path, mysql_url: str, schema: str) -> str | None:
+    """With migrate-on-start off (a migration Job does the DDL), refuse a schema behind the
+    code: raises :class:`SchemaBehind` naming both revisions. A revision the code does not
+    know (a newer release's, during a rollback) is returned as a warning, not refused: the
+    releases' migrations only add, so older code still runs on it."""
+    scripts = ScriptDirectory.from_config(alembic_config(migrations_dir, mysql_url, schema))
+    heads = set(scripts.get_heads())
+
+    async def current() -> set[str]:
+        engine = make_engine(mysql_url, schema, pool_size=1)
+        try:
+            async with engine.connect() as conn:
+                found = await conn.run_sync(
+                    lambda c: MigrationContext.configure(c).get_current_heads()
+                )
+                return set(found)
+        finally:
+            await engine.dispose()
+
+    try:
+        at = asyncio.run(current())
+    except OperationalError as error:  # no such schema: nothing was ever migrated
+        raise SchemaBehind(f"schema {schema} cannot be read ({error.orig}); migrate it") from None
+    if at == heads:
+        return None
+    known = {rev for rev in at if _known(scripts, rev)}
+    if known != at:
+        return f"schema {schema} is at {sorted(at)}, newer than this code's {sorted(heads)}"
+    raise SchemaBehind(
+        f"schema {schema} is at {sorted(at) or 'nothing'} but this code needs {sorted(heads)}:"
+        " run the migration (python -m services.<name> migrate, or the migrate Job) first"
+    )
+
+
+def _known(scripts: ScriptDirectory, revision: str) -> bool:
+    try:
+        return scripts.get_revision(revision) is not None
+    except (CommandError, ResolutionError):
+        return False
 
 
 def upgrade(migrations_dir: Path, mysql_url: str, schema: str) -> None:
     """Create the schema if needed and upgrade it to head (blocking; call outside a loop)."""
     asyncio.run(ensure_schema(mysql_url, schema))
-    config = Config()
-    config.set_main_option("script_location", str(migrations_dir))
-    config.attributes["mysql_url"] = mysql_url
-    config.attributes["schema"] = schema
-    command.upgrade(config, "head")
+    command.upgrade(alembic_config(migrations_dir, mysql_url, schema), "head")
 
 
 async def upgrade_async(migrations_dir: Path, mysql_url: str, schema: str) -> None:

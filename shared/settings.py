@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 # The only values ``BEACON_ENV`` may take, spelled exactly so: anything else (``prod``,
 # ``'production '``, ``staging``, an empty string) or no value at all refuses to start, so
@@ -46,8 +47,11 @@ def require_secret(settings: ServiceSettings, name: str, value: str) -> None:
 
 
 def schema_url(mysql_url: str, schema: str) -> str:
-    """The URL of one schema on the server of ``mysql_url`` (the server itself for "")."""
-    return f"{mysql_url.rstrip('/')}/{schema}"
+    """The URL of one schema on the server of ``mysql_url`` (the server itself for ""). The
+    query is kept where it belongs, after the path: TLS is set there (``?ssl_ca=…``, see
+    docs/operations.md), and a schema appended after it would be read as part of it."""
+    url = make_url(mysql_url)._replace(database=schema or None)
+    return url.render_as_string(hide_password=False)
 
 
 class ServiceSettings(BaseSettings):

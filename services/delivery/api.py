@@ -8,11 +8,9 @@ even parsed), validates the receipts, and answers 202 once RabbitMQ confirmed th
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import re
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -21,7 +19,7 @@ from fastapi.responses import StreamingResponse
 from faststream.rabbit import RabbitBroker, RabbitExchange
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from beacon_formats.spreadsheet import safe_cell
+from beacon_formats.spreadsheet import csv_line
 from services.delivery.domain import events as ev
 from services.delivery.domain.receipts import InvalidReceipts, ReceiptProblem, parse_receipts
 from services.delivery.domain.status import Status
@@ -212,11 +210,3 @@ EXPORT_COLUMNS = (
     "created_at",
     "updated_at",
 )
-
-
-def csv_line(cells: Sequence[Any]) -> bytes:
-    """One CSV row; a cell a spreadsheet would run as a formula (= + - @, tab or CR first) is
-    written with a leading apostrophe, as text (beacon_formats.spreadsheet)."""
-    out = io.StringIO()
-    csv.writer(out).writerow([safe_cell(c) for c in cells])
-    return out.getvalue().encode()

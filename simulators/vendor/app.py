@@ -46,6 +46,32 @@ class SendRequest(BaseModel):
     callback_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2000)]
 
 
+def callback_allow_list(setting: str) -> dict[str, set[int] | None]:
+    """``host`` or ``host:port`` entries (``[::1]:8004`` for IPv6): each host with the ports
+    receipts may go to, ``None`` for any port (a bare host, for local runs on random ports).
+    Compose and Kubernetes name the delivery API's port, so nothing else on that host (its
+    database, its metrics) can be made to receive the simulator's posts."""
+    allowed: dict[str, set[int] | None] = {}
+    for raw in (e.strip().lower() for e in setting.split(",")):
+        if not raw:
+            continue
+        parts = urlsplit(f"//{raw}")
+        host, port = parts.hostname or raw, parts.port
+        ports = allowed.get(host, set())
+        if port is None or ports is None:
+            allowed[host] = None
+        else:
+            allowed[host] = ports | {port}
+    return allowed
+
+
+def may_call_back(allowed: dict[str, set[int] | None], host: str, port: int) -> bool:
+    if host not in allowed:
+        return False
+    ports = allowed[host]
+    return ports is None or port in ports
+
+
 def build_vendor_app(
     settings: VendorSettings, *, transport: httpx.AsyncBaseTransport | None = None
 ) -> FastAPI:
@@ -53,7 +79,7 @@ def build_vendor_app(
     registry = Registry(
         settings.vendor_seed, settings.vendor_failure_ratio, remember=settings.vendor_remember
     )
-    allowed_hosts = {h.strip().lower() for h in settings.vendor_callback_hosts.split(",")}
+    allowed = callback_allow_list(settings.vendor_callback_hosts)
     rng = random.Random(settings.vendor_seed + 1)
     state: dict[str, Any] = {"errors_injected": 0}
 
@@ -83,15 +109,20 @@ def build_vendor_app(
         if rng.random() < settings.vendor_error_rate:
             state["errors_injected"] += 1
             return JSONResponse({"detail": "injected vendor error"}, status_code=500)
-        host = urlsplit(request.callback_url).hostname or ""
-        if host.lower() not in allowed_hosts:
+        target = urlsplit(request.callback_url)
+        try:
+            port = target.port or (443 if target.scheme == "https" else 80)
+        except ValueError:  # a port out of range or not a number
+            port = -1
+        host = (target.hostname or "").lower()
+        if not may_call_back(allowed, host, port):
             # Else the simulator would sign receipts and post them to any URL it is given.
             raise HTTPException(
                 422,
                 [
                     {
                         "loc": ["body", "callback_url"],
-                        "msg": f"host {host[:100]!r} is not in BEACON_VENDOR_CALLBACK_HOSTS",
+                        "msg": f"{host[:100]!r} port {port} is not in BEACON_VENDOR_CALLBACK_HOSTS",
                         "type": "value_error",
                     }
                 ],

@@ -78,6 +78,16 @@ async def test_export_has_the_preview_size(stack: Stack, tmp_path: Path) -> None
         bad = await http.get(f"/api/v1/segments/{saved['id']}/members", params={"cursor": "%%%"})
         assert bad.status_code == 422
 
+        # The same members from the dashboard's export route.
+        http_export = await http.get(f"/api/v1/segments/{saved['id']}/export")
+        assert http_export.status_code == 200
+        assert http_export.headers["content-type"].startswith("text/csv")
+        assert "attachment" in http_export.headers["content-disposition"]
+        rows = list(csv.DictReader(http_export.text.splitlines()))
+        assert sorted(r["customer_id"] for r in rows) == sorted(m["customer_id"] for m in members)
+        assert list(rows[0]) == list(members[0])
+        assert (await http.get("/api/v1/segments/999999/export")).status_code == 404
+
     nowhere = tmp_path / "missing.csv"
     missing = cli("segments", "export", "999999", "--out", str(nowhere), env=env)
     assert missing.returncode == 1 and "not found" in missing.stderr

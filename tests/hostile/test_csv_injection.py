@@ -14,8 +14,7 @@ import httpx
 import pytest
 
 from beacon_cli import segments
-from beacon_formats.spreadsheet import safe_cell
-from services.delivery.api import csv_line
+from beacon_formats.spreadsheet import csv_line, safe_cell
 from tests.hostile.conftest import Apis
 
 HOSTILE = [

@@ -94,6 +94,7 @@ const STEPS = [
   { op: 'GET /api/v1/segments/{sid}', name: 'Get the segment', vars: { sid: '{{segmentId}}' }, test: expect(200) },
   { op: 'PUT /api/v1/segments/{sid}', name: 'Replace the segment', vars: { sid: '{{segmentId}}' }, body: { name: 'Big spenders', rules: BIG_SPENDERS }, test: expect(200) },
   { op: 'GET /api/v1/segments/{sid}/members', name: 'Members of the segment', vars: { sid: '{{segmentId}}' }, query: { limit: '100' }, test: expect(200) },
+  { op: 'GET /api/v1/segments/{sid}/export', name: 'Export the segment (CSV)', vars: { sid: '{{segmentId}}' }, test: expect(200) },
   { op: 'POST /api/v1/campaigns', name: 'Launch a campaign', body: { name: 'Postman {{runId}}', message: "Hi {first_name|there}, here's 10% off on your next order!", rules: EVERYONE }, test: `${expect(201)}\n${save('campaignId', 'pm.response.json().id')}` },
   { op: 'POST /api/v1/campaigns/test-send', name: 'Send a test to a named customer', body: { message: 'Hi {first_name|there}, a test of our offer', customer_ids: ['pm-{{runId}}-1'] }, test: expect(202) },
   { op: 'POST /api/v1/campaigns/{campaign_id}/pause', name: 'Pause the campaign (409 once it has finished)', vars: { campaign_id: '{{campaignId}}' }, test: "pm.test('paused, or refused as finished', () => pm.expect([200, 409]).to.include(pm.response.code));" },

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import orjson
+import pytest
 
 from shared.signature import HEADER, verify
 from simulators.vendor.app import build_vendor_app
@@ -45,8 +46,7 @@ async def vendor(receiver: Receiver, **overrides: Any) -> AsyncIterator[httpx.As
         vendor_delay_min_s=0.0,
         vendor_delay_max_s=0.05,
         vendor_tick_s=0.01,
-        vendor_callback_hosts="delivery.test",
-        **overrides,
+        **{"vendor_callback_hosts": "delivery.test", **overrides},
     )
     app = build_vendor_app(settings, transport=httpx.MockTransport(receiver))
     async with app.router.lifespan_context(app):
@@ -171,3 +171,30 @@ async def test_callbacks_go_only_to_configured_hosts() -> None:
         assert "callback_url" in response.text
         stats = (await client.get("/vendor/v1/stats")).json()
     assert stats["received"] == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "accepted"),
+    [
+        ("http://delivery.test:8004/api/v1/receipts", True),
+        ("http://DELIVERY.test:8004/api/v1/receipts", True),
+        ("http://delivery.test:3306/", False),  # the same host, another service's port
+        ("http://delivery.test/api/v1/receipts", False),  # port 80 is not 8004
+        ("http://delivery.test:99999/", False),  # not a port at all
+        ("http://[::1]:8004/api/v1/receipts", True),
+        ("http://[::1]:15672/", False),
+        ("http://anyport.test:1234/", True),  # a bare host: any port (local runs)
+    ],
+)
+async def test_a_port_named_in_the_allow_list_is_the_only_one(url: str, accepted: bool) -> None:
+    receiver = Receiver()
+    hosts = "delivery.test:8004,[::1]:8004,anyport.test"
+    async with vendor(receiver, vendor_callback_hosts=hosts) as client:
+        response = await client.post(
+            "/vendor/v1/messages",
+            json={
+                "messages": [{"message_id": "m-1", "to": "x", "body": "hi"}],
+                "callback_url": url,
+            },
+        )
+    assert (response.status_code == 202) is accepted, response.text
