@@ -6,16 +6,11 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { campaigns, ingest, unwrap } from '../api/client';
-import type { Customer, Page } from '../api/models';
+import type { Customer } from '../api/models';
 import { useDebounced } from '../api/queries';
 import { renderTemplate } from '../lib/template';
 
 const MAX = 10;
-
-interface TestResult {
-  test_id: string;
-  recipients: number;
-}
 
 export function TestSend({ message, disabled }: { message: string; disabled: boolean }) {
   const [q, setQ] = useState('');
@@ -27,11 +22,11 @@ export function TestSend({ message, disabled }: { message: string; disabled: boo
     enabled: search.length >= 2,
     staleTime: 30_000,
     queryFn: ({ signal }) =>
-      unwrap<Page<Customer>>(ingest.GET('/api/v1/customers', { params: { query: { q: search, limit: 6 } }, signal })),
+      unwrap(ingest.GET('/api/v1/customers', { params: { query: { q: search, limit: 6 } }, signal })),
   });
   const send = useMutation({
     mutationFn: () =>
-      unwrap<TestResult>(
+      unwrap(
         campaigns.POST('/api/v1/campaigns/test-send', {
           body: { message, customer_ids: picked.map((c) => c.customer_id) },
         }),

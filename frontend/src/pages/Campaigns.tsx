@@ -6,7 +6,6 @@ import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-qu
 import { useEffect, useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { campaigns, stats, unwrap } from '../api/client';
-import type { Campaign, CampaignStats, Page } from '../api/models';
 import { displayStatus, numbersOf, Progress, sendingRate, StatusTag } from '../components/CampaignNumbers';
 import { Empty, ErrorState, Skeleton } from '../components/States';
 import { formatAgo, formatCount, formatDateTime, formatRate } from '../lib/format';
@@ -61,17 +60,10 @@ function apiFilters(f: Filters) {
   };
 }
 
-interface Overview {
-  campaigns: number;
-  audience: number;
-  sent: number;
-  failed: number;
-}
-
 function Summary() {
   const overview = useQuery({
     queryKey: ['stats', 'overview'],
-    queryFn: ({ signal }) => unwrap<Overview>(stats.GET('/api/v1/stats/overview', { signal })),
+    queryFn: ({ signal }) => unwrap(stats.GET('/api/v1/stats/overview', { signal })),
     refetchInterval: 15_000,
   });
   const o = overview.data;
@@ -117,7 +109,7 @@ export default function Campaigns() {
     initialPageParam: null as string | null,
     placeholderData: keepPreviousData,
     queryFn: ({ pageParam, signal }) =>
-      unwrap<Page<Campaign>>(
+      unwrap(
         campaigns.GET('/api/v1/campaigns', {
           params: { query: { limit: PAGE, ...apiFilters(query), ...(pageParam ? { cursor: pageParam } : {}) } },
           signal,
@@ -139,7 +131,7 @@ export default function Campaigns() {
     queryKey: ['stats', 'campaigns', first.join(',')],
     enabled: first.length > 0,
     queryFn: ({ signal }) =>
-      unwrap<Page<CampaignStats>>(
+      unwrap(
         stats.GET('/api/v1/stats/campaigns', { params: { query: { ids: first.join(',') } }, signal }),
       ),
   });

@@ -7,7 +7,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tansta
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ApiError, ingest, segments, unwrap } from '../api/client';
-import type { Customer, Order, Page, Profile } from '../api/models';
+import type { Customer } from '../api/models';
 import { useSession } from '../auth/RequireAuth';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { OrderStatusTag } from '../components/ImportReport';
@@ -30,7 +30,7 @@ export default function CustomerPage() {
   const customer = useQuery({
     queryKey: ['customer', id],
     queryFn: ({ signal }) =>
-      unwrap<Customer>(ingest.GET('/api/v1/customers/{customer_id}', { params: { path: { customer_id: id } }, signal })),
+      unwrap(ingest.GET('/api/v1/customers/{customer_id}', { params: { path: { customer_id: id } }, signal })),
   });
   if (customer.isPending) return <Skeleton rows={8} label="Loading customer" />;
   if (customer.isError) {
@@ -62,7 +62,7 @@ function Person({ customer: c, asked }: { customer: Customer; asked: string }) {
     retry: false,
     queryFn: async ({ signal }) => {
       try {
-        return await unwrap<Profile>(
+        return await unwrap(
           segments.GET('/api/v1/segments/profiles/{customer_id}', { params: { path: { customer_id: id } }, signal }),
         );
       } catch (error) {
@@ -178,7 +178,7 @@ function Orders({ customerId }: { customerId: string }) {
     queryKey: ['orders', customerId, 'newest'],
     initialPageParam: null as string | null,
     queryFn: ({ pageParam, signal }) =>
-      unwrap<Page<Order>>(
+      unwrap(
         ingest.GET('/api/v1/orders', {
           params: {
             query: {
@@ -283,7 +283,7 @@ function Erase({ customer: c }: { customer: Customer }) {
   const queryClient = useQueryClient();
   const erase = useMutation({
     mutationFn: () =>
-      unwrap<{ customer_id: string; erasing: boolean }>(
+      unwrap(
         ingest.DELETE('/api/v1/customers/{customer_id}', { params: { path: { customer_id: c.customer_id } } }),
       ),
     onSuccess: () => {
