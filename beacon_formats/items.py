@@ -20,8 +20,11 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictInt,
     StringConstraints,
     ValidationError,
     model_validator,
@@ -86,7 +89,21 @@ def _problem(model: str, field: str, message: str) -> ValidationError:
 
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-UtcTime = Annotated[datetime, AfterValidator(_utc)]
+# Unix seconds of the range (as ``shared/validation.py``: beyond 2e10 pydantic would read
+# milliseconds); text must start with a year (pydantic would read "20200101" as seconds).
+_FIRST_SECOND, _END_SECOND = -2_208_816_000, 7_258_032_000
+
+
+def _time_input(value: object) -> object:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not _FIRST_SECOND <= value < _END_SECOND:
+            raise ValueError("must be between 1900-01-01 and 2200-01-01")
+    elif isinstance(value, str) and not (value[:4].isdigit() and value[4:5] == "-"):
+        raise ValueError("is not an ISO 8601 date or date-time")
+    return value
+
+
+UtcTime = Annotated[datetime, BeforeValidator(_time_input), AfterValidator(_utc)]
 Email = Annotated[str | None, StringConstraints(max_length=254), AfterValidator(_email)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 Text = Annotated[str | None, StringConstraints(max_length=64), AfterValidator(_blank_to_none)]
@@ -107,9 +124,9 @@ class Customer(_Input):
         str | None, StringConstraints(max_length=100), AfterValidator(_blank_to_none)
     ] = None
     created_at: UtcTime | None = None
-    accepts_email_marketing: bool | None = None
-    accepts_sms_marketing: bool | None = None
-    accepts_whatsapp_marketing: bool | None = None
+    accepts_email_marketing: StrictBool | None = None
+    accepts_sms_marketing: StrictBool | None = None
+    accepts_whatsapp_marketing: StrictBool | None = None
     consent_at: UtcTime | None = None
     consent_source: Text = None
 
@@ -123,7 +140,7 @@ class Customer(_Input):
 class LineItem(_Input):
     name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
     sku: Text = None
-    quantity: Annotated[int, Field(ge=0, le=1_000_000)] = 1
+    quantity: Annotated[StrictInt, Field(ge=0, le=1_000_000)] = 1
     price: Money | None = None
 
 

@@ -31,7 +31,7 @@ from fastapi import FastAPI, Request
 from fastapi import HTTPException as FastApiHTTPException
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
 from shared.logging import current_correlation_id, get_logger
@@ -61,6 +61,9 @@ FASTAPI_UNPARSABLE_BODY = "There was an error parsing the body"
 class ErrorItem(BaseModel):
     """One problem of a request."""
 
+    # Answered with every field: the document says so (a generated type then needs none).
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     field: str = Field(
         description='Where: "body", "query", "path" or "header", then the path inside it, '
         'e.g. "body.items[3].email" or "query.cursor"'
@@ -79,6 +82,8 @@ class Problem(BaseModel):
 
 class ErrorBody(BaseModel):
     """What every service answers for every 4xx and 5xx."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
     detail: str | list[Problem] = Field(
         description="For a 422, each problem as FastAPI lists them; otherwise the sentence"

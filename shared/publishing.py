@@ -8,14 +8,29 @@ nothing was accepted.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from fastapi import Response
 from fastapi.responses import JSONResponse
 from faststream.rabbit import RabbitBroker, RabbitExchange
+from pydantic import BaseModel, Field
 
 from shared.envelope import Envelope
 from shared.errors import ServiceUnavailable
 from shared.outbox import publish_envelope
+
+
+class Accepted(BaseModel):
+    """The 202 of a write: how many items the confirmed event carries, and its id."""
+
+    accepted: int = Field(ge=0)
+    event_id: str = Field(description="the event carrying them (shared by coalesced requests)")
+
+
+# ``responses=`` of a route answering :class:`Accepted` itself (no per-request validation).
+ACCEPTED: dict[int | str, dict[str, Any]] = {
+    202: {"model": Accepted, "description": "Accepted: RabbitMQ confirmed the event"}
+}
 
 
 async def accept_confirmed(

@@ -10,7 +10,7 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
 # DATETIME columns hold years 1000-9999; Beacon accepts a range that means something
 # for a shop and leaves room for any offset, so converting to UTC can never overflow.
@@ -39,16 +39,55 @@ def to_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _time_pattern() -> str:
+    """The times :data:`UtcTime` takes as text, as a regular expression: ISO 8601 dates
+    (a time of day and an offset optional) whose wall time is from 1900-01-02 to
+    2199-12-30, every day of every month spelled out (29 February in leap years only), so a
+    generator that follows it makes only times the API takes."""
+    any_day = "(0[1-9]|[12][0-9]|3[01])"
+    jan, dec = f"01-{any_day}", f"12-{any_day}"
+    mid = "(02-(0[1-9]|1[0-9]|2[0-8])|(0[3-9]|1[01])-(0[1-9]|[12][0-9]|30)|(0[3578]|10)-31)"
+    years = "(190[1-9]|19[1-9][0-9]|20[0-9]{2}|21[0-8][0-9]|219[0-8])"
+    leap = "(19(0[48]|[2468][048]|[13579][26])|20([02468][048]|[13579][26])|21(0[48]|[2468][048]|[13579][26]))"  # noqa: E501
+    date = (
+        f"({years}-({jan}|{mid}|{dec})|{leap}-02-29"
+        f"|1900-(01-(0[2-9]|[12][0-9]|3[01])|{mid}|{dec})"
+        f"|2199-({jan}|{mid}|12-(0[1-9]|[12][0-9]|30)))"
+    )
+    time = "[Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,6})?)?"
+    offset = "([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])"
+    return f"^{date}({time}{offset}?)?$"
+
+
+TIME_PATTERN = _time_pattern()
+# Unix seconds of the same range (beyond 2e10 pydantic would read milliseconds).
+FIRST_SECOND, END_SECOND = -2_208_816_000, 7_258_032_000
+
+
+def _time_input(value: object) -> object:
+    """Before pydantic parses a time: a number must be seconds of the range, and text must
+    start with a year (pydantic would read "20200101" as Unix seconds). A cheap check, on
+    the path of every order; the range itself is checked once parsed (:func:`to_utc`)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not FIRST_SECOND <= value < END_SECOND:
+            raise ValueError(_RANGE_MESSAGE)
+    elif isinstance(value, str) and not (value[:4].isdigit() and value[4:5] == "-"):
+        raise ValueError("is not an ISO 8601 date or date-time")
+    return value
+
+
 UtcTime = Annotated[
     datetime,
+    BeforeValidator(_time_input),
     AfterValidator(to_utc),
-    # What pydantic accepts: an ISO 8601 date-time or Unix seconds. The range is prose: as
-    # a pattern, it leaves generators (schemathesis) unable to make valid times.
     WithJsonSchema(
         {
-            "anyOf": [{"type": "string", "format": "date-time"}, {"type": "number"}],
+            "anyOf": [
+                {"type": "string", "pattern": TIME_PATTERN},
+                {"type": "number", "minimum": FIRST_SECOND, "exclusiveMaximum": END_SECOND},
+            ],
             "description": "ISO 8601 (no offset means UTC) or Unix seconds, "
-            "from 1900-01-02 to 2199-12-30",
+            "from 1900-01-02 to 2199-12-30 (wall time)",
         }
     ),
 ]

@@ -21,12 +21,13 @@ from services.campaigns.domain.campaign import (
     Status,
     TestSend,
 )
+from services.campaigns.responses import CampaignList, CampaignOut, TestSendOut
 from services.campaigns.settings import CampaignsSettings
 from services.campaigns.store.campaigns import Filters
 from shared.auth.dependency import Caller
 from shared.db import unit_of_work
 from shared.errors import ApiError, responses
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import Cursor, decode_cursor, encode_cursor
 from shared.validation import UtcTime
 
 CampaignId = Annotated[str, Path(max_length=64)]
@@ -42,7 +43,7 @@ def build_router(
             422, [{"loc": ["body", "segment_id"], "msg": str(error), "type": "value_error"}]
         )
 
-    @router.post("", status_code=201)
+    @router.post("", status_code=201, response_model=CampaignOut)
     async def create(body: NewCampaign, who: Caller) -> dict[str, Any]:
         try:
             async with unit_of_work(engine) as conn:
@@ -58,6 +59,7 @@ def build_router(
         "/test-send",
         status_code=202,
         summary="Send a message to named customers as a test (in no list, no statistics)",
+        response_model=TestSendOut,
     )
     async def test_send(body: TestSend, who: Caller) -> dict[str, Any]:
         async with unit_of_work(engine) as conn:
@@ -65,10 +67,10 @@ def build_router(
         notify()
         return {"test_id": campaign["id"], "recipients": len(body.customer_ids)}
 
-    @router.get("")
+    @router.get("", response_model=CampaignList)
     async def list_campaigns(
         limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-        cursor: str | None = None,
+        cursor: Cursor = None,
         q: Annotated[str | None, Query(max_length=200, description="name contains")] = None,
         status: Status | None = None,
         since: Annotated[UtcTime | None, Query(description="created at or after")] = None,
@@ -88,7 +90,7 @@ def build_router(
             )
         return {"items": items, "next_cursor": encode_cursor(last)}
 
-    @router.get("/{campaign_id}", responses=responses(404))
+    @router.get("/{campaign_id}", response_model=CampaignOut, responses=responses(404))
     async def get_campaign(campaign_id: CampaignId) -> dict[str, Any]:
         async with engine.connect() as conn:
             found = await service.get_campaign(conn, campaign_id)
@@ -107,23 +109,23 @@ def build_router(
         notify()
         return campaign
 
-    @router.post("/{campaign_id}/pause", responses=responses(404, 409))
+    @router.post("/{campaign_id}/pause", response_model=CampaignOut, responses=responses(404, 409))
     async def pause(campaign_id: CampaignId, who: Caller) -> dict[str, Any]:
         """Stop sending (within about a second); what was sent stays sent."""
         return await act(campaign_id, "pause", who)
 
-    @router.post("/{campaign_id}/resume", responses=responses(404, 409))
+    @router.post("/{campaign_id}/resume", response_model=CampaignOut, responses=responses(404, 409))
     async def resume(campaign_id: CampaignId, who: Caller) -> dict[str, Any]:
         """Send what is left of a paused campaign."""
         return await act(campaign_id, "resume", who)
 
-    @router.post("/{campaign_id}/cancel", responses=responses(404, 409))
+    @router.post("/{campaign_id}/cancel", response_model=CampaignOut, responses=responses(404, 409))
     async def cancel(campaign_id: CampaignId, who: Caller) -> dict[str, Any]:
         """Cancel a scheduled or sending campaign: nothing more is sent, and every message
         not sent yet ends CANCELLED."""
         return await act(campaign_id, "cancel", who)
 
-    @router.patch("/{campaign_id}", responses=responses(404, 409))
+    @router.patch("/{campaign_id}", response_model=CampaignOut, responses=responses(404, 409))
     async def edit(campaign_id: CampaignId, body: CampaignEdit) -> dict[str, Any]:
         """Change a scheduled campaign: name, message, audience, time, confirmed size."""
         try:
@@ -138,7 +140,12 @@ def build_router(
         except NotAllowed as error:
             raise ApiError(409, str(error)) from None
 
-    @router.post("/{campaign_id}/duplicate", status_code=201, responses=responses(404))
+    @router.post(
+        "/{campaign_id}/duplicate",
+        status_code=201,
+        response_model=CampaignOut,
+        responses=responses(404),
+    )
     async def duplicate(campaign_id: CampaignId, body: Duplicate, who: Caller) -> dict[str, Any]:
         """A new campaign with this one's audience rules and message: launched at once
         unless ``schedule_at`` is given, with the same confirmation rules as any."""

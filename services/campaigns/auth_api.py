@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from services.campaigns.domain.accounts import SCOPES, bad_scopes, email_allowed
+from services.campaigns.responses import AuthConfig, KeyList, NewKeyOut, Session, User
 from services.campaigns.settings import CampaignsSettings
 from services.campaigns.signin import Keys, Sessions, dev_sign_in_enabled
 from shared.auth.apikeys import PREFIX
@@ -74,7 +75,7 @@ def build_routers(
     google = GoogleVerifier(settings)
     dev_mode = dev_sign_in_enabled(settings)
 
-    @public.get("/config")
+    @public.get("/config", response_model=AuthConfig)
     async def config() -> dict[str, Any]:
         return {
             "google_client_id": settings.auth_google_client_id or None,
@@ -84,6 +85,7 @@ def build_routers(
     @public.post(
         "/dev",
         summary="Dev mode only: sign in as any allowed email, no Google",
+        response_model=Session,
         responses=responses(401, 403, 404, 429),
     )
     async def dev(body: DevSignIn, response: Response, request: Request) -> dict[str, Any]:
@@ -111,6 +113,7 @@ def build_routers(
     @public.post(
         "/google",
         summary="Exchange a Google ID token for a Beacon session",
+        response_model=Session,
         responses=responses(401, 403, 404, 429),
     )
     async def google_sign_in(
@@ -138,6 +141,7 @@ def build_routers(
     @public.post(
         "/refresh",
         summary="A new session for a refresh token (which is rotated)",
+        response_model=Session,
         responses=responses(401, 403, 429),
     )
     async def refresh(body: RefreshBody, response: Response, request: Request) -> dict[str, Any]:
@@ -171,7 +175,7 @@ def build_routers(
             raise http_error(error) from None
         return Response(status_code=204)
 
-    @closed.get("/api/v1/auth/me", openapi_extra=access("viewer", scope=None))
+    @closed.get("/api/v1/auth/me", response_model=User, openapi_extra=access("viewer", scope=None))
     async def me(who: Caller) -> dict[str, Any]:
         return {
             "sub": who.sub,
@@ -183,7 +187,13 @@ def build_routers(
 
     admin = access("admin", scope=None)
 
-    @closed.post("/api/v1/keys", status_code=201, openapi_extra=admin, tags=["keys"])
+    @closed.post(
+        "/api/v1/keys",
+        status_code=201,
+        response_model=NewKeyOut,
+        openapi_extra=admin,
+        tags=["keys"],
+    )
     async def create_key(body: NewKey, who: Caller) -> dict[str, Any]:
         wrong = bad_scopes(body.scopes)
         if wrong:
@@ -191,7 +201,7 @@ def build_routers(
         created = await keys.create(body.name, body.scopes, who.actor())
         return {k: created[k] for k in ("id", "name", "scopes", "key", "created_at")}
 
-    @closed.get("/api/v1/keys", openapi_extra=admin, tags=["keys"])
+    @closed.get("/api/v1/keys", response_model=KeyList, openapi_extra=admin, tags=["keys"])
     async def list_keys() -> dict[str, Any]:
         return {"items": await keys.list(), "next_cursor": None}
 

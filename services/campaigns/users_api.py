@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from services.campaigns.users import ChangeRefused, UserNotFound, Users
 from shared.auth.dependency import Caller, access
@@ -41,12 +42,20 @@ class UserList(BaseModel):
 
 
 class UserChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # At least one of the two, neither null: what the route checks, the document says.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
 
-    role: Role | None = None
-    disabled: bool | None = Field(
+    role: Role | SkipJsonSchema[None] = None
+    disabled: StrictBool | SkipJsonSchema[None] = Field(
         default=None, description="true ends every session at once; false lets them sign in"
     )
+
+    @field_validator("role", "disabled", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("leave it out rather than send null")
+        return value
 
 
 def build_router(users: Users) -> APIRouter:

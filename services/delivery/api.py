@@ -23,12 +23,13 @@ from beacon_formats.spreadsheet import csv_line
 from services.delivery.domain import events as ev
 from services.delivery.domain.receipts import InvalidReceipts, ReceiptProblem, parse_receipts
 from services.delivery.domain.status import Status
+from services.delivery.responses import CommunicationList
 from services.delivery.settings import DeliverySettings
 from services.delivery.store import log as log_store
 from shared.envelope import Envelope
 from shared.errors import ApiError, ErrorItem, invalid, invalid_field, responses
-from shared.pagination import decode_cursor, encode_cursor
-from shared.publishing import accept_confirmed
+from shared.pagination import Cursor, decode_cursor, encode_cursor
+from shared.publishing import ACCEPTED, accept_confirmed
 from shared.signature import (
     HEADER,
     SignatureError,
@@ -113,7 +114,7 @@ def build_router(
         status_code=202,
         openapi_extra=_RECEIPTS_BODY,
         summary="The vendor's delivery receipts (signed callback)",
-        responses=responses(401, 503),
+        responses={**ACCEPTED, **responses(401, 503)},
     )
     async def post_receipts(request: Request) -> Response:
         # The header is checked before the body is read, and the body's size is limited
@@ -138,7 +139,11 @@ def build_router(
             raise invalid([receipt_problem(p) for p in error.problems]) from None
         return await accept(ev.receipt_received(receipts), len(receipts))
 
-    @router.get("/communications", summary="The communications log, oldest first")
+    @router.get(
+        "/communications",
+        summary="The communications log, oldest first",
+        response_model=CommunicationList,
+    )
     async def list_communications(
         campaign_id: Annotated[str | None, Query(max_length=64)] = None,
         customer_id: Annotated[
@@ -146,7 +151,7 @@ def build_router(
         ] = None,
         status: Status | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        cursor: str | None = None,
+        cursor: Cursor = None,
         order: Annotated[Literal["oldest", "newest"], Query()] = "oldest",
     ) -> dict[str, Any]:
         async with engine.connect() as conn:

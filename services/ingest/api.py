@@ -23,6 +23,7 @@ from services.ingest.coalesce import Coalescer
 from services.ingest.domain import events
 from services.ingest.domain.batches import BatchParser, BatchTooLarge, InvalidBatch, ItemError
 from services.ingest.domain.models import Customer, Order
+from services.ingest.responses import CustomerDetail, CustomerList, Erasing, OrderList
 from services.ingest.settings import IngestSettings
 from services.ingest.store import customers as customer_store
 from services.ingest.store import imports as import_store
@@ -31,8 +32,8 @@ from shared.auth.dependency import Caller, access, requirement
 from shared.envelope import Envelope
 from shared.errors import ApiError, ErrorItem, ServiceUnavailable, invalid, invalid_field, responses
 from shared.hot_routes import HotRoute
-from shared.pagination import decode_cursor, encode_cursor
-from shared.publishing import accept_confirmed
+from shared.pagination import Cursor, decode_cursor, encode_cursor
+from shared.publishing import ACCEPTED, accept_confirmed
 from shared.validation import parse_int_id
 
 CUSTOMERS = BatchParser(Customer)
@@ -45,14 +46,35 @@ COALESCE_MAX_ITEMS = 1000
 COALESCE_IN_FLIGHT = 2
 
 
+# A number sent for text becomes its decimal spelling (``coerce_numbers_to_str``). (A whole
+# number longer than the field is a 422: JSON Schema cannot tell 1e70 from its 71 digits.)
+_NUMBER_AS_TEXT = {"type": "number"}
+# Text no number spells: what a number would become is refused, so none is documented.
+_TEXT_ONLY = {"email", "customer_email", "currency", "status"}
+# A phone may be a whole number of 3 to 31 digits (the model refuses other numbers).
+_WHOLE_PHONE = {"type": "integer", "minimum": 100, "maximum": 10**31 - 1}
+
+
 def _numbers_as_text(item: dict[str, Any]) -> dict[str, Any]:
-    """The models take a number where they want text (``coerce_numbers_to_str``): say so."""
+    """The models take a number where they want text: say which (line items included)."""
     properties = {}
     for name, prop in item.get("properties", {}).items():
-        if prop.get("type") == "string":
-            prop = {"anyOf": [prop, {"type": "number"}], "title": prop.get("title", name)}
-        elif {"string", "number"} - {p.get("type") for p in prop.get("anyOf", [])} == {"number"}:
-            prop = {**prop, "anyOf": [*prop["anyOf"], {"type": "number"}]}
+        number = _WHOLE_PHONE if name == "phone" else _NUMBER_AS_TEXT
+        branches = prop.get("anyOf", [])
+        if name in _TEXT_ONLY:
+            pass
+        elif prop.get("type") == "string":
+            prop = {"anyOf": [prop, number], "title": prop.get("title", name)}
+        elif {"string", "number"} - {p.get("type") for p in branches} == {"number"}:
+            prop = {**prop, "anyOf": [*branches, number]}
+        elif any(p.get("type") == "array" for p in branches):
+            prop = {
+                **prop,
+                "anyOf": [
+                    {**p, "items": _numbers_as_text(p["items"])} if p.get("type") == "array" else p
+                    for p in branches
+                ],
+            }
         properties[name] = prop
     return {**item, "properties": properties}
 
@@ -228,7 +250,7 @@ def build_router(
         status_code=202,
         openapi_extra=_body_schema(Customer),
         summary="Upsert one customer or a batch of up to 10,000",
-        responses=responses(503),
+        responses={**ACCEPTED, **responses(413, 503)},
     )
     async def post_customers(request: Request) -> Response:
         return await write_customers(request)
@@ -238,7 +260,7 @@ def build_router(
         status_code=202,
         openapi_extra=_body_schema(Order),
         summary="Record one order or a batch of up to 10,000 (idempotent by order_id)",
-        responses=responses(503),
+        responses={**ACCEPTED, **responses(413, 503)},
     )
     async def post_orders(request: Request) -> Response:
         return await write_orders(request)
@@ -246,6 +268,7 @@ def build_router(
     @router.get(
         "/customers/{customer_id}",
         summary="One customer, found by its id or any of its aliases (one person per email)",
+        response_model=CustomerDetail,
         responses=responses(404),
     )
     async def get_customer(customer_id: str) -> dict[str, Any]:
@@ -259,7 +282,7 @@ def build_router(
         "/customers/{customer_id}",
         status_code=202,
         summary="Erase a person (right to erasure): their personal data leaves every service",
-        responses=responses(404, 503),
+        responses={202: {"model": Erasing}, **responses(404, 503)},
         openapi_extra=access("admin", "write"),
     )
     async def erase_customer(customer_id: str, who: Caller) -> Response:
@@ -274,10 +297,10 @@ def build_router(
             status_code=202,
         )
 
-    @router.get("/customers")
+    @router.get("/customers", response_model=CustomerList)
     async def list_customers(
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        cursor: str | None = None,
+        cursor: Cursor = None,
         q: Annotated[
             str | None,
             Query(
@@ -292,13 +315,13 @@ def build_router(
             )
         return {"items": items, "next_cursor": encode_cursor(last)}
 
-    @router.get("/orders")
+    @router.get("/orders", response_model=OrderList)
     async def list_orders(
         customer_id: Annotated[
             str | None, Query(description="a customer's id or alias: that person's orders")
         ] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        cursor: str | None = None,
+        cursor: Cursor = None,
         order: Annotated[
             Literal["oldest", "newest"],
             Query(

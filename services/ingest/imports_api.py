@@ -26,7 +26,7 @@ from shared.auth.dependency import Caller
 from shared.db import unit_of_work
 from shared.envelope import Envelope
 from shared.errors import ApiError, ServiceUnavailable, invalid_field, responses
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import Cursor, decode_cursor, encode_cursor
 from shared.validation import parse_int_id
 
 Kind = Literal["customers", "orders"]
@@ -104,9 +104,20 @@ class FieldReason(BaseModel):
     reason: str
 
 
+class ReadLineItem(BaseModel):
+    """A line item as read from the file (what it leaves out, the API defaults)."""
+
+    name: str
+    sku: str | None = None
+    quantity: int | None = None
+    price: str | float | None = None
+
+
 class PreviewRecord(BaseModel):
     line: int
-    item: dict[str, Any] | None
+    item: dict[str, str | int | float | bool | list[ReadLineItem] | None] | None = Field(
+        description="the API item Beacon would send (a customer or an order); null if refused"
+    )
     problems: list[FieldReason]
     warnings: list[FieldReason]
 
@@ -252,7 +263,7 @@ def add_routes(
 
     @router.get("/imports", summary="Imports, newest first", response_model=ImportList)
     async def list_imports(
-        limit: Annotated[int, Query(ge=1, le=1000)] = 50, cursor: str | None = None
+        limit: Annotated[int, Query(ge=1, le=1000)] = 50, cursor: Cursor = None
     ) -> dict[str, Any]:
         async with engine.connect() as conn:
             items, last = await import_store.page(

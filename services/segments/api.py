@@ -7,8 +7,6 @@ loads after a start: ``"source": "sql"``); both give the exact size. Rule errors
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 import time
 from collections.abc import AsyncIterator, Callable
@@ -34,6 +32,14 @@ from services.segments.domain import (
     rules_to_json,
     sample_indices,
 )
+from services.segments.responses import (
+    FieldCatalogue,
+    MemberList,
+    Preview,
+    Profile,
+    SegmentList,
+    SegmentOut,
+)
 from services.segments.settings import SegmentsSettings
 from services.segments.store import profiles as profile_store
 from services.segments.store import rule_sql
@@ -42,18 +48,26 @@ from services.segments.store.tables import outbox as outbox_table
 from shared import outbox
 from shared.auth.dependency import Caller, access
 from shared.db import unit_of_work
-from shared.errors import ApiError, ErrorItem, invalid, invalid_field, responses
-from shared.pagination import decode_cursor, encode_cursor
+from shared.errors import ApiError, ErrorItem, invalid, responses
+from shared.pagination import (
+    Cursor,
+    TextCursor,
+    decode_cursor,
+    decode_text_cursor,
+    encode_cursor,
+    encode_text_cursor,
+)
+from shared.rules.json_model import RulesInput
 from shared.validation import parse_int_id
 
 
 class PreviewRequest(BaseModel):
-    rules: dict[str, Any] = Field(description="A react-querybuilder RuleGroup")
+    rules: RulesInput = Field(description="A react-querybuilder RuleGroup")
 
 
 class SegmentBody(BaseModel):
     name: str = Field(min_length=1, max_length=200)
-    rules: dict[str, Any]
+    rules: RulesInput
 
 
 def parse_or_422(rules: Any) -> Group:
@@ -71,16 +85,6 @@ def parse_or_422(rules: Any) -> Group:
         ) from None
 
 
-def _member_cursor(cursor: str | None) -> str:
-    """The customer id a members cursor stands for ("" for the first page)."""
-    if not cursor:
-        return ""
-    try:
-        return base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise invalid_field("query.cursor", "is not a cursor this API gave") from None
-
-
 def build_router(
     settings: SegmentsSettings,
     engine: AsyncEngine,
@@ -89,11 +93,12 @@ def build_router(
 ) -> APIRouter:
     router = APIRouter(prefix="/api/v1/segments")
 
-    @router.get("/fields")
+    @router.get("/fields", response_model=FieldCatalogue)
     async def fields() -> dict[str, Any]:
         return fields_description()
 
-    @router.post("/preview", openapi_extra=access("viewer", "read"))  # a POST that only reads
+    # A POST that only reads.
+    @router.post("/preview", response_model=Preview, openapi_extra=access("viewer", "read"))
     async def preview(body: PreviewRequest) -> dict[str, Any]:
         group = parse_or_422(body.rules)
         started = time.perf_counter()
@@ -128,6 +133,7 @@ def build_router(
     @router.get(
         "/profiles/{customer_id}",
         summary="One customer's profile: spend, visits",
+        response_model=Profile,
         responses=responses(404),
     )
     async def get_profile(customer_id: str) -> dict[str, Any]:
@@ -137,7 +143,7 @@ def build_router(
             raise ApiError(404, f"no profile for customer {customer_id!r}")
         return found
 
-    @router.post("", status_code=201)
+    @router.post("", status_code=201, response_model=SegmentOut)
     async def create(body: SegmentBody, who: Caller) -> dict[str, Any]:
         rules = rules_to_json(parse_or_422(body.rules))
         async with unit_of_work(engine) as conn:
@@ -146,9 +152,9 @@ def build_router(
         notify()
         return created
 
-    @router.get("")
+    @router.get("", response_model=SegmentList)
     async def list_segments(
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100, cursor: str | None = None
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100, cursor: Cursor = None
     ) -> dict[str, Any]:
         async with engine.connect() as conn:
             items, last = await segment_store.page(
@@ -171,7 +177,7 @@ def build_router(
             raise ApiError(404, f"segment {raw[:80]!r} not found")
         return found
 
-    @router.get("/{sid}", responses=responses(404))
+    @router.get("/{sid}", response_model=SegmentOut, responses=responses(404))
     async def get_segment(sid: str) -> dict[str, Any]:
         async with engine.connect() as conn:
             found = await segment_store.get(conn, segment_id(sid))
@@ -179,9 +185,9 @@ def build_router(
             raise ApiError(404, f"segment {sid!r} not found")
         return found
 
-    @router.get("/{sid}/members", responses=responses(404))
+    @router.get("/{sid}/members", response_model=MemberList, responses=responses(404))
     async def members(
-        sid: str, limit: Annotated[int, Query(ge=1, le=10_000)] = 1000, cursor: str | None = None
+        sid: str, limit: Annotated[int, Query(ge=1, le=10_000)] = 1000, cursor: TextCursor = None
     ) -> dict[str, Any]:
         """The segment's members now (SQL, customer id order), a page at a time."""
         async with engine.connect() as conn:
@@ -190,11 +196,10 @@ def build_router(
                 raise ApiError(404, f"segment {sid!r} not found")
             condition = rule_sql.where(parse_or_422(found["rules"]), datetime.now(UTC))
             items = await profile_store.members_where(
-                conn, condition, _member_cursor(cursor), limit
+                conn, condition, decode_text_cursor(cursor), limit
             )
         last = items[-1]["customer_id"] if len(items) == limit else None
-        next_cursor = base64.urlsafe_b64encode(last.encode()).decode() if last else None
-        return {"items": items, "next_cursor": next_cursor}
+        return {"items": items, "next_cursor": encode_text_cursor(last)}
 
     @router.get(
         "/{sid}/export",
@@ -233,7 +238,7 @@ def build_router(
             headers={"Content-Disposition": f'attachment; filename="{name}-{found["id"]}.csv"'},
         )
 
-    @router.put("/{sid}", responses=responses(404))
+    @router.put("/{sid}", response_model=SegmentOut, responses=responses(404))
     async def put_segment(sid: str, body: SegmentBody, who: Caller) -> dict[str, Any]:
         rules = rules_to_json(parse_or_422(body.rules))
         async with unit_of_work(engine) as conn:

@@ -7,25 +7,30 @@ WebSocket checks its own ``access_token`` (``auth.py``).
 
 from __future__ import annotations
 
-import base64
 import calendar
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, NoReturn
 
-import orjson
 from fastapi import APIRouter, Query, WebSocket
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.stats import service, ws
 from services.stats.domain.counters import failure_rate, iso, snapshot
 from services.stats.hub import Hub
+from services.stats.responses import CampaignStats, CampaignStatsList, DriftReport, Overview, Series
 from services.stats.settings import StatsSettings
 from services.stats.store import counters, deltas
 from shared.auth.dependency import access
 from shared.db import unit_of_work
 from shared.errors import ApiError, invalid_field, responses
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import (
+    Cursor,
+    decode_cursor,
+    decode_text_cursor,
+    encode_cursor,
+    encode_text_cursor,
+)
 
 MAX_IDS = 100
 
@@ -45,24 +50,34 @@ def _split_ids(ids: str) -> list[str]:
     return found
 
 
+# The list's cursor: the last (updated_at in Unix microseconds, campaign id as UTF-8 hex).
+RECENT_CURSOR_PATTERN = r"^(0|[1-9][0-9]{0,15})\.([0-9a-f]{2}){0,256}$"
+RecentCursor = Annotated[
+    str | None,
+    Query(
+        pattern=RECENT_CURSOR_PATTERN,
+        description="the next_cursor of the previous page (any value of this pattern is a "
+        "position); left out, the first page",
+    ),
+]
+
+
 def _encode_recent(key: tuple[datetime, str] | None) -> str | None:
     if key is None:
         return None
     micros = calendar.timegm(key[0].timetuple()) * 1_000_000 + key[0].microsecond
-    return base64.urlsafe_b64encode(orjson.dumps([micros, key[1]])).decode()
+    return f"{micros}.{encode_text_cursor(key[1]) or ''}"
 
 
 def _decode_recent(cursor: str | None) -> tuple[datetime, str] | None:
+    """A position (a time past 2200 is 2200: no counter is later)."""
     if not cursor:
         return None
-    try:
-        micros, cid = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if not isinstance(micros, int) or not 0 <= micros < MAX_CURSOR_MICROS:
-            raise ValueError("out of range")
-        at = datetime(1970, 1, 1) + timedelta(microseconds=micros)
-        return at, str(cid)[:64]
-    except (ValueError, TypeError, OverflowError, orjson.JSONDecodeError):
+    micros, _, cid = cursor.partition(".")
+    if not micros.isascii() or not micros.isdigit() or len(micros) > 16:
         _invalid("cursor", "is not a cursor this API gave")
+    at = datetime(1970, 1, 1) + timedelta(microseconds=min(int(micros), MAX_CURSOR_MICROS))
+    return at, decode_text_cursor(cid)
 
 
 def build_router(
@@ -72,11 +87,11 @@ def build_router(
     router = APIRouter(prefix="/api/v1/stats")
     sockets = APIRouter(prefix="/api/v1/stats")
 
-    @router.get("/campaigns")
+    @router.get("/campaigns", response_model=CampaignStatsList)
     async def list_stats(
         ids: Annotated[str | None, Query(description="comma-separated, at most 100")] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-        cursor: str | None = None,
+        cursor: RecentCursor = None,
     ) -> dict[str, Any]:
         if ids is not None:
             async with engine.connect() as conn:
@@ -86,7 +101,7 @@ def build_router(
             items, last = await counters.page(conn, after=_decode_recent(cursor), limit=limit)
         return {"items": [snapshot(c) for c in items], "next_cursor": _encode_recent(last)}
 
-    @router.get("/campaigns/{campaign_id}", responses=responses(404))
+    @router.get("/campaigns/{campaign_id}", response_model=CampaignStats, responses=responses(404))
     async def get_stats(campaign_id: str) -> dict[str, Any]:
         async with engine.connect() as conn:
             found = await counters.get(conn, campaign_id)
@@ -94,11 +109,11 @@ def build_router(
             raise ApiError(404, f"no stats for campaign {campaign_id!r}")
         return snapshot(found)
 
-    @router.get("/campaigns/{campaign_id}/series", responses=responses(404))
+    @router.get("/campaigns/{campaign_id}/series", response_model=Series, responses=responses(404))
     async def get_series(
         campaign_id: str,
         limit: Annotated[int, Query(ge=1, le=86_400)] = 3_600,
-        cursor: str | None = None,
+        cursor: Cursor = None,
     ) -> dict[str, Any]:
         after = decode_cursor(cursor, maximum=MAX_CURSOR_MICROS // 1_000_000)
         async with engine.connect() as conn:
@@ -118,7 +133,7 @@ def build_router(
             "next_cursor": encode_cursor(next_key),
         }
 
-    @router.get("/overview")
+    @router.get("/overview", response_model=Overview)
     async def overview() -> dict[str, Any]:
         since = counters.now() - timedelta(days=settings.stats_overview_days)
         async with engine.connect() as conn:
@@ -132,6 +147,7 @@ def build_router(
     @router.post(
         "/campaigns/{campaign_id}/reconcile",
         openapi_extra=access("admin", scope=None),
+        response_model=DriftReport,
         responses=responses(404),
     )
     async def reconcile(campaign_id: str, fix: bool = False) -> dict[str, Any]:

@@ -349,11 +349,13 @@ def _id_and_cursor_cases() -> list[Case]:
         case("limit-huge", "ingest", "GET", "/api/v1/customers", 422, params={"limit": digits}),
     ]
     huge_cursors = {
-        "digits-30": b64("9" * 30),
-        "digits-5000": b64(digits),
-        "negative": b64("-5"),
-        "not-base64": "%%%",
-        "nul": b64("\x00"),
+        "digits-19": "9" * 19,
+        "digits-5000": digits,
+        "negative": "-5",
+        "zero": "0",
+        "not-digits": "%%%",
+        "nul": "\x00",
+        "old-base64": b64("7"),
     }
     lists = {
         "ingest-customers": ("ingest", "/api/v1/customers"),
@@ -371,12 +373,19 @@ def _id_and_cursor_cases() -> list[Case]:
                     f"cursor-{name}-{tag}", service, "GET", path, expect, params={"cursor": cursor}
                 )
             )
+        # Any value of the documented pattern is a position (past the end: an empty page).
+        expect = 404 if name == "stats-series" else 200
+        rows.append(
+            case(f"cursor-{name}-max", service, "GET", path, expect, params={"cursor": "9" * 18})
+        )
     stats_cursors = {
-        "micros-int64-overflow": b64('[99999999999999999999, "x"]'),
-        "micros-datetime-overflow": b64('[9999999999999999, "x"]'),
-        "micros-negative": b64('[-99999999999999999, "x"]'),
-        "micros-float": b64('[1e308, "x"]'),
-        "wrong-shape": b64('{"a": 1}'),
+        "micros-17-digits": "9" * 17 + ".78",
+        "micros-negative": "-5.78",
+        "micros-float": "1e308.78",
+        "odd-hex": "1.abc",
+        "upper-hex": "1.AB",
+        "no-dot": "123",
+        "old-base64": b64('[1, "x"]'),
     }
     for tag, cursor in stats_cursors.items():
         rows.append(
@@ -389,6 +398,16 @@ def _id_and_cursor_cases() -> list[Case]:
                 params={"cursor": cursor},
             )
         )
+    rows.append(
+        case(
+            "cursor-stats-latest-possible",
+            "stats",
+            "GET",
+            "/api/v1/stats/campaigns",
+            200,
+            params={"cursor": "9" * 16 + "." + "ff" * 256},
+        )
+    )
     return rows
 
 

@@ -276,10 +276,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Users */
+        get: operations["list_users_api_v1_users_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{sub}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change User */
+        patch: operations["change_user_api_v1_users__sub__patch"];
+        trace?: never;
+    };
+    "/api/v1/users/{sub}/end-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign this person out everywhere (tokens refused within seconds) */
+        post: operations["end_sessions_api_v1_users__sub__end_sessions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AuthConfig */
+        AuthConfig: {
+            /** Dev Sign In */
+            dev_sign_in: boolean;
+            /** Google Client Id */
+            google_client_id: string | null;
+        };
+        /** Author */
+        Author: {
+            /** Email */
+            email: string | null;
+            /** Sub */
+            sub: string;
+        };
         /**
          * CampaignEdit
          * @description ``PATCH /api/v1/campaigns/{id}`` of a scheduled campaign: what changes.
@@ -292,9 +357,7 @@ export interface components {
             /** Name */
             name?: string | null;
             /** Rules */
-            rules?: {
-                [key: string]: unknown;
-            } | null;
+            rules?: components["schemas"]["RuleGroupJson-Input"] | null;
             /**
              * Schedule At
              * @description a time to come
@@ -302,6 +365,81 @@ export interface components {
             schedule_at?: (string | number) | null;
             /** Segment Id */
             segment_id?: string | null;
+        };
+        /** CampaignList */
+        CampaignList: {
+            /** Items */
+            items: components["schemas"]["CampaignOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * CampaignOut
+         * @description A campaign as stored, with its progress as campaigns last heard it.
+         */
+        CampaignOut: {
+            /**
+             * Audience Size
+             * @description None until the audience is resolved
+             */
+            audience_size: number | null;
+            /**
+             * Cancelled
+             * @description messages never to be sent (cancelled before they went)
+             */
+            cancelled: number;
+            /** Cancelled At */
+            cancelled_at: string | null;
+            /** Completed At */
+            completed_at: string | null;
+            /** Created At */
+            created_at: string;
+            created_by: components["schemas"]["Author"] | null;
+            /** Failed */
+            failed: number;
+            /** Id */
+            id: string;
+            /** Launched At */
+            launched_at: string | null;
+            /**
+             * Max Audience
+             * @description the confirmed size (+5 %): larger fails
+             */
+            max_audience: number | null;
+            /**
+             * Message
+             * @description the template
+             */
+            message: string;
+            /** Name */
+            name: string;
+            /** Paused At */
+            paused_at: string | null;
+            /** Pending */
+            pending: number | null;
+            /** Queued */
+            queued: number;
+            /**
+             * Reason
+             * @description why it failed or was cancelled
+             */
+            reason: string | null;
+            rules: components["schemas"]["RuleGroupJson-Output"] | null;
+            /** Schedule At */
+            schedule_at: string | null;
+            /** Segment Id */
+            segment_id: string | null;
+            /** Sent */
+            sent: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "scheduled" | "launching" | "sending" | "paused" | "completed" | "cancelled" | "failed";
+            /** Test */
+            test: boolean;
+            /** Updated At */
+            updated_at: string;
         };
         /** DevSignIn */
         DevSignIn: {
@@ -351,7 +489,7 @@ export interface components {
              * Errors
              * @description Each problem of a 422, with its field; else empty
              */
-            errors?: components["schemas"]["ErrorItem"][];
+            errors: components["schemas"]["ErrorItem"][];
             /**
              * Message
              * @description What went wrong, in one sentence
@@ -382,6 +520,32 @@ export interface components {
             /** Credential */
             credential: string;
         };
+        /** KeyList */
+        KeyList: {
+            /** Items */
+            items: components["schemas"]["KeyOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * KeyOut
+         * @description An API key as listed (never the key itself, nor its hash).
+         */
+        KeyOut: {
+            /** Created At */
+            created_at: string;
+            created_by: components["schemas"]["Author"];
+            /** Id */
+            id: string;
+            /** Last Used At */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            /** Scopes */
+            scopes: string[];
+        };
         /**
          * NewCampaign
          * @description ``POST /api/v1/campaigns``: a name, exactly one of rules or segment_id, a template.
@@ -394,9 +558,7 @@ export interface components {
             /** Name */
             name: string;
             /** Rules */
-            rules?: {
-                [key: string]: unknown;
-            } | null;
+            rules?: components["schemas"]["RuleGroupJson-Input"] | null;
             /**
              * Schedule At
              * @description a time to come
@@ -414,6 +576,22 @@ export interface components {
              * @description any of ['campaigns:read', 'campaigns:write', 'delivery:read', 'delivery:write', 'ingest:read', 'ingest:write', 'segments:read', 'segments:write', 'stats:read', 'stats:write']
              */
             scopes: ("campaigns:read" | "campaigns:write" | "delivery:read" | "delivery:write" | "ingest:read" | "ingest:write" | "segments:read" | "segments:write" | "stats:read" | "stats:write")[];
+        };
+        /**
+         * NewKeyOut
+         * @description A key just made: ``key`` is shown this once.
+         */
+        NewKeyOut: {
+            /** Created At */
+            created_at: string;
+            /** Id */
+            id: string;
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /** Scopes */
+            scopes: string[];
         };
         /**
          * Problem
@@ -436,6 +614,63 @@ export interface components {
             refresh_token: string;
         };
         /**
+         * RuleGroupJson
+         * @description A group of conditions and groups, joined by its combinator (``not``: negated).
+         */
+        "RuleGroupJson-Input": {
+            /** Combinator */
+            combinator: string;
+            /** Not */
+            not?: boolean;
+            /** Rules */
+            rules: (components["schemas"]["RuleGroupJson-Input"] | components["schemas"]["RuleJson"])[];
+        };
+        /**
+         * RuleGroupJson
+         * @description A group of conditions and groups, joined by its combinator (``not``: negated).
+         */
+        "RuleGroupJson-Output": {
+            /** Combinator */
+            combinator: string;
+            /** Not */
+            not?: boolean;
+            /** Rules */
+            rules: (components["schemas"]["RuleGroupJson-Output"] | components["schemas"]["RuleJson"])[];
+        };
+        /**
+         * RuleJson
+         * @description One condition: a field, an operator, a value (a list for ``between`` and ``in``).
+         */
+        RuleJson: {
+            /** Field */
+            field: string;
+            /** Operator */
+            operator: string;
+            /** Value */
+            value?: string | number | boolean | (string | number | boolean)[] | null;
+        };
+        /**
+         * Session
+         * @description A signed-in session: a short-lived access token and the refresh token to renew it.
+         */
+        Session: {
+            /** Access Token */
+            access_token: string;
+            /**
+             * Expires In
+             * @description seconds
+             */
+            expires_in: number;
+            /** Refresh Token */
+            refresh_token: string;
+            /**
+             * Token Type
+             * @constant
+             */
+            token_type: "bearer";
+            user: components["schemas"]["User"];
+        };
+        /**
          * TestSend
          * @description ``POST /api/v1/campaigns/test-send``: a message rendered for named customers.
          */
@@ -444,6 +679,84 @@ export interface components {
             customer_ids: string[];
             /** Message */
             message: string;
+        };
+        /** TestSendOut */
+        TestSendOut: {
+            /** Recipients */
+            recipients: number;
+            /**
+             * Test Id
+             * @description the test's own campaign id (in no list)
+             */
+            test_id: string;
+        };
+        /** User */
+        User: {
+            /** Email */
+            email: string;
+            /** Name */
+            name: string;
+            /** Picture */
+            picture: string | null;
+            /**
+             * Roles
+             * @description one of viewer, marketer, admin
+             */
+            roles: string[];
+            /** Sub */
+            sub: string;
+        };
+        /** UserChange */
+        UserChange: {
+            /**
+             * Disabled
+             * @description true ends every session at once; false lets them sign in
+             */
+            disabled?: boolean;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role?: "viewer" | "marketer" | "admin";
+        };
+        /** UserList */
+        UserList: {
+            /** Items */
+            items: components["schemas"]["UserOut"][];
+            /** Next Cursor */
+            next_cursor?: null;
+        };
+        /** UserOut */
+        UserOut: {
+            /** Created At */
+            created_at: string | null;
+            /** Disabled */
+            disabled: boolean;
+            /** Disabled At */
+            disabled_at: string | null;
+            /** Email */
+            email: string;
+            /** Last Sign In At */
+            last_sign_in_at: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Open Sessions
+             * @description sessions that can still refresh
+             */
+            open_sessions: number;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "viewer" | "marketer" | "admin";
+            /**
+             * Role From Settings
+             * @description admin because of BEACON_AUTH_ADMIN_EMAILS: change the list, not the person
+             */
+            role_from_settings: boolean;
+            /** Sub */
+            sub: string;
         };
     };
     responses: never;
@@ -469,9 +782,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AuthConfig"];
                 };
             };
             /** @description The request body is over the service's limit */
@@ -513,13 +824,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Session"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller lacks the role or the key lacks the scope; nothing was done */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -584,13 +902,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Session"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller lacks the role or the key lacks the scope; nothing was done */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -651,9 +976,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -713,13 +1036,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Session"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller lacks the role or the key lacks the scope; nothing was done */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -826,6 +1156,7 @@ export interface operations {
     list_campaigns_api_v1_campaigns_get: {
         parameters: {
             query?: {
+                /** @description the next_cursor of the previous page (a key: any value of this pattern is a position); left out, the first page */
                 cursor?: string | null;
                 limit?: number;
                 order?: "newest" | "oldest";
@@ -849,9 +1180,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CampaignList"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -911,9 +1240,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CampaignOut"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -971,9 +1298,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CampaignOut"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -1044,9 +1369,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CampaignOut"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -1122,9 +1445,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CampaignOut"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -1204,9 +1525,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CampaignOut"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -1273,9 +1592,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CampaignOut"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -1351,9 +1668,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CampaignOut"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -1431,9 +1746,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["TestSendOut"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -1489,9 +1802,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["KeyList"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -1551,9 +1862,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["NewKeyOut"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -1611,6 +1920,209 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No valid token or API key (``code`` says why) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller lacks the role or the key lacks the scope; nothing was done */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is over the service's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is not valid; ``errors`` lists each problem with its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_users_api_v1_users_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserList"];
+                };
+            };
+            /** @description No valid token or API key (``code`` says why) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller lacks the role or the key lacks the scope; nothing was done */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is over the service's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is not valid; ``errors`` lists each problem with its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    change_user_api_v1_users__sub__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sub: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description No valid token or API key (``code`` says why) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller lacks the role or the key lacks the scope; nothing was done */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the resource's state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is over the service's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is not valid; ``errors`` lists each problem with its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    end_sessions_api_v1_users__sub__end_sessions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sub: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"];
+                };
             };
             /** @description No valid token or API key (``code`` says why) */
             401: {

@@ -18,7 +18,7 @@ describe('a 401', () => {
       'POST /api/v1/auth/refresh': [{ status: 200, body: { access_token: 'fresh', token_type: 'bearer', expires_in: 900, refresh_token: 'r2', user } }],
     });
     signIn({ accessToken: 'stale', refreshToken: 'r1', expiresAt: Date.now() + 600_000, user });
-    const c = await unwrap<{ id: string }>(campaigns.GET('/api/v1/campaigns/{campaign_id}', { params: { path: { campaign_id: 'c1' } } }));
+    const c = await unwrap(campaigns.GET('/api/v1/campaigns/{campaign_id}', { params: { path: { campaign_id: 'c1' } } }));
     expect(c.id).toBe('c1');
     const tries = api.of('GET', '/api/v1/campaigns/c1');
     expect(tries.map((t) => t.headers.get('Authorization'))).toEqual(['Bearer stale', 'Bearer fresh']);

@@ -104,10 +104,13 @@ export const campaigns = make<CampaignPaths>();
 export const delivery = make<DeliveryPaths>();
 export const stats = make<StatsPaths>();
 
-/** The body of a successful answer as `T`, or throw ApiError. */
-export async function unwrap<T>(
-  call: Promise<{ data?: unknown; error?: unknown; response: Response }>,
-): Promise<T> {
+/**
+ * The body of a successful answer, typed by the call (openapi-fetch's `data`, from the
+ * route's declared response), or throw ApiError.
+ */
+export async function unwrap<D>(
+  call: Promise<{ data?: D; error?: unknown; response: Response }>,
+): Promise<D> {
   let result;
   try {
     result = await call;
@@ -118,7 +121,7 @@ export async function unwrap<T>(
   if (!result.response.ok) {
     throw new ApiError(result.response.status, result.error);
   }
-  return result.data as T;
+  return result.data as D;
 }
 
 /** Plain JSON fetch with the same auth, for routes outside the generated documents. */

@@ -57,6 +57,55 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * Accepted
+         * @description The 202 of a write: how many items the confirmed event carries, and its id.
+         */
+        Accepted: {
+            /** Accepted */
+            accepted: number;
+            /**
+             * Event Id
+             * @description the event carrying them (shared by coalesced requests)
+             */
+            event_id: string;
+        };
+        /**
+         * Communication
+         * @description One message of the communications log.
+         */
+        Communication: {
+            /** Campaign Id */
+            campaign_id: string;
+            /** Created At */
+            created_at: string;
+            /** Customer Id */
+            customer_id: string;
+            /**
+             * Message
+             * @description the rendered text
+             */
+            message: string;
+            /** Message Id */
+            message_id: string;
+            /**
+             * Reason
+             * @description why it failed or was skipped or cancelled
+             */
+            reason: string | null;
+            /** Sent To Vendor At */
+            sent_to_vendor_at: string | null;
+            status: components["schemas"]["Status"];
+            /** Updated At */
+            updated_at: string;
+        };
+        /** CommunicationList */
+        CommunicationList: {
+            /** Items */
+            items: components["schemas"]["Communication"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
          * ErrorBody
          * @description What every service answers for every 4xx and 5xx.
          */
@@ -80,7 +129,7 @@ export interface components {
              * Errors
              * @description Each problem of a 422, with its field; else empty
              */
-            errors?: components["schemas"]["ErrorItem"][];
+            errors: components["schemas"]["ErrorItem"][];
             /**
              * Message
              * @description What went wrong, in one sentence
@@ -139,6 +188,7 @@ export interface operations {
         parameters: {
             query?: {
                 campaign_id?: string | null;
+                /** @description the next_cursor of the previous page (a key: any value of this pattern is a position); left out, the first page */
                 cursor?: string | null;
                 /** @description the messages one customer received */
                 customer_id?: string | null;
@@ -158,9 +208,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CommunicationList"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -285,13 +333,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description Accepted: RabbitMQ confirmed the event */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Accepted"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */

@@ -38,7 +38,7 @@ export function useImportJob(id: string | null | undefined, initial?: Import | n
     enabled: id != null,
     ...(initial && id != null ? { initialData: initial, initialDataUpdatedAt: 0 } : {}),
     queryFn: async ({ signal }) => {
-      const job = await unwrap<Import>(
+      const job = await unwrap(
         ingest.GET('/api/v1/imports/{import_id}', { params: { path: { import_id: id ?? '' } }, signal }),
       );
       intoHistory(queryClient, job);
@@ -58,7 +58,7 @@ export function useImportHistory() {
     queryKey: ['imports', 'list'],
     initialPageParam: null as string | null,
     queryFn: ({ pageParam, signal }) =>
-      unwrap<Page<Import>>(
+      unwrap(
         ingest.GET('/api/v1/imports', {
           params: { query: { limit: HISTORY_PAGE, ...(pageParam ? { cursor: pageParam } : {}) } },
           signal,
@@ -77,7 +77,7 @@ export function useUndoImport() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (id: string) =>
-      unwrap<Import>(ingest.POST('/api/v1/imports/{import_id}/undo', { params: { path: { import_id: id } } })),
+      unwrap(ingest.POST('/api/v1/imports/{import_id}/undo', { params: { path: { import_id: id } } })),
     onSuccess: (job) => {
       queryClient.setQueryData(['imports', 'one', job.import_id], job);
       intoHistory(queryClient, job);

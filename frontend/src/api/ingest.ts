@@ -146,6 +146,122 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * Accepted
+         * @description The 202 of a write: how many items the confirmed event carries, and its id.
+         */
+        Accepted: {
+            /** Accepted */
+            accepted: number;
+            /**
+             * Event Id
+             * @description the event carrying them (shared by coalesced requests)
+             */
+            event_id: string;
+        };
+        /**
+         * CustomerDetail
+         * @description A customer with the ids merged into it (one person per email).
+         */
+        CustomerDetail: {
+            /** Accepts Email Marketing */
+            accepts_email_marketing: boolean | null;
+            /** Accepts Email Marketing At */
+            accepts_email_marketing_at: string | null;
+            /** Accepts Email Marketing Source */
+            accepts_email_marketing_source: string | null;
+            /** Accepts Sms Marketing */
+            accepts_sms_marketing: boolean | null;
+            /** Accepts Sms Marketing At */
+            accepts_sms_marketing_at: string | null;
+            /** Accepts Sms Marketing Source */
+            accepts_sms_marketing_source: string | null;
+            /** Accepts Whatsapp Marketing */
+            accepts_whatsapp_marketing: boolean | null;
+            /** Accepts Whatsapp Marketing At */
+            accepts_whatsapp_marketing_at: string | null;
+            /** Accepts Whatsapp Marketing Source */
+            accepts_whatsapp_marketing_source: string | null;
+            /** Aliases */
+            aliases: string[];
+            /** City */
+            city: string | null;
+            /**
+             * Created At
+             * @description as the shop said, else when Beacon first saw them
+             */
+            created_at: string;
+            /** Customer Id */
+            customer_id: string;
+            /** Email */
+            email: string | null;
+            /** Name */
+            name: string | null;
+            /** Phone */
+            phone: string | null;
+            /** Updated At */
+            updated_at: string;
+        };
+        /** CustomerList */
+        CustomerList: {
+            /** Items */
+            items: components["schemas"]["CustomerOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * CustomerOut
+         * @description An active customer (times in UTC; consent per channel: None when never said).
+         */
+        CustomerOut: {
+            /** Accepts Email Marketing */
+            accepts_email_marketing: boolean | null;
+            /** Accepts Email Marketing At */
+            accepts_email_marketing_at: string | null;
+            /** Accepts Email Marketing Source */
+            accepts_email_marketing_source: string | null;
+            /** Accepts Sms Marketing */
+            accepts_sms_marketing: boolean | null;
+            /** Accepts Sms Marketing At */
+            accepts_sms_marketing_at: string | null;
+            /** Accepts Sms Marketing Source */
+            accepts_sms_marketing_source: string | null;
+            /** Accepts Whatsapp Marketing */
+            accepts_whatsapp_marketing: boolean | null;
+            /** Accepts Whatsapp Marketing At */
+            accepts_whatsapp_marketing_at: string | null;
+            /** Accepts Whatsapp Marketing Source */
+            accepts_whatsapp_marketing_source: string | null;
+            /** City */
+            city: string | null;
+            /**
+             * Created At
+             * @description as the shop said, else when Beacon first saw them
+             */
+            created_at: string;
+            /** Customer Id */
+            customer_id: string;
+            /** Email */
+            email: string | null;
+            /** Name */
+            name: string | null;
+            /** Phone */
+            phone: string | null;
+            /** Updated At */
+            updated_at: string;
+        };
+        /**
+         * Erasing
+         * @description An erasure accepted: every service removes the person's data.
+         */
+        Erasing: {
+            /** Customer Id */
+            customer_id: string;
+            /** Erasing */
+            erasing: boolean;
+            /** Event Id */
+            event_id: string;
+        };
+        /**
          * ErrorBody
          * @description What every service answers for every 4xx and 5xx.
          */
@@ -169,7 +285,7 @@ export interface components {
              * Errors
              * @description Each problem of a 422, with its field; else empty
              */
-            errors?: components["schemas"]["ErrorItem"][];
+            errors: components["schemas"]["ErrorItem"][];
             /**
              * Message
              * @description What went wrong, in one sentence
@@ -289,6 +405,20 @@ export interface components {
             /** Restored */
             restored: number;
         };
+        /** LineItemOut */
+        LineItemOut: {
+            /** Name */
+            name: string;
+            /** Price */
+            price?: string | number | null;
+            /**
+             * Quantity
+             * @default 1
+             */
+            quantity: number;
+            /** Sku */
+            sku?: string | null;
+        };
         /** Mapped */
         Mapped: {
             /** Column */
@@ -312,11 +442,60 @@ export interface components {
              */
             source: "generic" | "shopify" | "woocommerce";
         };
+        /** OrderList */
+        OrderList: {
+            /** Items */
+            items: components["schemas"]["OrderOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * OrderOut
+         * @description An order (money as a decimal string in INR, times in UTC).
+         */
+        OrderOut: {
+            /** Amount */
+            amount: string;
+            /** Currency */
+            currency: string | null;
+            /** Customer Email */
+            customer_email: string | null;
+            /**
+             * Customer Id
+             * @description the person's id (aliases resolved)
+             */
+            customer_id: string;
+            /** Line Items */
+            line_items: components["schemas"]["LineItemOut"][] | null;
+            /** Order Id */
+            order_id: string;
+            /** Ordered At */
+            ordered_at: string;
+            /** Recorded At */
+            recorded_at: string;
+            /** Refunded Amount */
+            refunded_amount: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "paid" | "pending" | "partially_refunded" | "refunded" | "cancelled" | "voided" | "failed";
+            /**
+             * Updated At
+             * @description the shop's updated_at, when it said
+             */
+            updated_at: string | null;
+            /** Version */
+            version: number;
+        };
         /** PreviewRecord */
         PreviewRecord: {
-            /** Item */
+            /**
+             * Item
+             * @description the API item Beacon would send (a customer or an order); null if refused
+             */
             item: {
-                [key: string]: unknown;
+                [key: string]: string | number | boolean | components["schemas"]["ReadLineItem"][] | null;
             } | null;
             /** Line */
             line: number;
@@ -339,6 +518,20 @@ export interface components {
             msg: string;
             /** Type */
             type: string;
+        };
+        /**
+         * ReadLineItem
+         * @description A line item as read from the file (what it leaves out, the API defaults).
+         */
+        ReadLineItem: {
+            /** Name */
+            name: string;
+            /** Price */
+            price?: string | number | null;
+            /** Quantity */
+            quantity?: number | null;
+            /** Sku */
+            sku?: string | null;
         };
         /** RowProblem */
         RowProblem: {
@@ -449,6 +642,7 @@ export interface operations {
     list_customers_api_v1_customers_get: {
         parameters: {
             query?: {
+                /** @description the next_cursor of the previous page (a key: any value of this pattern is a position); left out, the first page */
                 cursor?: string | null;
                 limit?: number;
                 /** @description customers whose id, name, email, phone or city contains this */
@@ -466,9 +660,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CustomerList"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -545,13 +737,16 @@ export interface operations {
                      */
                     customer_id?: string | null | number;
                     /** Email */
-                    email?: string | null | number;
+                    email?: string | null;
                     /**
                      * Name
                      * @description left out: kept; for a new customer, the email's local part (or the id)
                      */
                     name?: string | null | number;
-                    /** Phone */
+                    /**
+                     * Phone
+                     * @description digits, spaces, + ( ) - . (3 to 32 characters), or a whole number
+                     */
                     phone?: string | null | number;
                 } | {
                     /** @description an open import (POST /api/v1/imports) these rows belong to */
@@ -583,26 +778,29 @@ export interface operations {
                          */
                         customer_id?: string | null | number;
                         /** Email */
-                        email?: string | null | number;
+                        email?: string | null;
                         /**
                          * Name
                          * @description left out: kept; for a new customer, the email's local part (or the id)
                          */
                         name?: string | null | number;
-                        /** Phone */
+                        /**
+                         * Phone
+                         * @description digits, spaces, + ( ) - . (3 to 32 characters), or a whole number
+                         */
                         phone?: string | null | number;
                     }[];
                 };
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description Accepted: RabbitMQ confirmed the event */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Accepted"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -669,9 +867,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CustomerDetail"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -738,7 +934,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Erasing"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -800,6 +996,7 @@ export interface operations {
     list_imports_api_v1_imports_get: {
         parameters: {
             query?: {
+                /** @description the next_cursor of the previous page (a key: any value of this pattern is a position); left out, the first page */
                 cursor?: string | null;
                 limit?: number;
             };
@@ -1247,6 +1444,7 @@ export interface operations {
     list_orders_api_v1_orders_get: {
         parameters: {
             query?: {
+                /** @description the next_cursor of the previous page (a key: any value of this pattern is a position); left out, the first page */
                 cursor?: string | null;
                 /** @description a customer's id or alias: that person's orders */
                 customer_id?: string | null;
@@ -1266,9 +1464,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["OrderList"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -1325,12 +1521,12 @@ export interface operations {
                      */
                     amount: number | string;
                     /** Currency */
-                    currency?: string | null | number;
+                    currency?: string | null;
                     /**
                      * Customer Email
                      * @description names the customer by email when there is no customer_id
                      */
-                    customer_email?: string | null | number;
+                    customer_email?: string | null;
                     /** Customer Id */
                     customer_id?: string | null | number;
                     /**
@@ -1341,31 +1537,35 @@ export interface operations {
                     /** Line Items */
                     line_items?: {
                         /** Name */
-                        name: string;
+                        name: string | number;
                         /** Price */
-                        price?: number | string | null;
+                        price?: (number | string) | null;
                         /**
                          * Quantity
                          * @default 1
                          */
                         quantity?: number;
                         /** Sku */
-                        sku?: string | null;
+                        sku?: string | null | number;
                     }[] | null;
                     /** Order Id */
                     order_id: string | number;
                     /**
                      * Ordered At
-                     * @description ISO 8601 (no offset means UTC) or Unix seconds, from 1900-01-02 to 2199-12-30
+                     * @description ISO 8601 (no offset means UTC) or Unix seconds, from 1900-01-02 to 2199-12-30 (wall time)
                      */
                     ordered_at: string | number;
                     /**
                      * Refunded Amount
                      * @description refunded so far (a refunded order without it: all of it)
                      */
-                    refunded_amount?: number | string | null;
-                    /** Status */
-                    status?: ("paid" | "pending" | "partially_refunded" | "refunded" | "cancelled" | "voided" | "failed") | number;
+                    refunded_amount?: (number | string) | null;
+                    /**
+                     * Status
+                     * @default paid
+                     * @enum {string}
+                     */
+                    status?: "paid" | "pending" | "partially_refunded" | "refunded" | "cancelled" | "voided" | "failed";
                     /**
                      * Updated At
                      * @description when the shop last changed it; older than stored is ignored
@@ -1381,12 +1581,12 @@ export interface operations {
                          */
                         amount: number | string;
                         /** Currency */
-                        currency?: string | null | number;
+                        currency?: string | null;
                         /**
                          * Customer Email
                          * @description names the customer by email when there is no customer_id
                          */
-                        customer_email?: string | null | number;
+                        customer_email?: string | null;
                         /** Customer Id */
                         customer_id?: string | null | number;
                         /**
@@ -1397,31 +1597,35 @@ export interface operations {
                         /** Line Items */
                         line_items?: {
                             /** Name */
-                            name: string;
+                            name: string | number;
                             /** Price */
-                            price?: number | string | null;
+                            price?: (number | string) | null;
                             /**
                              * Quantity
                              * @default 1
                              */
                             quantity?: number;
                             /** Sku */
-                            sku?: string | null;
+                            sku?: string | null | number;
                         }[] | null;
                         /** Order Id */
                         order_id: string | number;
                         /**
                          * Ordered At
-                         * @description ISO 8601 (no offset means UTC) or Unix seconds, from 1900-01-02 to 2199-12-30
+                         * @description ISO 8601 (no offset means UTC) or Unix seconds, from 1900-01-02 to 2199-12-30 (wall time)
                          */
                         ordered_at: string | number;
                         /**
                          * Refunded Amount
                          * @description refunded so far (a refunded order without it: all of it)
                          */
-                        refunded_amount?: number | string | null;
-                        /** Status */
-                        status?: ("paid" | "pending" | "partially_refunded" | "refunded" | "cancelled" | "voided" | "failed") | number;
+                        refunded_amount?: (number | string) | null;
+                        /**
+                         * Status
+                         * @default paid
+                         * @enum {string}
+                         */
+                        status?: "paid" | "pending" | "partially_refunded" | "refunded" | "cancelled" | "voided" | "failed";
                         /**
                          * Updated At
                          * @description when the shop last changed it; older than stored is ignored
@@ -1432,13 +1636,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description Accepted: RabbitMQ confirmed the event */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Accepted"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */

@@ -2,12 +2,12 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { ApiError, campaigns, segments, unwrap } from './client';
-import type { Campaign, FieldsResponse, Preview, RuleGroupJson, Segment, Page } from './models';
+import type { RuleGroupJson } from './models';
 
 export function useFields() {
   return useQuery({
     queryKey: ['segment-fields'],
-    queryFn: ({ signal }) => unwrap<FieldsResponse>(segments.GET('/api/v1/segments/fields', { signal })),
+    queryFn: ({ signal }) => unwrap(segments.GET('/api/v1/segments/fields', { signal })),
     staleTime: Infinity,
   });
 }
@@ -16,7 +16,7 @@ export function useSegments() {
   return useQuery({
     queryKey: ['segments'],
     queryFn: ({ signal }) =>
-      unwrap<Page<Segment>>(segments.GET('/api/v1/segments', { params: { query: { limit: 200 } }, signal })),
+      unwrap(segments.GET('/api/v1/segments', { params: { query: { limit: 200 } }, signal })),
   });
 }
 
@@ -25,7 +25,7 @@ export function useSegment(id: string | undefined) {
     queryKey: ['segments', id],
     enabled: id != null,
     queryFn: ({ signal }) =>
-      unwrap<Segment>(segments.GET('/api/v1/segments/{sid}', { params: { path: { sid: id ?? '' } }, signal })),
+      unwrap(segments.GET('/api/v1/segments/{sid}', { params: { path: { sid: id ?? '' } }, signal })),
   });
 }
 
@@ -34,7 +34,7 @@ export function useCampaign(id: string | undefined) {
     queryKey: ['campaigns', 'one', id],
     enabled: id != null,
     queryFn: ({ signal }) =>
-      unwrap<Campaign>(
+      unwrap(
         campaigns.GET('/api/v1/campaigns/{campaign_id}', { params: { path: { campaign_id: id ?? '' } }, signal }),
       ),
   });
@@ -80,9 +80,9 @@ export function useAudiencePreview(rules: RuleGroupJson | null) {
     staleTime: 5_000,
     retry: false,
     queryFn: ({ signal }) =>
-      unwrap<Preview>(
+      unwrap(
         segments.POST('/api/v1/segments/preview', {
-          body: { rules: JSON.parse(settledKey ?? '{}') as Record<string, unknown> },
+          body: { rules: JSON.parse(settledKey ?? '{}') as RuleGroupJson },
           signal,
         }),
       ),

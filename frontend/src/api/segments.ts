@@ -134,6 +134,13 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** Author */
+        Author: {
+            /** Email */
+            email: string | null;
+            /** Sub */
+            sub: string;
+        };
         /**
          * ErrorBody
          * @description What every service answers for every 4xx and 5xx.
@@ -158,7 +165,7 @@ export interface components {
              * Errors
              * @description Each problem of a 422, with its field; else empty
              */
-            errors?: components["schemas"]["ErrorItem"][];
+            errors: components["schemas"]["ErrorItem"][];
             /**
              * Message
              * @description What went wrong, in one sentence
@@ -184,15 +191,101 @@ export interface components {
              */
             type: string;
         };
+        /** FieldCatalogue */
+        FieldCatalogue: {
+            /** Fields */
+            fields: components["schemas"]["FieldOut"][];
+            limits: components["schemas"]["RuleLimits"];
+        };
+        /**
+         * FieldOut
+         * @description A field rules can name, as react-querybuilder wants it, with its operators.
+         */
+        FieldOut: {
+            /** Inputtype */
+            inputType: string;
+            /** Label */
+            label: string;
+            /** Name */
+            name: string;
+            /** Nullable */
+            nullable: boolean;
+            /** Operators */
+            operators: components["schemas"]["OperatorOut"][];
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "number" | "integer" | "date" | "text";
+        };
+        /** Member */
+        Member: {
+            /** City */
+            city: string | null;
+            /** Customer Id */
+            customer_id: string;
+            /** Email */
+            email: string | null;
+            /** Last Visit At */
+            last_visit_at: string | null;
+            /** Name */
+            name: string | null;
+            /** Phone */
+            phone: string | null;
+            /** Total Spend */
+            total_spend: string;
+            /** Visits */
+            visits: number;
+        };
+        /** MemberList */
+        MemberList: {
+            /** Items */
+            items: components["schemas"]["Member"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** OperatorOut */
+        OperatorOut: {
+            /**
+             * Arity
+             * @enum {string}
+             */
+            arity: "unary" | "binary" | "ternary";
+            /**
+             * Inputtype
+             * @description when not the field's own
+             */
+            inputType?: string | null;
+            /** Label */
+            label: string;
+            /** Name */
+            name: string;
+        };
+        /**
+         * Preview
+         * @description An audience's exact size now and a few of its members.
+         */
+        Preview: {
+            /** Sample */
+            sample: components["schemas"]["SampleCustomer"][];
+            /** Size */
+            size: number;
+            /**
+             * Source
+             * @description sql while the cache loads
+             * @enum {string}
+             */
+            source: "cache" | "sql";
+            /** Took Ms */
+            took_ms: number;
+        };
         /** PreviewRequest */
         PreviewRequest: {
             /**
              * Rules
              * @description A react-querybuilder RuleGroup
              */
-            rules: {
-                [key: string]: unknown;
-            };
+            rules: components["schemas"]["RuleGroupJson-Input"];
         };
         /**
          * Problem
@@ -209,14 +302,120 @@ export interface components {
             /** Type */
             type: string;
         };
+        /**
+         * Profile
+         * @description A customer's profile (money as a decimal string, times in UTC).
+         */
+        Profile: {
+            /** Customer Id */
+            customer_id: string;
+            /** First Visit At */
+            first_visit_at: string | null;
+            /** Last Visit At */
+            last_visit_at: string | null;
+            /** Name */
+            name: string | null;
+            /** Total Spend */
+            total_spend: string;
+            /** Updated At */
+            updated_at: string | null;
+            /** Visits */
+            visits: number;
+        };
+        /**
+         * RuleGroupJson
+         * @description A group of conditions and groups, joined by its combinator (``not``: negated).
+         */
+        "RuleGroupJson-Input": {
+            /** Combinator */
+            combinator: string;
+            /** Not */
+            not?: boolean;
+            /** Rules */
+            rules: (components["schemas"]["RuleGroupJson-Input"] | components["schemas"]["RuleJson"])[];
+        };
+        /**
+         * RuleGroupJson
+         * @description A group of conditions and groups, joined by its combinator (``not``: negated).
+         */
+        "RuleGroupJson-Output": {
+            /** Combinator */
+            combinator: string;
+            /** Not */
+            not?: boolean;
+            /** Rules */
+            rules: (components["schemas"]["RuleGroupJson-Output"] | components["schemas"]["RuleJson"])[];
+        };
+        /**
+         * RuleJson
+         * @description One condition: a field, an operator, a value (a list for ``between`` and ``in``).
+         */
+        RuleJson: {
+            /** Field */
+            field: string;
+            /** Operator */
+            operator: string;
+            /** Value */
+            value?: string | number | boolean | (string | number | boolean)[] | null;
+        };
+        /** RuleLimits */
+        RuleLimits: {
+            /** Maxdays */
+            maxDays: number;
+            /** Maxdepth */
+            maxDepth: number;
+            /** Maxinitems */
+            maxInItems: number;
+            /** Maxrules */
+            maxRules: number;
+            /** Maxtextlength */
+            maxTextLength: number;
+        };
+        /** SampleCustomer */
+        SampleCustomer: {
+            /** Customer Id */
+            customer_id: string;
+            /** Name */
+            name: string | null;
+        };
         /** SegmentBody */
         SegmentBody: {
             /** Name */
             name: string;
             /** Rules */
-            rules: {
-                [key: string]: unknown;
-            };
+            rules: components["schemas"]["RuleGroupJson-Input"];
+        };
+        /** SegmentList */
+        SegmentList: {
+            /** Items */
+            items: components["schemas"]["SegmentOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * SegmentOut
+         * @description A saved segment; ``size`` (lists only) is its size now, None while the cache loads.
+         */
+        SegmentOut: {
+            /** Created At */
+            created_at: string;
+            created_by: components["schemas"]["Author"] | null;
+            /** Id */
+            id: string;
+            /**
+             * Last Used At
+             * @description the last campaign launched with it
+             */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            rules: components["schemas"]["RuleGroupJson-Output"];
+            /** Size */
+            size?: number | null;
+            /** Updated At */
+            updated_at: string;
+            /** Updated By Email */
+            updated_by_email: string | null;
         };
     };
     responses: never;
@@ -230,6 +429,7 @@ export interface operations {
     list_segments_api_v1_segments_get: {
         parameters: {
             query?: {
+                /** @description the next_cursor of the previous page (a key: any value of this pattern is a position); left out, the first page */
                 cursor?: string | null;
                 limit?: number;
             };
@@ -245,9 +445,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["SegmentList"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -307,9 +505,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["SegmentOut"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -367,9 +563,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["SegmentOut"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -440,9 +634,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["SegmentOut"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -627,6 +819,7 @@ export interface operations {
     members_api_v1_segments__sid__members_get: {
         parameters: {
             query?: {
+                /** @description the next_cursor of the previous page (a key as UTF-8 hex: any value of this pattern is a position); left out, the first page */
                 cursor?: string | null;
                 limit?: number;
             };
@@ -644,9 +837,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["MemberList"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -711,9 +902,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["FieldCatalogue"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -773,9 +962,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Preview"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -833,9 +1020,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Profile"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */

@@ -91,6 +91,93 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * CampaignStats
+         * @description One campaign's counters now (``domain.counters.snapshot``).
+         */
+        CampaignStats: {
+            /**
+             * Audience Size
+             * @description None until the audience is resolved
+             */
+            audience_size: number | null;
+            /** Campaign Id */
+            campaign_id: string;
+            /** Cancelled */
+            cancelled: number;
+            /** Failed */
+            failed: number;
+            /**
+             * Failure Rate
+             * @description failed / (sent + failed)
+             */
+            failure_rate: number;
+            /** First Update At */
+            first_update_at: string;
+            /** Name */
+            name: string | null;
+            /**
+             * Pending
+             * @description recipients not finished yet
+             */
+            pending: number;
+            /** Queued */
+            queued: number;
+            /**
+             * Revision
+             * @description grows with every change: newer wins
+             */
+            revision: number;
+            /** Sent */
+            sent: number;
+            /** Updated At */
+            updated_at: string;
+        };
+        /** CampaignStatsList */
+        CampaignStatsList: {
+            /** Items */
+            items: components["schemas"]["CampaignStats"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** CounterDrift */
+        CounterDrift: {
+            /**
+             * Actual
+             * @description stored
+             */
+            actual: number;
+            /**
+             * Drift
+             * @description actual - expected
+             */
+            drift: number;
+            /**
+             * Expected
+             * @description recounted from the stored deltas
+             */
+            expected: number;
+        };
+        /** DriftCounters */
+        DriftCounters: {
+            cancelled: components["schemas"]["CounterDrift"];
+            failed: components["schemas"]["CounterDrift"];
+            queued: components["schemas"]["CounterDrift"];
+            sent: components["schemas"]["CounterDrift"];
+        };
+        /**
+         * DriftReport
+         * @description A campaign's counters against the recount; ``fixed`` when they were set to it.
+         */
+        DriftReport: {
+            /** Campaign Id */
+            campaign_id: string;
+            counters: components["schemas"]["DriftCounters"];
+            /** Drift */
+            drift: boolean;
+            /** Fixed */
+            fixed: boolean;
+        };
+        /**
          * ErrorBody
          * @description What every service answers for every 4xx and 5xx.
          */
@@ -114,7 +201,7 @@ export interface components {
              * Errors
              * @description Each problem of a 422, with its field; else empty
              */
-            errors?: components["schemas"]["ErrorItem"][];
+            errors: components["schemas"]["ErrorItem"][];
             /**
              * Message
              * @description What went wrong, in one sentence
@@ -141,6 +228,28 @@ export interface components {
             type: string;
         };
         /**
+         * Overview
+         * @description Totals over the campaigns changed in the last days (``since``).
+         */
+        Overview: {
+            /** Audience */
+            audience: number;
+            /** Campaigns */
+            campaigns: number;
+            /** Cancelled */
+            cancelled: number;
+            /** Failed */
+            failed: number;
+            /** Failure Rate */
+            failure_rate: number;
+            /** Queued */
+            queued: number;
+            /** Sent */
+            sent: number;
+            /** Since */
+            since: string;
+        };
+        /**
          * Problem
          * @description One problem of a 422 in FastAPI's own shape (``detail`` keeps it, as the contract says).
          */
@@ -155,6 +264,32 @@ export interface components {
             /** Type */
             type: string;
         };
+        /**
+         * Series
+         * @description A campaign's per-second series, oldest first, a page at a time.
+         */
+        Series: {
+            /** Bucket Seconds */
+            bucket_seconds: number;
+            /** Campaign Id */
+            campaign_id: string;
+            /** Items */
+            items: components["schemas"]["SeriesPoint"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * SeriesPoint
+         * @description One second's messages finished.
+         */
+        SeriesPoint: {
+            /** At */
+            at: string;
+            /** Failed */
+            failed: number;
+            /** Sent */
+            sent: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -167,6 +302,7 @@ export interface operations {
     list_stats_api_v1_stats_campaigns_get: {
         parameters: {
             query?: {
+                /** @description the next_cursor of the previous page (any value of this pattern is a position); left out, the first page */
                 cursor?: string | null;
                 /** @description comma-separated, at most 100 */
                 ids?: string | null;
@@ -184,9 +320,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CampaignStatsList"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -244,9 +378,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CampaignStats"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -315,9 +447,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["DriftReport"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -370,6 +500,7 @@ export interface operations {
     get_series_api_v1_stats_campaigns__campaign_id__series_get: {
         parameters: {
             query?: {
+                /** @description the next_cursor of the previous page (a key: any value of this pattern is a position); left out, the first page */
                 cursor?: string | null;
                 limit?: number;
             };
@@ -387,9 +518,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Series"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */
@@ -454,9 +583,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Overview"];
                 };
             };
             /** @description No valid token or API key (``code`` says why) */

@@ -2,7 +2,7 @@ import { render, screen } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { AudienceSize } from './AudienceSize';
 
-const preview = { size: 12731, took_ms: 4.2, sample: [{ customer_id: 'c1', name: 'Asha' }] };
+const preview = { size: 12731, took_ms: 4.2, source: 'cache' as const, sample: [{ customer_id: 'c1', name: 'Asha' }] };
 
 describe('the audience size live region', () => {
   it('announces only the settled size, not the panel', () => {

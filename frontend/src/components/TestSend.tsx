@@ -6,17 +6,12 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { campaigns, ingest, unwrap } from '../api/client';
-import type { Customer, Page } from '../api/models';
+import type { Customer } from '../api/models';
 import { useDebounced } from '../api/queries';
 import { useSession } from '../auth/RequireAuth';
 import { renderTemplate } from '../lib/template';
 
 const MAX = 10;
-
-interface TestResult {
-  test_id: string;
-  recipients: number;
-}
 
 /** The body of a test send: named customers, or the signed-in person (`to_me`). */
 interface TestBody {
@@ -35,13 +30,13 @@ export function TestSend({ message, disabled }: { message: string; disabled: boo
     enabled: search.length >= 2,
     staleTime: 30_000,
     queryFn: ({ signal }) =>
-      unwrap<Page<Customer>>(ingest.GET('/api/v1/customers', { params: { query: { q: search, limit: 6 } }, signal })),
+      unwrap(ingest.GET('/api/v1/customers', { params: { query: { q: search, limit: 6 } }, signal })),
   });
   const me = useSession()?.user.email ?? null;
   const send = useMutation({
     mutationFn: (toMe: boolean) => {
       const body: TestBody = toMe ? { message, customer_ids: [], to_me: true } : { message, customer_ids: picked.map((c) => c.customer_id) };
-      return unwrap<TestResult>(campaigns.POST('/api/v1/campaigns/test-send', { body }));
+      return unwrap(campaigns.POST('/api/v1/campaigns/test-send', { body }));
     },
   });
   const add = (c: Customer) => {

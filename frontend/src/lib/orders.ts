@@ -5,7 +5,7 @@ import type { Order } from '../api/models';
 const KEEPS_MONEY = new Set(['paid', 'partially_refunded', 'refunded']);
 
 /** What an order adds to the customer's spend: paid money net of refunds; 0 otherwise. */
-export function keptOf(order: Pick<Order, 'amount' | 'status' | 'refunded_amount'>): number {
+export function keptOf(order: Pick<Order, 'amount'> & Partial<Pick<Order, 'status' | 'refunded_amount'>>): number {
   const status = order.status ?? 'paid';
   if (!KEEPS_MONEY.has(status)) return 0;
   const amount = Number(order.amount);

@@ -131,7 +131,7 @@ describe('rule editor ↔ API JSON', () => {
         { combinator: 'or', rules: [{ field: 'visits', operator: '>', value: 'abc' }] },
       ],
     });
-    const map = problemsByRule(query, [{ field: 'body.rules.rules[1].rules[0].value', message: "'abc' is not a number" }], pruned?.paths);
+    const map = problemsByRule(query, [{ field: 'body.rules.rules[1].rules[0].value', message: "'abc' is not a number", type: 'value_error' }], pruned?.paths);
     const group = query.rules[2] as RuleGroupType;
     expect(map[group.rules[0]!.id!]).toEqual({ valid: false, reasons: ["'abc' is not a number"] });
     expect(completeRules(fromApiRules({ combinator: 'and', rules: [{ field: 'city', operator: '=', value: ' ' }] }), index)).toBeNull();

@@ -92,7 +92,7 @@ export function toApiRules(group: RuleGroupType, fields: FieldIndex): RuleGroupJ
 
 /** The API's JSON as an editor query (with the ids the editor keys its rows by). */
 export function fromApiRules(json: RuleGroupJson): RuleGroupType {
-  return prepareRuleGroup(structuredClone(json) as unknown as RuleGroupType);
+  return prepareRuleGroup(structuredClone(json) as RuleGroupType);
 }
 
 /** A new audience starts with the rule most shops begin with: total spend above some amount. */

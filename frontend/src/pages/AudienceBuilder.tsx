@@ -40,10 +40,10 @@ function Builder({ id, initial }: { id: string | undefined; initial: Segment | u
 
   const save = useMutation({
     mutationFn: () => {
-      const body = { name: name.trim(), rules: toApiRules(query, index) as unknown as Record<string, unknown> };
+      const body = { name: name.trim(), rules: toApiRules(query, index) };
       return id
-        ? unwrap<Segment>(segments.PUT('/api/v1/segments/{sid}', { params: { path: { sid: id } }, body }))
-        : unwrap<Segment>(segments.POST('/api/v1/segments', { body }));
+        ? unwrap(segments.PUT('/api/v1/segments/{sid}', { params: { path: { sid: id } }, body }))
+        : unwrap(segments.POST('/api/v1/segments', { body }));
     },
     onSuccess: (segment) => {
       void queryClient.invalidateQueries({ queryKey: ['segments'] });

@@ -20,9 +20,9 @@ export default function Audiences() {
 
   const duplicate = useMutation({
     mutationFn: (s: Segment) =>
-      unwrap<Segment>(
+      unwrap(
         segments.POST('/api/v1/segments', {
-          body: { name: `${s.name} (copy)`, rules: s.rules as unknown as Record<string, unknown> },
+          body: { name: `${s.name} (copy)`, rules: s.rules },
         }),
       ),
     onSuccess: (copy) => {
@@ -32,7 +32,7 @@ export default function Audiences() {
   });
   const remove = useMutation({
     mutationFn: (s: Segment) =>
-      unwrap<null>(segments.DELETE('/api/v1/segments/{sid}', { params: { path: { sid: String(s.id) } } })),
+      unwrap(segments.DELETE('/api/v1/segments/{sid}', { params: { path: { sid: String(s.id) } } })),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['segments'] }),
   });
 

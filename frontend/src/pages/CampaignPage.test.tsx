@@ -17,6 +17,9 @@ const campaign = (over: Partial<Campaign> = {}): Campaign => ({
   rules: { combinator: 'and', rules: [] },
   segment_id: null,
   schedule_at: null,
+  max_audience: null,
+  queued: 10,
+  test: false,
   audience_size: 10,
   sent: 3,
   failed: 1,
@@ -24,7 +27,11 @@ const campaign = (over: Partial<Campaign> = {}): Campaign => ({
   cancelled: 0,
   created_at: '2026-12-01T10:00:00Z',
   launched_at: '2026-12-01T10:00:01Z',
+  paused_at: null,
+  cancelled_at: null,
   completed_at: null,
+  updated_at: '2026-12-01T10:00:01Z',
+  created_by: null,
   ...over,
 });
 

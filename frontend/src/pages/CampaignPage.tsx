@@ -6,7 +6,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tansta
 import { lazy, Suspense, useEffect, useMemo, useState, type FormEvent } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { campaigns, delivery, downloadWithAuth, stats, unwrap } from '../api/client';
-import type { Campaign, CampaignStats, Communication, Page, Series } from '../api/models';
+import type { Campaign, Series } from '../api/models';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { MessageEditor } from '../components/Message';
 import { scheduleProblem, toLocalInput } from '../lib/launch';
@@ -34,7 +34,7 @@ export default function CampaignPage() {
   const counters = useQuery({
     queryKey: ['stats', 'campaign', id],
     queryFn: ({ signal }) =>
-      unwrap<CampaignStats>(stats.GET('/api/v1/stats/campaigns/{campaign_id}', { params: { path: { campaign_id: id } }, signal })),
+      unwrap(stats.GET('/api/v1/stats/campaigns/{campaign_id}', { params: { path: { campaign_id: id } }, signal })),
     retry: false,
   });
   useEffect(() => {
@@ -47,7 +47,7 @@ export default function CampaignPage() {
   const series = useQuery({
     queryKey: ['stats', 'series', id],
     queryFn: ({ signal }) =>
-      unwrap<Series>(stats.GET('/api/v1/stats/campaigns/{campaign_id}/series', { params: { path: { campaign_id: id } }, signal })),
+      unwrap(stats.GET('/api/v1/stats/campaigns/{campaign_id}/series', { params: { path: { campaign_id: id } }, signal })),
     retry: false,
     refetchInterval: finished ? false : 3_000,
   });
@@ -190,7 +190,7 @@ function CommunicationsLog({ campaignId, live }: { campaignId: string; live: boo
     queryKey: ['communications', campaignId, status],
     initialPageParam: null as string | null,
     queryFn: ({ pageParam, signal }) =>
-      unwrap<Page<Communication>>(
+      unwrap(
         delivery.GET('/api/v1/communications', {
           params: {
             query: {
@@ -309,7 +309,7 @@ function Lifecycle({ campaign }: { campaign: Campaign }) {
   const [asking, setAsking] = useState(false);
   const act = useMutation({
     mutationFn: (action: Action) =>
-      unwrap<Campaign>(
+      unwrap(
         campaigns.POST(`/api/v1/campaigns/{campaign_id}/${action}`, {
           params: { path: { campaign_id: campaign.id } },
         }),
@@ -392,7 +392,7 @@ function EditScheduled({ campaign }: { campaign: Campaign }) {
   const templateErrors = parseTemplate(message).errors;
   const save = useMutation({
     mutationFn: () =>
-      unwrap<Campaign>(
+      unwrap(
         campaigns.PATCH('/api/v1/campaigns/{campaign_id}', {
           params: { path: { campaign_id: campaign.id } },
           body: { name: name.trim(), message, schedule_at: new Date(at).toISOString() },

@@ -6,7 +6,7 @@ import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-qu
 import { useEffect, useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { campaigns, stats, unwrap } from '../api/client';
-import type { Campaign, CampaignStats, Page } from '../api/models';
+import type { Campaign, CampaignStats } from '../api/models';
 import { displayStatus, numbersOf, Progress, sendingRate, StatusTag } from '../components/CampaignNumbers';
 import { Empty, ErrorState, Skeleton } from '../components/States';
 import { formatAgo, formatCount, formatDateTime, formatRate } from '../lib/format';
@@ -124,7 +124,7 @@ export default function Campaigns() {
     initialPageParam: null as string | null,
     placeholderData: keepPreviousData,
     queryFn: ({ pageParam, signal }) =>
-      unwrap<Page<Campaign>>(
+      unwrap(
         campaigns.GET('/api/v1/campaigns', {
           params: { query: { limit: PAGE, ...apiFilters(query), ...(pageParam ? { cursor: pageParam } : {}) } },
           signal,
@@ -146,7 +146,7 @@ export default function Campaigns() {
     queryKey: ['stats', 'campaigns', first.join(',')],
     enabled: first.length > 0,
     queryFn: ({ signal }) =>
-      unwrap<Page<CampaignStats>>(
+      unwrap(
         stats.GET('/api/v1/stats/campaigns', { params: { query: { ids: first.join(',') } }, signal }),
       ),
   });

@@ -8,7 +8,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tansta
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ApiError, delivery, ingest, segments, unwrap } from '../api/client';
-import type { Communication, Customer, Order, Page, Profile } from '../api/models';
+import type { Customer } from '../api/models';
 import { useSession } from '../auth/RequireAuth';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { OrderStatusTag } from '../components/ImportReport';
@@ -32,7 +32,7 @@ export default function CustomerPage() {
   const customer = useQuery({
     queryKey: ['customer', id],
     queryFn: ({ signal }) =>
-      unwrap<Customer>(ingest.GET('/api/v1/customers/{customer_id}', { params: { path: { customer_id: id } }, signal })),
+      unwrap(ingest.GET('/api/v1/customers/{customer_id}', { params: { path: { customer_id: id } }, signal })),
   });
   if (customer.isPending) return <Skeleton rows={8} label="Loading customer" />;
   if (customer.isError) {
@@ -64,7 +64,7 @@ function Person({ customer: c, asked }: { customer: Customer; asked: string }) {
     retry: false,
     queryFn: async ({ signal }) => {
       try {
-        return await unwrap<Profile>(
+        return await unwrap(
           segments.GET('/api/v1/segments/profiles/{customer_id}', { params: { path: { customer_id: id } }, signal }),
         );
       } catch (error) {
@@ -183,7 +183,7 @@ function Orders({ customerId }: { customerId: string }) {
     queryKey: ['orders', customerId, 'newest'],
     initialPageParam: null as string | null,
     queryFn: ({ pageParam, signal }) =>
-      unwrap<Page<Order>>(
+      unwrap(
         ingest.GET('/api/v1/orders', {
           params: {
             query: {
@@ -289,7 +289,7 @@ function Messages({ customerId }: { customerId: string }) {
     queryKey: ['communications', 'customer', customerId],
     initialPageParam: null as string | null,
     queryFn: ({ pageParam, signal }) =>
-      unwrap<Page<Communication>>(
+      unwrap(
         delivery.GET('/api/v1/communications', {
           params: {
             query: {
@@ -365,7 +365,7 @@ function Erase({ customer: c }: { customer: Customer }) {
   const queryClient = useQueryClient();
   const erase = useMutation({
     mutationFn: () =>
-      unwrap<{ customer_id: string; erasing: boolean }>(
+      unwrap(
         ingest.DELETE('/api/v1/customers/{customer_id}', { params: { path: { customer_id: c.customer_id } } }),
       ),
     onSuccess: () => {

@@ -7,7 +7,6 @@ import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { ApiError, ingest, segments, unwrap } from '../api/client';
-import type { Customer, Order, Page, Profile } from '../api/models';
 import { useDebounced } from '../api/queries';
 import { OrderStatusTag } from '../components/ImportReport';
 import { Empty, ErrorState, Skeleton } from '../components/States';
@@ -25,7 +24,7 @@ export default function Customers() {
     queryKey: ['customers', q],
     initialPageParam: null as string | null,
     queryFn: ({ pageParam, signal }) =>
-      unwrap<Page<Customer>>(
+      unwrap(
         ingest.GET('/api/v1/customers', {
           params: { query: { limit: 25, ...(q ? { q } : {}), ...(pageParam ? { cursor: pageParam } : {}) } },
           signal,
@@ -140,14 +139,14 @@ function CustomerCard({ id, onClose }: { id: string; onClose: () => void }) {
   const customer = useQuery({
     queryKey: ['customer', id],
     queryFn: ({ signal }) =>
-      unwrap<Customer>(ingest.GET('/api/v1/customers/{customer_id}', { params: { path: { customer_id: id } }, signal })),
+      unwrap(ingest.GET('/api/v1/customers/{customer_id}', { params: { path: { customer_id: id } }, signal })),
   });
   const profile = useQuery({
     queryKey: ['profile', id],
     retry: false,
     queryFn: async ({ signal }) => {
       try {
-        return await unwrap<Profile>(
+        return await unwrap(
           segments.GET('/api/v1/segments/profiles/{customer_id}', { params: { path: { customer_id: id } }, signal }),
         );
       } catch (error) {
@@ -159,7 +158,7 @@ function CustomerCard({ id, onClose }: { id: string; onClose: () => void }) {
   const orders = useQuery({
     queryKey: ['orders', id],
     queryFn: ({ signal }) =>
-      unwrap<Page<Order>>(
+      unwrap(
         ingest.GET('/api/v1/orders', {
           params: { query: { customer_id: id, limit: 10, order: 'newest' } },
           signal,

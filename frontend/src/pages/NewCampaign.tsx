@@ -8,7 +8,7 @@ import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { RuleGroupType } from 'react-querybuilder';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { campaigns, ingest, unwrap } from '../api/client';
-import type { Campaign, Customer, RuleGroupJson } from '../api/models';
+import type { Campaign, RuleGroupJson } from '../api/models';
 import { useAudiencePreview, useCampaign, useFields, useSegments } from '../api/queries';
 import { AudienceSize } from '../components/AudienceSize';
 import { MessageEditor, MessagePreview, SmsCounter } from '../components/Message';
@@ -124,7 +124,7 @@ function Form({ copy }: { copy?: Campaign }) {
     queries: sample.map((s) => ({
       queryKey: ['customer', s.customer_id],
       queryFn: () =>
-        unwrap<Customer>(ingest.GET('/api/v1/customers/{customer_id}', { params: { path: { customer_id: s.customer_id } } })),
+        unwrap(ingest.GET('/api/v1/customers/{customer_id}', { params: { path: { customer_id: s.customer_id } } })),
       staleTime: 60_000,
     })),
   });
@@ -161,7 +161,7 @@ function Form({ copy }: { copy?: Campaign }) {
 
   const launch = useMutation({
     mutationFn: (size: number) =>
-      unwrap<Campaign>(
+      unwrap(
         campaigns.POST('/api/v1/campaigns', {
           body: {
             name: name.trim(),
@@ -169,7 +169,7 @@ function Form({ copy }: { copy?: Campaign }) {
             // Exactly the size the dialog asked to confirm: the API refuses a launch whose
             // audience has grown beyond it (or is empty) rather than send to more.
             confirm_audience_size: size,
-            ...(mode === 'segment' && segment ? { segment_id: String(segment.id) } : { rules: rules as unknown as Record<string, unknown> }),
+            ...(mode === 'segment' && segment ? { segment_id: String(segment.id) } : { rules }),
             ...(when === 'later' && scheduleAt ? { schedule_at: new Date(scheduleAt).toISOString() } : {}),
           },
         }),

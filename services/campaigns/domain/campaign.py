@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shared.rules.json_model import RulesInput
 from shared.rules.rules import RuleError, parse_rules, rules_to_json
 from shared.template import TemplateError, parse_template
 from shared.validation import UtcTime
@@ -85,7 +86,7 @@ class NewCampaign(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(min_length=1, max_length=200)
-    rules: dict[str, Any] | None = None
+    rules: RulesInput | None = None
     segment_id: str | None = Field(default=None, min_length=1, max_length=64)
     message: str = Field(min_length=1, max_length=2000)
     schedule_at: UtcTime | None = Field(default=None, description="a time to come")
@@ -121,7 +122,7 @@ class CampaignEdit(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    rules: dict[str, Any] | None = None
+    rules: RulesInput | None = None
     segment_id: str | None = Field(default=None, min_length=1, max_length=64)
     message: str | None = Field(default=None, min_length=1, max_length=2000)
     schedule_at: UtcTime | None = Field(default=None, description="a time to come")

@@ -18,8 +18,11 @@ from typing import Annotated, Literal, Self
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictInt,
     StringConstraints,
     ValidationError,
     model_validator,
@@ -30,6 +33,15 @@ from shared.validation import UtcTime
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()\-.]{2,30}$")
+
+# What the OpenAPI document says of text, so a generator following it makes only values
+# taken here. Text is stripped of Unicode White_Space first (pydantic's strip), so:
+_WS = r"[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+NOT_BLANK = _WS.replace("[", "[^", 1)  # somewhere a character strip keeps
+# _EMAIL and _PHONE around what strip removes; empty means none. A phone ends in no space
+# (stripped), so its last character is not one.
+EMAIL_PATTERN = f"^{_WS}*([^@\\s]+@[^@\\s]+\\.[^@\\s]+)?{_WS}*$"
+PHONE_PATTERN = f"^{_WS}*(\\+?[0-9][0-9 ()\\-.]{{1,29}}[0-9()\\-.])?{_WS}*$"
 # Money is counted in the shop's currency only: an order in another one is refused, never
 # converted (README: amounts are INR).
 SHOP_CURRENCY = "INR"
@@ -46,6 +58,13 @@ def _email(value: str | None) -> str | None:
         return None
     if not _EMAIL.match(value):
         raise ValueError("is not an email address")
+    return value
+
+
+def _phone_input(value: object) -> object:
+    """A phone sent as a number must be a whole one (as text, "1.5" would pass for one)."""
+    if isinstance(value, float):
+        raise ValueError("is not a phone number (send it as text)")
     return value
 
 
@@ -79,9 +98,27 @@ def _currency(value: str | None) -> str | None:
     return code
 
 
-Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Email = Annotated[str | None, StringConstraints(max_length=254), AfterValidator(_email)]
-Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+Id = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    Field(json_schema_extra={"pattern": NOT_BLANK}),
+]
+Email = Annotated[
+    str | None,
+    StringConstraints(max_length=254),
+    AfterValidator(_email),
+    Field(json_schema_extra={"pattern": EMAIL_PATTERN}),
+]
+# At most 12 digits before the point and 2 after (DECIMAL(14, 2)).
+Money = Annotated[
+    Decimal,
+    Field(
+        ge=0,
+        max_digits=14,
+        decimal_places=2,
+        json_schema_extra={"pattern": r"^[0-9]{1,12}(\.[0-9]{0,2})?$", "exclusiveMaximum": 1e12},
+    ),
+]
 Source = Annotated[str | None, StringConstraints(max_length=64), AfterValidator(_blank_to_none)]
 
 
@@ -98,16 +135,26 @@ class Customer(_Input):
     name: Annotated[str | None, StringConstraints(min_length=1, max_length=200)] = Field(
         default=None,
         description="left out: kept; for a new customer, the email's local part (or the id)",
+        json_schema_extra={"pattern": NOT_BLANK},
     )
     email: Email = None
-    phone: Annotated[str | None, StringConstraints(max_length=32), AfterValidator(_phone)] = None
+    phone: Annotated[
+        str | None,
+        StringConstraints(max_length=32),
+        BeforeValidator(_phone_input),
+        AfterValidator(_phone),
+    ] = Field(
+        default=None,
+        description="digits, spaces, + ( ) - . (3 to 32 characters), or a whole number",
+        json_schema_extra={"pattern": PHONE_PATTERN},
+    )
     city: Annotated[
         str | None, StringConstraints(max_length=100), AfterValidator(_blank_to_none)
     ] = None
     created_at: UtcTime | None = None
-    accepts_email_marketing: bool | None = None
-    accepts_sms_marketing: bool | None = None
-    accepts_whatsapp_marketing: bool | None = None
+    accepts_email_marketing: StrictBool | None = None
+    accepts_sms_marketing: StrictBool | None = None
+    accepts_whatsapp_marketing: StrictBool | None = None
     consent_at: UtcTime | None = Field(
         default=None, description="when the consent given here was given (default: when stored)"
     )
@@ -123,11 +170,13 @@ class Customer(_Input):
 
 
 class LineItem(_Input):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=255)] = Field(
+        json_schema_extra={"pattern": NOT_BLANK}
+    )
     sku: Annotated[str | None, StringConstraints(max_length=64), AfterValidator(_blank_to_none)] = (
         None
     )
-    quantity: Annotated[int, Field(ge=0, le=1_000_000)] = 1
+    quantity: Annotated[StrictInt, Field(ge=0, le=1_000_000)] = 1
     price: Money | None = None
 
 
@@ -149,7 +198,9 @@ class Order(_Input):
     updated_at: UtcTime | None = Field(
         default=None, description="when the shop last changed it; older than stored is ignored"
     )
-    currency: Annotated[str | None, AfterValidator(_currency)] = None
+    currency: Annotated[str | None, AfterValidator(_currency)] = Field(
+        default=None, json_schema_extra={"pattern": f"^{_WS}*([Ii][Nn][Rr])?{_WS}*$"}
+    )
     line_items: Annotated[list[LineItem], Field(max_length=MAX_LINE_ITEMS)] | None = None
 
     @model_validator(mode="after")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -11,7 +12,14 @@ from pydantic import TypeAdapter, ValidationError
 
 from shared.errors import install_error_handlers
 from shared.health import install_request_middleware
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import (
+    CURSOR_PATTERN,
+    TEXT_CURSOR_PATTERN,
+    decode_cursor,
+    decode_text_cursor,
+    encode_cursor,
+    encode_text_cursor,
+)
 from shared.validation import UtcTime, parse_int_id, valid_correlation_id
 
 TIMES = TypeAdapter(UtcTime)
@@ -54,15 +62,23 @@ def test_correlation_ids(value: str, ok: bool) -> None:
     assert valid_correlation_id(value) is ok
 
 
-def test_cursors_round_trip_and_refuse_what_the_store_cannot_hold() -> None:
+def test_cursors_round_trip_and_every_value_of_the_pattern_is_a_position() -> None:
     assert decode_cursor(encode_cursor(7)) == 7
-    import base64
-
-    huge = base64.urlsafe_b64encode(b"9" * 40).decode()
-    for bad in (huge, "!!!", "x" * 5000):
+    assert decode_cursor("9" * 18) == 10**18 - 1
+    assert decode_cursor("99", maximum=50) == 50  # past the last key: the same place
+    assert decode_text_cursor(encode_text_cursor("café-1")) == "café-1"
+    assert decode_text_cursor("ff") == "\ufffd"  # not UTF-8: still a place in the order
+    for wrong in ("9" * 19, "0", "-5", "!!!", "x" * 5000, "²"):
         with pytest.raises(HTTPException) as raised:
-            decode_cursor(bad)
+            decode_cursor(wrong)
         assert raised.value.status_code == 422
+    cases: tuple[tuple[str, list[str], list[str]], ...] = (
+        (CURSOR_PATTERN, ["1", "9" * 18], ["0", "01", "9" * 19, "-1", "1a"]),
+        (TEXT_CURSOR_PATTERN, ["00", "ab" * 256], ["", "a", "AB", "ab" * 257]),
+    )
+    for pattern, good, bad in cases:
+        assert all(re.fullmatch(pattern, v) for v in good)
+        assert not any(re.fullmatch(pattern, v) for v in bad)
 
 
 def _app() -> FastAPI:

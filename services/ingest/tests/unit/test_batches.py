@@ -1,12 +1,21 @@
 """Validation of request bodies: every bad item is named, a batch stands or falls whole."""
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from services.ingest.domain.batches import MAX_BATCH, BatchParser, BatchTooLarge, InvalidBatch
-from services.ingest.domain.models import Customer, Order
+from services.ingest.domain.models import (
+    EMAIL_PATTERN,
+    NOT_BLANK,
+    PHONE_PATTERN,
+    Customer,
+    Order,
+)
+from shared.validation import TIME_PATTERN
 
 CUSTOMERS = BatchParser(Customer)
 ORDERS = BatchParser(Order)
@@ -96,3 +105,39 @@ def test_amount_boundaries() -> None:
     for bad in ("1e20", "NaN", "-0.01", "Infinity"):
         with pytest.raises(InvalidBatch):
             ORDERS.parse({**base, "amount": bad})
+
+
+def test_what_the_document_says_of_each_field_is_what_is_taken() -> None:
+    """The OpenAPI document's patterns (models.EMAIL_PATTERN, PHONE_PATTERN, NOT_BLANK and
+    shared.validation.TIME_PATTERN) against the models, on values either side of them."""
+    taken: list[dict[str, Any]] = [
+        {"customer_id": "a", "phone": None},
+        {"customer_id": "a", "phone": 9876543210},
+        {"customer_id": "a", "phone": " +91 (98) 765-4321 "},
+        {"customer_id": "a", "email": " A@B.IN ", "created_at": "1900-01-02"},
+        {"customer_id": "a", "created_at": "2000-02-29T23:59:59.5+05:30"},
+        {"customer_id": "a", "created_at": 0},
+    ]
+    refused: list[dict[str, Any]] = [
+        {"customer_id": "a", "phone": 98.5},
+        {"customer_id": "a", "phone": "+9"},
+        {"customer_id": "a", "accepts_sms_marketing": 1},
+        {"customer_id": "a", "accepts_sms_marketing": "yes"},
+        {"customer_id": "a", "created_at": "20200101"},
+        {"customer_id": "a", "created_at": "1900-01-01"},
+        {"customer_id": "a", "created_at": 2e10 + 1},
+        {"customer_id": " "},
+    ]
+    patterns = {"phone": PHONE_PATTERN, "email": EMAIL_PATTERN, "created_at": TIME_PATTERN}
+    for item in taken:
+        CUSTOMERS.parse(item)
+        for field, pattern in patterns.items():
+            if isinstance(item.get(field), str):
+                assert re.search(pattern, item[field]), (field, item[field])
+    for item in refused:
+        with pytest.raises(InvalidBatch):
+            CUSTOMERS.parse(item)
+        for field, pattern in patterns.items():
+            if isinstance(item.get(field), str):
+                assert not re.search(pattern, item[field]), (field, item[field])
+    assert not re.search(NOT_BLANK, " ")
