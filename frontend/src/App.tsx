@@ -15,6 +15,7 @@ const AudienceBuilder = lazy(() => import('./pages/AudienceBuilder'));
 const Customers = lazy(() => import('./pages/Customers'));
 const CustomerPage = lazy(() => import('./pages/CustomerPage'));
 const Imports = lazy(() => import('./pages/Imports'));
+const People = lazy(() => import('./pages/People'));
 const NotFound = lazy(() => import('./pages/NotFound'));
 
 export function App() {
@@ -41,6 +42,7 @@ export function App() {
             <Route path="/customers/:id" element={<CustomerPage />} />
             <Route path="/imports" element={<Imports />} />
             <Route path="/imports/:id" element={<Imports />} />
+            <Route path="/people" element={<People />} />
             <Route path="/" element={<Navigate to="/campaigns" replace />} />
             {/* Signed out, an unknown path still leads to sign-in first (RequireAuth). */}
             <Route path="*" element={<NotFound />} />

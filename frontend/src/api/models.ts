@@ -79,6 +79,7 @@ export type UploadResult = IngestSchemas['UploadOut'];
 export type UploadQuery = IngestOperations['upload_file_api_v1_imports_upload_post']['parameters']['query'];
 
 export type User = CampaignSchemas['User'];
+export type Person = CampaignSchemas['UserOut']; // someone who signs in, as admins see them (/people)
 export type Session = CampaignSchemas['Session'];
 export type AuthConfig = CampaignSchemas['AuthConfig'];
 

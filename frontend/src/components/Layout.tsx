@@ -37,6 +37,7 @@ export function Layout() {
             <NavLink to="/audiences">Audiences</NavLink>
             <NavLink to="/customers">Customers</NavLink>
             <NavLink to="/imports">Import</NavLink>
+            {user?.roles.includes('admin') && <NavLink to="/people">People</NavLink>}
           </nav>
           <div className="topbar-right">
             <ConnectionStatus />
