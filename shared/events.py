@@ -136,6 +136,12 @@ class SegmentDeleted(_Payload):
     actor: Actor | None = None
 
 
+class TestRecipient(_Payload):
+    customer_id: str = Field(min_length=1, max_length=64)  # "you:<hash>": no customer's
+    name: str | None = Field(default=None, max_length=200)
+    email: str = Field(min_length=3, max_length=254)
+
+
 class CampaignLaunched(_Payload):
     campaign_id: str = Field(min_length=1, max_length=64)
     name: str | None = None
@@ -147,6 +153,8 @@ class CampaignLaunched(_Payload):
     # A test send: these customers instead of the rules, marked test, in no statistics.
     test: bool = False
     customer_ids: list[str] | None = Field(default=None, max_length=100)
+    # ... and people who are not customers (the sender: to_me), with their own address.
+    test_recipients: list[TestRecipient] | None = Field(default=None, max_length=10)
 
 
 class CampaignControl(_Payload):
