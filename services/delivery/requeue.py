@@ -8,7 +8,9 @@ paused one's rows get their items when it is resumed), and named by no
 ``delivery.send_requested`` event in the outbox. The rows and the outbox are read in one
 transaction, so a row committed with its item is never taken for one without.
 
-The new items go through the outbox, like every other: the worker's relay publishes them.
+The new items go through the outbox, like every other: the relay publishes them. The
+``delivery.send`` queue is declared first, so they are routed even if no worker of this
+release has started yet (the API's relay may publish them before one does).
 Idempotent: an item written here is itself a ``delivery.send_requested`` row of the outbox,
 so a second run finds those messages covered and writes nothing (and its event ids are
 derived from the messages it names, so two runs at once collide on the outbox's unique
@@ -34,6 +36,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.delivery import consumers
 from services.delivery.domain import events as ev
 from services.delivery.settings import SERVICE, DeliverySettings
 from services.delivery.store import log as log_store
@@ -42,6 +45,8 @@ from shared import outbox
 from shared.db import make_engine, unit_of_work
 from shared.envelope import Envelope, new_event
 from shared.logging import configure_logging, get_logger
+from shared.runtime import Runtime
+from shared.topology import declare_exchange, declare_queue, queues_to_keep
 
 log = get_logger(__name__)
 
@@ -111,6 +116,22 @@ async def requeue(engine: AsyncEngine, chunk: int) -> Requeued:
     return done
 
 
+async def declare_work_queue(settings: DeliverySettings) -> None:
+    """Declare ``delivery.send`` and its binding (idempotent), as the worker does at start.
+
+    A release before the work queue had no such queue, and the API's relay may publish the
+    new items before a new worker has ever started: unrouted, they would be dropped."""
+    runtime = Runtime(SERVICE, settings)
+    try:
+        keep = await queues_to_keep(settings, [consumers.SEND])
+        await runtime.broker.connect()
+        await declare_exchange(runtime.broker, settings, SERVICE)
+        await declare_queue(runtime.broker, settings, consumers.SEND, keep=keep)
+    finally:
+        await runtime.broker.stop()
+        await runtime.engine.dispose()
+
+
 def _print(value: dict[str, Any]) -> None:
     print(orjson.dumps(value).decode(), flush=True)
 
@@ -118,6 +139,7 @@ def _print(value: dict[str, Any]) -> None:
 async def _run(settings: DeliverySettings) -> int:
     engine = make_engine(settings.mysql_url, settings.schema_name(SERVICE), pool_size=2)
     try:
+        await declare_work_queue(settings)
         done = await requeue(engine, settings.send_chunk)
     except Exception as error:
         log.error("requeue_failed", error=str(error))

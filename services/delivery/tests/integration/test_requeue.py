@@ -101,10 +101,11 @@ async def work_items(stack: Stack) -> list[list[str]]:
 async def test_requeue_gives_stranded_rows_one_work_item_and_they_are_sent_once(
     stack: Stack,
 ) -> None:
-    # The upgraded worker runs (its queues declared, its relay publishing) and the vendor.
-    pipeline = start_delivery(
-        stack, BEACON_VENDOR_DELAY_MIN_S="0.01", BEACON_VENDOR_DELAY_MAX_S="0.1"
-    )
+    # Upgraded (migrated), with no process of the new release started yet: the requeue
+    # must declare the work queue itself, or the API's relay (which starts first) would
+    # publish the items to an exchange with no queue bound for them.
+    code, _, err = await delivery(stack, "migrate")
+    assert code == 0, err
     old, covered, paused = (f"{k}-{uuid.uuid4().hex[:8]}" for k in ("old", "cov", "paused"))
     stranded = rows(old, STRANDED)
     accepted = rows(old, 3, accepted=True)  # handed to the vendor already: a receipt is due
@@ -143,12 +144,15 @@ async def test_requeue_gives_stranded_rows_one_work_item_and_they_are_sent_once(
     assert sorted(requeued) == sorted(r["message_id"] for r in stranded)
     assert len(requeued) == len(set(requeued)) and max(len(ids) for ids in items) <= CHUNK
 
-    # Run again at once: every stranded row is named by an item now, sent or not.
+    # Run again: every stranded row is named by an item now.
     code, out, err = await delivery(stack, "requeue")
     assert code == 0, err
     assert out == [{"campaigns": 0, "requeued": 0, "work_items": 0}]
     assert len(await work_items(stack)) == len(items)
 
+    pipeline = start_delivery(
+        stack, BEACON_VENDOR_DELAY_MIN_S="0.01", BEACON_VENDOR_DELAY_MAX_S="0.1"
+    )
     # The relay publishes the items; each message is sent once and becomes final.
     total = STRANDED + len(accepted)
     await eventually(
