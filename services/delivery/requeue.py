@@ -5,8 +5,9 @@ the outbox in the transaction that writes the rows they name. Rows written by an
 version (or by any path that lost its item) have none and would wait forever. A row lacks
 a work item when it is PENDING, not yet accepted by the vendor, of an active campaign (a
 paused one's rows get their items when it is resumed), and named by no
-``delivery.send_requested`` event in the outbox. The rows and the outbox are read in one
-transaction, so a row committed with its item is never taken for one without.
+``delivery.send_requested`` event in the outbox. The rows are read before the outbox (each
+statement sees what was committed when it began: READ COMMITTED), so a row committed with
+its item is never taken for one without.
 
 The new items go through the outbox, like every other: the relay publishes them. The
 ``delivery.send`` queue is declared first, so they are routed even if no worker of this
@@ -99,6 +100,8 @@ def _items(campaign_id: str, message_ids: Sequence[str], chunk: int) -> list[Env
 async def requeue(engine: AsyncEngine, chunk: int) -> Requeued:
     """Write a work item for every PENDING row that has none; what was requeued."""
     async with unit_of_work(engine) as conn:
+        # Rows first, then the outbox: a row seen here was committed with its item, which
+        # the later read sees too.
         unsent = await log_store.unsent_of_active_campaigns(conn)
         covered = await _covered(conn, {m for _, m in unsent}) if unsent else set()
     stranded: dict[str, list[str]] = {}
