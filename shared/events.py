@@ -55,6 +55,8 @@ RECEIPT_RECEIVED = "receipt.received"
 DELIVERY_UPDATED = "delivery.updated"
 SEND_REQUESTED = "delivery.send_requested"
 STATS_CHANGED = "stats.changed"
+# Audit fact (stats): a reconcile set a campaign's counters to the recount (issue 25).
+STATS_RECONCILED = "stats.reconciled"
 
 
 class _Payload(BaseModel):
@@ -82,6 +84,14 @@ CUSTOMER_FIELDS = (
 )
 
 
+class SubmittedBy(_Payload):
+    """Audit on ``*.submitted``: who sent the next ``items`` rows of the event (in order)."""
+
+    sub: str
+    email: str | None = None
+    items: int = Field(ge=1)
+
+
 class CustomersPayload(_Payload):
     customers: list[Any]
     # The import (POST /api/v1/imports) the rows belong to, on *.submitted; None: the API.
@@ -91,6 +101,16 @@ class CustomersPayload(_Payload):
 class OrdersPayload(_Payload):
     orders: list[Any]
     import_id: str | None = Field(default=None, max_length=20)
+
+
+class CustomersSubmitted(CustomersPayload):
+    # Who sent the rows (audit), in row order: one entry per run of requests by the same
+    # caller. None: an event from before issue 25.
+    actors: list[SubmittedBy] | None = None
+
+
+class OrdersSubmitted(OrdersPayload):
+    actors: list[SubmittedBy] | None = None
 
 
 class Merge(_Payload):
@@ -136,6 +156,12 @@ class SegmentDeleted(_Payload):
     actor: Actor | None = None
 
 
+class TestRecipient(_Payload):
+    customer_id: str = Field(min_length=1, max_length=64)  # "you:<hash>": no customer's
+    name: str | None = Field(default=None, max_length=200)
+    email: str = Field(min_length=3, max_length=254)
+
+
 class CampaignLaunched(_Payload):
     campaign_id: str = Field(min_length=1, max_length=64)
     name: str | None = None
@@ -147,6 +173,8 @@ class CampaignLaunched(_Payload):
     # A test send: these customers instead of the rules, marked test, in no statistics.
     test: bool = False
     customer_ids: list[str] | None = Field(default=None, max_length=100)
+    # ... and people who are not customers (the sender: to_me), with their own address.
+    test_recipients: list[TestRecipient] | None = Field(default=None, max_length=10)
 
 
 class CampaignControl(_Payload):
@@ -240,6 +268,19 @@ class StatsChanged(_Payload):
     campaigns: list[Any]
 
 
+class CounterChange(_Payload):
+    before: int = Field(strict=True)
+    after: int = Field(strict=True)
+
+
+class StatsReconciled(_Payload):
+    """Audit: a reconcile fixed a campaign's counters (only those that changed)."""
+
+    campaign_id: str = Field(min_length=1, max_length=64)
+    changes: dict[str, CounterChange] = Field(min_length=1)
+    actor: Actor  # a person's sub, ``key:<id>`` or ``cli:<user>`` (the CLI)
+
+
 @dataclass(frozen=True)
 class EventSpec:
     type: str
@@ -288,18 +329,19 @@ CATALOGUE: tuple[EventSpec, ...] = (
     _bulk(
         CUSTOMER_SUBMITTED,
         "ingest",
-        CustomersPayload,
+        CustomersSubmitted,
         "customers",
         "",
-        "customers of one accepted HTTP request, only the fields sent (published with confirm)",
+        "customers of one accepted HTTP request, only the fields sent (published with confirm); "
+        "`actors`: who sent them (audit)",
     ),
     _bulk(
         ORDER_SUBMITTED,
         "ingest",
-        OrdersPayload,
+        OrdersSubmitted,
         "orders",
         "order_id amount ordered_at",
-        "orders of one accepted HTTP request (published with confirm)",
+        "orders of one accepted HTTP request (published with confirm); `actors`: who sent them",
     ),
     _bulk(
         CUSTOMER_UPSERTED,
@@ -461,6 +503,13 @@ CATALOGUE: tuple[EventSpec, ...] = (
         "campaigns",
         "campaign_id",
         "full counters of each changed campaign (for the WebSocket hubs)",
+    ),
+    EventSpec(
+        STATS_RECONCILED,
+        1,
+        "stats",
+        StatsReconciled,
+        "audit: a reconcile set a campaign's counters to the recount (before/after, by whom)",
     ),
 )
 

@@ -26,7 +26,7 @@ from services.campaigns.settings import CampaignsSettings
 from services.campaigns.store.campaigns import Filters
 from shared.auth.dependency import Caller
 from shared.db import unit_of_work
-from shared.errors import ApiError, responses
+from shared.errors import ApiError, invalid_field, responses
 from shared.pagination import Cursor, decode_cursor, encode_cursor
 from shared.validation import UtcTime
 
@@ -62,10 +62,13 @@ def build_router(
         response_model=TestSendOut,
     )
     async def test_send(body: TestSend, who: Caller) -> dict[str, Any]:
-        async with unit_of_work(engine) as conn:
-            campaign = await service.test_send(conn, body, who.actor())
+        try:
+            async with unit_of_work(engine) as conn:
+                campaign = await service.test_send(conn, body, who.actor())
+        except service.NoEmail as error:
+            raise invalid_field("body.to_me", str(error)) from None
         notify()
-        return {"test_id": campaign["id"], "recipients": len(body.customer_ids)}
+        return {"test_id": campaign["id"], "recipients": campaign["max_audience"]}
 
     @router.get("", response_model=CampaignList)
     async def list_campaigns(

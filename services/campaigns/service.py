@@ -26,6 +26,7 @@ from services.campaigns.domain.campaign import (
     after,
     audience_ceiling,
     launches_at_once,
+    test_recipient_of,
 )
 from services.campaigns.store import campaigns as store
 from services.campaigns.store.tables import outbox as outbox_table
@@ -197,8 +198,14 @@ async def duplicate(
 
 
 async def test_send(conn: AsyncConnection, send: TestSend, actor: dict[str, Any]) -> dict[str, Any]:
-    """A test of a message to named customers through the same path as a campaign, marked
-    test: it is in no list and no statistics; its log is the test id's."""
+    """A test of a message to named customers (and to the sender, ``to_me``) through the
+    same path as a campaign, marked test: it is in no list and no statistics; its log is
+    the test id's. ``NoEmail`` when ``to_me`` is asked by a caller without an email."""
+    extra = []
+    if send.to_me:
+        if not actor.get("email"):
+            raise NoEmail("to_me needs a signed-in person with an email (not an API key)")
+        extra.append(test_recipient_of(actor))
     campaign = await store.insert_campaign(
         conn,
         {
@@ -208,14 +215,18 @@ async def test_send(conn: AsyncConnection, send: TestSend, actor: dict[str, Any]
             "rules": None,
             "customer_ids": send.customer_ids,
             "test": True,
-            "max_audience": len(send.customer_ids),
+            "max_audience": len(send.customer_ids) + len(extra),
             "created_by_sub": actor["sub"],
             "created_by_email": actor["email"],
             **_launching(),
         },
     )
-    await _announce(conn, {**campaign, "customer_ids": send.customer_ids})
+    await _announce(conn, {**campaign, "customer_ids": send.customer_ids, "test_recipients": extra})
     return campaign
+
+
+class NoEmail(ValueError):
+    pass
 
 
 async def get_campaign(conn: AsyncConnection, campaign_id: str) -> dict[str, Any] | None:

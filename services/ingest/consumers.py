@@ -6,6 +6,10 @@ consumed in batches (``shared.batch_consumer``): the customers of every event in
 are applied together, then the orders, with the events' inbox claims and the outgoing
 events in the same transaction. A shop posting one order at a time thus costs a share of a
 commit per order, not a commit each. The use cases are in ``service.py``.
+
+Audit (issue 25): each stored ``*.submitted`` event and each erase or undo is logged once
+(``ingest_write``, ``ingest_erase``, ``ingest_undo``) with who sent it, per event, not per
+row.
 """
 
 from __future__ import annotations
@@ -18,7 +22,15 @@ from services.ingest import service
 from services.ingest.domain import events
 from shared.batch_consumer import BatchHandler
 from shared.envelope import Envelope, Received
-from shared.events import CustomersPayload, EraseRequested, ImportUndoRequested, OrdersPayload
+from shared.events import (
+    CustomersPayload,
+    CustomersSubmitted,
+    EraseRequested,
+    ImportUndoRequested,
+    OrdersPayload,
+    OrdersSubmitted,
+)
+from shared.logging import get_logger
 from shared.topology import Binding, QueueSpec
 
 # Bounded: while the worker cannot keep up (or the database is away) the API accepts
@@ -40,6 +52,25 @@ PERSISTENCE = QueueSpec(
 )
 
 
+log = get_logger(__name__)
+
+
+def audit_writes(
+    submitted: list[Received[CustomersSubmitted]] | list[Received[OrdersSubmitted]],
+) -> None:
+    """One ``ingest_write`` line per stored event: who sent how many of its rows."""
+    for event in submitted:
+        payload = event.payload
+        log.info(
+            "ingest_write",
+            event_id=str(event.envelope.event_id),
+            type=event.envelope.type,
+            rows=items_in(event),
+            import_id=payload.import_id,
+            actors=[a.model_dump() for a in payload.actors] if payload.actors else None,
+        )
+
+
 def items_in(event: Received[Any]) -> int:
     """How many customers or orders a message carries (what a batch is limited by)."""
     payload = event.payload
@@ -54,14 +85,18 @@ def handlers(pepper: bytes) -> dict[tuple[str, int], BatchHandler]:
     """In this order within a batch: customers before the orders that may name them."""
 
     async def store_customers(
-        conn: AsyncConnection, submitted: list[Received[CustomersPayload]]
+        conn: AsyncConnection, submitted: list[Received[CustomersSubmitted]]
     ) -> list[Envelope]:
-        return await service.store_customers(conn, [e.payload for e in submitted], pepper)
+        out = await service.store_customers(conn, [e.payload for e in submitted], pepper)
+        audit_writes(submitted)
+        return out
 
     async def store_orders(
-        conn: AsyncConnection, submitted: list[Received[OrdersPayload]]
+        conn: AsyncConnection, submitted: list[Received[OrdersSubmitted]]
     ) -> list[Envelope]:
-        return await service.store_orders(conn, [e.payload for e in submitted], pepper)
+        out = await service.store_orders(conn, [e.payload for e in submitted], pepper)
+        audit_writes(submitted)
+        return out
 
     async def undo(
         conn: AsyncConnection, requests: list[Received[ImportUndoRequested]]
@@ -69,6 +104,10 @@ def handlers(pepper: bytes) -> dict[tuple[str, int], BatchHandler]:
         out: list[Envelope] = []
         for import_id in sorted({int(e.payload.import_id) for e in requests}):
             out += await service.undo_step(conn, import_id)
+        for e in requests:
+            if e.payload.actor is not None:  # the API's request (later steps name no one)
+                actor = e.payload.actor.model_dump()
+                log.info("ingest_undo", import_id=e.payload.import_id, actor=actor)
         return out
 
     async def erase(
@@ -77,6 +116,9 @@ def handlers(pepper: bytes) -> dict[tuple[str, int], BatchHandler]:
         out: list[Envelope] = []
         for request in requests:
             out += await service.erase(conn, request.payload.customer_id, pepper)
+            actor = request.payload.actor.model_dump() if request.payload.actor else None
+            # The id only (no personal data): the erased person's id becomes a tombstone.
+            log.info("ingest_erase", event_id=str(request.envelope.event_id), actor=actor)
         return out
 
     return {

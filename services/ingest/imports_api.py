@@ -236,7 +236,8 @@ def add_routes(
         try:
             for start in range(0, len(read.items), UPLOAD_BATCH):
                 batch = read.items[start : start + UPLOAD_BATCH]
-                await publish(make(batch, str(number)))
+                actors = events.submitted_by(who.actor(), len(batch))
+                await publish(make(batch, str(number), actors))
                 sent += len(batch)
         except ServiceUnavailable:
             raise ServiceUnavailable(

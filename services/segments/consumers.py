@@ -208,9 +208,12 @@ def audience_resolver(batch_size: int, notify: Any) -> Handler:
         test = launched.test
         if not await audiences.claim(conn, campaign_id, envelope.correlation_id, test=test):
             return []  # a second launch event for the same campaign: resolved already
-        if test:  # a test send: the customers named, not rules
+        if test:  # a test send: the customers named (and the sender), not rules
             ids = launched.customer_ids or []
-            await _resolve(conn, campaign_id, profile_table.c.customer_id.in_(ids), len(ids))
+            guests = [g.model_dump() for g in launched.test_recipients or []]
+            await _resolve(
+                conn, campaign_id, profile_table.c.customer_id.in_(ids), len(ids), guests
+            )
             notify()
             return []
         rules = launched.rules
@@ -239,7 +242,11 @@ def audience_resolver(batch_size: int, notify: Any) -> Handler:
         return []
 
     async def _resolve(
-        conn: AsyncConnection, campaign_id: str, condition: Any, ceiling: int | None
+        conn: AsyncConnection,
+        campaign_id: str,
+        condition: Any,
+        ceiling: int | None,
+        guests: list[dict[str, Any]] | None = None,
     ) -> None:
         try:
             # A savepoint, so a refused audience (larger than confirmed, or empty) leaves
@@ -248,6 +255,8 @@ def audience_resolver(batch_size: int, notify: Any) -> Handler:
                 size = await audiences.materialise(conn, campaign_id, condition, batch_size)
                 if ceiling is not None and size > ceiling:
                     raise AudienceTooLarge(size, ceiling)
+                if guests:
+                    size = await audiences.add_guests(conn, campaign_id, guests, batch_size)
                 if size == 0:
                     raise AudienceRefused("the audience is empty: nobody matches now")
         except AudienceRefused as error:

@@ -21,7 +21,7 @@ from services.stats.hub import Hub
 from services.stats.responses import CampaignStats, CampaignStatsList, DriftReport, Overview, Series
 from services.stats.settings import StatsSettings
 from services.stats.store import counters, deltas
-from shared.auth.dependency import access
+from shared.auth.dependency import Caller, access
 from shared.db import unit_of_work
 from shared.errors import ApiError, invalid_field, responses
 from shared.pagination import (
@@ -150,9 +150,9 @@ def build_router(
         response_model=DriftReport,
         responses=responses(404),
     )
-    async def reconcile(campaign_id: str, fix: bool = False) -> dict[str, Any]:
+    async def reconcile(campaign_id: str, who: Caller, fix: bool = False) -> dict[str, Any]:
         async with unit_of_work(engine) as conn:
-            report = await service.reconcile_campaign(conn, campaign_id, fix=fix)
+            report = await service.reconcile_campaign(conn, campaign_id, fix=fix, actor=who.actor())
         if report is None:
             raise ApiError(404, f"no stats for campaign {campaign_id!r}")
         if report["fixed"]:

@@ -1,9 +1,11 @@
 """Sign-in for the stats WebSocket (the HTTP routes use the shared dependency, see
 ``shared.auth.dependency``).
 
-A client connects to ``/api/v1/stats/ws?access_token=<token>``; without a valid token (or an
-API key with ``stats:read``) the socket is accepted and at once closed with code 1008 and the
-reason (e.g. ``token_expired``). A person's token expires: the server closes the socket with
+A client connects to ``/api/v1/stats/ws`` and sends ``{"type": "auth", "access_token":
+"<token or key>"}`` first (within 5 s), or puts it in the URL (``?access_token=``, for older
+clients: a URL lands in proxies' logs); without a valid token (or an API key with
+``stats:read``) the socket is closed with code 1008 and the reason (e.g. ``token_expired``).
+A person's token expires: the server closes the socket with
 1008 ``token_expired`` at that moment unless the client has sent
 ``{"type": "auth", "access_token": "<fresh token>"}`` before, which moves the deadline to the
 new token's expiry (a bad one closes the socket with 1008 too). The socket asks for its
@@ -20,6 +22,11 @@ from contextlib import suppress
 
 from fastapi import WebSocket
 
+from services.stats.domain.messages import (
+    ClientMessageError,
+    Reauthenticate,
+    parse_client_message,
+)
 from shared.auth.dependency import Authenticator
 from shared.auth.principal import AuthError, Principal
 from shared.logging import get_logger
@@ -86,14 +93,38 @@ async def authorize(auth: Authenticator, token: str | None) -> Principal:
     return principal
 
 
+FIRST_MESSAGE_S = 5.0  # how long a socket opened without a credential may wait to send one
+
+
 async def open_session(websocket: WebSocket) -> Session | None:
-    """Accept the socket; if its token is not good, close it with 1008 and say why."""
+    """Accept the socket; if its credential is not good, close it with 1008 and say why.
+
+    The credential comes in the first message, ``{"type": "auth", "access_token": ...}``
+    (what the dashboard does: a token in the URL would be in every proxy's logs), or, for
+    older clients and scripts, as ``?access_token=`` (a key or a token)."""
     auth: Authenticator = websocket.app.state.auth
     await websocket.accept()
     credential = websocket.query_params.get("access_token")
     try:
+        if credential is None:
+            credential = await _first_message_credential(websocket)
         principal = await authorize(auth, credential)
     except AuthError as error:
         await websocket.close(code=1008, reason=error.code)
         return None
     return Session(auth, principal, credential or "")
+
+
+async def _first_message_credential(websocket: WebSocket) -> str:
+    try:
+        async with asyncio.timeout(FIRST_MESSAGE_S):
+            text = await websocket.receive_text()
+    except TimeoutError:
+        raise AuthError("missing_token", 'send {"type": "auth", ...} first') from None
+    try:
+        message = parse_client_message(text, max_ids=0)
+    except ClientMessageError as error:
+        raise AuthError("missing_token", f"the first message must be auth: {error}") from None
+    if not isinstance(message, Reauthenticate):
+        raise AuthError("missing_token", 'the first message must be {"type": "auth", ...}')
+    return message.access_token

@@ -4,7 +4,8 @@
 ``POST /api/v1/stats/campaigns/{id}/reconcile[?fix=true]``. The counter row is locked
 before the recount, so a recount never sees half of a concurrent change: at rest, and even
 under load, the drift is zero unless something wrote the counters by other means. ``fix``
-sets them to the recount and announces the change (``stats.changed`` through the outbox).
+sets them to the recount and announces the change (``stats.changed`` through the outbox),
+with the audit fact ``stats.reconciled`` naming who: here ``cli:<OS user>``.
 Exit status: 0 no drift left, 1 drift found and not fixed, 2 unknown campaign.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,12 +29,21 @@ from shared.logging import configure_logging, get_logger
 log = get_logger(__name__)
 
 
+def cli_actor() -> dict[str, Any]:
+    """Who runs the CLI, for the audit trail (``cli:<OS user>``, as ``shared.events.Actor``)."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (some containers)
+        user = "unknown"
+    return {"sub": f"cli:{user}", "email": None}
+
+
 async def reconcile_campaign(
     engine: AsyncEngine, campaign_id: str, *, fix: bool
 ) -> dict[str, Any] | None:
     """:func:`services.stats.service.reconcile_campaign` in a unit of work of its own."""
     async with unit_of_work(engine) as conn:
-        return await service.reconcile_campaign(conn, campaign_id, fix=fix)
+        return await service.reconcile_campaign(conn, campaign_id, fix=fix, actor=cli_actor())
 
 
 async def reconcile(settings: StatsSettings, campaign: str | None, fix: bool) -> int:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.stats.domain import events as ev
 from services.stats.domain.counters import snapshot
-from services.stats.domain.reconcile import Counts, drift_report
+from services.stats.domain.reconcile import Counts, changes, drift_report
 from services.stats.store import counters, deltas
 from services.stats.store.tables import outbox as outbox_table
 from shared import outbox
@@ -32,11 +32,13 @@ async def changed(conn: AsyncConnection, campaign_ids: list[str]) -> list[Envelo
 
 
 async def reconcile_campaign(
-    conn: AsyncConnection, campaign_id: str, *, fix: bool
+    conn: AsyncConnection, campaign_id: str, *, fix: bool, actor: dict[str, Any]
 ) -> dict[str, Any] | None:
     """The drift report of one campaign (None when unknown); with ``fix``, the counters are
-    set to the recount and the change announced through the outbox. The counter row is
-    locked before the recount, so the recount never sees half of a concurrent change."""
+    set to the recount and the change announced through the outbox, with the audit fact
+    ``stats.reconciled`` (what changed, by ``actor``) in the same transaction. The counter
+    row is locked before the recount, so the recount never sees half of a concurrent
+    change."""
     current = await counters.get(conn, campaign_id, lock=True)
     if current is None:
         return None
@@ -45,8 +47,11 @@ async def reconcile_campaign(
     report = drift_report(campaign_id, expected, actual)
     if report["drift"] and fix:
         await counters.set_counts(conn, campaign_id, expected)
-        await outbox.add(conn, outbox_table, await changed(conn, [campaign_id]))
+        audit = ev.stats_reconciled(campaign_id, changes(report), actor)
+        await outbox.add(conn, outbox_table, [audit, *await changed(conn, [campaign_id])])
         report["fixed"] = True
     if report["drift"]:
-        log.warning("stats_drift", campaign_id=campaign_id, fixing=report["fixed"])
+        log.warning(
+            "stats_drift", campaign_id=campaign_id, fixing=report["fixed"], actor=actor["sub"]
+        )
     return report

@@ -223,6 +223,35 @@ def test_the_websocket_without_a_good_token_is_closed_1008(apps: Apps, token: st
     assert closed.value.code == 1008
 
 
+def test_the_websocket_takes_its_token_from_the_first_message_not_the_url(apps: Apps) -> None:
+    """Issue 25: tokens rode in the WebSocket URL (proxies log URLs). The dashboard now
+    sends ``{"type": "auth"}`` first; a first message that is not auth, or none within 5 s,
+    closes the socket 1008 missing_token."""
+    stats = apps.clients["stats"]
+    with stats.websocket_connect(ws_path()) as ws:
+        ws.send_json({"type": "auth", "access_token": auth.mint("viewer")})
+        ws.send_json({"type": "nonsense"})
+        # Open and answering: signed in (other messages, a ping or a snapshot, may come first).
+        assert any(ws.receive_json()["type"] == "error" for _ in range(20))
+        ws.close()
+    with stats.websocket_connect(ws_path()) as ws:
+        ws.send_json({"type": "subscribe", "campaign_ids": []})
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_text()
+    assert (closed.value.code, closed.value.reason) == (1008, "missing_token")
+    with stats.websocket_connect(ws_path()) as ws:
+        ws.send_json({"type": "auth", "access_token": auth.mint("viewer", ttl_s=-120)})
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_text()
+    assert (closed.value.code, closed.value.reason) == (1008, "token_expired")
+    with stats.websocket_connect(ws_path()) as ws:
+        started = time.monotonic()
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_text()
+    assert (closed.value.code, closed.value.reason) == (1008, "missing_token")
+    assert 4 < time.monotonic() - started < 10
+
+
 def test_the_websocket_closes_when_the_token_runs_out_unless_renewed(apps: Apps) -> None:
     stats = apps.clients["stats"]
     short = auth.mint("viewer", ttl_s=2)

@@ -274,6 +274,29 @@ async def test_scheduled_edit_cancel_test_send_and_refusals(stack: Stack) -> Non
         overview = await get_json(client, f"{urls['stats']}/api/v1/stats/overview")
         assert (overview["campaigns"], overview["sent"] + overview["failed"]) == (0, 0)
 
+        # "Send a test to me": to the sender's own email, rendered with their name, beside
+        # a named customer; nobody at all is a 422 naming the body.
+        mine = await client.post(
+            f"{base}/test-send",
+            json={"message": "Test {first_name}", "customer_ids": ["cc-1"], "to_me": True},
+        )
+        assert (mine.status_code, mine.json()["recipients"]) == (202, 2), mine.text
+        both = await eventually(
+            lambda: get_json(
+                client,
+                f"{urls['delivery']}/api/v1/communications?campaign_id={mine.json()['test_id']}",
+            ),
+            lambda page: (
+                len(page["items"]) == 2
+                and {m["status"] for m in page["items"]} <= {"SENT", "FAILED"}
+            ),
+            what="test to me delivered",
+        )
+        me = [m for m in both["items"] if m["customer_id"].startswith("you:")]
+        assert len(me) == 1 and me[0]["message"] == "Test tester"  # the token's tester@example.com
+        nobody = await client.post(f"{base}/test-send", json={"message": "Hi", "customer_ids": []})
+        assert nobody.status_code == 422 and "to_me" in nobody.text
+
         # Refused launches end failed with their reason, and send nothing.
         empty = (
             await client.post(base, json={"name": "e", "rules": NOBODY, "message": "Hi"})

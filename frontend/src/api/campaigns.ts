@@ -672,13 +672,20 @@ export interface components {
         };
         /**
          * TestSend
-         * @description ``POST /api/v1/campaigns/test-send``: a message rendered for named customers.
+         * @description ``POST /api/v1/campaigns/test-send``: a message rendered for named customers, and
+         *     for the person sending it (``to_me``, to their sign-in email, rendered with their
+         *     name): at least one of the two.
          */
         TestSend: {
             /** Customer Ids */
-            customer_ids: string[];
+            customer_ids?: string[];
             /** Message */
             message: string;
+            /**
+             * To Me
+             * @description also send it to your own email (false if left out)
+             */
+            to_me?: boolean;
         };
         /** TestSendOut */
         TestSendOut: {

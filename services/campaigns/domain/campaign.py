@@ -9,12 +9,20 @@ the service learns from events, never from reading other services' tables.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
 from shared.rules.json_model import RulesInput
 from shared.rules.rules import RuleError, parse_rules, rules_to_json
@@ -165,20 +173,48 @@ class Duplicate(BaseModel):
         return _future(value)
 
 
+def _without_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
 class TestSend(BaseModel):
-    """``POST /api/v1/campaigns/test-send``: a message rendered for named customers."""
+    """``POST /api/v1/campaigns/test-send``: a message rendered for named customers, and
+    for the person sending it (``to_me``, to their sign-in email, rendered with their
+    name): at least one of the two."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     message: str = Field(min_length=1, max_length=2000)
     customer_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
-        min_length=1, max_length=10
+        default_factory=list, max_length=10
     )
+    # No "default" in the document: generated clients would then make it required.
+    to_me: StrictBool = Field(
+        default=False,
+        description="also send it to your own email (false if left out)",
+        json_schema_extra=_without_default,
+    )
+
+    @model_validator(mode="after")
+    def _someone(self) -> TestSend:
+        if not self.customer_ids and not self.to_me:
+            raise ValueError("name customers in customer_ids, or set to_me")
+        return self
 
     @field_validator("message")
     @classmethod
     def _template(cls, value: str) -> str:
         return _checked_template(value)
+
+
+def test_recipient_of(actor: dict[str, Any]) -> dict[str, Any]:
+    """The sender as a test recipient: their email, their name, an id no customer has."""
+    email = str(actor["email"])
+    return {
+        "customer_id": "you:" + hashlib.sha256(email.encode()).hexdigest()[:32],
+        "name": email.partition("@")[0],
+        "email": email,
+    }
 
 
 def launches_at_once(schedule_at: datetime | None, now: datetime) -> bool:

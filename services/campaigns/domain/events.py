@@ -40,6 +40,8 @@ def campaign_launched(campaign: dict[str, Any]) -> Envelope:
     }
     if campaign.get("test"):
         payload.update(test=True, customer_ids=campaign["customer_ids"])
+        if campaign.get("test_recipients"):  # the sender, asked with to_me
+            payload["test_recipients"] = campaign["test_recipients"]
     return new_event(CAMPAIGN_LAUNCHED, payload, PRODUCER)
 
 

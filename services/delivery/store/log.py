@@ -227,3 +227,19 @@ async def forget_customer(
         .values(customer_id=tombstone, recipient=None, message=ERASED_MESSAGE, updated_at=now())
     )
     return int(result.rowcount)
+
+
+async def unsent_of_active_campaigns(conn: AsyncConnection) -> list[tuple[str, str]]:
+    """(campaign id, message id) of every PENDING row not handed to the vendor yet whose
+    campaign is active, in id order: the rows a work item should name (``requeue``)."""
+    rows = await conn.execute(
+        select(log.c.campaign_id, log.c.message_id)
+        .join(campaigns, campaigns.c.campaign_id == log.c.campaign_id)
+        .where(
+            log.c.status == Status.PENDING.value,
+            log.c.sent_to_vendor_at.is_(None),
+            campaigns.c.state == "active",
+        )
+        .order_by(log.c.id)
+    )
+    return [(r.campaign_id, r.message_id) for r in rows]

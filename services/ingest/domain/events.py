@@ -51,21 +51,41 @@ CUSTOMERS = TypeAdapter(list[Customer])
 ORDERS = TypeAdapter(list[Order])
 
 
-def customers_submitted(customers: Sequence[Customer], import_id: str | None = None) -> Envelope:
+def submitted_by(actor: dict[str, Any] | None, items: int) -> list[dict[str, Any]] | None:
+    """The ``actors`` of an event whose ``items`` rows one caller sent (None: unknown)."""
+    if actor is None or not items:
+        return None
+    return [{"sub": actor["sub"], "email": actor.get("email"), "items": items}]
+
+
+def customers_submitted(
+    customers: Sequence[Customer],
+    import_id: str | None = None,
+    actors: list[dict[str, Any]] | None = None,
+) -> Envelope:
+    """``actors``: who sent the rows, in order (``shared.events.SubmittedBy``; audit)."""
     payload: dict[str, Any] = {
         "customers": CUSTOMERS.dump_python(list(customers), mode="json", exclude_unset=True)
     }
     if import_id is not None:
         payload["import_id"] = import_id
+    if actors:
+        payload["actors"] = actors
     return new_event(CUSTOMER_SUBMITTED, payload, PRODUCER)
 
 
-def orders_submitted(orders: Sequence[Order], import_id: str | None = None) -> Envelope:
+def orders_submitted(
+    orders: Sequence[Order],
+    import_id: str | None = None,
+    actors: list[dict[str, Any]] | None = None,
+) -> Envelope:
     payload: dict[str, Any] = {
         "orders": ORDERS.dump_python(list(orders), mode="json", exclude_none=True)
     }
     if import_id is not None:
         payload["import_id"] = import_id
+    if actors:
+        payload["actors"] = actors
     return new_event(ORDER_SUBMITTED, payload, PRODUCER)
 
 

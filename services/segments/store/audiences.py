@@ -117,6 +117,39 @@ async def materialise(
     return size
 
 
+async def add_guests(
+    conn: AsyncConnection, campaign_id: str, guests: list[dict[str, Any]], batch_size: int
+) -> int:
+    """Append people who are not customers (a test send's sender) after the members; the
+    audience's new size."""
+    size = int(
+        await conn.scalar(select(audiences.c.size).where(audiences.c.campaign_id == campaign_id))
+        or 0
+    )
+    if guests:
+        await conn.execute(
+            audience_members.insert(),
+            [
+                {
+                    "campaign_id": campaign_id,
+                    "seq": size + n,
+                    "customer_id": g["customer_id"],
+                    "name": g.get("name"),
+                    "email": g["email"],
+                    "phone": None,
+                }
+                for n, g in enumerate(guests, start=1)
+            ],
+        )
+        size += len(guests)
+        await conn.execute(
+            update(audiences)
+            .where(audiences.c.campaign_id == campaign_id)
+            .values(size=size, batches=(size + batch_size - 1) // batch_size)
+        )
+    return size
+
+
 _MEMBERS = (
     "SELECT customer_id, name, email, phone FROM audience_members"
     " WHERE campaign_id = %s AND seq BETWEEN %s AND %s ORDER BY seq"

@@ -32,3 +32,12 @@ def drift_report(campaign_id: str, expected: Counts, actual: Counts) -> dict[str
         "drift": any(c["drift"] != 0 for c in counters.values()),
         "fixed": False,
     }
+
+
+def changes(report: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """What a fix of ``report`` changes: ``{counter: {before, after}}``, drifted ones only."""
+    return {
+        name: {"before": c["actual"], "after": c["expected"]}
+        for name, c in report["counters"].items()
+        if c["drift"]
+    }

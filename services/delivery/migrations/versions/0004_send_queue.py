@@ -11,8 +11,8 @@ changed), and the claims' scans and lease updates were the sender's main cost
 instant.
 
 Upgrading with messages still unsent (PENDING, ``sent_to_vendor_at`` NULL) written by an
-older version: those have no work item. Let the old sender drain first (until ``GET
-/api/v1/communications?status=PENDING`` lists no row without ``sent_to_vendor_at``).
+older version: those have no work item. Run ``python -m services.delivery requeue`` once
+after the upgrade to give them one (``services/delivery/requeue.py``).
 """
 
 from alembic import op

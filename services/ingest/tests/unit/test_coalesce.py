@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -26,12 +27,15 @@ class FakeBroker:
         await confirm
 
 
-def event(ids: list[str]) -> Envelope:
+def event(ids: list[str], actors: list[dict[str, Any]] | None = None) -> Envelope:
     orders = [
         {"order_id": i, "customer_id": "c", "amount": "1.00", "ordered_at": "2026-01-01T00:00:00Z"}
         for i in ids
     ]
-    return new_event("order.submitted", {"orders": orders}, "test")
+    payload: dict[str, Any] = {"orders": orders}
+    if actors:
+        payload["actors"] = actors
+    return new_event("order.submitted", payload, "test")
 
 
 def ids(envelope: Envelope) -> list[str]:
@@ -96,3 +100,28 @@ async def test_an_event_holds_at_most_max_items_and_requests_are_never_split() -
     await asyncio.gather(blocker, *tasks)
     sizes = [len(ids(e)) for e in broker.published]
     assert sizes == [1, 4, 4]  # two requests (4 items) fit in 5, a third would not
+
+
+async def test_an_event_names_who_sent_its_rows_once_per_run_of_requests() -> None:
+    broker = FakeBroker()
+    coalescer: Coalescer[str] = Coalescer(event, broker.publish, max_items=1000, in_flight=1)
+    blocker = asyncio.create_task(coalescer.submit(["x"], {"sub": "key:7", "email": None}))
+    await until(lambda: len(broker.published) == 1, "blocker published")
+    ana = {"sub": "g-ana", "email": "ana@example.com"}
+    key = {"sub": "key:9", "email": None}
+    tasks = [
+        asyncio.create_task(coalescer.submit(items, who))
+        for items, who in ((["a1", "a2"], ana), (["a3"], ana), (["k1"], key), (["a4"], ana))
+    ]
+    await asyncio.sleep(0)
+    broker.confirms[0].set_result(None)
+    await until(lambda: len(broker.published) == 2, "the four in one event")
+    broker.confirms[1].set_result(None)
+    await asyncio.gather(blocker, *tasks)
+    assert broker.published[0].payload["actors"] == [{"sub": "key:7", "email": None, "items": 1}]
+    assert ids(broker.published[1]) == ["a1", "a2", "a3", "k1", "a4"]
+    assert broker.published[1].payload["actors"] == [
+        {"sub": "g-ana", "email": "ana@example.com", "items": 3},
+        {"sub": "key:9", "email": None, "items": 1},
+        {"sub": "g-ana", "email": "ana@example.com", "items": 1},
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import subprocess
@@ -37,6 +38,15 @@ def reconcile_cli(stack: Stack, *args: str) -> tuple[int, list[dict[str, Any]]]:
     )
     lines = [json.loads(line) for line in done.stdout.decode().splitlines() if line.strip()]
     return done.returncode, [line for line in lines if "event" not in line]  # not logs
+
+
+async def audited(stack: Stack, cid: str) -> list[dict[str, Any]]:
+    """The ``stats.reconciled`` audit events of ``cid`` in stats' outbox, oldest first."""
+    rows = await stack.rows(
+        "stats", "SELECT body FROM outbox WHERE type = 'stats.reconciled' ORDER BY id"
+    )
+    payloads = [json.loads(row.body)["payload"] for row in rows]
+    return [p for p in payloads if p["campaign_id"] == cid]
 
 
 async def settled(client: httpx.AsyncClient, cid: str, sent: int) -> dict[str, Any]:
@@ -87,6 +97,7 @@ async def test_reconcile_finds_no_drift_at_rest_and_detects_and_fixes_injected_d
         assert report["counters"]["queued"]["drift"] == 0
         code, lines = reconcile_cli(stack)
         assert code == 1 and lines[0]["campaign_id"] == cid and lines[-1]["drifted"] == 1
+        assert await audited(stack, cid) == []  # found, not fixed: nothing changed
 
         # Fix through the CLI: counters corrected and the change announced.
         code, lines = reconcile_cli(stack, "--campaign", cid, "--fix")
@@ -94,6 +105,13 @@ async def test_reconcile_finds_no_drift_at_rest_and_detects_and_fixes_injected_d
         fixed = (await client.get(f"/api/v1/stats/campaigns/{cid}")).json()
         assert (fixed["sent"], fixed["failed"]) == (900, 100)
         assert fixed["revision"] > before["revision"]
+        # Audit: what the fix changed and who ran it (the CLI: cli:<OS user>).
+        (by_cli,) = await audited(stack, cid)
+        assert by_cli["changes"] == {
+            "sent": {"before": 907, "after": 900},
+            "failed": {"before": 98, "after": 100},
+        }
+        assert by_cli["actor"] == {"sub": f"cli:{getpass.getuser()}", "email": None}
         await eventually(
             polled(lambda: watcher.latest(cid)),
             lambda s: s is not None and s["revision"] == fixed["revision"],
@@ -104,9 +122,15 @@ async def test_reconcile_finds_no_drift_at_rest_and_detects_and_fixes_injected_d
             await conn.execute(
                 text("UPDATE campaign_stats SET queued = 1 WHERE campaign_id = :c"), {"c": cid}
             )
-        report = (await client.post(f"{path}?fix=true")).json()
+        admin = stack.headers("admin", email="ops@shop.in")
+        report = (await client.post(f"{path}?fix=true", headers=admin)).json()
         assert report["fixed"] is True and report["counters"]["queued"]["drift"] == -999
         assert (await client.post(path)).json()["drift"] is False
+        by_http = (await audited(stack, cid))[-1]
+        assert by_http["changes"] == {"queued": {"before": 1, "after": 1000}}
+        assert by_http["actor"] == {"sub": "test:ops@shop.in", "email": "ops@shop.in"}
+        assert (await client.post(f"{path}?fix=true")).json()["fixed"] is False
+        assert len(await audited(stack, cid)) == 2  # nothing to fix: no audit event
         assert (await client.post("/api/v1/stats/campaigns/nope/reconcile")).status_code == 404
 
 
