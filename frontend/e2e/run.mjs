@@ -192,6 +192,13 @@ async function testSend(page, segmentId) {
   const counter = page.getByTestId('sms-counter');
   check((await counter.getAttribute('data-segments')) === '1' && (await counter.getAttribute('data-encoding')) === 'GSM-7', `SMS counter says ${await counter.textContent()}`);
   results.test_send = testId ?? true;
+  // "Send a test to me": to the signed-in person's own email, with no customer picked.
+  await panel.getByTestId('test-send-me').click();
+  await result.filter({ hasText: 'Test sent to you' }).waitFor({ timeout: 15_000 });
+  const mine = /\(test ([^)]+)\)/.exec((await result.textContent()) ?? '')?.[1];
+  const after = await api(page, '/api/v1/campaigns?limit=50');
+  check(!after.body.items.some((c) => c.id === mine), 'the test to me shows up in the campaign list');
+  results.test_send_to_me = mine ?? true;
 }
 
 /** What the pages of `context` asked of /api/v1/auth/refresh: answers by status, and any reuse. */
