@@ -516,6 +516,16 @@ CATALOGUE: tuple[EventSpec, ...] = (
 _BY_KEY = {(spec.type, spec.version): spec for spec in CATALOGUE}
 
 
+def rows_in(payload: BaseModel) -> int:
+    """How many customers or orders a customer/order event carries (what a consumer's batch
+    is limited by); 1 for any other event."""
+    if isinstance(payload, OrdersPayload):
+        return len(payload.orders)
+    if isinstance(payload, CustomersPayload):
+        return len(payload.customers)
+    return 1
+
+
 def spec_for(type_: str, version: int) -> EventSpec | None:
     return _BY_KEY.get((type_, version))
 

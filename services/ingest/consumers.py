@@ -23,12 +23,11 @@ from services.ingest.domain import events
 from shared.batch_consumer import BatchHandler
 from shared.envelope import Envelope, Received
 from shared.events import (
-    CustomersPayload,
     CustomersSubmitted,
     EraseRequested,
     ImportUndoRequested,
-    OrdersPayload,
     OrdersSubmitted,
+    rows_in,
 )
 from shared.logging import get_logger
 from shared.topology import Binding, QueueSpec
@@ -73,12 +72,7 @@ def audit_writes(
 
 def items_in(event: Received[Any]) -> int:
     """How many customers or orders a message carries (what a batch is limited by)."""
-    payload = event.payload
-    if isinstance(payload, OrdersPayload):
-        return len(payload.orders)
-    if isinstance(payload, CustomersPayload):
-        return len(payload.customers)
-    return 1
+    return rows_in(event.payload)
 
 
 def handlers(pepper: bytes) -> dict[tuple[str, int], BatchHandler]:

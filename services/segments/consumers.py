@@ -33,6 +33,7 @@ from shared.events import (
     CustomersMerged,
     CustomersPayload,
     OrdersPayload,
+    rows_in,
 )
 from shared.scrub import mentions, scrub_outbox
 from shared.spend import is_visit, kept
@@ -266,13 +267,8 @@ def audience_resolver(batch_size: int, notify: Any) -> Handler:
 
 
 def items_in(event: Received[Any]) -> int:
-    """How many customers or orders an event carries (what a batch is limited by)."""
-    payload = event.payload
-    if isinstance(payload, OrdersPayload):
-        return len(payload.orders)
-    if isinstance(payload, CustomersPayload):
-        return len(payload.customers)
-    return 1
+    """How many customers or orders a message carries (what a batch is limited by)."""
+    return rows_in(event.payload)
 
 
 def profile_handlers() -> dict[tuple[str, int], BatchHandler]:
