@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.delivery import service
+from services.delivery import queues, service
 from services.delivery.domain import events as ev
 from services.delivery.domain.receipts import receipts_from_json
 from services.delivery.metrics import RECEIPTS_APPLIED
@@ -47,7 +47,7 @@ CAMPAIGNS = QueueSpec(
     ),
 )
 AUDIENCE = QueueSpec("delivery.audience", (Binding("segments", (ev.AUDIENCE_BATCH,)),))
-SEND = QueueSpec("delivery.send", (Binding("delivery", (ev.SEND_REQUESTED,)),))
+SEND = queues.SEND  # one work item per slice of a campaign's messages (see sender.py)
 # Bounded: the receipt API answers 503 (the vendor retries) rather than overfill it.
 RECEIPTS = QueueSpec(
     "delivery.receipts", (Binding("delivery", (ev.RECEIPT_RECEIVED,)),), bounded=True

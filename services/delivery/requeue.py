@@ -37,7 +37,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.delivery import consumers
+from services.delivery import queues
 from services.delivery.domain import events as ev
 from services.delivery.settings import SERVICE, DeliverySettings
 from services.delivery.store import log as log_store
@@ -126,10 +126,10 @@ async def declare_work_queue(settings: DeliverySettings) -> None:
     new items before a new worker has ever started: unrouted, they would be dropped."""
     runtime = Runtime(SERVICE, settings)
     try:
-        keep = await queues_to_keep(settings, [consumers.SEND])
+        keep = await queues_to_keep(settings, [queues.SEND])
         await runtime.broker.connect()
         await declare_exchange(runtime.broker, settings, SERVICE)
-        await declare_queue(runtime.broker, settings, consumers.SEND, keep=keep)
+        await declare_queue(runtime.broker, settings, queues.SEND, keep=keep)
     finally:
         await runtime.broker.stop()
         await runtime.engine.dispose()
