@@ -5,15 +5,17 @@ otherwise work until it expires (15 minutes). Campaigns records, per person, the
 before which their tokens no longer count (``session_cutoffs``), in the transaction that
 disables them, changes their role or ends their sessions, and announces it as
 ``user.sessions_ended``. Every other service keeps a copy through its ``<service>.api_keys``
-queue (the same durable, inbox-applied path as key revocations). Each replica trusts a
-lookup for ``BEACON_AUTH_KEY_CACHE_S`` (2 s): a token issued before the cut-off is refused
-everywhere within a few seconds, and a stats WebSocket re-asks every second and closes.
+queue (the same durable, inbox-applied path as key revocations). Each replica re-reads the
+recent cut-offs every ``BEACON_AUTH_KEY_CACHE_S`` (2 s): a token issued before a cut-off is
+refused everywhere within a few seconds, and a stats WebSocket re-asks every second and
+closes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Table, func, select
 from sqlalchemy.dialects.mysql import insert
@@ -23,9 +25,11 @@ from shared.auth.principal import AuthError, Principal
 from shared.consumer import Handler
 from shared.envelope import Envelope, Received
 from shared.events import USER_SESSIONS_ENDED, UserSessionsEnded
+from shared.logging import get_logger
 
+log = get_logger(__name__)
 ENDED = USER_SESSIONS_ENDED
-CACHE_LIMIT = 10_000  # people; past it the cache starts over (it is only a cache)
+READ_TIMEOUT_S = 1.0  # a database that hangs holds requests up at most this long
 
 
 def naive_utc(value: str) -> datetime:
@@ -56,33 +60,51 @@ def copy_handlers(table: Table) -> dict[tuple[str, int], Handler]:
 
 
 class CutoffStore:
-    """Answers "was this person's token issued before their cut-off?", briefly cached."""
+    """Answers "was this person's token issued before their cut-off?" from memory.
 
-    def __init__(self, engine: AsyncEngine, table: Table, ttl_s: float) -> None:
+    The cut-offs that can still refuse a token (those newer than the longest a token
+    lives) are few: the store reads them all at most every ``ttl_s``, one query per process
+    whoever calls, so a request never waits on the database for them. When the database
+    is away, the last cut-offs read stay in force and requests go on (ingest keeps
+    accepting into RabbitMQ during an outage, with a token as with a key it knows)."""
+
+    def __init__(self, engine: AsyncEngine, table: Table, ttl_s: float, horizon_s: float) -> None:
         self.engine = engine
         self.table = table
         self.ttl = ttl_s
-        self._cache: dict[str, tuple[float, float | None]] = {}  # sub -> (asked at, cut-off)
+        self.horizon = horizon_s  # the longest a token lives, leeway included
+        self._cutoffs: dict[str, float] = {}  # sub -> cut-off (epoch seconds)
+        self._read_at = -float("inf")  # monotonic
+        self._reading = asyncio.Lock()
 
     async def check(self, principal: Principal) -> None:
         """Raise AuthError ``session_ended`` for a person's token issued before their cut-off."""
         if principal.kind != "user" or principal.issued_at is None:
             return
-        cutoff = await self._cutoff(principal.sub)
+        await self._fresh()
+        cutoff = self._cutoffs.get(principal.sub)
         if cutoff is not None and principal.issued_at <= cutoff:
             raise AuthError("session_ended", "an administrator ended this session; sign in again")
 
-    async def _cutoff(self, sub: str) -> float | None:
-        now_s = time.monotonic()
-        cached = self._cache.get(sub)
-        if cached is not None and now_s - cached[0] <= self.ttl:
-            return cached[1]
+    async def _fresh(self) -> None:
+        if time.monotonic() - self._read_at <= self.ttl:
+            return
+        async with self._reading:
+            if time.monotonic() - self._read_at <= self.ttl:
+                return  # another request read them while this one waited
+            try:
+                async with asyncio.timeout(READ_TIMEOUT_S):
+                    self._cutoffs = await self._read()
+            except Exception as error:  # the database away: keep the last ones read
+                log.warning("session_cutoffs_unread", error=repr(error)[:200])
+            self._read_at = time.monotonic()
+
+    async def _read(self) -> dict[str, float]:
+        since = datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=self.horizon)
         async with self.engine.connect() as conn:
-            found = await conn.scalar(
-                select(self.table.c.ended_before).where(self.table.c.sub == sub)
+            rows = await conn.execute(
+                select(self.table.c.sub, self.table.c.ended_before).where(
+                    self.table.c.ended_before >= since
+                )
             )
-        cutoff = found.replace(tzinfo=UTC).timestamp() if found is not None else None
-        if len(self._cache) >= CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[sub] = (now_s, cutoff)
-        return cutoff
+            return {row.sub: row.ended_before.replace(tzinfo=UTC).timestamp() for row in rows}

@@ -33,7 +33,7 @@ from shared.auth.cutoffs import CutoffStore
 from shared.auth.principal import RANK, AuthError, Principal
 from shared.auth.ratelimit import RateLimit, client_ip, networks
 from shared.auth.signing import load_signing_keys
-from shared.auth.tokens import TokenService
+from shared.auth.tokens import LEEWAY_S, TokenService
 from shared.errors import ApiError
 from shared.settings import ServiceSettings
 from shared.tables import api_keys_table, session_cutoffs_table
@@ -103,7 +103,10 @@ class Authenticator:
         )
         self.keys = KeyStore(engine, api_keys_table(MetaData()), settings, on_key_used)
         self.cutoffs = CutoffStore(
-            engine, session_cutoffs_table(MetaData()), settings.auth_key_cache_s
+            engine,
+            session_cutoffs_table(MetaData()),
+            settings.auth_key_cache_s,
+            horizon_s=settings.auth_access_ttl_s + LEEWAY_S,
         )
         # Guessing keys costs a database lookup each: a client IP gets so many failures.
         self.key_failures = RateLimit(
