@@ -221,12 +221,12 @@ def build_router(
 
         async def lines() -> AsyncIterator[bytes]:
             yield csv_line(SEGMENT_MEMBER_COLUMNS)
-            after = ""
+            after, page = "", settings.segments_export_page
             while True:
                 async with engine.connect() as conn:
-                    items = await profile_store.members_where(conn, condition, after, 5000)
+                    items = await profile_store.members_where(conn, condition, after, page)
                 yield b"".join(csv_line([i[c] for c in SEGMENT_MEMBER_COLUMNS]) for i in items)
-                if len(items) < 5000:
+                if len(items) < page:
                     return
                 after = items[-1]["customer_id"]
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from pydantic import Field
+
 from shared.settings import ServiceSettings
 
 SERVICE = "segments"
@@ -14,6 +18,8 @@ class SegmentsSettings(ServiceSettings):
     segments_cache: bool = True
     segments_sample_size: int = 10
     audience_batch_size: int = 1000
+    # Members a segment's CSV export reads per query (the file streams page by page).
+    segments_export_page: Annotated[int, Field(ge=1, le=10_000)] = 5000
     # The projection applies up to batch_max_messages events per transaction, and fewer
     # when they carry more than this many customers and orders in all.
     profiles_batch_rows: int = 20_000
