@@ -213,6 +213,34 @@ function watchRefreshes(context) {
 }
 
 /**
+ * The refresh token is where no script can read it: an httpOnly SameSite=Strict cookie
+ * scoped to /api/v1/auth, in no storage the page can read and not in document.cookie.
+ */
+async function refreshTokenOutOfReach(context, page) {
+  const cookies = await context.cookies();
+  const refresh = cookies.find((c) => c.name === 'beacon_refresh');
+  check(refresh && refresh.httpOnly && refresh.sameSite === 'Strict' && refresh.path === '/api/v1/auth', `the refresh cookie is ${JSON.stringify(refresh)}`);
+  const visible = await page.evaluate(async () => {
+    const shared = await new Promise((resolve) => {
+      const open = indexedDB.open('beacon', 1);
+      open.onsuccess = () => {
+        try {
+          const get = open.result.transaction('session').objectStore('session').get('current');
+          get.onsuccess = () => resolve(JSON.stringify(get.result ?? null));
+          get.onerror = () => resolve('');
+        } catch {
+          resolve('');
+        }
+      };
+      open.onerror = () => resolve('');
+    });
+    return [document.cookie, JSON.stringify({ ...localStorage }), JSON.stringify({ ...sessionStorage }), shared].join('\n');
+  });
+  check(!visible.includes(refresh.value) && !/refresh_?token/i.test(visible), `a script can read the refresh token: ${visible.slice(0, 300)}`);
+  results.refresh_token_out_of_reach = true;
+}
+
+/**
  * Two tabs of one browser, open for SESSION_TABS_MS with short-lived access tokens (the
  * suite runs with BEACON_AUTH_ACCESS_TTL_S=SESSION_TTL_S), both moving between pages:
  * several expiries pass, each refresh is done once for both tabs, no refresh token is ever
@@ -223,6 +251,7 @@ async function twoTabs(browser) {
   const refreshes = watchRefreshes(context);
   const a = await context.newPage();
   await signIn(a, '/campaigns');
+  await refreshTokenOutOfReach(context, a);
   const b = await context.newPage();
   await b.goto(`${BASE}/audiences`);
   const signedOut = [];
@@ -299,13 +328,11 @@ async function draftThrough401(page) {
   check(JSON.stringify(await draft()) === JSON.stringify(want), `after a 401 the draft is ${JSON.stringify(await draft())}`);
   // 2. The session is revoked (signed out elsewhere): at the next renewal the page goes to
   // sign-in; after signing in again the draft is back as it was.
+  // (The refresh token is in no script's reach: the sign-out rides on the httpOnly cookie
+  // with the CSRF token echoed, as another tab's "Sign out" would.)
   const revoked = await page.evaluate(async () => {
-    const session = JSON.parse(localStorage.getItem('beacon.session') ?? 'null');
-    const response = await fetch('/api/v1/auth/signout', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ refresh_token: session.refreshToken }),
-    });
+    const csrf = /(?:^|;\s*)beacon_csrf=([^;]*)/.exec(document.cookie)?.[1] ?? '';
+    const response = await fetch('/api/v1/auth/signout', { method: 'POST', headers: { 'x-csrf-token': decodeURIComponent(csrf) } });
     return response.status;
   });
   check(revoked === 204, `sign-out elsewhere answered ${revoked}`);
@@ -727,7 +754,7 @@ async function audit(page, urls, width = page.viewportSize()?.width ?? 0) {
 
 /**
  * A browser context signed in on its own (dev sign-in), not a copy of another context's
- * storage: two contexts holding one refresh token would both present it, which the server
+ * cookies: two contexts holding one refresh cookie would both present it, which the server
  * treats as reuse and answers by revoking the session (tokens here live SESSION_TTL_S).
  */
 async function signedInContext(browser, viewport) {

@@ -2,7 +2,8 @@
 
 Campaigns serves them (the dashboard proxies both prefixes to it). Open: ``config``,
 ``dev``, ``google``, ``refresh`` and ``signout`` (whose credential is the refresh token
-itself); the rest sits behind the shared auth dependency.
+itself, in the body or, for the dashboard, in an httpOnly cookie: session_cookie.py); the
+rest sits behind the shared auth dependency.
 See docs/security.md for the flows.
 """
 
@@ -13,6 +14,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
+from services.campaigns import session_cookie
 from services.campaigns.domain.accounts import SCOPES, bad_scopes, email_allowed
 from services.campaigns.responses import AuthConfig, KeyList, NewKeyOut, Session, User
 from services.campaigns.settings import CampaignsSettings
@@ -47,6 +49,11 @@ class RefreshBody(BaseModel):
     refresh_token: str = Field(min_length=1, max_length=200)
 
 
+# Without a body, refresh and sign-out take the refresh token from the httpOnly cookie
+# (session_cookie.py), behind its CSRF check.
+OptionalRefresh = RefreshBody | None
+
+
 class NewKey(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     # The enum documents what bad_scopes() checks, so the OpenAPI document says the truth.
@@ -75,6 +82,23 @@ def build_routers(
     google = GoogleVerifier(settings)
     dev_mode = dev_sign_in_enabled(settings)
 
+    def deliver(
+        session: dict[str, Any], request: Request, response: Response, *, cookie: bool
+    ) -> dict[str, Any]:
+        """The session as the client keeps it: the refresh token in the body, or (the
+        dashboard) only in the httpOnly cookie, rotated like the token it holds."""
+        if not cookie:
+            return session
+        session_cookie.put(
+            response,
+            request,
+            session["refresh_token"],
+            max_age_s=settings.auth_refresh_ttl_s,
+            production=settings.production,
+            trusted=limit.trusted,
+        )
+        return {**session, "refresh_token": None}
+
     @public.get("/config", response_model=AuthConfig)
     async def config() -> dict[str, Any]:
         return {
@@ -98,7 +122,7 @@ def build_routers(
         if not email_allowed(email, domains=domains, emails=emails):
             raise http_error(AuthError("not_allowed", "this email is not on the allow-list"))
         try:
-            return await sessions.sign_in(
+            session = await sessions.sign_in(
                 sub=f"dev:{email}",
                 email=email,
                 name=body.name or email.partition("@")[0][:200],
@@ -109,6 +133,7 @@ def build_routers(
             )
         except AuthError as error:  # an admin disabled this person
             raise http_error(error) from None
+        return deliver(session, request, response, cookie=session_cookie.wants_cookie(request))
 
     @public.post(
         "/google",
@@ -126,7 +151,7 @@ def build_routers(
         except AuthError as error:
             raise http_error(error) from None
         try:
-            return await sessions.sign_in(
+            session = await sessions.sign_in(
                 sub=str(claims["sub"]),
                 email=str(claims["email"]).lower(),
                 name=str(claims.get("name") or claims["email"])[:200],
@@ -137,20 +162,30 @@ def build_routers(
             )
         except AuthError as error:  # an admin disabled this person
             raise http_error(error) from None
+        return deliver(session, request, response, cookie=session_cookie.wants_cookie(request))
 
     @public.post(
         "/refresh",
         summary="A new session for a refresh token (which is rotated)",
+        description=(
+            "The refresh token comes in the body, or (no body) from the httpOnly "
+            "`beacon_refresh` cookie set at a sign-in with `X-Beacon-Session: cookie`; "
+            "the cookie needs `X-CSRF-Token` equal to the `beacon_csrf` cookie."
+        ),
         response_model=Session,
         responses=responses(401, 403, 429),
     )
-    async def refresh(body: RefreshBody, response: Response, request: Request) -> dict[str, Any]:
+    async def refresh(
+        response: Response, request: Request, body: OptionalRefresh = None
+    ) -> dict[str, Any]:
         limit.check(request)
         no_store(response)
+        token = body.refresh_token if body else session_cookie.refresh_token_of(request)
         try:
-            return await sessions.refresh(body.refresh_token, client_ip(request, limit.trusted))
+            session = await sessions.refresh(token, client_ip(request, limit.trusted))
         except AuthError as error:
             raise http_error(error) from None
+        return deliver(session, request, response, cookie=body is None)
 
     @public.post(
         "/signout",
@@ -158,8 +193,9 @@ def build_routers(
         summary="End the session of this refresh token (its own, signed in or not)",
         responses=responses(401, 403, 429),
     )
-    async def sign_out(body: RefreshBody, request: Request) -> Response:
+    async def sign_out(request: Request, body: OptionalRefresh = None) -> Response:
         limit.check(request)
+        token = body.refresh_token if body else session_cookie.refresh_token_of(request)
         # The refresh token is the credential (an access token may have run out after 15 idle
         # minutes). A valid access token sent along must be the same person's.
         caller = None
@@ -170,10 +206,13 @@ def build_routers(
             except AuthError:
                 caller = None  # expired or bad: the refresh token alone decides
         try:
-            await sessions.sign_out(body.refresh_token, caller)
+            await sessions.sign_out(token, caller)
         except AuthError as error:
             raise http_error(error) from None
-        return Response(status_code=204)
+        done = Response(status_code=204)
+        if not body:
+            session_cookie.clear(done)
+        return done
 
     @closed.get("/api/v1/auth/me", response_model=User, openapi_extra=access("viewer", scope=None))
     async def me(who: Caller) -> dict[str, Any]:

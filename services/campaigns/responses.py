@@ -73,7 +73,9 @@ class Session(BaseModel):
     access_token: str
     token_type: Literal["bearer"]
     expires_in: int = Field(description="seconds")
-    refresh_token: str
+    refresh_token: str | None = Field(
+        description="null when it rides in the httpOnly cookie (X-Beacon-Session: cookie)"
+    )
     user: User
 
 

@@ -36,7 +36,7 @@ def networks(value: str) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(part, strict=False) for part in parts)
 
 
-def _trusted(address: str, trusted: Sequence[Network]) -> bool:
+def is_trusted(address: str, trusted: Sequence[Network]) -> bool:
     try:
         ip = ipaddress.ip_address(address.strip())
     except ValueError:
@@ -47,11 +47,11 @@ def _trusted(address: str, trusted: Sequence[Network]) -> bool:
 def client_ip(request: Request, trusted: Sequence[Network]) -> str:
     """The address a request came from, through trusted proxies (see the module doc)."""
     peer = request.client.host if request.client else ""
-    if not _trusted(peer, trusted):
+    if not is_trusted(peer, trusted):
         return peer
     hops = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",")]
     for hop in reversed([h for h in hops if h]):
-        if not _trusted(hop, trusted):
+        if not is_trusted(hop, trusted):
             return hop
     return peer
 

@@ -489,3 +489,88 @@ def test_make_token_only_in_local_modes(
     settings = CampaignsSettings(env=env, auth_dev_key_file=str(tmp_path / "dev.pem"))
     assert (print_token(settings, "me@example.com", "viewer", None) == 0) is printed
     assert capsys.readouterr().out.startswith("ey") is printed
+
+
+# An app of its own whose sign-in calls are not limited (the test makes a dozen a second).
+UNLIMITED = {"auth_rate_limit": "1000/second"}
+
+
+def test_the_dashboards_refresh_token_lives_only_in_an_httponly_cookie(apps: Apps) -> None:
+    """Issue 25: the 30-day refresh token sat in localStorage, where any script on the page
+    could read it. Signed in with ``X-Beacon-Session: cookie`` it is in no response body,
+    only in an httpOnly SameSite=Strict cookie scoped to /api/v1/auth; refresh and sign-out
+    take it from there behind a CSRF check (double submit, never cross-site)."""
+    with apps.client("campaigns", **UNLIMITED) as browser:
+        signed = browser.post(
+            "/api/v1/auth/dev",
+            json={"email": "cookie@example.com"},
+            headers={"X-Beacon-Session": "cookie"},
+        )
+        assert signed.status_code == 200, signed.text
+        assert signed.json()["refresh_token"] is None
+        cookies = {c.split("=", 1)[0]: c for c in signed.headers.get_list("set-cookie")}
+        refresh_cookie = cookies["beacon_refresh"].lower()
+        for attribute in ("httponly", "samesite=strict", "path=/api/v1/auth", "max-age="):
+            assert attribute in refresh_cookie, refresh_cookie
+        assert "secure" not in refresh_cookie  # plain http in a test: Secure needs TLS
+        csrf_cookie = cookies["beacon_csrf"].lower()
+        assert "httponly" not in csrf_cookie and "path=/;" in csrf_cookie
+        token = browser.cookies.get("beacon_refresh")
+        assert token and token not in signed.text
+
+        csrf = {"X-CSRF-Token": browser.cookies.get("beacon_csrf") or ""}
+        # No CSRF header, a wrong one, or a request another site made: refused, not rotated.
+        for headers in (
+            {},
+            {"X-CSRF-Token": "guess"},
+            {**csrf, "Sec-Fetch-Site": "cross-site"},
+            {**csrf, "Sec-Fetch-Site": "same-site"},
+        ):
+            refused = browser.post("/api/v1/auth/refresh", headers=headers)
+            assert refused.status_code == 403 and refused.json()["code"] == "csrf", headers
+        assert browser.cookies.get("beacon_refresh") == token
+
+        renewed = browser.post(
+            "/api/v1/auth/refresh", headers={**csrf, "Sec-Fetch-Site": "same-origin"}
+        )
+        assert renewed.status_code == 200, renewed.text
+        assert renewed.json()["refresh_token"] is None
+        assert renewed.headers["cache-control"] == "no-store"
+        rotated = browser.cookies.get("beacon_refresh")
+        assert rotated and rotated != token
+        assert browser.get("/api/v1/auth/me", headers=bearer(renewed.json())).status_code == 200
+        # The cookie's old token was rotated away like a body token is: reuse is detected.
+        assert refresh(browser, {"refresh_token": token}).json()["code"] == "refresh_reused"
+
+        again = browser.post(
+            "/api/v1/auth/dev",
+            json={"email": "cookie@example.com"},
+            headers={"X-Beacon-Session": "cookie"},
+        )
+        held = browser.cookies.get("beacon_refresh")
+        csrf = {"X-CSRF-Token": browser.cookies.get("beacon_csrf") or ""}
+        out = browser.post("/api/v1/auth/signout", headers={**csrf, **bearer(again.json())})
+        assert out.status_code == 204, out.text
+        assert browser.cookies.get("beacon_refresh") is None  # cleared
+        assert refresh(browser, {"refresh_token": held}).json()["code"] == "refresh_invalid"
+        no_cookie = browser.post("/api/v1/auth/refresh", headers=csrf)
+        assert no_cookie.status_code in (401, 403)
+
+    # Over TLS (here as a trusted proxy said it) the cookies are Secure; API clients that do
+    # not ask for a cookie still get the token in the body and no cookie.
+    with apps.client("campaigns", **UNLIMITED) as plain:
+        body_mode = plain.post("/api/v1/auth/dev", json={"email": "cli@example.com"})
+        assert body_mode.json()["refresh_token"] and "set-cookie" not in body_mode.headers
+    from fastapi.testclient import TestClient
+
+    from services.campaigns import app
+
+    secure_app = app.build_app("api", apps.settings("campaigns", **UNLIMITED))
+    with TestClient(secure_app, base_url="https://beacon.example") as tls:
+        signed = tls.post(
+            "/api/v1/auth/dev",
+            json={"email": "tls@example.com"},
+            headers={"X-Beacon-Session": "cookie"},
+        )
+        for cookie in signed.headers.get_list("set-cookie"):
+            assert "secure" in cookie.lower(), cookie

@@ -869,6 +869,161 @@ def _shop_data_cases() -> list[Case]:
     return rows
 
 
+def _session_people_and_export_cases() -> list[Case]:
+    """Issue 24/25 routes: sign-in without a body (the cookie path), the admin's people
+    routes, a segment's CSV export and a test send to oneself."""
+    unknown_sub = "dev:nobody@example.com"
+    no_cookie = "/api/v1/auth/refresh"
+    return [
+        # No body and no cookie: the cookie path's CSRF check answers first, never a 500.
+        case("refresh-no-body-no-cookie", "campaigns", "POST", no_cookie, 403, mention="csrf"),
+        case(
+            "refresh-null-body",
+            "campaigns",
+            "POST",
+            no_cookie,
+            403,
+            content=b"null",
+            mention="csrf",
+        ),
+        case(
+            "refresh-csrf-header-without-cookie",
+            "campaigns",
+            "POST",
+            no_cookie,
+            403,
+            headers={"X-CSRF-Token": "forged"},
+        ),
+        case(
+            "refresh-cross-site",
+            "campaigns",
+            "POST",
+            no_cookie,
+            403,
+            headers={"Sec-Fetch-Site": "cross-site", "X-CSRF-Token": "x"},
+            mention="cross-site",
+        ),
+        case(
+            "signout-no-body-no-cookie",
+            "campaigns",
+            "POST",
+            "/api/v1/auth/signout",
+            403,
+            mention="csrf",
+        ),
+        case(
+            "refresh-token-201-chars",
+            "campaigns",
+            "POST",
+            no_cookie,
+            422,
+            json={"refresh_token": "r" * 201},
+            mention="refresh_token",
+        ),
+        case(
+            "refresh-token-number",
+            "campaigns",
+            "POST",
+            no_cookie,
+            422,
+            json={"refresh_token": 7},
+            mention="refresh_token",
+        ),
+        case(
+            "people-patch-empty",
+            "campaigns",
+            "PATCH",
+            f"/api/v1/users/{unknown_sub}",
+            422,
+            json={},
+        ),
+        case(
+            "people-patch-role-root",
+            "campaigns",
+            "PATCH",
+            f"/api/v1/users/{unknown_sub}",
+            422,
+            json={"role": "root"},
+            mention="role",
+        ),
+        case(
+            "people-patch-disabled-string",
+            "campaigns",
+            "PATCH",
+            f"/api/v1/users/{unknown_sub}",
+            422,
+            json={"disabled": "yes"},
+            mention="disabled",
+        ),
+        case(
+            "people-patch-extra-field",
+            "campaigns",
+            "PATCH",
+            f"/api/v1/users/{unknown_sub}",
+            422,
+            json={"role": "viewer", "email": "x@y.z"},
+            mention="email",
+        ),
+        case(
+            "people-patch-unknown",
+            "campaigns",
+            "PATCH",
+            f"/api/v1/users/{unknown_sub}",
+            404,
+            json={"role": "viewer"},
+        ),
+        case(
+            "people-sub-5000-chars",
+            "campaigns",
+            "PATCH",
+            f"/api/v1/users/{'s' * 5000}",
+            {404, 422},
+            json={"role": "viewer"},
+        ),
+        case(
+            "people-end-sessions-unknown",
+            "campaigns",
+            "POST",
+            f"/api/v1/users/{unknown_sub}/end-sessions",
+            404,
+        ),
+        case("export-unknown-segment", "segments", "GET", "/api/v1/segments/999999999/export", 404),
+        case(
+            "export-segment-id-arabic",
+            "segments",
+            "GET",
+            "/api/v1/segments/%D9%A3/export",
+            404,
+        ),
+        case(
+            "test-send-to-me-string",
+            "campaigns",
+            "POST",
+            "/api/v1/campaigns/test-send",
+            422,
+            json={"message": "Hi {name}", "to_me": "yes"},
+            mention="to_me",
+        ),
+        case(
+            "test-send-nobody",
+            "campaigns",
+            "POST",
+            "/api/v1/campaigns/test-send",
+            422,
+            json={"message": "Hi {name}", "to_me": False},
+        ),
+        case(
+            "test-send-eleven-customers",
+            "campaigns",
+            "POST",
+            "/api/v1/campaigns/test-send",
+            422,
+            json={"message": "Hi", "customer_ids": [f"c{i}" for i in range(11)]},
+            mention="customer_ids",
+        ),
+    ]
+
+
 def all_cases() -> list[Case]:
     return [
         *_shop_data_cases(),
@@ -878,4 +1033,5 @@ def all_cases() -> list[Case]:
         *_id_and_cursor_cases(),
         *_rule_cases(),
         *_body_cases(),
+        *_session_people_and_export_cases(),
     ]

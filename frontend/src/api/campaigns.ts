@@ -78,7 +78,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A new session for a refresh token (which is rotated) */
+        /**
+         * A new session for a refresh token (which is rotated)
+         * @description The refresh token comes in the body, or (no body) from the httpOnly `beacon_refresh` cookie set at a sign-in with `X-Beacon-Session: cookie`; the cookie needs `X-CSRF-Token` equal to the `beacon_csrf` cookie.
+         */
         post: operations["refresh_api_v1_auth_refresh_post"];
         delete?: never;
         options?: never;
@@ -661,8 +664,11 @@ export interface components {
              * @description seconds
              */
             expires_in: number;
-            /** Refresh Token */
-            refresh_token: string;
+            /**
+             * Refresh Token
+             * @description null when it rides in the httpOnly cookie (X-Beacon-Session: cookie)
+             */
+            refresh_token: string | null;
             /**
              * Token Type
              * @constant
@@ -1031,9 +1037,9 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["RefreshBody"];
+                "application/json": components["schemas"]["RefreshBody"] | null;
             };
         };
         responses: {
@@ -1100,9 +1106,9 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["RefreshBody"];
+                "application/json": components["schemas"]["RefreshBody"] | null;
             };
         };
         responses: {

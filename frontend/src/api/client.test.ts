@@ -15,19 +15,19 @@ describe('a 401', () => {
   it('renews the session and retries the request once, keeping the person signed in', async () => {
     const api = fakeApi({
       'GET /api/v1/campaigns/c1': [unauthorized, { status: 200, body: { id: 'c1' } }],
-      'POST /api/v1/auth/refresh': [{ status: 200, body: { access_token: 'fresh', token_type: 'bearer', expires_in: 900, refresh_token: 'r2', user } }],
+      'POST /api/v1/auth/refresh': [{ status: 200, body: { access_token: 'fresh', token_type: 'bearer', expires_in: 900, refresh_token: null, user } }],
     });
-    signIn({ accessToken: 'stale', refreshToken: 'r1', expiresAt: Date.now() + 600_000, user });
+    signIn({ accessToken: 'stale', renewable: true, expiresAt: Date.now() + 600_000, user });
     const c = await unwrap(campaigns.GET('/api/v1/campaigns/{campaign_id}', { params: { path: { campaign_id: 'c1' } } }));
     expect(c.id).toBe('c1');
     const tries = api.of('GET', '/api/v1/campaigns/c1');
     expect(tries.map((t) => t.headers.get('Authorization'))).toEqual(['Bearer stale', 'Bearer fresh']);
-    expect(getSession()?.refreshToken).toBe('r2');
+    expect(getSession()?.accessToken).toBe('fresh');
   });
 
   it('ends the session when it cannot be renewed', async () => {
     fakeApi({ 'GET /api/v1/campaigns/c1': [unauthorized], 'POST /api/v1/auth/refresh': [unauthorized] });
-    signIn({ accessToken: 'stale', refreshToken: 'r1', expiresAt: Date.now() + 600_000, user });
+    signIn({ accessToken: 'stale', renewable: true, expiresAt: Date.now() + 600_000, user });
     await expect(unwrap(campaigns.GET('/api/v1/campaigns/{campaign_id}', { params: { path: { campaign_id: 'c1' } } }))).rejects.toMatchObject({ status: 401 });
     expect(getSession()).toBeNull();
   });

@@ -39,7 +39,7 @@ describe('signed-out and expired sessions', () => {
   });
 
   it('leaves for sign-in, remembering the page, when the session ends (a 401)', () => {
-    signIn({ accessToken: 't', refreshToken: 'r', expiresAt: Date.now() + 60_000, user });
+    signIn({ accessToken: 't', renewable: true, expiresAt: Date.now() + 60_000, user });
     app('/audiences/7');
     expect(screen.getByTestId('where')).toHaveTextContent('/audiences/7');
     act(() => clearSession());

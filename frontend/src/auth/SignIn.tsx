@@ -8,7 +8,7 @@ import { Navigate, useSearchParams } from 'react-router';
 import { ApiError, getJson } from '../api/client';
 import type { AuthConfig, Session } from '../api/models';
 import { useSession } from './RequireAuth';
-import { fromApi, signIn } from './session';
+import { COOKIE_SESSION, fromApi, signIn } from './session';
 import { useTitle } from '../lib/title';
 
 const GoogleButton = lazy(() => import('./GoogleButton'));
@@ -45,13 +45,14 @@ export default function SignInPage() {
         // Open server: nothing to sign in to; remember who is using the dashboard.
         return {
           accessToken: null,
-          refreshToken: null,
+          renewable: false,
           expiresAt: Date.now() + 365 * 86_400_000,
           user: { sub: address, email: address, name: address.split('@')[0] ?? address, picture: null, roles: ['admin'] },
         };
       }
       const session = await getJson<Session>('/api/v1/auth/dev', {
         method: 'POST',
+        headers: COOKIE_SESSION,
         body: JSON.stringify({ email: address }),
       });
       return fromApi(session);
@@ -63,6 +64,7 @@ export default function SignInPage() {
       fromApi(
         await getJson<Session>('/api/v1/auth/google', {
           method: 'POST',
+          headers: COOKIE_SESSION,
           body: JSON.stringify({ credential }),
         }),
       ),

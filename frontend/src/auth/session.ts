@@ -1,7 +1,10 @@
 /**
- * The signed-in session: kept in localStorage so a reload stays signed in, exposed as a
- * tiny external store for React, and refreshed shortly before the access token expires
- * (one refresh at a time, shared by every caller).
+ * The signed-in session: the short-lived access token and who is signed in, kept in
+ * localStorage so a reload stays signed in, exposed as a tiny external store for React, and
+ * refreshed shortly before the access token expires (one refresh at a time, shared by every
+ * caller). The refresh token is never in reach of a script: the server keeps it in an
+ * httpOnly SameSite=Strict cookie scoped to /api/v1/auth (sign-in asks for that with
+ * X-Beacon-Session: cookie), and refresh and sign-out echo the readable CSRF cookie.
  */
 import type { Session, User } from '../api/models';
 import { readShared, writeShared } from './sharedSession';
@@ -19,7 +22,7 @@ function earlyMs(s: StoredSession): number {
 
 export interface StoredSession {
   accessToken: string | null; // null: the server has no sign-in (an open development API)
-  refreshToken: string | null;
+  renewable: boolean; // the httpOnly refresh cookie stands behind it
   expiresAt: number; // epoch ms
   lifetimeMs?: number; // the access token's lifetime as issued
   issuedAt?: number; // epoch ms when these tokens were issued (the newest session wins)
@@ -34,7 +37,17 @@ let refreshing: Promise<StoredSession | null> | null = null;
 function load(): StoredSession | null {
   try {
     const raw = globalThis.localStorage?.getItem(KEY);
-    return raw ? (JSON.parse(raw) as StoredSession) : null;
+    if (!raw) return null;
+    const parsed = JSON.parse(raw) as StoredSession & { refreshToken?: unknown };
+    if ('refreshToken' in parsed) {
+      // Stored by an older dashboard: the refresh token leaves storage now; the access
+      // token serves until it runs out, then the person signs in again.
+      const { refreshToken: _dropped, ...rest } = parsed;
+      const kept = { ...rest, renewable: false };
+      localStorage.setItem(KEY, JSON.stringify(kept));
+      return kept;
+    }
+    return parsed;
   } catch {
     return null;
   }
@@ -71,7 +84,7 @@ export function getSession(): StoredSession | null {
 export function fromApi(session: Session): StoredSession {
   return {
     accessToken: session.access_token,
-    refreshToken: session.refresh_token,
+    renewable: true,
     expiresAt: Date.now() + session.expires_in * 1000,
     lifetimeMs: session.expires_in * 1000,
     issuedAt: Date.now(),
@@ -90,11 +103,20 @@ export function clearSession(): void {
   void writeShared(null);
 }
 
-async function refresh(token: string): Promise<StoredSession | null> {
+/** Ask for the session in the httpOnly cookie (sent with every sign-in). */
+export const COOKIE_SESSION = { 'x-beacon-session': 'cookie' } as const;
+
+/** The double-submit CSRF token the server set beside the refresh cookie. */
+export function csrfHeader(): Record<string, string> {
+  const match = /(?:^|;\s*)beacon_csrf=([^;]*)/.exec(globalThis.document?.cookie ?? '');
+  return match ? { 'x-csrf-token': decodeURIComponent(match[1] ?? '') } : {};
+}
+
+async function refresh(): Promise<StoredSession | null> {
   const response = await fetch('/api/v1/auth/refresh', {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ refresh_token: token }),
+    credentials: 'same-origin',
+    headers: csrfHeader(),
   });
   if (!response.ok) return null;
   return fromApi((await response.json()) as Session);
@@ -112,11 +134,10 @@ async function refreshOnce(s: StoredSession): Promise<StoredSession | null> {
     const local = load();
     const shared = await readShared<StoredSession>();
     const stored = shared && shared.issuedAt && shared.issuedAt > (local?.issuedAt ?? 0) ? shared : local;
-    if (stored?.accessToken && stored.refreshToken !== s.refreshToken && stored.expiresAt - Date.now() > earlyMs(stored)) {
-      return stored; // renewed by another tab meanwhile
+    if (stored?.accessToken && stored.accessToken !== s.accessToken && stored.expiresAt - Date.now() > earlyMs(stored)) {
+      return stored; // renewed by another tab meanwhile (the cookie already rotated)
     }
-    const token = stored?.refreshToken ?? s.refreshToken;
-    const next = token ? await refresh(token) : null;
+    const next = await refresh();
     // Stored before the lock is released, so the next tab to take it reads the new tokens.
     if (next) {
       await writeShared(next);
@@ -132,7 +153,7 @@ async function refreshOnce(s: StoredSession): Promise<StoredSession | null> {
 export async function accessToken(): Promise<string | null> {
   const s = current;
   if (!s) return null;
-  if (!s.accessToken || !s.refreshToken || s.expiresAt - Date.now() > earlyMs(s)) {
+  if (!s.accessToken || !s.renewable || s.expiresAt - Date.now() > earlyMs(s)) {
     return s.accessToken;
   }
   refreshing ??= refreshOnce(s)
@@ -153,7 +174,7 @@ export async function accessToken(): Promise<string | null> {
  */
 export async function renewNow(rejected: string | null): Promise<string | null> {
   const s = current;
-  if (!s?.refreshToken) return null;
+  if (!s?.renewable) return null;
   if (s.accessToken && s.accessToken !== rejected) return s.accessToken; // renewed meanwhile
   refreshing ??= refreshOnce({ ...s, expiresAt: 0 })
     .catch(() => null)
@@ -171,14 +192,15 @@ export async function renewNow(rejected: string | null): Promise<string | null> 
 export async function signOut(): Promise<void> {
   const s = current;
   save(null);
-  if (s?.refreshToken) {
+  if (s?.renewable) {
+    // The cookie is the credential; the server clears it.
     await fetch('/api/v1/auth/signout', {
       method: 'POST',
+      credentials: 'same-origin',
       headers: {
-        'content-type': 'application/json',
+        ...csrfHeader(),
         ...(s.accessToken ? { authorization: `Bearer ${s.accessToken}` } : {}),
       },
-      body: JSON.stringify({ refresh_token: s.refreshToken }),
     }).catch(() => undefined);
   }
 }

@@ -15,7 +15,7 @@ describe('send a test to me', () => {
   it('sends the message to the signed-in person, with no customers picked', async () => {
     signIn({
       accessToken: 't',
-      refreshToken: 'r',
+      renewable: true,
       expiresAt: Date.now() + 600_000,
       user: { sub: 'dev:m', email: 'me@shop.in', name: 'Me', picture: null, roles: ['marketer'] },
     });

@@ -98,7 +98,7 @@ describe('offline banner and reconnection', () => {
     const exp = Math.floor(Date.now() / 1000) + 15 * 60;
     const jwt = (e: number) => `h.${btoa(JSON.stringify({ exp: e })).replace(/=+$/, '')}.s`;
     const user = { sub: 'a', email: 'a@b.in', name: 'A', picture: null, roles: ['marketer'] };
-    signIn({ accessToken: jwt(exp), refreshToken: null, expiresAt: exp * 1000, user });
+    signIn({ accessToken: jwt(exp), renewable: false, expiresAt: exp * 1000, user });
     expect(tokenExpiry(jwt(exp))).toBe(exp * 1000);
     try {
       renderLive();

@@ -89,7 +89,7 @@ function page() {
 function as(role: string) {
   signIn({
     accessToken: 't',
-    refreshToken: 'r',
+    renewable: true,
     expiresAt: Date.now() + 600_000,
     user: { sub: 'dev:x', email: 'x@example.in', name: 'X', picture: null, roles: [role] },
   });

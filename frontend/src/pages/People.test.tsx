@@ -25,7 +25,7 @@ const LEAVER = person('dev:leaver@shop.in', 'leaver@shop.in');
 beforeEach(() => {
   signIn({
     accessToken: 'a',
-    refreshToken: 'r',
+    renewable: true,
     expiresAt: Date.now() + 600_000,
     user: { sub: ME.sub, email: ME.email, name: 'boss', picture: null, roles: ['admin'] },
   });
