@@ -753,6 +753,58 @@ async function audit(page, urls, width = page.viewportSize()?.width ?? 0) {
 }
 
 /**
+ * The People page, as an admin (signed in through the dev API with a role, as the sign-in
+ * page cannot ask for one): a person who signed in elsewhere is listed with their open
+ * session; the admin makes them a viewer, ends their sessions and disables them, each shown
+ * as stored; their refresh token is then refused.
+ */
+async function peoplePage(browser) {
+  const who = `people-e2e-${Date.now()}@example.com`;
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  await page.goto(`${BASE}/signin`);
+  const theirs = await page.evaluate(async (email) => {
+    const response = await fetch('/api/v1/auth/dev', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email }) });
+    return response.json();
+  }, who);
+  const status = await page.evaluate(async () => {
+    const response = await fetch('/api/v1/auth/dev', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-beacon-session': 'cookie' },
+      body: JSON.stringify({ email: 'people-admin@example.com', role: 'admin' }),
+    });
+    const s = await response.json();
+    const now = Date.now();
+    localStorage.setItem('beacon.session', JSON.stringify({ accessToken: s.access_token, renewable: true, expiresAt: now + s.expires_in * 1000, lifetimeMs: s.expires_in * 1000, issuedAt: now, user: s.user }));
+    return response.status;
+  });
+  check(status === 200 && theirs.refresh_token, `admin sign-in answered ${status}`);
+  await page.goto(`${BASE}/people`);
+  const row = page.locator(`[data-testid="people-row"][data-sub="dev:${who}"]`);
+  await row.waitFor({ timeout: 15_000 });
+  check((await row.locator('td.num').textContent())?.trim() === '1', `open sessions shown: ${await row.locator('td.num').textContent()}`);
+  await page.getByLabel(`Role of ${who}`).selectOption('viewer');
+  await page.waitForFunction((sel) => document.querySelector(sel)?.value === 'viewer', `select[aria-label="Role of ${who}"]:not([disabled])`, { timeout: 10_000 });
+  await row.getByRole('button', { name: /End sessions/ }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'End sessions' }).click();
+  await row.locator('td.num', { hasText: /^\s*0\s*$/ }).waitFor({ timeout: 10_000 });
+  await row.getByRole('button', { name: /Disable/ }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Disable' }).click();
+  await page.locator(`[data-testid="people-row"][data-sub="dev:${who}"][data-disabled="true"]`).waitFor({ timeout: 10_000 });
+  const listed = await api(page, '/api/v1/users');
+  const stored = listed.body.items.find((p) => p.sub === `dev:${who}`);
+  check(stored && stored.role === 'viewer' && stored.disabled && stored.open_sessions === 0, `stored: ${JSON.stringify(stored)}`);
+  const refused = await page.evaluate(async (token) => {
+    const response = await fetch('/api/v1/auth/refresh', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: token }) });
+    return response.status;
+  }, theirs.refresh_token);
+  check(refused === 401 || refused === 403, `their refresh after being disabled answered ${refused}`);
+  await audit(page, [['people', '/people']]);
+  results.people = { listed: listed.body.items.length };
+  await context.close();
+}
+
+/**
  * A browser context signed in on its own (dev sign-in), not a copy of another context's
  * cookies: two contexts holding one refresh cookie would both present it, which the server
  * treats as reuse and answers by revoking the session (tokens here live SESSION_TTL_S).
@@ -842,6 +894,7 @@ try {
   await scheduledEditCancel(page);
   await draftThrough401(page);
   await twoTabs(browser);
+  await peoplePage(browser);
   if (SHOP) {
     const job = await importShopOrders(page);
     await buyerOnCustomerPage(page);
