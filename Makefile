@@ -26,8 +26,9 @@ token:  ## print a dev-mode access token valid 1 h: make -s token EMAIL=you@exam
 logs:
 	tail -f .run/beacon.log
 
-test: install lint ui  ## lint, the dashboard's component tests, then every Python test (unit, integration, e2e, browser, newman)
+test: install lint ui  ## lint, the dashboard's component tests, then every Python test (unit, integration, e2e, browser, newman, provider mocks)
 	[ -d tools/postman/node_modules ] || npm ci --prefix tools/postman --no-audit --no-fund --silent
+	[ -d tools/mocks/node_modules ] || npm ci --prefix tools/mocks --no-audit --no-fund --silent
 	cd frontend && npx vitest run
 	cd frontend && node scripts/bundle-size.mjs src/pages/Campaigns.tsx --max-kb 250
 	$(RUN) pytest

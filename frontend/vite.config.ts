@@ -28,6 +28,7 @@ function proxy(): Record<string, ProxyOptions> {
     '/api/v1/keys': { target: campaigns },
     '/api/v1/users': { target: campaigns },
     '/api/v1/receipts': { target: delivery },
+    '/api/v1/webhooks': { target: delivery },
     '/api/v1/communications': { target: delivery },
     '/api/v1/stats': { target: stats, ws: true },
   };

@@ -20,6 +20,7 @@ from faststream.rabbit import RabbitBroker, RabbitExchange
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from beacon_formats.spreadsheet import csv_line
+from services.delivery import webhooks_api
 from services.delivery.domain import events as ev
 from services.delivery.domain.receipts import InvalidReceipts, ReceiptProblem, parse_receipts
 from services.delivery.domain.status import Status
@@ -108,6 +109,8 @@ def build_router(
             timeout=settings.publish_timeout_s,
             count=count,
         )
+
+    public.include_router(webhooks_api.build_router(settings, accept))
 
     @public.post(
         "/receipts",

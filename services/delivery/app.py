@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from services.delivery import api, consumers
 from services.delivery.parked import parked_sweeper
+from services.delivery.providers.settings import check_providers
 from services.delivery.sender import Sender
 from services.delivery.settings import DEV_VENDOR_SECRET, SERVICE, DeliverySettings
 from services.delivery.store.tables import inbox, outbox, parked_receipts
@@ -27,6 +28,7 @@ def build_app(mode: str, settings: DeliverySettings | None = None) -> FastAPI:
             "BEACON_ENV=production with the development vendor secret: set BEACON_VENDOR_SECRET"
         )
     require_secret(settings, "BEACON_VENDOR_SECRET", settings.vendor_secret)
+    check_providers(settings)
     runtime = Runtime(SERVICE, settings, outbox_table=outbox, inbox_table=inbox)
     runtime.document(
         consumers.CAMPAIGNS,

@@ -7,14 +7,14 @@ from typing import Annotated
 
 from pydantic import Field
 
-from shared.settings import ServiceSettings
+from services.delivery.providers import settings as providers
 from shared.signature import DEV_SECRET
 
 SERVICE = "delivery"
 DEV_VENDOR_SECRET = DEV_SECRET  # only for local runs; set a real one elsewhere
 
 
-class DeliverySettings(ServiceSettings):
+class DeliverySettings(providers.ProviderSettings):
     delivery_port: int = 8004
     delivery_worker_port: int = 8104
 

@@ -35,6 +35,7 @@ ROUTES = {
     "/api/v1/keys": "campaigns-api",
     "/api/v1/users": "campaigns-api",
     "/api/v1/receipts": "delivery-api",
+    "/api/v1/webhooks": "delivery-api",
     "/api/v1/communications": "delivery-api",
     "/api/v1/stats": "stats-api",
     "/": "dashboard",

@@ -131,6 +131,11 @@ const STEPS = [
     ].join('\n'),
     test: expect(202),
   },
+  // The providers' webhooks answer 404 until their provider is configured (the demo sends SMS
+  // through the simulator): nothing to forge on a stack that does not use them.
+  { op: 'GET /api/v1/webhooks/whatsapp', name: 'WhatsApp webhook handshake (404: not configured here)', auth: { type: 'noauth' }, query: { 'hub.mode': 'subscribe', 'hub.verify_token': 'x', 'hub.challenge': '1' }, test: expect(404) },
+  { op: 'POST /api/v1/webhooks/whatsapp', name: 'WhatsApp statuses (404: not configured here)', auth: { type: 'noauth' }, body: { object: 'whatsapp_business_account', entry: [] }, test: expect(404) },
+  { op: 'POST /api/v1/webhooks/twilio', name: 'Twilio status callback (404: not configured here)', auth: { type: 'noauth' }, query: { message_id: 'pm-unknown' }, test: expect(404) },
   { folder: 'clean-up', op: 'DELETE /api/v1/segments/{sid}', name: 'Delete the segment', vars: { sid: '{{segmentId}}' }, test: expect(204) },
   { folder: 'clean-up', op: 'DELETE /api/v1/customers/{customer_id}', name: 'Erase a customer (right to erasure, admin)', vars: { customer_id: 'pm-{{runId}}-4' }, test: expect(202) },
 ];

@@ -157,12 +157,13 @@ def start_delivery(
     *,
     vendor: bool = True,
     worker_env: dict[str, str] | None = None,
+    api_env: dict[str, str] | None = None,
     **vendor_env: str,
 ) -> Delivery:
     """The vendor simulator, the API and the worker, pointing at each other."""
     common = {"BEACON_VENDOR_SECRET": SECRET}
     simulator = stack.start_vendor(**cast(Any, {**common, **vendor_env})) if vendor else None
-    api = start(stack, "api", common)
+    api = start(stack, "api", {**common, **(api_env or {})})
     # Nothing listens on a closed port of 127.0.0.1: sends fail and are retried.
     vendor_url = simulator.url if simulator else "http://127.0.0.1:9"
     env = {
