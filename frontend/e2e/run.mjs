@@ -64,7 +64,14 @@ async function buildAudience(page) {
   check(preview.status === 200, `preview answered ${preview.status}`);
   check(shown === preview.body.size, `audience size on screen ${shown} != API preview ${preview.body.size}`);
   check(shown > 0, 'the seed rule matches nobody: load data first');
+  // The rule in words and each condition's own count, as the API says them (issue 27).
+  const sentence = (await page.getByTestId('audience-sentence').textContent())?.trim();
+  check(sentence === 'Customers who spent more than ₹10,000 and visited at most 3 times' && sentence === preview.body.sentence, `the sentence on screen is "${sentence}"`);
+  const alone = await page.getByTestId('condition-count').locator('.num').allTextContents();
+  const want = preview.body.conditions.map((c) => c.size);
+  check(JSON.stringify(alone.map(digits)) === JSON.stringify(want) && want.every((n) => n >= shown), `condition counts on screen ${alone} != API ${want}`);
   results.audience_size = shown;
+  results.condition_counts = want;
   results.preview_took_ms = preview.body.took_ms;
 
   await page.getByRole('button', { name: 'Save audience' }).click();

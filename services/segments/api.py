@@ -25,6 +25,8 @@ from services.segments.domain import (
     Group,
     RuleError,
     count,
+    describe,
+    describe_node,
     events,
     fields_description,
     mask,
@@ -117,17 +119,30 @@ def build_router(
                 )
             ]
             source = "cache"
+            alone: list[int | None] = [
+                int(np.count_nonzero(mask(cache.columns, Group("and", (node,)), now)))
+                if len(group.rules) > 1
+                else size
+                for node in group.rules
+            ]
         else:
             condition = rule_sql.where(group, now)
             async with engine.connect() as conn:
                 size = await profile_store.count_where(conn, condition)
                 sample = await profile_store.sample_where(conn, condition, k)
             source = "sql"
+            # One count per condition in SQL is a scan each: only the whole rule's then.
+            alone = [size if len(group.rules) == 1 else None for _ in group.rules]
         return {
             "size": size,
             "sample": sample,
             "took_ms": round((time.perf_counter() - started) * 1e3, 3),
             "source": source,
+            "sentence": describe(group),
+            "conditions": [
+                {"index": i, "sentence": describe_node(node), "size": n}
+                for i, (node, n) in enumerate(zip(group.rules, alone, strict=True))
+            ],
         }
 
     @router.get(

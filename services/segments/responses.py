@@ -46,13 +46,26 @@ class SampleCustomer(BaseModel):
     name: str | None
 
 
+class ConditionCount(BaseModel):
+    """How many customers one top-level condition (or subgroup) matches on its own."""
+
+    index: int = Field(description="its place in the top group's rules")
+    sentence: str = Field(description='the condition in words, e.g. "spent more than ₹10,000"')
+    size: int | None = Field(description="null while the cache loads (SQL would be too slow)")
+
+
 class Preview(BaseModel):
-    """An audience's exact size now and a few of its members."""
+    """An audience's exact size now, a few of its members, what each top-level condition
+    matches alone, and the rule as one sentence."""
 
     size: int
     sample: list[SampleCustomer]
     took_ms: float
     source: Literal["cache", "sql"] = Field(description="sql while the cache loads")
+    sentence: str = Field(
+        description='e.g. "Customers who spent more than ₹10,000 and visited at most 3 times"'
+    )
+    conditions: list[ConditionCount]
 
 
 class Profile(BaseModel):

@@ -142,6 +142,27 @@ export interface components {
             sub: string;
         };
         /**
+         * ConditionCount
+         * @description How many customers one top-level condition (or subgroup) matches on its own.
+         */
+        ConditionCount: {
+            /**
+             * Index
+             * @description its place in the top group's rules
+             */
+            index: number;
+            /**
+             * Sentence
+             * @description the condition in words, e.g. "spent more than ₹10,000"
+             */
+            sentence: string;
+            /**
+             * Size
+             * @description null while the cache loads (SQL would be too slow)
+             */
+            size: number | null;
+        };
+        /**
          * ErrorBody
          * @description What every service answers for every 4xx and 5xx.
          */
@@ -263,11 +284,19 @@ export interface components {
         };
         /**
          * Preview
-         * @description An audience's exact size now and a few of its members.
+         * @description An audience's exact size now, a few of its members, what each top-level condition
+         *     matches alone, and the rule as one sentence.
          */
         Preview: {
+            /** Conditions */
+            conditions: components["schemas"]["ConditionCount"][];
             /** Sample */
             sample: components["schemas"]["SampleCustomer"][];
+            /**
+             * Sentence
+             * @description e.g. "Customers who spent more than ₹10,000 and visited at most 3 times"
+             */
+            sentence: string;
             /** Size */
             size: number;
             /**

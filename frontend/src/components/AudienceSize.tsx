@@ -1,6 +1,7 @@
 /**
  * The live audience size: one big number (test id `audience-size`), how long the count
- * took, and a few matching customers. Shows "—" while a count is slow to come back
+ * took, the rule in words (`audience-sentence`), how many each top-level condition matches
+ * alone (`condition-count`), and a few matching customers. Shows "—" while a count is slow to come back
  * rather than a number for rules no longer on screen.
  */
 import type { Preview } from '../api/models';
@@ -45,6 +46,24 @@ export function AudienceSize({ preview, current, slow, empty, error, compact }: 
               ? `Counted in ${preview.took_ms < 1 ? '<1' : Math.round(preview.took_ms)} ms`
               : 'Counting…'}
       </p>
+      {show && (
+        <p className="audience-sentence" data-testid="audience-sentence">
+          {preview.sentence}
+        </p>
+      )}
+      {!compact && show && preview.conditions.length > 1 && (
+        <div className="conditions-wrap">
+          <h3 className="card-label">Each condition alone</h3>
+          <ul className="conditions">
+            {preview.conditions.map((c) => (
+              <li key={c.index} data-testid="condition-count" data-index={c.index}>
+                <span>{c.sentence}</span>
+                <span className="num mono">{c.size == null ? '—' : formatCount(c.size)}</span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       {!compact && show && preview.sample.length > 0 && (
         <div className="sample-wrap">
           <h3 className="card-label">For example</h3>

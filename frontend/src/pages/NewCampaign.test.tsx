@@ -51,7 +51,7 @@ describe('launch safety', () => {
   });
 
   it('refuses to launch to nobody', async () => {
-    fakeApi({ ...base, 'POST /api/v1/segments/preview': [{ status: 200, body: { size: 0, sample: [], took_ms: 1 } }] });
+    fakeApi({ ...base, 'POST /api/v1/segments/preview': [{ status: 200, body: { size: 0, sample: [], took_ms: 1, source: 'cache', sentence: 'Customers who visited more than 4,321 times', conditions: [] } }] });
     open();
     await userEvent.type(await screen.findByLabelText('Campaign name'), 'Diwali');
     await screen.findByText(/Nobody matches/, { selector: '[data-testid="launch-blocked"]' });

@@ -2,6 +2,7 @@
 
 fields    the field catalogue and `GET /fields` description
 rules     parse/validate react-querybuilder JSON into `Group`/`Condition`, and back
+sentence  a rule in plain words (`describe`), and one condition of it (`describe_node`)
 evaluate  `matches` (one profile, reference) and `mask`/`count`/`sample_*` (columnar)
 columns   `ProfileColumns`, the in-memory columnar store the columnar evaluator reads
 """
@@ -16,6 +17,7 @@ from shared.rules.rules import (
     parse_rules,
     rules_to_json,
 )
+from shared.rules.sentence import describe, describe_node
 
 from .columns import ProfileColumns
 from .evaluate import count, mask, matches, sample_customer_ids, sample_indices
@@ -33,6 +35,8 @@ __all__ = [
     "ProfileColumns",
     "RuleError",
     "count",
+    "describe",
+    "describe_node",
     "fields_description",
     "mask",
     "matches",

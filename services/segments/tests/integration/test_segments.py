@@ -156,6 +156,18 @@ async def test_profiles_previews_and_rebuild_match_plain_python(stack: Stack) ->
             assert result["size"] == plain_count(expected, name), name
             assert len(result["sample"]) == min(10, result["size"])
             assert all(s["name"].startswith("Zoë") for s in result["sample"])
+        # Issue 27: what each top-level condition matches alone, and the rule in words.
+        both = await preview(SEED_RULES["spend>10000 and visits<=3"])
+        assert both["sentence"] == (
+            "Customers who spent more than ₹10,000 and visited at most 3 times"
+        )
+        spend_alone = plain_count(expected, "spend>10000")
+        visits_alone = sum(1 for p in expected.values() if p["visits"] <= 3)
+        assert both["conditions"] == [
+            {"index": 0, "sentence": "spent more than ₹10,000", "size": spend_alone},
+            {"index": 1, "sentence": "visited at most 3 times", "size": visits_alone},
+        ]
+        assert both["size"] < min(spend_alone, visits_alone) < 300
 
     # Rebuild: forget the read model, replay ingest's events, get the same numbers.
     before = await stack.rows(
