@@ -11,8 +11,8 @@ from shared.rules.rules import parse_rules
 from shared.rules.sentence import describe, describe_node
 
 
-def rule(*rules: dict[str, Any], combinator: str = "and", **group: Any) -> dict[str, Any]:
-    return {"combinator": combinator, "rules": list(rules), **group}
+def rule(*rules: dict[str, Any], combinator: str = "and", negate: bool = False) -> dict[str, Any]:
+    return {"combinator": combinator, "rules": list(rules), **({"not": True} if negate else {})}
 
 
 def leaf(field: str, operator: str, value: Any = None) -> dict[str, Any]:
@@ -56,13 +56,13 @@ def test_groups_read_with_their_combinators_and_brackets() -> None:
     nested = rule(
         leaf("total_spend", ">", 10000),
         rule(leaf("city", "=", "Pune"), leaf("city", "=", "Goa"), combinator="or"),
-        rule(leaf("visits", ">", 5), **{"not": True}),
+        rule(leaf("visits", ">", 5), negate=True),
     )
     assert describe(parse_rules(nested)) == (
         "Customers who spent more than ₹10,000, (live in “Pune” or live in “Goa”) and "
         "not (visited more than 5 times)"
     )
-    negated = rule(leaf("visits", "=", 1), leaf("email", "null"), **{"not": True})
+    negated = rule(leaf("visits", "=", 1), leaf("email", "null"), negate=True)
     assert describe(parse_rules(negated)) == (
         "Customers except those who visited exactly once and have no email"
     )
