@@ -57,15 +57,31 @@ function describe(status: number, body: ErrorBody | null): string {
   return `Request failed (${status})`;
 }
 
-// A copy of each read (GET, HEAD: no body), so a 401 can be retried once with a renewed
-// token. (A request with a body is not copied: cloning would turn its body into a stream.)
-const unsent = new WeakMap<Request, Request>();
+// What each request sent, so a 401 can be retried once with a renewed token. A 401 means
+// the server refused the credential before doing anything, so sending a write again is
+// safe. Bodies are kept as bytes (a request rebuilt from bytes can be sent anywhere; a
+// cloned stream needs duplex support), up to RETRY_BODY_LIMIT: larger ones are not retried.
+const RETRY_BODY_LIMIT = 1_000_000;
+interface Sent {
+  url: string;
+  method: string;
+  headers: Headers;
+  body: ArrayBuffer | null;
+}
+const sent = new WeakMap<Request, Sent>();
+
+async function remember(request: Request): Promise<void> {
+  const bodyless = request.method === 'GET' || request.method === 'HEAD';
+  const body = bodyless ? null : await request.clone().arrayBuffer();
+  if (body && body.byteLength > RETRY_BODY_LIMIT) return;
+  sent.set(request, { url: request.url, method: request.method, headers: new Headers(request.headers), body });
+}
 
 const auth: Middleware = {
   async onRequest({ request }) {
     const token = await accessToken();
     if (token) request.headers.set('Authorization', `Bearer ${token}`);
-    if (request.method === 'GET' || request.method === 'HEAD') unsent.set(request, request.clone());
+    await remember(request);
     return request;
   },
   async onResponse({ request, response }) {
@@ -74,13 +90,13 @@ const auth: Middleware = {
     // the page is kept locally meanwhile).
     const rejected = request.headers.get('Authorization')?.replace(/^Bearer /, '') ?? null;
     const token = await renewNow(rejected);
-    const copy = unsent.get(request);
+    const copy = sent.get(request);
     if (token && copy) {
       copy.headers.set('Authorization', `Bearer ${token}`);
-      const retried = await globalThis.fetch(copy);
+      const retried = await globalThis.fetch(new Request(copy.url, { method: copy.method, headers: copy.headers, body: copy.body }));
       if (retried.status !== 401) return retried;
     } else if (token) {
-      return response; // renewed: a write is not sent twice by itself; the person retries
+      return response; // renewed, but the body was too large to keep: the person retries
     }
     clearSession();
     return response;
