@@ -3,10 +3,14 @@ is published, stored by ingest's worker, announced through its outbox and relay 
 real RabbitMQ, and projected by segments' worker; every span on the way shares the
 request's trace id, each hop is the child of the span that sent it, and each carries the
 request's correlation id. Both services run in this process (their real lifespans: broker
-connections, relays, consumers), so their spans land in one in-memory exporter."""
+connections, relays, consumers), so their spans land in one in-memory exporter.
+
+And a real service process started with ``BEACON_OTEL_EXPORTER_OTLP_ENDPOINT`` POSTs its
+spans to that collector's ``/v1/traces`` (a local stand-in, tests.support.otlp)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -25,6 +29,7 @@ from services.segments.app import build_app as build_segments
 from shared import tracing
 from shared.runtime import Runtime
 from tests.support.inprocess import migrate, settings_for
+from tests.support.otlp import collecting
 from tests.support.stack import Stack
 from tests.support.wait import eventually
 
@@ -146,3 +151,36 @@ async def test_a_request_is_one_trace_across_http_outbox_and_rabbitmq(
     assert [(s.attributes or {}).get(tracing.CORRELATION_ID) for s in chain] == [cid] * len(chain)
     assert (relayed.attributes or {})["messaging.destination.name"] == f"{ns}.beacon.ingest"
     assert (projected.attributes or {})["messaging.destination.name"] == "segments.profiles"
+
+
+async def test_a_service_with_an_endpoint_exports_its_spans_over_otlp_http(stack: Stack) -> None:
+    cid = "export-" + uuid.uuid4().hex[:12]
+    with collecting() as collector:
+        # A short export delay, so the test need not wait out the default 5 s.
+        ingest = await asyncio.to_thread(
+            stack.start,
+            "ingest",
+            "api",
+            BEACON_OTEL_EXPORTER_OTLP_ENDPOINT=collector.url,
+            OTEL_BSP_SCHEDULE_DELAY="100",
+        )
+        async with AsyncClient(base_url=ingest.url) as client:
+            answer = await client.get(
+                "/api/v1/customers",
+                params={"limit": 1},
+                headers={**stack.headers("viewer"), "X-Correlation-ID": cid},
+            )
+        assert answer.status_code == 200, answer.text
+        spans = await eventually(
+            lambda: _value(collector.spans()),
+            lambda found: any(s.name == "GET /api/v1/customers" for s in found),
+            what="the request's span at the collector",
+        )
+    [server] = [s for s in spans if s.name == "GET /api/v1/customers"]
+    assert server.service == "beacon-ingest"
+    assert server.attributes[tracing.CORRELATION_ID] == cid
+    assert server.attributes["http.response.status_code"] == 200
+    assert {path for path, _, _ in collector.requests()} == {"/v1/traces"}
+    assert {ctype for _, ctype, _ in collector.requests()} == {"application/x-protobuf"}
+    # Probes (the readiness checks that waited for the process) are not traced.
+    assert [s for s in spans if s.attributes.get("url.path") == "/readyz"] == []

@@ -4,12 +4,10 @@ stands in for the collector); the W3C context round trip a message hop relies on
 
 from __future__ import annotations
 
-import threading
+import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -17,44 +15,13 @@ from opentelemetry.trace import SpanKind
 
 from shared import tracing
 from shared.settings import ServiceSettings
-
-
-class Collector(ThreadingHTTPServer):
-    """Records each request's method, path, content type and body; answers 200."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[str, str, str, bytes]] = []
-        self.arrived = threading.Event()
-        collector = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                collector.received.append(
-                    ("POST", self.path, self.headers.get("Content-Type", ""), body)
-                )
-                self.send_response(200)
-                self.send_header("Content-Type", "application/x-protobuf")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                collector.arrived.set()
-
-            def log_message(self, *_: object) -> None:
-                pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
+from tests.support.otlp import Collector, collecting
 
 
 @pytest.fixture
 def collector() -> Iterator[Collector]:
-    server = Collector()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with collecting() as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture
@@ -92,26 +59,21 @@ def test_off_without_an_endpoint_nothing_is_traced() -> None:
 
 
 def test_with_an_endpoint_spans_are_posted_as_otlp_http(collector: Collector) -> None:
-    port = collector.server_address[1]
-    provider = tracing.build_provider("segments", f"http://127.0.0.1:{port}/")
+    provider = tracing.build_provider("segments", collector.url + "/")
     assert provider is not None
     with provider.get_tracer("test").start_as_current_span("process segments.profiles") as span:
         span.set_attribute(tracing.CORRELATION_ID, "cid-1")
     assert provider.force_flush(10_000)
-    assert collector.arrived.wait(10)
     provider.shutdown()
-    [(method, path, content_type, body)] = collector.received
-    assert (method, path, content_type) == ("POST", "/v1/traces", "application/x-protobuf")
-    request = ExportTraceServiceRequest.FromString(body)
-    [resource_spans] = request.resource_spans
-    resource = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
-    assert resource["service.name"] == "beacon-segments"
-    [scope_spans] = resource_spans.scope_spans
-    [exported] = scope_spans.spans
-    assert exported.name == "process segments.profiles"
-    assert {a.key: a.value.string_value for a in exported.attributes} == {
-        tracing.CORRELATION_ID: "cid-1"
-    }
+    deadline = time.monotonic() + 10
+    while not collector.requests():
+        assert time.monotonic() < deadline, "no request reached the collector"
+        time.sleep(0.02)
+    [(path, content_type, _)] = collector.requests()
+    assert (path, content_type) == ("/v1/traces", "application/x-protobuf")
+    [exported] = collector.spans()
+    assert (exported.service, exported.name) == ("beacon-segments", "process segments.profiles")
+    assert exported.attributes == {tracing.CORRELATION_ID: "cid-1"}
 
 
 def test_a_message_hop_continues_the_trace(memory: InMemorySpanExporter) -> None:
