@@ -27,18 +27,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 # Domain code imports this module (through shared.logging and shared.envelope), so it
-# imports no Beacon settings nor web framework: callers pass plain values.
+# imports no Beacon settings nor web framework (callers pass plain values), and the SDK only
+# where a provider is built.
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
 
 CORRELATION_ID = "beacon.correlation_id"
 EVENT_TYPE = "beacon.event_type"
@@ -61,8 +61,11 @@ def build_provider(service: str, endpoint: str) -> TracerProvider | None:
     endpoint = endpoint.strip()
     if not endpoint:
         return None
-    # Imported here: an untraced process never loads the exporter (requests, protobuf).
+    # Imported here: an untraced process never loads the SDK's exporter (requests, protobuf).
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
     provider = TracerProvider(
         resource=Resource.create(
@@ -91,7 +94,7 @@ def install(provider: TracerProvider | None) -> None:
     global _provider, _tracer
     _provider = provider
     _tracer = provider.get_tracer("beacon") if provider is not None else None
-    if provider is not None and not isinstance(trace.get_tracer_provider(), TracerProvider):
+    if provider is not None and isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
         trace.set_tracer_provider(provider)
 
 
