@@ -29,6 +29,7 @@ from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode, Tracer
@@ -252,6 +253,20 @@ def current(span: Span | None) -> Iterator[None]:
         return
     with trace.use_span(span, end_on_exit=False, record_exception=False):
         yield
+
+
+@contextmanager
+def resumed(traceparent: str | None) -> Iterator[None]:
+    """Continue, for the block, the trace a stored ``traceparent`` names (work picked up
+    from a table later, e.g. segments' audience publisher): what starts inside is its child."""
+    if _tracer is None or not traceparent:
+        yield
+        return
+    token = otel_context.attach(_PROPAGATOR.extract({TRACEPARENT: traceparent}))
+    try:
+        yield
+    finally:
+        otel_context.detach(token)
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
+from services.campaigns.app import build_app as build_campaigns
 from services.ingest.app import build_app as build_ingest
 from services.segments.app import build_app as build_segments
 from shared import tracing
@@ -56,7 +57,9 @@ async def running(stack: Stack, service: str, mode: str) -> AsyncIterator[FastAP
     on the real MariaDB and RabbitMQ; returns once its broker is connected."""
     settings = settings_for(stack, service)
     await migrate(settings, service)
-    build = {"ingest": build_ingest, "segments": build_segments}[service]
+    build = {"ingest": build_ingest, "segments": build_segments, "campaigns": build_campaigns}[
+        service
+    ]
     app = build(mode, settings)
     runtime: Runtime = app.state.runtime
     async with app.router.lifespan_context(app):
@@ -151,6 +154,59 @@ async def test_a_request_is_one_trace_across_http_outbox_and_rabbitmq(
     assert [(s.attributes or {}).get(tracing.CORRELATION_ID) for s in chain] == [cid] * len(chain)
     assert (relayed.attributes or {})["messaging.destination.name"] == f"{ns}.beacon.ingest"
     assert (projected.attributes or {})["messaging.destination.name"] == "segments.profiles"
+
+
+async def test_a_launch_is_one_trace_through_the_outbox_and_the_audience_publisher(
+    stack: Stack, spans: InMemorySpanExporter
+) -> None:
+    """POST a campaign: campaigns writes ``campaign.launched`` to its outbox in the request
+    (no publish there), its relay publishes it later, segments resolves the audience and its
+    publisher (a loop reading the audiences table) announces it, which campaigns consumes."""
+    cid = "launch-" + uuid.uuid4().hex[:12]
+    ns = stack.namespace
+    async with (
+        running(stack, "segments", "worker"),
+        running(stack, "campaigns", "all") as campaigns,
+        AsyncClient(transport=ASGITransport(app=campaigns), base_url="http://test") as client,
+    ):
+        answer = await client.post(
+            "/api/v1/campaigns",
+            json={
+                "name": "Traced",
+                "rules": {
+                    "combinator": "and",
+                    "rules": [{"field": "visits", "operator": ">", "value": 1}],
+                },
+                "message": "Hi {name}",
+            },
+            headers={**stack.headers("marketer"), "X-Correlation-ID": cid},
+        )
+        assert answer.status_code == 201, answer.text
+        await eventually(
+            lambda: _value(spans.get_finished_spans()),
+            lambda done: any(
+                s.name == "process campaigns.progress"
+                and (s.attributes or {}).get(tracing.EVENT_TYPE) == "audience.resolved"
+                for s in done
+            ),
+            what="campaigns to consume the resolved audience",
+        )
+    finished = list(spans.get_finished_spans())
+    [server] = [
+        s
+        for s in finished
+        if s.kind == SpanKind.SERVER and (s.attributes or {}).get("url.path") == "/api/v1/campaigns"
+    ]
+    relayed = one(finished, f"publish {ns}.beacon.campaigns", "campaign.launched")
+    resolving = one(finished, "process segments.audiences", "campaign.launched")
+    announced = one(finished, f"publish {ns}.beacon.segments", "audience.resolved")
+    progress = one(finished, "process campaigns.progress", "audience.resolved")
+    chain = [server, relayed, resolving, announced, progress]
+    assert server.name == "POST /api/v1/campaigns"
+    assert {s.context.trace_id for s in chain} == {server.context.trace_id}
+    for parent, child in zip(chain, chain[1:], strict=False):
+        assert parent_of(child) == parent.context.span_id, (parent.name, child.name)
+    assert [(s.attributes or {}).get(tracing.CORRELATION_ID) for s in chain] == [cid] * len(chain)
 
 
 async def test_a_service_with_an_endpoint_exports_its_spans_over_otlp_http(stack: Stack) -> None:
