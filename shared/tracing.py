@@ -26,7 +26,7 @@ child, however long after the row was committed. Every span carries the correlat
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, MutableMapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as otel_context
@@ -45,6 +45,7 @@ CORRELATION_ID = "beacon.correlation_id"
 EVENT_TYPE = "beacon.event_type"
 TRACEPARENT = "traceparent"
 _PROPAGATOR = TraceContextTextMapPropagator()
+_NOTHING = nullcontext()  # reusable: tracing off, a consumer's span is None
 _provider: TracerProvider | None = None
 _tracer: Tracer | None = None
 
@@ -245,14 +246,11 @@ def finish(span: Span | None, error: BaseException | str | None = None) -> None:
     span.end()
 
 
-@contextmanager
-def current(span: Span | None) -> Iterator[None]:
+def current(span: Span | None) -> AbstractContextManager[Any]:
     """Make ``span`` current, so what runs inside (an outbox write, a publish) is its child."""
     if span is None:
-        yield
-        return
-    with trace.use_span(span, end_on_exit=False, record_exception=False):
-        yield
+        return _NOTHING
+    return trace.use_span(span, end_on_exit=False, record_exception=False)
 
 
 @contextmanager
