@@ -35,10 +35,11 @@ from typing import Any, Protocol
 
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.message import RabbitMessage
+from opentelemetry.trace import Span
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shared import inbox, outbox
+from shared import inbox, outbox, tracing
 from shared.batching import Batcher
 from shared.consumer import dead_letter, describe, resolve, settle_failure
 from shared.db import is_transient, retry_transient, unit_of_work
@@ -106,6 +107,7 @@ class SqlUnitOfWork:
 class _Delivery:
     message: RabbitMessage
     event: Received[Any]
+    span: Span | None = None  # its ``process`` span (shared.tracing), ended once settled
 
     @property
     def envelope(self) -> Envelope:
@@ -161,20 +163,25 @@ class BatchConsumer:
         """Called for each delivered message; returns at once, the batch acks it later."""
         if self.backlog_rows is not None:
             await self.batcher.room(self.backlog_rows)
+        span = tracing.start_consuming(self.name, message.headers)
         try:
-            found = await resolve(message, self.handlers, self.broker, self.settings, self.name)
+            with tracing.current(span):
+                found = await resolve(message, self.handlers, self.broker, self.settings, self.name)
         except ValueError as error:  # not the catalogue's shape: never in a batch
             await self._dead_letter(message, describe(error), "?")
+            tracing.finish(span, error)
             return
         if found is None:
+            tracing.finish(span, "dead-lettered")
             return
         event = found[0]
         try:
-            self.batcher.add(_Delivery(message, event))
+            self.batcher.add(_Delivery(message, event, span))
         except Exception as error:  # e.g. ``rows`` on a malformed payload
             await settle_failure(
                 self.broker, self.settings, self.name, message, error, event.envelope.type
             )
+            tracing.finish(span, error)
 
     async def close(self, timeout: float = 10.0) -> None:
         """Let running batches finish; messages not yet in one are redelivered by the
@@ -184,11 +191,17 @@ class BatchConsumer:
     async def _flush(self, batch: list[_Delivery]) -> None:
         started = time.perf_counter()
         try:
-            fresh, emitted = await retry_transient(
-                lambda: self._apply(batch),
-                what=f"{self.name}:batch",
-                attempts=self.settings.transient_attempts,
-            )
+            # The events the batch emits keep this span's context (see shared.tracing).
+            with tracing.applying(
+                self.name,
+                [d.span for d in batch],
+                [d.envelope.correlation_id for d in batch],
+            ):
+                fresh, emitted = await retry_transient(
+                    lambda: self._apply(batch),
+                    what=f"{self.name}:batch",
+                    attempts=self.settings.transient_attempts,
+                )
         except Exception as error:
             if len(batch) > 1 and not is_transient(error):
                 # Some message in it can never be applied: find it by applying each alone.
@@ -209,6 +222,7 @@ class BatchConsumer:
                     error,
                     delivery.envelope.type,
                 )
+                tracing.finish(delivery.span, error)
             return
         BATCHES.labels(self.name, "committed").inc()
         BATCH_MESSAGES.labels(self.name).observe(len(batch))
@@ -228,6 +242,7 @@ class BatchConsumer:
             except Exception as error:
                 # The channel went away: the broker redelivers, the inbox skips it.
                 log.warning("ack_failed", consumer=self.name, error=repr(error)[:200])
+            tracing.finish(delivery.span)
 
     async def _apply(self, batch: Sequence[_Delivery]) -> tuple[set[str], bool]:
         """One transaction for the batch: the ids applied now, and whether it emitted."""

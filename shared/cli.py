@@ -14,6 +14,7 @@ from typing import Any
 
 import uvicorn
 
+from shared import tracing
 from shared.logging import configure_logging, get_logger
 from shared.migrations import SchemaBehind, check_at_head, upgrade
 from shared.settings import ServiceSettings
@@ -72,17 +73,22 @@ def run_service(
     if args.mode == "migrate":
         return
     port = args.port or ports[args.mode]
-    log.info("starting", mode=args.mode, port=port)
+    # Before the app is built: its HTTP layer traces only if tracing is on by then.
+    traced = tracing.configure_tracing(service, settings.otel_exporter_otlp_endpoint) is not None
+    log.info("starting", mode=args.mode, port=port, tracing=traced)
     app = build_app(args.mode, settings)
     if gc_tuned:
         tune_gc()
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=port,
-        log_config=None,
-        access_log=False,
-        loop="uvloop",
-        http="httptools",
-        timeout_graceful_shutdown=10,
-    )
+    try:
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=port,
+            log_config=None,
+            access_log=False,
+            loop="uvloop",
+            http="httptools",
+            timeout_graceful_shutdown=10,
+        )
+    finally:
+        tracing.shutdown()  # export the spans still buffered

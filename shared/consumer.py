@@ -28,7 +28,7 @@ from faststream.rabbit.message import RabbitMessage
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shared import inbox, outbox
+from shared import inbox, outbox, tracing
 from shared.db import is_transient, retry_transient, unit_of_work
 from shared.envelope import Envelope, Received
 from shared.logging import bind_correlation_id, get_logger
@@ -75,11 +75,18 @@ class EventConsumer:
     on_emitted: Callable[[], None] = lambda: None
 
     async def __call__(self, message: RabbitMessage) -> None:
+        span = tracing.start_consuming(self.name, message.headers)
+        with tracing.current(span):
+            error = await self._handle(message)
+        tracing.finish(span, error)
+
+    async def _handle(self, message: RabbitMessage) -> BaseException | str | None:
+        """Apply, ack or settle ``message``; what went wrong, if anything (for its span)."""
         type_ = "?"
         try:
             found = await resolve(message, self.handlers, self.broker, self.settings, self.name)
             if found is None:
-                return
+                return "dead-lettered"
             event, handler = found
             envelope = event.envelope
             type_ = envelope.type
@@ -90,7 +97,7 @@ class EventConsumer:
             )
         except Exception as error:
             await settle_failure(self.broker, self.settings, self.name, message, error, type_)
-            return
+            return error
         if emitted is None:
             EVENTS_CONSUMED.labels(self.name, type_, "duplicate").inc()
             log.info("event_duplicate_skipped", consumer=self.name, event_id=str(envelope.event_id))
@@ -99,6 +106,7 @@ class EventConsumer:
             if emitted:
                 self.on_emitted()
         await message.ack()
+        return None
 
     async def _apply(self, handler: Handler, event: Received[Any]) -> int | None:
         async with unit_of_work(self.engine) as conn:
@@ -127,19 +135,26 @@ class WorkConsumer:
     settings: ServiceSettings
 
     async def __call__(self, message: RabbitMessage) -> None:
+        span = tracing.start_consuming(self.name, message.headers)
+        with tracing.current(span):
+            error = await self._handle(message)
+        tracing.finish(span, error)
+
+    async def _handle(self, message: RabbitMessage) -> BaseException | str | None:
         type_ = "?"
         try:
             found = await resolve(message, self.handlers, self.broker, self.settings, self.name)
             if found is None:
-                return
+                return "dead-lettered"
             event, handler = found
             type_ = event.envelope.type
             await handler(event)
         except Exception as error:
             await settle_failure(self.broker, self.settings, self.name, message, error, type_)
-            return
+            return error
         EVENTS_CONSUMED.labels(self.name, type_, "applied").inc()
         await message.ack()
+        return None
 
 
 async def resolve(
@@ -159,6 +174,9 @@ async def resolve(
         await dead_letter(broker, settings, queue, message, f"bad envelope: {error}"[:1000], "?")
         return None
     bind_correlation_id(envelope.correlation_id)
+    tracing.describe_event(
+        tracing.current_span(), envelope.type, str(envelope.event_id), envelope.correlation_id
+    )
     occurred = envelope.occurred_at
     if occurred.tzinfo is None:
         occurred = occurred.replace(tzinfo=UTC)

@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from structlog.contextvars import bind_contextvars, unbind_contextvars
 
+from shared import tracing
 from shared.errors import ApiError, ErrorItem, error_body, summary
 from shared.logging import bind_correlation_id, get_logger
 from shared.metrics import HTTP_LATENCY, HTTP_REQUESTS
@@ -120,6 +121,7 @@ class RequestMiddleware:
                 declared = value
         bad_header = given is not None and not valid_correlation_id(given)
         cid = bind_correlation_id(None if bad_header else given)
+        tracing.annotate(cid)  # on the request's server span, when tracing is on
         bind_contextvars(path=scope["path"])
         started = time.perf_counter()
         status = 500
@@ -166,6 +168,8 @@ class RequestMiddleware:
             await _refuse(send_with_id, 500, body)
         finally:
             route_path = getattr(scope.get("route"), "path", "unmatched")
+            if route_path != "unmatched":
+                tracing.name_route(scope["method"], route_path)
             elapsed = time.perf_counter() - started
             method = scope["method"]
             HTTP_REQUESTS.labels(method, route_path, str(status)).inc()

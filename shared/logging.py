@@ -14,11 +14,14 @@ import uuid
 import structlog
 from structlog.contextvars import bind_contextvars, get_contextvars
 
+from shared.tracing import add_trace_ids
+
 
 def configure_logging(service: str, level: str = "INFO", json: bool = True) -> None:
     """Route stdlib and structlog output through one JSON renderer on stdout."""
     processors: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
+        add_trace_ids,  # trace_id and span_id of the current span, when tracing is on
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),

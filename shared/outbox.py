@@ -18,6 +18,7 @@ from faststream.rabbit import RabbitBroker, RabbitExchange
 from sqlalchemy import Row, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from shared import tracing
 from shared.db import execute_rows, unit_of_work
 from shared.envelope import Envelope
 from shared.logging import get_logger
@@ -32,10 +33,12 @@ def _now() -> datetime:
 
 
 async def add(conn: AsyncConnection, outbox: Table, events: Sequence[Envelope]) -> None:
-    """Record events to publish, inside the caller's transaction."""
+    """Record events to publish, inside the caller's transaction, with the trace context of
+    the span writing them (the relay's publish continues that trace)."""
     if not events:
         return
     now = _now()
+    traceparent = tracing.current_traceparent()
     await conn.execute(
         outbox.insert(),
         [
@@ -43,6 +46,7 @@ async def add(conn: AsyncConnection, outbox: Table, events: Sequence[Envelope]) 
                 "event_id": str(e.event_id),
                 "type": e.type,
                 "correlation_id": e.correlation_id,
+                "traceparent": traceparent,
                 "body": e.to_bytes(),
                 "created_at": now,
             }
@@ -64,15 +68,18 @@ async def add_batch(conn: AsyncConnection, outbox: Table, events: Sequence[Envel
     if not events:
         return
     now = _now()
+    traceparent = tracing.current_traceparent()
+    names = ["event_id", "type", "correlation_id", "traceparent", "body", "created_at"]
     rows: list[tuple[Any, ...]] = [
-        (str(e.event_id), e.type, e.correlation_id, e.to_bytes(), now) for e in events
+        (str(e.event_id), e.type, e.correlation_id, traceparent, e.to_bytes(), now) for e in events
     ]
-    columns = "event_id, type, correlation_id, body, created_at"
-    if all(row[2] is None for row in rows):
-        # A column NULL in every row cannot be bound in bulk: leave it to its default, NULL.
-        rows = [(event_id, type_, body, at) for event_id, type_, _, body, at in rows]
-        columns = "event_id, type, body, created_at"
-    statement = f"INSERT INTO {outbox.name} ({columns}) VALUES ({', '.join(['%s'] * len(rows[0]))})"
+    # A column NULL in every row cannot be bound in bulk: leave it to its default, NULL.
+    empty = {i for i in (2, 3) if all(row[i] is None for row in rows)}
+    if empty:
+        names = [n for i, n in enumerate(names) if i not in empty]
+        rows = [tuple(v for i, v in enumerate(row) if i not in empty) for row in rows]
+    columns = ", ".join(names)
+    statement = f"INSERT INTO {outbox.name} ({columns}) VALUES ({', '.join(['%s'] * len(names))})"
     chunk: list[tuple[Any, ...]] = []
     size = 0
     for row in rows:
@@ -94,20 +101,33 @@ async def publish_raw(
     correlation_id: str | None,
     body: bytes,
     timeout: float,
+    traceparent: str | None = None,
 ) -> None:
-    """Publish one serialised envelope, persistent, and wait for the broker's confirm."""
-    await broker.publish(
-        body,
-        exchange=exchange,
-        routing_key=type_,
-        message_id=event_id,
+    """Publish one serialised envelope, persistent, and wait for the broker's confirm.
+
+    Inside a ``publish`` span (shared.tracing) whose context rides in the ``traceparent``
+    header: a child of ``traceparent`` (an outbox row's) if given, else of the current
+    span."""
+    with tracing.publishing(
+        exchange.name,
+        type_,
+        event_id=event_id,
         correlation_id=correlation_id,
-        content_type="application/json",
-        message_type=type_,
-        persist=True,
-        mandatory=False,
-        timeout=timeout,
-    )
+        traceparent=traceparent,
+    ) as headers:
+        await broker.publish(
+            body,
+            exchange=exchange,
+            routing_key=type_,
+            message_id=event_id,
+            correlation_id=correlation_id,
+            content_type="application/json",
+            message_type=type_,
+            headers=headers,
+            persist=True,
+            mandatory=False,
+            timeout=timeout,
+        )
 
 
 async def publish_envelope(
@@ -175,6 +195,7 @@ class OutboxRelay:
                         table.c.type,
                         table.c.event_id,
                         table.c.correlation_id,
+                        table.c.traceparent,
                         table.c.body,
                         table.c.created_at,
                     )
@@ -199,7 +220,7 @@ class OutboxRelay:
         OUTBOX_PUBLISHED.labels(exchange=self._exchange.name).inc(len(rows))
         return len(rows)
 
-    async def _publish_row(self, row: Row[Any, Any, Any, Any, Any, Any]) -> None:
+    async def _publish_row(self, row: Row[Any, Any, Any, Any, Any, Any, Any]) -> None:
         await publish_raw(
             self._broker,
             self._exchange,
@@ -208,6 +229,7 @@ class OutboxRelay:
             correlation_id=row.correlation_id,
             body=row.body,
             timeout=self._timeout,
+            traceparent=row.traceparent,
         )
 
 

@@ -22,7 +22,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Mapping,
+    MutableMapping,
+    Sequence,
+)
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -38,7 +45,7 @@ from faststream.specification import Specification
 from sqlalchemy import MetaData, Table
 from tenacity import AsyncRetrying, RetryCallState, wait_exponential_jitter
 
-from shared import asyncapi
+from shared import asyncapi, tracing
 from shared.auth import apikeys, cutoffs
 from shared.auth.dependency import Authenticator
 from shared.batch_consumer import BatchConsumer, BatchHandler, SqlUnitOfWork
@@ -66,7 +73,34 @@ from shared.topology import (
 log = get_logger(__name__)
 
 VERSION = "0.1.0"  # of every service's OpenAPI and AsyncAPI documents
-NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+
+
+def _telemetry() -> TelemetryConfig:
+    """FastAPI's own OpenTelemetry layer: the server spans, with this process's provider
+    when tracing is on (shared.tracing); entirely off otherwise, because its per-request
+    provider checks (environment lookups) were ~5 % of a single-order POST's CPU. Its
+    metrics and logs stay off: Beacon exports Prometheus metrics and structlog lines."""
+    provider = tracing.provider()
+    if provider is None:
+        return {"tracing": False, "metrics": False, "logs": False}
+    return {
+        "tracer_provider": provider,
+        "tracing": True,
+        "metrics": False,
+        "logs": False,
+        "operation_spans": False,
+        "auto_configure": False,
+        "exclude": _untraced,
+    }
+
+
+# Probes and scrapes every few seconds would drown the traces; a stats WebSocket would be one
+# span hours long (its pushes are traced as the stats.changed messages they come from).
+_UNTRACED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+def _untraced(scope: MutableMapping[str, Any]) -> bool:
+    return scope["type"] == "websocket" or scope.get("path") in _UNTRACED_PATHS
 
 
 async def _as_is(message: Any) -> Any:
@@ -269,19 +303,35 @@ class Runtime:
         queue.declare = False
 
         async def on_message(message: Any) -> None:
+            span = tracing.start_consuming(spec.purpose, message.headers)
+            with tracing.current(span):
+                error = await listen(message)
+            tracing.finish(span, error)
+
+        async def listen(message: Any) -> BaseException | None:
             try:
-                event = Received.of(Envelope.from_bytes(message.body), check_rows=False)
+                envelope = Envelope.from_bytes(message.body)
+                event = Received.of(envelope, check_rows=False)
             except ValueError as error:
                 log.error("listener_bad_message", queue=spec.purpose, error=str(error)[:300])
                 await message.ack()
-                return
+                return error
+            tracing.describe_event(
+                tracing.current_span(),
+                envelope.type,
+                str(envelope.event_id),
+                envelope.correlation_id,
+            )
+            failed = None
             try:
                 await handle(event)
             except Exception as error:
                 # The state a listener feeds is rebuilt at start; one missed update is
                 # logged, never a message held unacknowledged.
                 log.error("listener_failed", queue=spec.purpose, error=repr(error)[:300])
+                failed = error
             await message.ack()
+            return failed
 
         self.broker.subscriber(queue, ack_policy=AckPolicy.MANUAL, decoder=_as_is)(on_message)
         self._listeners.append(spec)
@@ -433,10 +483,14 @@ class Runtime:
             finally:
                 await self.stop()
 
-        # FastAPI's own OpenTelemetry layer is off: Beacon exports Prometheus metrics and
-        # logs a correlation id, and the layer's per-request provider checks (environment
-        # lookups) were ~5 % of a single-order POST's CPU.
-        app = FastAPI(title=title, lifespan=lifespan, version=VERSION, telemetry=NO_TELEMETRY)
+        # FastAPI's own OpenTelemetry layer makes the server spans when tracing is on, and is
+        # off otherwise (shared.tracing.fastapi_telemetry says why).
+        app = FastAPI(
+            title=title,
+            lifespan=lifespan,
+            version=VERSION,
+            telemetry=_telemetry(),
+        )
         app.state.runtime = self
         install_request_middleware(
             app, max_body_bytes=max_body_bytes or self.settings.max_body_bytes

@@ -100,6 +100,9 @@ class ServiceSettings(BaseSettings):
     # Upgrade the schema at start (false where a migration job with its own user does it
     # and the service's database user has no DDL rights).
     migrate_on_start: bool = True
+    # OpenTelemetry traces (shared.tracing): off unless an OTLP/HTTP collector's base URL is
+    # set (spans go to <url>/v1/traces, as service beacon-<service>).
+    otel_exporter_otlp_endpoint: str = ""
 
     @field_validator("env", mode="before")
     @classmethod

@@ -25,6 +25,9 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("event_id", String(36), nullable=False, unique=True),
         Column("type", String(100), nullable=False),
         Column("correlation_id", String(64), nullable=True),
+        # The W3C trace context of the span that wrote the event (shared.tracing), which the
+        # relay's publish continues; NULL when tracing is off.
+        Column("traceparent", String(64), nullable=True),
         Column("body", LargeBinary().with_variant(LONGBLOB(), "mysql"), nullable=False),
         Column("created_at", DATETIME(fsp=6), nullable=False),
         Column("published_at", DATETIME(fsp=6), nullable=True),

@@ -24,6 +24,7 @@ from services.segments.store import audiences, profiles, rule_sql
 from services.segments.store import segments as segment_store
 from services.segments.store.tables import outbox
 from services.segments.store.tables import profiles as profile_table
+from shared import tracing
 from shared.batch_consumer import BatchHandler
 from shared.consumer import Handler
 from shared.envelope import Envelope, Received
@@ -207,7 +208,11 @@ def audience_resolver(batch_size: int, notify: Any) -> Handler:
         launched, envelope = event.payload, event.envelope
         campaign_id = launched.campaign_id
         test = launched.test
-        if not await audiences.claim(conn, campaign_id, envelope.correlation_id, test=test):
+        # The publisher sends the audience later, from the row: it keeps this span's context.
+        traceparent = tracing.current_traceparent()
+        if not await audiences.claim(
+            conn, campaign_id, envelope.correlation_id, test=test, traceparent=traceparent
+        ):
             return []  # a second launch event for the same campaign: resolved already
         if test:  # a test send: the customers named (and the sender), not rules
             ids = launched.customer_ids or []

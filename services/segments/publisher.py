@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 
 from faststream.rabbit import RabbitBroker, RabbitExchange
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.segments.domain import events as ev
 from services.segments.store import audiences
+from shared import tracing
 from shared.db import unit_of_work
 from shared.logging import bind_correlation_id, get_logger
 from shared.loops import Wakeup, run_loop
@@ -63,41 +64,44 @@ class AudiencePublisher:
             if audience is None:
                 return False
             bind_correlation_id(audience.correlation_id)
-            done = audience.published_batches
-            if done == 0:
-                resolved = ev.audience_resolved(
-                    audience.campaign_id,
-                    audience.size,
-                    audience.batches,
-                    audience.correlation_id,
-                    audience.error,
-                    test=audience.test,
-                )
-                await publish_envelope(
-                    self._broker, self._exchange, resolved, timeout=self._timeout
-                )
-            last = min(done + WINDOW, audience.batches)
-            size = self._batch_size
-            batches = [
-                ev.audience_batch(
-                    audience.campaign_id,
-                    n,
-                    audience.batches,
-                    await audiences.members(
-                        conn, audience.campaign_id, n * size + 1, (n + 1) * size
-                    ),
-                    audience.correlation_id,
-                )
-                for n in range(done, last)
-            ]
-            await asyncio.gather(
-                *(
-                    publish_envelope(self._broker, self._exchange, b, timeout=self._timeout)
-                    for b in batches
-                )
-            )
-            completed = last >= audience.batches
-            await audiences.mark_published(conn, audience.campaign_id, last, completed)
+            # Its messages continue the trace of the launch that resolved it.
+            with tracing.resumed(audience.traceparent):
+                completed = await self._publish_next(conn, audience)
         if completed:
             log.info("audience_published", campaign_id=audience.campaign_id, size=audience.size)
         return True
+
+    async def _publish_next(self, conn: AsyncConnection, audience: audiences.Audience) -> bool:
+        """Publish ``audience``'s next window (after its size, first); True once complete."""
+        done = audience.published_batches
+        if done == 0:
+            resolved = ev.audience_resolved(
+                audience.campaign_id,
+                audience.size,
+                audience.batches,
+                audience.correlation_id,
+                audience.error,
+                test=audience.test,
+            )
+            await publish_envelope(self._broker, self._exchange, resolved, timeout=self._timeout)
+        last = min(done + WINDOW, audience.batches)
+        size = self._batch_size
+        batches = [
+            ev.audience_batch(
+                audience.campaign_id,
+                n,
+                audience.batches,
+                await audiences.members(conn, audience.campaign_id, n * size + 1, (n + 1) * size),
+                audience.correlation_id,
+            )
+            for n in range(done, last)
+        ]
+        await asyncio.gather(
+            *(
+                publish_envelope(self._broker, self._exchange, b, timeout=self._timeout)
+                for b in batches
+            )
+        )
+        completed = last >= audience.batches
+        await audiences.mark_published(conn, audience.campaign_id, last, completed)
+        return completed

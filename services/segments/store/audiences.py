@@ -28,6 +28,7 @@ class Audience:
     correlation_id: str | None = None
     error: str | None = None
     test: bool = False
+    traceparent: str | None = None
 
 
 def _now() -> datetime:
@@ -51,6 +52,7 @@ def _audience(row: Any) -> Audience:
         row.correlation_id,
         row.error,
         bool(row.test),
+        row.traceparent,
     )
 
 
@@ -69,7 +71,12 @@ async def lock_unfinished(conn: AsyncConnection) -> Audience | None:
 
 
 async def claim(
-    conn: AsyncConnection, campaign_id: str, correlation_id: str | None, *, test: bool = False
+    conn: AsyncConnection,
+    campaign_id: str,
+    correlation_id: str | None,
+    *,
+    test: bool = False,
+    traceparent: str | None = None,
 ) -> bool:
     """Take the campaign's audience row; False when another launch event already did.
 
@@ -84,6 +91,7 @@ async def claim(
             size=0,
             batches=0,
             correlation_id=correlation_id,
+            traceparent=traceparent,
             resolved_at=_now(),
             test=test,
         )

@@ -92,6 +92,9 @@ audiences = Table(
     Column("batches", Integer, nullable=False),
     Column("published_batches", Integer, nullable=False, server_default="0"),
     Column("correlation_id", String(64)),
+    # The trace context of the launch's consumer (shared.tracing): the publisher's messages,
+    # sent later, continue its trace. NULL when tracing is off.
+    Column("traceparent", String(64)),
     Column("error", String(1000)),  # why the audience could not be resolved (then size 0)
     Column("test", Boolean, nullable=False, server_default="0"),  # a test send's
     Column("resolved_at", DATETIME(fsp=6), nullable=False),
