@@ -1,5 +1,6 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { act, render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { MemoryRouter, Route, Routes } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LiveStatsProvider, mergeLiveStats } from '../live/LiveStats';
@@ -66,5 +67,57 @@ describe('history tiles', () => {
     act(() => mergeLiveStats(client, [{ campaign_id: 'b', audience_size: 50, pending: 40, sent: 9, failed: 1, updated_at: at(1) }]));
     await new Promise((r) => setTimeout(r, 10));
     expect(tile('total-sent')).toBe('35');
+  });
+
+  it('come from the stats API for every page loaded, past the first hundred rows', async () => {
+    const page = (n: number) => ({
+      status: 200,
+      body: {
+        items: Array.from({ length: 50 }, (_, i) => campaign(`c${n * 50 + i}`, `C ${n * 50 + i}`)),
+        next_cursor: n < 2 ? `${n + 1}` : null,
+      },
+    });
+    const api = fakeApi({
+      'GET /api/v1/campaigns': [page(0), page(1), page(2)],
+      // Each asked id has sent 1: the tiles sum what the answers hold.
+      'GET /api/v1/stats/campaigns': [
+        (call) => ({
+          status: 200,
+          body: {
+            items: (call.url.searchParams.get('ids') ?? '').split(',').map((id) => ({
+              campaign_id: id,
+              audience_size: 100,
+              pending: 99,
+              sent: 1,
+              failed: 0,
+              updated_at: at(1),
+            })),
+            next_cursor: null,
+          },
+        }),
+      ],
+    });
+    const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    render(
+      <QueryClientProvider client={client}>
+        <LiveStatsProvider enabled={false}>
+          <MemoryRouter initialEntries={['/campaigns']}>
+            <Routes>
+              <Route path="/campaigns" element={<Campaigns />} />
+            </Routes>
+          </MemoryRouter>
+        </LiveStatsProvider>
+      </QueryClientProvider>,
+    );
+    const more = async () => userEvent.click(await screen.findByRole('button', { name: 'Older campaigns' }));
+    await waitFor(() => expect(screen.getByTestId('total-sent').textContent).toBe('50'));
+    await more();
+    await waitFor(() => expect(screen.getByTestId('total-sent').textContent).toBe('100'));
+    await more();
+    await waitFor(() => expect(screen.getByTestId('total-sent').textContent).toBe('150'));
+    const asked = api.of('GET', '/api/v1/stats/campaigns').map((c) => (c.url.searchParams.get('ids') ?? '').split(',').length);
+    expect(Math.max(...asked)).toBeLessThanOrEqual(100); // never more ids than the API takes
+    const row = screen.getAllByTestId('campaign-row').find((r) => r.dataset.campaignId === 'c149')!;
+    expect(within(row).getByTestId('stat-sent')).toHaveTextContent('1');
   });
 });

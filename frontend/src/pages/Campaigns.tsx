@@ -2,7 +2,7 @@
  * /campaigns: the history, newest first. Counters come from the stats API and then move
  * live with the WebSocket; a campaign launched anywhere else shows up without a reload.
  */
-import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useInfiniteQuery, useQueries } from '@tanstack/react-query';
 import { useEffect, useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { campaigns, stats, unwrap } from '../api/client';
@@ -15,6 +15,13 @@ import { useLive } from '../live/LiveStats';
 import { useTitle } from '../lib/title';
 
 const PAGE = 50;
+const STATS_IDS = 100; // GET /api/v1/stats/campaigns takes at most this many ids a call
+
+/** The counters of every page of rows read so far, as one list (a stable function, so
+ * TanStack Query recomputes it only when an answer changes). */
+function everyItem<T>(results: { data?: { items: T[] } }[]): T[] {
+  return results.flatMap((r) => r.data?.items ?? []);
+}
 
 const STATUS_FILTERS = [
   ['scheduled', 'Scheduled'],
@@ -140,19 +147,24 @@ export default function Campaigns() {
     ids.forEach((id) => known.current.add(id));
   }, [ids, known]);
 
-  // The counters' source of truth, read once per list; the socket keeps them moving.
-  const first = ids.slice(0, 100);
-  const counters = useQuery({
-    queryKey: ['stats', 'campaigns', first.join(',')],
-    enabled: first.length > 0,
-    queryFn: ({ signal }) =>
-      unwrap(
-        stats.GET('/api/v1/stats/campaigns', { params: { query: { ids: first.join(',') } }, signal }),
-      ),
+  // The counters' source of truth, read once per page of rows (the stats API takes up to
+  // STATS_IDS ids a call), however many pages are loaded; the socket keeps them moving.
+  const chunks = useMemo(() => {
+    const out: string[][] = [];
+    for (let i = 0; i < ids.length; i += STATS_IDS) out.push(ids.slice(i, i + STATS_IDS));
+    return out;
+  }, [ids]);
+  const counted = useQueries({
+    queries: chunks.map((chunk) => ({
+      queryKey: ['stats', 'campaigns', chunk.join(',')],
+      queryFn: ({ signal }: { signal: AbortSignal }) =>
+        unwrap(stats.GET('/api/v1/stats/campaigns', { params: { query: { ids: chunk.join(',') } }, signal })),
+    })),
+    combine: everyItem,
   });
   useEffect(() => {
-    if (counters.data) merge(counters.data.items);
-  }, [counters.data, merge]);
+    if (counted.length) merge(counted);
+  }, [counted, merge]);
 
   return (
     <div className="page">
