@@ -73,6 +73,8 @@ async def create_campaign(
             "id": str(uuid.uuid4()),
             "name": new.name,
             "message": new.message,
+            "channel": new.channel,
+            "subject": new.subject,
             "rules": rules,
             "segment_id": new.segment_id,
             "schedule_at": new.schedule_at.replace(tzinfo=None) if new.schedule_at else None,
@@ -191,6 +193,8 @@ async def duplicate(
         name=copy.name or f"{original['name']} (copy)"[:200],
         rules=original["rules"],
         message=original["message"],
+        channel=original["channel"],
+        subject=original["subject"],
         schedule_at=copy.schedule_at,
         confirm_audience_size=copy.confirm_audience_size,
     )

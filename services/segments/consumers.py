@@ -15,12 +15,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import and_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.segments.domain import RuleError, parse_rules
 from services.segments.domain import events as ev
 from services.segments.service import PROFILES_QUEUE
 from services.segments.store import audiences, profiles, rule_sql
+from services.segments.store import suppressions as suppression_store
 from services.segments.store import segments as segment_store
 from services.segments.store.tables import outbox
 from services.segments.store.tables import profiles as profile_table
@@ -238,6 +240,10 @@ def audience_resolver(batch_size: int, notify: Any) -> Handler:
             return []
         # "As of that moment": relative dates count back from the launch, not from now.
         condition = rule_sql.where(group, envelope.occurred_at)
+        if launched.channel == "email":
+            # Only those it may email: an address, consent, not unsubscribed. Left out of
+            # the audience (and its size) rather than logged SKIPPED downstream.
+            condition = and_(condition, suppression_store.reachable_by_email())
         await _resolve(conn, campaign_id, condition, launched.max_audience)
         notify()
         return []
