@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.segments.settings import SegmentsSettings
 from services.segments.store import suppressions
 from shared.db import unit_of_work
-from shared.errors import responses
+from shared.errors import ErrorBody
 from shared.unsubscribe import MAX_TOKEN, BadToken, read_token
 
 
@@ -28,7 +28,10 @@ def build_public_router(settings: SegmentsSettings, engine: AsyncEngine) -> APIR
         "",
         status_code=204,
         summary="One-click unsubscribe (RFC 8058): the token from the email's link",
-        responses=responses(400, 403),
+        responses={
+            400: {"model": ErrorBody, "description": "Not an unsubscribe token"},
+            403: {"model": ErrorBody, "description": "The token's signature does not match"},
+        },
     )
     async def unsubscribe(
         token: Annotated[str, Query(min_length=1, max_length=MAX_TOKEN)],
