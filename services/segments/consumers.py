@@ -22,8 +22,8 @@ from services.segments.domain import RuleError, parse_rules
 from services.segments.domain import events as ev
 from services.segments.service import PROFILES_QUEUE
 from services.segments.store import audiences, profiles, rule_sql
-from services.segments.store import suppressions as suppression_store
 from services.segments.store import segments as segment_store
+from services.segments.store import suppressions as suppression_store
 from services.segments.store.tables import outbox
 from services.segments.store.tables import profiles as profile_table
 from shared.batch_consumer import BatchHandler
