@@ -131,6 +131,22 @@ const STEPS = [
     ].join('\n'),
     test: expect(202),
   },
+  {
+    op: 'POST /api/v1/unsubscribe',
+    name: 'One-click unsubscribe (signed link, no sign-in)',
+    auth: { type: 'noauth' },
+    query: { token: '{{unsubscribeToken}}' },
+    pre: [
+      '// The token an email\'s List-Unsubscribe link carries (shared/unsubscribe.py):',
+      '// "email.<base64url customer id>.<base64url HMAC-SHA256 of "email.<customer id>">".',
+      "const cj = require('crypto-js');",
+      "const b64url = (words) => cj.enc.Base64.stringify(words).replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');",
+      "const customer = pm.variables.replaceIn('pm-{{runId}}-2');",
+      "const mac = cj.HmacSHA256(`email.${customer}`, pm.variables.get('unsubscribeSecret'));",
+      "pm.collectionVariables.set('unsubscribeToken', `email.${b64url(cj.enc.Utf8.parse(customer))}.${b64url(mac)}`);",
+    ].join('\n'),
+    test: expect(204),
+  },
   { folder: 'clean-up', op: 'DELETE /api/v1/segments/{sid}', name: 'Delete the segment', vars: { sid: '{{segmentId}}' }, test: expect(204) },
   { folder: 'clean-up', op: 'DELETE /api/v1/customers/{customer_id}', name: 'Erase a customer (right to erasure, admin)', vars: { customer_id: 'pm-{{runId}}-4' }, test: expect(202) },
 ];
@@ -255,6 +271,7 @@ const variables = [
   { key: 'token', value: '' },
   { key: 'email', value: 'postman@example.com' },
   { key: 'vendorSecret', value: 'beacon-dev-vendor-secret' },
+  { key: 'unsubscribeSecret', value: 'beacon-dev-unsubscribe-secret' },
   { key: 'runId', value: '' },
   { key: 'refreshToken', value: '' },
   { key: 'keyId', value: '' },
@@ -275,7 +292,7 @@ const collection = {
 const environment = {
   id: id('environment'),
   name: 'Beacon (local)',
-  values: variables.filter((v) => !['runId', 'polls', 'refreshToken', 'keyId'].includes(v.key)).map((v) => ({ ...v, type: v.key === 'token' || v.key === 'vendorSecret' ? 'secret' : 'default', enabled: true })),
+  values: variables.filter((v) => !['runId', 'polls', 'refreshToken', 'keyId'].includes(v.key)).map((v) => ({ ...v, type: ['token', 'vendorSecret', 'unsubscribeSecret'].includes(v.key) ? 'secret' : 'default', enabled: true })),
   _postman_variable_scope: 'environment',
 };
 fs.mkdirSync(outDir, { recursive: true });
