@@ -41,7 +41,8 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    # validate: a character outside the alphabet is an error, not silently dropped.
+    return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
 
 
 def _mac(secret: str, channel: str, customer_id: str) -> bytes:
@@ -66,6 +67,8 @@ def read_token(secret: str, token: str) -> Unsubscribe:
         mac = _unb64(encoded_mac)
     except (binascii.Error, ValueError):
         raise BadToken("not an unsubscribe token") from None
-    if not customer_id or not hmac.compare_digest(mac, _mac(secret, channel, customer_id)):
+    if not customer_id:
+        raise BadToken("not an unsubscribe token")
+    if not hmac.compare_digest(mac, _mac(secret, channel, customer_id)):
         raise BadToken("the token's signature does not match", forged=True)
     return Unsubscribe(customer_id, channel)

@@ -29,7 +29,8 @@ class Sender:
     @property
     def domain(self) -> str:
         _, address = parseaddr(self.from_address)
-        return address.rpartition("@")[2] or "beacon.invalid"
+        _, at, domain = address.rpartition("@")
+        return domain if at and domain else "beacon.invalid"
 
 
 def one_line(text: str) -> str:
