@@ -215,7 +215,8 @@ async def test_email_campaign_sends_once_per_consenting_recipient_and_unsubscrib
             again = await anonymous.post(url, data={"List-Unsubscribe": "One-Click"})
             assert again.status_code == 204
         suppressed = await stack.rows(
-            "segments", "SELECT customer_id, channel FROM suppressions WHERE customer_id LIKE :c",
+            "segments",
+            "SELECT customer_id, channel FROM suppressions WHERE customer_id LIKE :c",
             c=f"{city}-%",
         )
         assert [(r.customer_id, r.channel) for r in suppressed] == [(f"{city}-asha", "email")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import aiosmtplib
 import pytest
 
@@ -16,7 +18,7 @@ URL = "https://shop.example/api/v1/unsubscribe?token=email.YQ.b"
 
 
 def test_email_messages_go_to_the_email_address_with_a_rendered_subject() -> None:
-    recipients = [
+    recipients: list[dict[str, Any]] = [
         {"customer_id": "a", "name": "Asha\nRao", "email": " a@x.in ", "phone": "+91 1"},
         {"customer_id": "b", "name": "Bo", "email": None, "phone": "+91 2"},
     ]
