@@ -26,16 +26,21 @@ FROM = "Test Shop <news@shop.test>"
 
 
 class Sink:
-    """An SMTP server's handler: refuses ``bounce*`` recipients with a 550, keeps the rest."""
+    """An SMTP server's handler: refuses ``bounce*`` recipients with a 550, greylists
+    ``grey*`` ones (a 451 the first time), keeps the rest."""
 
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], EmailMessage]] = []
+        self.greylisted: list[str] = []
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
     ) -> str:
         if address.startswith("bounce"):
             return "550 5.1.1 mailbox unavailable"
+        if address.startswith("grey") and address not in self.greylisted:
+            self.greylisted.append(address)
+            return "451 4.7.1 greylisted, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -86,6 +91,7 @@ def customers(city: str) -> list[dict[str, Any]]:
         person("unsaid", "Meera Never Said", f"meera.{city}@example.in", None),
         person("phone", "Phone Only", None, True),
         person("bounce", "Bounce Bose", f"bounce.{city}@example.in", True),
+        person("grey", "Grey Gupta", f"grey.{city}@example.in", True),
     ]
 
 
@@ -156,9 +162,9 @@ async def test_email_campaign_sends_once_per_consenting_recipient_and_unsubscrib
         )
 
         first = await launch_email(client, campaigns.url, city)
-        # Only those with an address and consent: asha, zoe, bounce.
-        assert (first["status"], first["audience_size"]) == ("completed", 3), first
-        assert (first["sent"], first["failed"]) == (2, 1)
+        # Only those with an address and consent: asha, zoe, bounce, grey.
+        assert (first["status"], first["audience_size"]) == ("completed", 4), first
+        assert (first["sent"], first["failed"]) == (3, 1)
         rows = await stack.rows(
             "delivery",
             "SELECT customer_id, status, reason, subject FROM communications_log"
@@ -166,15 +172,18 @@ async def test_email_campaign_sends_once_per_consenting_recipient_and_unsubscrib
             c=first["id"],
         )
         by_customer = {r.customer_id.removeprefix(f"{city}-"): r for r in rows}
-        assert sorted(by_customer) == ["asha", "bounce", "zoe"]
-        assert (by_customer["asha"].status, by_customer["zoe"].status) == ("SENT", "SENT")
+        assert sorted(by_customer) == ["asha", "bounce", "grey", "zoe"]
+        assert {by_customer[k].status for k in ("asha", "zoe", "grey")} == {"SENT"}
         assert by_customer["bounce"].status == "FAILED"
         assert by_customer["bounce"].reason.startswith("smtp: 550 5.1.1 mailbox unavailable")
         assert by_customer["asha"].subject == "Asha, your offer"
 
-        # Exactly one message per accepted recipient.
+        # Exactly one message per accepted recipient; the greylisted one after a retry.
         asha_to, zoe_to = f"asha.{city}@example.in", f"zoe.{city}@example.in"
-        assert sorted(r for rcpt, _ in sink.messages for r in rcpt) == sorted([asha_to, zoe_to])
+        grey_to = f"grey.{city}@example.in"
+        assert sink.greylisted == [grey_to]
+        delivered = sorted(r for rcpt, _ in sink.messages for r in rcpt)
+        assert delivered == sorted([asha_to, zoe_to, grey_to])
         [asha] = sink.to(asha_to)
         [zoe] = sink.to(zoe_to)
         asha_id = message_id(first["id"], f"{city}-asha")
@@ -224,8 +233,8 @@ async def test_email_campaign_sends_once_per_consenting_recipient_and_unsubscrib
         # The next email campaign leaves Asha out.
         before = len(sink.messages)
         second = await launch_email(client, campaigns.url, city)
-        assert (second["status"], second["audience_size"]) == ("completed", 2), second
-        assert (second["sent"], second["failed"]) == (1, 1)
+        assert (second["status"], second["audience_size"]) == ("completed", 3), second
+        assert (second["sent"], second["failed"]) == (2, 1)
         new = sink.messages[before:]
-        assert [rcpt for rcpt, _ in new] == [[zoe_to]]
+        assert sorted(r for rcpt, _ in new for r in rcpt) == sorted([zoe_to, grey_to])
         assert len(sink.to(asha_to)) == 1
