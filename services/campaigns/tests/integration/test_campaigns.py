@@ -69,6 +69,20 @@ async def test_create_launches_at_once_and_announces_it_once(
     assert read.status_code == 200 and read.json() == campaign
 
 
+async def test_an_email_campaign_keeps_and_announces_its_channel_and_subject(
+    campaigns: InProcess, stack: Stack
+) -> None:
+    response = await create(campaigns, stack, channel="email", subject="Hi {first_name}")
+    assert response.status_code == 201, response.text
+    campaign = response.json()
+    assert (campaign["channel"], campaign["subject"]) == ("email", "Hi {first_name}")
+    sms = await create(campaigns, stack)
+    assert (sms.json()["channel"], sms.json()["subject"]) == ("sms", None)
+    email_event, sms_event = await launched_events(stack)
+    assert (email_event["channel"], email_event["subject"]) == ("email", "Hi {first_name}")
+    assert (sms_event["channel"], sms_event["subject"]) == ("sms", None)
+
+
 @pytest.mark.parametrize(
     "fields, where",
     [
@@ -81,6 +95,12 @@ async def test_create_launches_at_once_and_announces_it_once(
         ({"confirm_audience_size": -1}, "confirm_audience_size"),
         ({"name": ""}, "name"),
         ({"extra": 1}, "extra"),
+        # Issue 26: a channel; email needs a subject, which must fit the store.
+        ({"channel": "fax"}, "body.channel"),
+        ({"channel": "email"}, "body.subject"),
+        ({"subject": "Hi"}, "body.subject"),
+        ({"channel": "email", "subject": "x" * 201}, "body.subject"),
+        ({"channel": "email", "subject": "Hi {nope}"}, "body.subject"),
     ],
 )
 async def test_invalid_campaigns_are_422_and_nothing_is_stored(
