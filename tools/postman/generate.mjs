@@ -132,6 +132,7 @@ const STEPS = [
     test: expect(202),
   },
   {
+    folder: 'unsubscribe',
     op: 'POST /api/v1/unsubscribe',
     name: 'One-click unsubscribe (signed link, no sign-in)',
     auth: { type: 'noauth' },
