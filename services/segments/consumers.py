@@ -152,6 +152,7 @@ async def apply_merges(
 ) -> list[Envelope]:
     merges = [(m.alias, m.into) for e in events for m in e.payload.merges]
     recounted, aliases = await profiles.merge(conn, merges)
+    await suppression_store.carry_over(conn, merges)
     return await _changed(conn, sorted({*recounted, *aliases}))
 
 
@@ -166,6 +167,7 @@ async def apply_erasures(
         tombstone = event.payload.tombstone_id
         removals, secrets = await profiles.erase(conn, ids)
         await audiences.forget_members(conn, ids, tombstone)
+        await suppression_store.forget(conn, ids)
         await scrub_outbox(conn, outbox, set(ids), secrets, _without(set(ids), secrets))
         out += _events(removals)
     return out
@@ -240,11 +242,12 @@ def audience_resolver(batch_size: int, notify: Any) -> Handler:
             return []
         # "As of that moment": relative dates count back from the launch, not from now.
         condition = rule_sql.where(group, envelope.occurred_at)
-        if launched.channel == "email":
+        email = launched.channel == "email"
+        if email:
             # Only those it may email: an address, consent, not unsubscribed. Left out of
             # the audience (and its size) rather than logged SKIPPED downstream.
             condition = and_(condition, suppression_store.reachable_by_email())
-        await _resolve(conn, campaign_id, condition, launched.max_audience)
+        await _resolve(conn, campaign_id, condition, launched.max_audience, email=email)
         notify()
         return []
 
@@ -254,6 +257,8 @@ def audience_resolver(batch_size: int, notify: Any) -> Handler:
         condition: Any,
         ceiling: int | None,
         guests: list[dict[str, Any]] | None = None,
+        *,
+        email: bool = False,
     ) -> None:
         try:
             # A savepoint, so a refused audience (larger than confirmed, or empty) leaves
@@ -264,6 +269,11 @@ def audience_resolver(batch_size: int, notify: Any) -> Handler:
                     raise AudienceTooLarge(size, ceiling)
                 if guests:
                     size = await audiences.add_guests(conn, campaign_id, guests, batch_size)
+                if size == 0 and email:
+                    raise AudienceRefused(
+                        "the audience is empty: nobody who matches now has an email address "
+                        "and email consent and has not unsubscribed"
+                    )
                 if size == 0:
                     raise AudienceRefused("the audience is empty: nobody matches now")
         except AudienceRefused as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, and_, exists, select
+from sqlalchemy import ColumnElement, and_, delete, exists, select
 from sqlalchemy.dialects.mysql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -46,3 +46,23 @@ def reachable_by_email() -> ColumnElement[bool]:
             suppressions.c.channel == "email",
         ),
     )
+
+
+async def carry_over(conn: AsyncConnection, merges: list[tuple[str, str]]) -> None:
+    """One person found under two ids: what the alias unsubscribed from, ``into`` stays
+    unsubscribed from (an unsubscribe must never be lost to a merge)."""
+    for alias, into in merges:
+        rows = (
+            await conn.execute(
+                select(suppressions.c.channel, suppressions.c.reason).where(
+                    suppressions.c.customer_id == alias
+                )
+            )
+        ).all()
+        for row in rows:
+            await suppress(conn, into, row.channel, row.reason)
+
+
+async def forget(conn: AsyncConnection, customer_ids: list[str]) -> None:
+    """An erased person's suppressions go with the rest of their data."""
+    await conn.execute(delete(suppressions).where(suppressions.c.customer_id.in_(customer_ids)))
