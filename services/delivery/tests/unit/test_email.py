@@ -105,3 +105,20 @@ def test_smtp_errors_are_permanent_only_for_a_5xx_of_the_message(
     error: Exception, kind: type[Exception]
 ) -> None:
     assert type(classify(error)) is kind
+
+
+def test_email_on_needs_a_postal_address_and_in_production_a_real_secret() -> None:
+    from services.delivery.app import check_email_settings
+    from services.delivery.settings import DeliverySettings
+    from shared.settings import ConfigurationError
+
+    check_email_settings(DeliverySettings(env="production"))  # email off: nothing needed
+    on = {"smtp_host": "smtp.example", "smtp_postal_address": "1 MG Road"}
+    check_email_settings(DeliverySettings(env="development", **on))
+    with pytest.raises(ConfigurationError, match="BEACON_SMTP_POSTAL_ADDRESS"):
+        check_email_settings(DeliverySettings(env="development", smtp_host="smtp.example"))
+    with pytest.raises(ConfigurationError, match="BEACON_UNSUBSCRIBE_SECRET"):
+        check_email_settings(DeliverySettings(env="production", **on))
+    with pytest.raises(ConfigurationError, match="BEACON_UNSUBSCRIBE_SECRET"):
+        check_email_settings(DeliverySettings(env="production", unsubscribe_secret="short", **on))
+    check_email_settings(DeliverySettings(env="production", unsubscribe_secret="s" * 32, **on))
