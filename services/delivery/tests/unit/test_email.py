@@ -112,13 +112,16 @@ def test_email_on_needs_a_postal_address_and_in_production_a_real_secret() -> No
     from services.delivery.settings import DeliverySettings
     from shared.settings import ConfigurationError
 
-    check_email_settings(DeliverySettings(env="production"))  # email off: nothing needed
+    def settings(env: str, **values: Any) -> DeliverySettings:
+        return DeliverySettings.model_validate({"env": env, **values})
+
+    check_email_settings(settings("production"))  # email off: nothing needed
     on = {"smtp_host": "smtp.example", "smtp_postal_address": "1 MG Road"}
-    check_email_settings(DeliverySettings(env="development", **on))
+    check_email_settings(settings("development", **on))
     with pytest.raises(ConfigurationError, match="BEACON_SMTP_POSTAL_ADDRESS"):
-        check_email_settings(DeliverySettings(env="development", smtp_host="smtp.example"))
+        check_email_settings(settings("development", smtp_host="smtp.example"))
     with pytest.raises(ConfigurationError, match="BEACON_UNSUBSCRIBE_SECRET"):
-        check_email_settings(DeliverySettings(env="production", **on))
+        check_email_settings(settings("production", **on))
     with pytest.raises(ConfigurationError, match="BEACON_UNSUBSCRIBE_SECRET"):
-        check_email_settings(DeliverySettings(env="production", unsubscribe_secret="short", **on))
-    check_email_settings(DeliverySettings(env="production", unsubscribe_secret="s" * 32, **on))
+        check_email_settings(settings("production", unsubscribe_secret="short", **on))
+    check_email_settings(settings("production", unsubscribe_secret="s" * 32, **on))
