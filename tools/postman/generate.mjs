@@ -133,8 +133,8 @@ const STEPS = [
   },
   {
     folder: 'unsubscribe',
-    op: 'POST /api/v1/unsubscribe',
-    name: 'One-click unsubscribe (signed link, no sign-in)',
+    op: 'GET /api/v1/unsubscribe',
+    name: 'The footer link in a browser: a page with the unsubscribe button',
     auth: { type: 'noauth' },
     query: { token: '{{unsubscribeToken}}' },
     pre: [
@@ -146,6 +146,14 @@ const STEPS = [
       "const mac = cj.HmacSHA256(`email.${customer}`, pm.variables.get('unsubscribeSecret'));",
       "pm.collectionVariables.set('unsubscribeToken', `email.${b64url(cj.enc.Utf8.parse(customer))}.${b64url(mac)}`);",
     ].join('\n'),
+    test: expect(200),
+  },
+  {
+    folder: 'unsubscribe',
+    op: 'POST /api/v1/unsubscribe',
+    name: 'One-click unsubscribe (signed link, no sign-in)',
+    auth: { type: 'noauth' },
+    query: { token: '{{unsubscribeToken}}' },
     test: expect(204),
   },
   { folder: 'clean-up', op: 'DELETE /api/v1/segments/{sid}', name: 'Delete the segment', vars: { sid: '{{segmentId}}' }, test: expect(204) },

@@ -137,7 +137,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The footer link opened in a browser: a page whose button unsubscribes */
+        get: operations["unsubscribe_page_api_v1_unsubscribe_get"];
         put?: never;
         /** One-click unsubscribe (RFC 8058): the token from the email's link */
         post: operations["unsubscribe_api_v1_unsubscribe_post"];
@@ -1087,10 +1088,70 @@ export interface operations {
             };
         };
     };
+    unsubscribe_page_api_v1_unsubscribe_get: {
+        parameters: {
+            query: {
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Not an unsubscribe token */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The token's signature does not match */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is over the service's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is not valid; ``errors`` lists each problem with its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     unsubscribe_api_v1_unsubscribe_post: {
         parameters: {
             query: {
                 token: string;
+                /** @description page: the footer page's button */
+                via?: "page" | null;
             };
             header?: never;
             path?: never;

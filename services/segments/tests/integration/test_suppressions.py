@@ -116,6 +116,23 @@ async def test_email_audiences_keep_to_consenting_unsuppressed_addresses(stack: 
         assert (await anonymous.post(url, params={"token": forged})).status_code == 403
         assert (await anonymous.post(url, params={"token": "email.@@.x"})).status_code == 400
         assert (await anonymous.post(url)).status_code == 422  # no token at all
+        # The footer link opened in a browser: a page (a GET never unsubscribes) whose
+        # button posts the same token.
+        phone = make_token(DEV_SECRET, f"{city}-phone", "email")
+        page = await anonymous.get(url, params={"token": phone})
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert f'<form method="post" action="?token={phone}&amp;via=page">' in page.text
+        assert (await anonymous.get(url, params={"token": forged})).status_code == 403
+        assert (
+            await stack.scalar(
+                "segments",
+                "SELECT COUNT(*) FROM suppressions WHERE customer_id = :c",
+                c=f"{city}-phone",
+            )
+            == 0
+        )
+        button = await anonymous.post(url, params={"token": phone, "via": "page"})
+        assert button.status_code == 200 and "You are unsubscribed" in button.text
 
     assert await audience_of(stack, city, "email") == ["a"]
     # The simulator's sms campaigns are as before: everyone the rules match.
@@ -133,9 +150,10 @@ async def test_email_audiences_keep_to_consenting_unsuppressed_addresses(stack: 
     assert [tuple(r) for r in rows] == [
         (f"{city}-gone", "email", "unsubscribed"),
         (f"{city}-merged", "email", "unsubscribed"),
+        (f"{city}-phone", "email", "unsubscribed"),
     ]
     async with engine.begin() as conn:
-        await suppressions.forget(conn, [f"{city}-gone", f"{city}-merged"])
+        await suppressions.forget(conn, [f"{city}-gone", f"{city}-merged", f"{city}-phone"])
     assert (
         await stack.scalar(
             "segments", "SELECT COUNT(*) FROM suppressions WHERE customer_id LIKE :c", c=f"{city}-%"
