@@ -137,7 +137,8 @@ export interface paths {
         head?: never;
         /**
          * Edit
-         * @description Change a scheduled campaign: name, message, audience, time, confirmed size.
+         * @description Change a scheduled campaign: name, message (an email's subject), audience, time,
+         *     confirmed size.
          */
         patch: operations["edit_api_v1_campaigns__campaign_id__patch"];
         trace?: never;
@@ -365,6 +366,8 @@ export interface components {
             schedule_at?: (string | number) | null;
             /** Segment Id */
             segment_id?: string | null;
+            /** Subject */
+            subject?: string | null;
         };
         /** CampaignList */
         CampaignList: {

@@ -173,6 +173,8 @@ class CampaignEdit(BaseModel):
     rules: RulesInput | None = None
     segment_id: str | None = Field(default=None, min_length=1, max_length=64)
     message: str | None = Field(default=None, min_length=1, max_length=2000)
+    # An email campaign's subject (its channel does not change).
+    subject: str | None = Field(default=None, min_length=1, max_length=SUBJECT_MAX)
     schedule_at: UtcTime | None = Field(default=None, description="a time to come")
     confirm_audience_size: int | None = Field(default=None, ge=0, le=1_000_000_000)
 
@@ -185,6 +187,11 @@ class CampaignEdit(BaseModel):
     @classmethod
     def _template(cls, value: str | None) -> str | None:
         return None if value is None else _checked_template(value)
+
+    @field_validator("subject")
+    @classmethod
+    def _subject(cls, value: str | None) -> str | None:
+        return None if value is None else _checked_subject(value)
 
     @field_validator("rules")
     @classmethod
