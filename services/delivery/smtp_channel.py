@@ -134,7 +134,7 @@ class SmtpChannel:
             if wait > 0:
                 await asyncio.sleep(wait)
             try:
-                smtp = self._idle.pop() if self._idle else await self._connect()
+                smtp = await self._connection()
             except Exception as error:  # refused, timed out, TLS or login failed
                 raise _Transient(f"connect: {classify(error)}") from error
             try:
@@ -143,6 +143,16 @@ class SmtpChannel:
                 await _quietly_close(smtp)
                 raise classify(error) from error
             self._idle.append(smtp)
+
+    async def _connection(self) -> aiosmtplib.SMTP:
+        """An idle pooled connection still open (the server may have closed one that sat
+        idle), else a new one."""
+        while self._idle:
+            smtp = self._idle.pop()
+            if smtp.is_connected:
+                return smtp
+            smtp.close()
+        return await self._connect()
 
     async def _connect(self) -> aiosmtplib.SMTP:
         s = self._settings
