@@ -19,7 +19,7 @@ import builtins
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -168,6 +168,10 @@ class CampaignLaunched(_Payload):
     rules: dict[str, Any] | None = None
     segment_id: str | None = None
     message: str | None = None  # the template (delivery needs it; segments does not)
+    # Where it goes: sms (the vendor simulator; older events have no channel) or email,
+    # with the subject template. Segments keeps an email audience to those it may email.
+    channel: Literal["sms", "email"] = "sms"
+    subject: str | None = Field(default=None, max_length=200)
     max_audience: int | None = Field(default=None, ge=0)
     created_by: Actor | None = None
     # A test send: these customers instead of the rules, marked test, in no statistics.

@@ -18,7 +18,8 @@
 #   beacon-keda             host               KEDA's management-API URL, fully qualified:
 #                           http://keda:<password>@beacon-rabbitmq.NAMESPACE.svc.cluster.local:15672/%2F
 #   beacon-vendor           BEACON_VENDOR_SECRET
-#   beacon-auth             BEACON_AUTH_PUBLIC_KEYS, BEACON_AUTH_KEY_PEPPER   (every service)
+#   beacon-auth             BEACON_AUTH_PUBLIC_KEYS, BEACON_AUTH_KEY_PEPPER,
+#                           BEACON_UNSUBSCRIBE_SECRET                          (every service)
 #   beacon-auth-signing     BEACON_AUTH_SIGNING_KEY   the token signing key (campaigns only)
 #   beacon-rabbitmq-users   users.json         RabbitMQ's users, loaded at boot
 set -euo pipefail
@@ -70,7 +71,8 @@ signing_key="$(openssl genpkey -algorithm ed25519)"
 apply_secret beacon-auth-signing "--from-literal=BEACON_AUTH_SIGNING_KEY=$signing_key"
 apply_secret beacon-auth \
     "--from-literal=BEACON_AUTH_PUBLIC_KEYS=$(openssl pkey -pubout <<<"$signing_key")" \
-    "--from-literal=BEACON_AUTH_KEY_PEPPER=$(openssl rand -hex 32)"
+    "--from-literal=BEACON_AUTH_KEY_PEPPER=$(openssl rand -hex 32)" \
+    "--from-literal=BEACON_UNSUBSCRIBE_SECRET=$(secret)"
 users_json="$(cat <<JSON
 {
   "users": [

@@ -130,7 +130,8 @@ def build_router(
 
     @router.patch("/{campaign_id}", response_model=CampaignOut, responses=responses(404, 409))
     async def edit(campaign_id: CampaignId, body: CampaignEdit) -> dict[str, Any]:
-        """Change a scheduled campaign: name, message, audience, time, confirmed size."""
+        """Change a scheduled campaign: name, message (an email's subject), audience, time,
+        confirmed size."""
         try:
             async with unit_of_work(engine) as conn:
                 return await service.edit_scheduled(
@@ -140,6 +141,8 @@ def build_router(
             raise HTTPException(404, str(error)) from None
         except service.UnknownSegment as error:
             raise unknown_segment(error) from None
+        except service.NoSubject as error:
+            raise invalid_field("body.subject", str(error)) from None
         except NotAllowed as error:
             raise ApiError(409, str(error)) from None
 

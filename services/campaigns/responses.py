@@ -24,6 +24,8 @@ class CampaignOut(BaseModel):
     status: Status
     reason: str | None = Field(description="why it failed or was cancelled")
     message: str = Field(description="the template")
+    channel: Literal["sms", "email"] = Field(description="sms (the vendor simulator) or email")
+    subject: str | None = Field(description="an email campaign's subject template")
     rules: RuleGroupJson | None
     segment_id: str | None
     schedule_at: str | None

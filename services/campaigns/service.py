@@ -73,6 +73,8 @@ async def create_campaign(
             "id": str(uuid.uuid4()),
             "name": new.name,
             "message": new.message,
+            "channel": new.channel,
+            "subject": new.subject,
             "rules": rules,
             "segment_id": new.segment_id,
             "schedule_at": new.schedule_at.replace(tzinfo=None) if new.schedule_at else None,
@@ -156,6 +158,10 @@ async def edit_scheduled(
         values["name"] = edit.name
     if edit.message is not None:
         values["message"] = edit.message
+    if edit.subject is not None:
+        if campaign["channel"] != "email":
+            raise NoSubject("only an email campaign has a subject")
+        values["subject"] = edit.subject
     if edit.schedule_at is not None:
         values["schedule_at"] = edit.schedule_at.replace(tzinfo=None)
     if edit.rules is not None:
@@ -191,6 +197,8 @@ async def duplicate(
         name=copy.name or f"{original['name']} (copy)"[:200],
         rules=original["rules"],
         message=original["message"],
+        channel=original["channel"],
+        subject=original["subject"],
         schedule_at=copy.schedule_at,
         confirm_audience_size=copy.confirm_audience_size,
     )
@@ -227,6 +235,10 @@ async def test_send(conn: AsyncConnection, send: TestSend, actor: dict[str, Any]
 
 class NoEmail(ValueError):
     pass
+
+
+class NoSubject(ValueError):
+    """A subject given for a campaign whose channel has none (a 422 on ``subject``)."""
 
 
 async def get_campaign(conn: AsyncConnection, campaign_id: str) -> dict[str, Any] | None:

@@ -14,11 +14,34 @@ from services.delivery import api, consumers
 from services.delivery.parked import parked_sweeper
 from services.delivery.providers.settings import check_providers
 from services.delivery.sender import Sender
-from services.delivery.settings import DEV_VENDOR_SECRET, SERVICE, DeliverySettings
+from services.delivery.settings import (
+    DEV_UNSUBSCRIBE_SECRET,
+    DEV_VENDOR_SECRET,
+    SERVICE,
+    DeliverySettings,
+)
 from services.delivery.store.tables import inbox, outbox, parked_receipts
 from shared.retention import older_than
 from shared.runtime import Runtime
 from shared.settings import ConfigurationError, require_secret
+
+
+def check_email_settings(settings: DeliverySettings) -> None:
+    """Email on needs what every email must carry (CAN-SPAM: a postal address) and, in
+    production, a real secret for its unsubscribe links (only email carries them)."""
+    if not settings.email_enabled:
+        return
+    if not settings.smtp_postal_address.strip():
+        raise ConfigurationError(
+            "BEACON_SMTP_HOST is set: set BEACON_SMTP_POSTAL_ADDRESS, the sender's postal "
+            "address every email's footer carries"
+        )
+    if settings.production and settings.unsubscribe_secret == DEV_UNSUBSCRIBE_SECRET:
+        raise ConfigurationError(
+            "BEACON_ENV=production with the development unsubscribe secret: "
+            "set BEACON_UNSUBSCRIBE_SECRET"
+        )
+    require_secret(settings, "BEACON_UNSUBSCRIBE_SECRET", settings.unsubscribe_secret)
 
 
 def build_app(mode: str, settings: DeliverySettings | None = None) -> FastAPI:
@@ -29,6 +52,7 @@ def build_app(mode: str, settings: DeliverySettings | None = None) -> FastAPI:
         )
     require_secret(settings, "BEACON_VENDOR_SECRET", settings.vendor_secret)
     check_providers(settings)
+    check_email_settings(settings)
     runtime = Runtime(SERVICE, settings, outbox_table=outbox, inbox_table=inbox)
     runtime.document(
         consumers.CAMPAIGNS,

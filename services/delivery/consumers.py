@@ -75,6 +75,8 @@ async def remember_campaign(
         launched.message,
         event.envelope.occurred_at,
         launched.test,
+        launched.channel,
+        launched.subject,
     )
     return []
 

@@ -15,6 +15,7 @@ class Communication(BaseModel):
     campaign_id: str
     customer_id: str
     message: str = Field(description="the rendered text")
+    subject: str | None = Field(description="an email's subject, rendered; None for sms")
     status: Status
     reason: str | None = Field(description="why it failed or was skipped or cancelled")
     sent_to_vendor_at: str | None

@@ -1,4 +1,5 @@
-"""The sender: ``delivery.send`` work items to the vendor, each message at most once accepted.
+"""The sender: ``delivery.send`` work items to their channel (the vendor simulator for sms,
+SMTP for email: ``channels.py``), each message at most once accepted.
 
 The audience consumer writes a batch's log rows and, in the same transaction, the work
 items naming them (through the outbox), so RabbitMQ is the work queue and the log only the
@@ -19,9 +20,11 @@ from collections.abc import Callable
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.delivery import service
+from services.delivery.channels import Channel, VendorChannel
 from services.delivery.domain.pacing import TokenBucket
 from services.delivery.metrics import MESSAGES_SENT, VENDOR_ERRORS
 from services.delivery.settings import DeliverySettings
+from services.delivery.smtp_channel import SmtpChannel
 from services.delivery.vendor_client import VendorClient, VendorUnavailable
 from shared.consumer import RetryLater
 from shared.envelope import Received
@@ -47,7 +50,7 @@ class Sender:
         self._settings = settings
         self._on_emitted = on_emitted
         self._bucket = TokenBucket(settings.send_rate_limit)
-        self._client = VendorClient(
+        vendor = VendorClient(
             settings.vendor_url,
             settings.delivery_public_url,
             timeout_s=settings.send_timeout_s,
@@ -55,6 +58,11 @@ class Sender:
             backoff_max_s=settings.send_backoff_max_s,
             max_connections=settings.send_concurrency,
         )
+        # A campaign's channel picks its adapter; email only when SMTP is configured (an
+        # email campaign's work then waits, and parks, until it is).
+        self._channels: dict[str, Channel] = {"sms": VendorChannel(vendor)}
+        if settings.email_enabled:
+            self._channels["email"] = SmtpChannel(settings)
 
     async def send(self, event: Received[SendRequested]) -> None:
         """Work one ``delivery.send_requested`` item."""
@@ -62,7 +70,7 @@ class Sender:
         try:
             outcome = await service.send_batch(
                 self._engine,
-                self._client,
+                self._channels,
                 event.payload.message_ids,
                 pace=self._pace,
                 deadline=loop.time() + self._settings.send_retry_window_s,
@@ -72,8 +80,14 @@ class Sender:
             VENDOR_ERRORS.labels("unavailable").inc()
             log.warning("vendor_unavailable", error=str(error))
             raise VendorDown(str(error)) from error
+        except service.ChannelUnavailable as error:
+            VENDOR_ERRORS.labels("unavailable").inc()
+            log.warning("channel_unavailable", error=str(error))
+            self._on_emitted()  # what was sent before it gave up is recorded
+            raise VendorDown(str(error)) from error
         if outcome.rejected:
             VENDOR_ERRORS.labels("rejected").inc()
+        if outcome.deltas:
             self._on_emitted()
         MESSAGES_SENT.inc(outcome.accepted)
 
@@ -83,8 +97,9 @@ class Sender:
             await asyncio.sleep(wait)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Hold the vendor client's connections until the process stops."""
+        """Hold the channels' connections until the process stops."""
         try:
             await stop.wait()
         finally:
-            await self._client.close()
+            for channel in self._channels.values():
+                await channel.close()

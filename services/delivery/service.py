@@ -10,13 +10,14 @@ their inputs, call these, and turn the results into events (issue 11).
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.delivery.channels import Channel, ChannelResult
 from services.delivery.domain import events as ev
 from services.delivery.domain.messages import plan_messages
 from services.delivery.domain.status import Deltas, Receipt, Status, first_per_message
@@ -25,7 +26,7 @@ from services.delivery.store import log as log_store
 from services.delivery.store import receipts as receipt_store
 from services.delivery.store.log import Outgoing
 from services.delivery.store.tables import outbox as outbox_table
-from services.delivery.vendor_client import VendorClient, VendorRejected
+from services.delivery.vendor_client import VendorRejected
 from shared import outbox
 from shared.db import retry_transient, unit_of_work
 from shared.envelope import Envelope
@@ -67,17 +68,26 @@ async def remember_campaign(
     template: str,
     launched_at: datetime,
     test: bool = False,
+    channel: str = "sms",
+    subject: str | None = None,
 ) -> None:
-    """Keep a launched campaign's template; an unparsable one is kept with its error."""
+    """Keep a launched campaign's template (and an email's subject); an unparsable one is
+    kept with its error."""
     error = None
     try:
         parse_template(template)
+        if channel == "email":
+            parse_template(subject or "")
+            if not subject:
+                raise TemplateError(["an email campaign needs a subject"])
     except TemplateError as problem:
         # Kept with the error rather than refused: the audience batches that follow would
         # otherwise wait for this template forever. They are refused instead.
         error = str(problem)
         log.error("campaign_template_invalid", campaign_id=campaign_id, error=error)
-    await campaign_store.remember(conn, campaign_id, name, template, error, launched_at, test)
+    await campaign_store.remember(
+        conn, campaign_id, name, template, error, launched_at, test, channel, subject
+    )
 
 
 async def write_audience(
@@ -90,7 +100,10 @@ async def write_audience(
         raise CampaignNotKnownYet(f"template of campaign {campaign_id} not received yet")
     if campaign.template_error:
         raise CampaignTemplateInvalid(f"campaign {campaign_id} has an invalid template")
-    messages = plan_messages(campaign_id, parse_template(campaign.template), recipients)
+    subject = parse_template(campaign.subject or "") if campaign.channel == "email" else None
+    messages = plan_messages(
+        campaign_id, parse_template(campaign.template), recipients, subject=subject
+    )
     inserted = await log_store.insert_messages(
         conn, messages, cancelled=campaign.state == "cancelled"
     )
@@ -166,9 +179,14 @@ async def apply_receipts(conn: AsyncConnection, received: Iterable[Receipt]) -> 
 
 @dataclass
 class SendOutcome:
-    accepted: int = 0  # messages the vendor took (202)
-    rejected: int = 0  # messages of a batch the vendor refused for good: now FAILED
-    deltas: dict[str, Deltas] = field(default_factory=dict)  # of the rejected ones
+    accepted: int = 0  # messages the provider took (the vendor's 202, an SMTP 2xx)
+    rejected: int = 0  # messages refused for good (a 4xx batch, an SMTP 5xx): now FAILED
+    deltas: dict[str, Deltas] = field(default_factory=dict)  # of those now final
+
+
+class ChannelUnavailable(Exception):
+    """Some messages could not be handed to their channel before the deadline (those
+    that could were recorded): the caller hands the work item back."""
 
 
 PACE_RECHECK_S = 0.05
@@ -176,21 +194,25 @@ PACE_RECHECK_S = 0.05
 
 async def send_batch(
     engine: AsyncEngine,
-    vendor: VendorClient,
+    channels: Mapping[str, Channel],
     message_ids: Sequence[str],
     *,
     pace: Callable[[int], Awaitable[None]],
     deadline: float,
     read_attempts: int = 6,
 ) -> SendOutcome:
-    """Send those of ``message_ids`` still PENDING and unsent, and mark them accepted.
+    """Send those of ``message_ids`` still PENDING and unsent through their campaign's
+    channel, and mark them handed over.
 
-    At most once accepted per message: a batch re-sent after a crash between the vendor's
-    202 and the mark (its work item is redelivered) carries the same message ids, which the
-    vendor dedupes; once marked, a message is never read for sending again. The vendor
-    unavailable past ``deadline``: :class:`VendorUnavailable` (the caller hands the work
-    back). The vendor refusing the batch (a 4xx): its messages become FAILED, in the
-    outbox's transaction as ``delivery.updated`` deltas the caller emits.
+    At most once accepted per message: a batch re-sent after a crash between the
+    provider's acceptance and the mark (its work item is redelivered) carries the same
+    message ids, which the vendor dedupes (and an email the same Message-ID); once marked,
+    a message is never read for sending again. The vendor unavailable past ``deadline``:
+    :class:`VendorUnavailable`; some emails not taken by then: :class:`ChannelUnavailable`
+    once those that were are recorded (the caller hands the work back either way). A
+    refusal for good (the vendor's 4xx for the batch, an SMTP 5xx for a message): those
+    messages become FAILED, in the outbox's transaction as ``delivery.updated`` deltas.
+    An SMTP acceptance makes its message SENT at once, the same way.
     """
 
     async def read(ids: Sequence[str]) -> list[Outgoing]:
@@ -216,30 +238,44 @@ async def send_batch(
         batch = await unsent([m.message_id for m in batch])
         if not batch:
             return SendOutcome()
+    kind = batch[0].channel  # a work item names one campaign's messages
+    channel = channels.get(kind)
+    if channel is None:
+        raise ChannelUnavailable(f"channel {kind!r} is not configured here")
     try:
-        await vendor.send(batch, deadline=deadline)
+        result = await channel.send(batch, deadline=deadline)
     except VendorRejected as error:
         reason = str(error)[:500]
         log.error("vendor_rejected_batch", error=reason, messages=len(batch))
-        at = log_store.now()
-        failed = [Receipt(m.message_id, Status.FAILED, at, reason) for m in batch]
+        result = ChannelResult(failed=[(m, reason) for m in batch])
+    outcome = await _record(engine, result)
+    if result.retry is not None:
+        raise ChannelUnavailable(result.retry)
+    return outcome
 
-        async def fail() -> Applied:
-            async with unit_of_work(engine) as conn:
-                applied = await apply_receipts(conn, failed)
-                await outbox.add(conn, outbox_table, await updated(conn, applied.deltas))
-            return applied
 
-        applied = await retry_transient(fail, what="delivery.send:fail")
-        return SendOutcome(rejected=len(batch), deltas=applied.deltas)
+async def _record(engine: AsyncEngine, result: ChannelResult) -> SendOutcome:
+    """Mark what the channel took (never sent again) and apply what is final already."""
+    at = log_store.now()
+    final = [Receipt(m.message_id, Status.SENT, at) for m in result.sent]
+    final += [Receipt(m.message_id, Status.FAILED, at, reason) for m, reason in result.failed]
+    handed = [m.id for m in (*result.accepted, *result.sent)]
 
-    async def mark() -> None:
+    async def record() -> dict[str, Deltas]:
         async with unit_of_work(engine) as conn:
-            await log_store.mark_accepted(conn, [m.id for m in batch])
+            if handed:
+                await log_store.mark_accepted(conn, handed)
+            if not final:
+                return {}
+            applied = await apply_receipts(conn, final)
+            await outbox.add(conn, outbox_table, await updated(conn, applied.deltas))
+            return applied.deltas
 
+    if not handed and not final:
+        return SendOutcome()
     # Retried here rather than by redelivery, which would send the batch again.
-    await retry_transient(mark, what="delivery.send:mark")
-    return SendOutcome(accepted=len(batch))
+    deltas = await retry_transient(record, what="delivery.send:mark")
+    return SendOutcome(accepted=len(handed), rejected=len(result.failed), deltas=deltas)
 
 
 async def forget_customer(

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from services.delivery.providers import settings as providers
 from shared.signature import DEV_SECRET
+from shared.unsubscribe import DEV_SECRET as DEV_UNSUBSCRIBE_SECRET
 
 SERVICE = "delivery"
 DEV_VENDOR_SECRET = DEV_SECRET  # only for local runs; set a real one elsewhere
@@ -61,3 +62,28 @@ class DeliverySettings(providers.ProviderSettings):
 
     # delivery.audience's own prefetch: audience batches written at once (issue 14).
     audience_prefetch: Annotated[int, Field(ge=1)] = 3
+
+    # Email over SMTP (issue 26): off while smtp_host is empty (every campaign is sms,
+    # the vendor simulator). smtp_tls: "starttls" (upgrade after connecting, usually port
+    # 587), "tls" (implicit TLS, usually 465) or "none" (a local sink only).
+    smtp_host: str = ""
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 587
+    smtp_tls: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "Beacon <no-reply@beacon.invalid>"
+    # The sender's physical postal address, in every email's footer (CAN-SPAM).
+    smtp_postal_address: str = ""
+    # Connections kept open to the server: also how many messages go at once.
+    smtp_pool_size: Annotated[int, Field(ge=1, le=256)] = 8
+    # Messages per second to the SMTP host per worker process; 0 = unlimited.
+    smtp_rate_limit: Annotated[float, Field(ge=0)] = 0.0
+    smtp_timeout_s: Annotated[float, Field(gt=0)] = 30.0
+    # One-click unsubscribe: the links' base (the public origin proxying /api/v1/unsubscribe
+    # to segments) and the secret their tokens are signed with (segments verifies it).
+    unsubscribe_base_url: str = "http://127.0.0.1:8080"
+    unsubscribe_secret: str = DEV_UNSUBSCRIBE_SECRET
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.smtp_host)

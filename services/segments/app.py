@@ -11,23 +11,30 @@ import asyncio
 
 from fastapi import FastAPI
 
-from services.segments import api, consumers
+from services.segments import api, consumers, unsubscribe_api
 from services.segments.cache import ProfileCache
 from services.segments.publisher import AudiencePublisher
-from services.segments.settings import SERVICE, SegmentsSettings
+from services.segments.settings import DEV_UNSUBSCRIBE_SECRET, SERVICE, SegmentsSettings
 from services.segments.store import audiences
 from services.segments.store.tables import inbox, outbox
 from shared.logging import get_logger
 from shared.runtime import Runtime
+from shared.settings import ConfigurationError, require_secret
 
 log = get_logger(__name__)
 
 
 def build_app(mode: str, settings: SegmentsSettings | None = None) -> FastAPI:
     settings = settings or SegmentsSettings()
+    if settings.production and settings.unsubscribe_secret == DEV_UNSUBSCRIBE_SECRET:
+        raise ConfigurationError(
+            "BEACON_ENV=production with the development unsubscribe secret: "
+            "set BEACON_UNSUBSCRIBE_SECRET"
+        )
+    require_secret(settings, "BEACON_UNSUBSCRIBE_SECRET", settings.unsubscribe_secret)
     runtime = Runtime(SERVICE, settings, outbox_table=outbox, inbox_table=inbox)
     runtime.document(consumers.PROFILES, consumers.AUDIENCES, consumers.CACHE)
-    router = None
+    router = public = None
     if mode in ("worker", "all"):
         publisher = AudiencePublisher(
             runtime.engine,
@@ -68,4 +75,5 @@ def build_app(mode: str, settings: SegmentsSettings | None = None) -> FastAPI:
             runtime.add_background(load_cache)
         assert runtime.relay is not None
         router = api.build_router(settings, runtime.engine, cache, runtime.relay.notify)
-    return runtime.http_app(router, title=f"Beacon segments ({mode})")
+        public = unsubscribe_api.build_public_router(settings, runtime.engine)
+    return runtime.http_app(router, title=f"Beacon segments ({mode})", public=public)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import and_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.segments.domain import RuleError, parse_rules
@@ -22,6 +23,7 @@ from services.segments.domain import events as ev
 from services.segments.service import PROFILES_QUEUE
 from services.segments.store import audiences, profiles, rule_sql
 from services.segments.store import segments as segment_store
+from services.segments.store import suppressions as suppression_store
 from services.segments.store.tables import outbox
 from services.segments.store.tables import profiles as profile_table
 from shared import tracing
@@ -151,6 +153,7 @@ async def apply_merges(
 ) -> list[Envelope]:
     merges = [(m.alias, m.into) for e in events for m in e.payload.merges]
     recounted, aliases = await profiles.merge(conn, merges)
+    await suppression_store.carry_over(conn, merges)
     return await _changed(conn, sorted({*recounted, *aliases}))
 
 
@@ -165,6 +168,7 @@ async def apply_erasures(
         tombstone = event.payload.tombstone_id
         removals, secrets = await profiles.erase(conn, ids)
         await audiences.forget_members(conn, ids, tombstone)
+        await suppression_store.forget(conn, ids)
         await scrub_outbox(conn, outbox, set(ids), secrets, _without(set(ids), secrets))
         out += _events(removals)
     return out
@@ -243,7 +247,12 @@ def audience_resolver(batch_size: int, notify: Any) -> Handler:
             return []
         # "As of that moment": relative dates count back from the launch, not from now.
         condition = rule_sql.where(group, envelope.occurred_at)
-        await _resolve(conn, campaign_id, condition, launched.max_audience)
+        email = launched.channel == "email"
+        if email:
+            # Only those it may email: an address, consent, not unsubscribed. Left out of
+            # the audience (and its size) rather than logged SKIPPED downstream.
+            condition = and_(condition, suppression_store.reachable_by_email())
+        await _resolve(conn, campaign_id, condition, launched.max_audience, email=email)
         notify()
         return []
 
@@ -253,6 +262,8 @@ def audience_resolver(batch_size: int, notify: Any) -> Handler:
         condition: Any,
         ceiling: int | None,
         guests: list[dict[str, Any]] | None = None,
+        *,
+        email: bool = False,
     ) -> None:
         try:
             # A savepoint, so a refused audience (larger than confirmed, or empty) leaves
@@ -263,6 +274,11 @@ def audience_resolver(batch_size: int, notify: Any) -> Handler:
                     raise AudienceTooLarge(size, ceiling)
                 if guests:
                     size = await audiences.add_guests(conn, campaign_id, guests, batch_size)
+                if size == 0 and email:
+                    raise AudienceRefused(
+                        "the audience is empty: nobody who matches now has an email address "
+                        "and email consent and has not unsubscribed"
+                    )
                 if size == 0:
                     raise AudienceRefused("the audience is empty: nobody matches now")
         except AudienceRefused as error:

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field
 
 from shared.settings import ServiceSettings
+from shared.unsubscribe import DEV_SECRET as DEV_UNSUBSCRIBE_SECRET
 
 SERVICE = "segments"
 
@@ -23,3 +24,5 @@ class SegmentsSettings(ServiceSettings):
     # The projection applies up to batch_max_messages events per transaction, and fewer
     # when they carry more than this many customers and orders in all.
     profiles_batch_rows: int = 20_000
+    # Verifies one-click unsubscribe tokens (delivery signs them with the same secret).
+    unsubscribe_secret: str = DEV_UNSUBSCRIBE_SECRET

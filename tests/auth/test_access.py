@@ -191,9 +191,16 @@ def test_openapi_declares_the_security_schemes(apps: Apps) -> None:
         assert set(schema["components"]["securitySchemes"]) == {"bearer", "apiKey"}, service
         for path, ops in schema["paths"].items():
             for op in ops.values():
+                # Sign-out: its refresh token is the proof; receipts and the providers'
+                # webhooks: their signatures; unsubscribe: its signed token.
                 public = path.startswith(
-                    ("/api/v1/auth/", "/api/v1/receipts")
-                ) and not path.endswith("/me")  # sign-out: its refresh token is the proof
+                    (
+                        "/api/v1/auth/",
+                        "/api/v1/receipts",
+                        "/api/v1/webhooks/",
+                        "/api/v1/unsubscribe",
+                    )
+                ) and not path.endswith("/me")
                 assert bool(op.get("security")) != public, (service, path)
 
 

@@ -136,6 +136,31 @@ const STEPS = [
   { op: 'GET /api/v1/webhooks/whatsapp', name: 'WhatsApp webhook handshake (404: not configured here)', auth: { type: 'noauth' }, query: { 'hub.mode': 'subscribe', 'hub.verify_token': 'x', 'hub.challenge': '1' }, test: expect(404) },
   { op: 'POST /api/v1/webhooks/whatsapp', name: 'WhatsApp statuses (404: not configured here)', auth: { type: 'noauth' }, body: { object: 'whatsapp_business_account', entry: [] }, test: expect(404) },
   { op: 'POST /api/v1/webhooks/twilio', name: 'Twilio status callback (404: not configured here)', auth: { type: 'noauth' }, query: { message_id: 'pm-unknown' }, test: expect(404) },
+  {
+    folder: 'unsubscribe',
+    op: 'GET /api/v1/unsubscribe',
+    name: 'The footer link in a browser: a page with the unsubscribe button',
+    auth: { type: 'noauth' },
+    query: { token: '{{unsubscribeToken}}' },
+    pre: [
+      '// The token an email\'s List-Unsubscribe link carries (shared/unsubscribe.py):',
+      '// "email.<base64url customer id>.<base64url HMAC-SHA256 of "email.<customer id>">".',
+      "const cj = require('crypto-js');",
+      "const b64url = (words) => cj.enc.Base64.stringify(words).replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');",
+      "const customer = pm.variables.replaceIn('pm-{{runId}}-2');",
+      "const mac = cj.HmacSHA256(`email.${customer}`, pm.variables.get('unsubscribeSecret'));",
+      "pm.collectionVariables.set('unsubscribeToken', `email.${b64url(cj.enc.Utf8.parse(customer))}.${b64url(mac)}`);",
+    ].join('\n'),
+    test: expect(200),
+  },
+  {
+    folder: 'unsubscribe',
+    op: 'POST /api/v1/unsubscribe',
+    name: 'One-click unsubscribe (signed link, no sign-in)',
+    auth: { type: 'noauth' },
+    query: { token: '{{unsubscribeToken}}' },
+    test: expect(204),
+  },
   { folder: 'clean-up', op: 'DELETE /api/v1/segments/{sid}', name: 'Delete the segment', vars: { sid: '{{segmentId}}' }, test: expect(204) },
   { folder: 'clean-up', op: 'DELETE /api/v1/customers/{customer_id}', name: 'Erase a customer (right to erasure, admin)', vars: { customer_id: 'pm-{{runId}}-4' }, test: expect(202) },
 ];
@@ -260,6 +285,7 @@ const variables = [
   { key: 'token', value: '' },
   { key: 'email', value: 'postman@example.com' },
   { key: 'vendorSecret', value: 'beacon-dev-vendor-secret' },
+  { key: 'unsubscribeSecret', value: 'beacon-dev-unsubscribe-secret' },
   { key: 'runId', value: '' },
   { key: 'refreshToken', value: '' },
   { key: 'keyId', value: '' },
@@ -280,7 +306,7 @@ const collection = {
 const environment = {
   id: id('environment'),
   name: 'Beacon (local)',
-  values: variables.filter((v) => !['runId', 'polls', 'refreshToken', 'keyId'].includes(v.key)).map((v) => ({ ...v, type: v.key === 'token' || v.key === 'vendorSecret' ? 'secret' : 'default', enabled: true })),
+  values: variables.filter((v) => !['runId', 'polls', 'refreshToken', 'keyId'].includes(v.key)).map((v) => ({ ...v, type: ['token', 'vendorSecret', 'unsubscribeSecret'].includes(v.key) ? 'secret' : 'default', enabled: true })),
   _postman_variable_scope: 'environment',
 };
 fs.mkdirSync(outDir, { recursive: true });

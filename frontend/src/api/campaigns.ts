@@ -140,7 +140,8 @@ export interface paths {
         head?: never;
         /**
          * Edit
-         * @description Change a scheduled campaign: name, message, audience, time, confirmed size.
+         * @description Change a scheduled campaign: name, message (an email's subject), audience, time,
+         *     confirmed size.
          */
         patch: operations["edit_api_v1_campaigns__campaign_id__patch"];
         trace?: never;
@@ -368,6 +369,8 @@ export interface components {
             schedule_at?: (string | number) | null;
             /** Segment Id */
             segment_id?: string | null;
+            /** Subject */
+            subject?: string | null;
         };
         /** CampaignList */
         CampaignList: {
@@ -393,6 +396,12 @@ export interface components {
             cancelled: number;
             /** Cancelled At */
             cancelled_at: string | null;
+            /**
+             * Channel
+             * @description sms (the vendor simulator) or email
+             * @enum {string}
+             */
+            channel: "sms" | "email";
             /** Completed At */
             completed_at: string | null;
             /** Created At */
@@ -439,6 +448,11 @@ export interface components {
              * @enum {string}
              */
             status: "scheduled" | "launching" | "sending" | "paused" | "completed" | "cancelled" | "failed";
+            /**
+             * Subject
+             * @description an email campaign's subject template
+             */
+            subject: string | null;
             /** Test */
             test: boolean;
             /** Updated At */
@@ -554,6 +568,12 @@ export interface components {
          * @description ``POST /api/v1/campaigns``: a name, exactly one of rules or segment_id, a template.
          */
         NewCampaign: {
+            /**
+             * Channel
+             * @description sms (the vendor simulator; if left out) or email (needs a subject)
+             * @enum {string}
+             */
+            channel?: "sms" | "email";
             /** Confirm Audience Size */
             confirm_audience_size?: number | null;
             /** Message */
@@ -569,6 +589,11 @@ export interface components {
             schedule_at?: (string | number) | null;
             /** Segment Id */
             segment_id?: string | null;
+            /**
+             * Subject
+             * @description the email's subject template (same placeholders); email only
+             */
+            subject?: string | null;
         };
         /** NewKey */
         NewKey: {

@@ -130,6 +130,11 @@ export interface components {
             /** Sent To Vendor At */
             sent_to_vendor_at: string | null;
             status: components["schemas"]["Status"];
+            /**
+             * Subject
+             * @description an email's subject, rendered; None for sms
+             */
+            subject: string | null;
             /** Updated At */
             updated_at: string;
         };

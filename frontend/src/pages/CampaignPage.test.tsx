@@ -14,6 +14,8 @@ const campaign = (over: Partial<Campaign> = {}): Campaign => ({
   status: 'sending',
   reason: null,
   message: 'Hi {first_name}',
+  channel: 'sms',
+  subject: null,
   rules: { combinator: 'and', rules: [] },
   segment_id: null,
   schedule_at: null,

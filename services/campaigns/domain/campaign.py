@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -28,6 +29,10 @@ from shared.rules.json_model import RulesInput
 from shared.rules.rules import RuleError, parse_rules, rules_to_json
 from shared.template import TemplateError, parse_template
 from shared.validation import UtcTime
+
+Channel = Literal["sms", "email"]
+# The stores' column sizes: a subject template, and one rendered for a recipient.
+SUBJECT_MAX = 200
 
 Status = Literal["scheduled", "launching", "sending", "paused", "completed", "cancelled", "failed"]
 ORDER: dict[str, int] = {
@@ -70,6 +75,13 @@ def _checked_template(value: str) -> str:
     return value
 
 
+def _checked_subject(value: str) -> str:
+    """A subject is one header line: no line breaks (header injection), a valid template."""
+    if "\r" in value or "\n" in value:
+        raise ValueError("a subject is one line")
+    return _checked_template(value)
+
+
 def _checked_rules(value: dict[str, Any] | None) -> dict[str, Any] | None:
     """The same parser as segments' previews: a rule the audience resolver would refuse
     (unknown field, wrong operator, bad value, too deep, too many) is a 422 now, not a
@@ -88,6 +100,10 @@ def _future(value: datetime | None) -> datetime | None:
     return value
 
 
+def _without_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
 class NewCampaign(BaseModel):
     """``POST /api/v1/campaigns``: a name, exactly one of rules or segment_id, a template."""
 
@@ -101,6 +117,19 @@ class NewCampaign(BaseModel):
     # The audience size the sender saw and agreed to message (every message costs money):
     # enforced whenever given, needed above the configured size, see audience_ceiling().
     confirm_audience_size: int | None = Field(default=None, ge=0, le=1_000_000_000)
+    # No "default" in the document: generated clients would then make it required.
+    channel: Channel = Field(
+        default="sms",
+        description="sms (the vendor simulator; if left out) or email (needs a subject)",
+        json_schema_extra=_without_default,
+    )
+    subject: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=SUBJECT_MAX,
+        description="the email's subject template (same placeholders); email only",
+        validate_default=True,
+    )
 
     @field_validator("schedule_at")
     @classmethod
@@ -111,6 +140,17 @@ class NewCampaign(BaseModel):
     @classmethod
     def _template(cls, value: str) -> str:
         return _checked_template(value)
+
+    @field_validator("subject")
+    @classmethod
+    def _subject(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # Checked even when left out (validate_default), so the 422 names `subject`.
+        channel = info.data.get("channel")
+        if channel == "email" and value is None:
+            raise ValueError("an email campaign needs a subject")
+        if channel != "email" and value is not None:
+            raise ValueError("only an email campaign has a subject")
+        return None if value is None else _checked_subject(value)
 
     @field_validator("rules")
     @classmethod
@@ -133,6 +173,8 @@ class CampaignEdit(BaseModel):
     rules: RulesInput | None = None
     segment_id: str | None = Field(default=None, min_length=1, max_length=64)
     message: str | None = Field(default=None, min_length=1, max_length=2000)
+    # An email campaign's subject (its channel does not change).
+    subject: str | None = Field(default=None, min_length=1, max_length=SUBJECT_MAX)
     schedule_at: UtcTime | None = Field(default=None, description="a time to come")
     confirm_audience_size: int | None = Field(default=None, ge=0, le=1_000_000_000)
 
@@ -145,6 +187,11 @@ class CampaignEdit(BaseModel):
     @classmethod
     def _template(cls, value: str | None) -> str | None:
         return None if value is None else _checked_template(value)
+
+    @field_validator("subject")
+    @classmethod
+    def _subject(cls, value: str | None) -> str | None:
+        return None if value is None else _checked_subject(value)
 
     @field_validator("rules")
     @classmethod
@@ -171,10 +218,6 @@ class Duplicate(BaseModel):
     @classmethod
     def _schedule(cls, value: datetime | None) -> datetime | None:
         return _future(value)
-
-
-def _without_default(schema: dict[str, Any]) -> None:
-    schema.pop("default", None)
 
 
 class TestSend(BaseModel):

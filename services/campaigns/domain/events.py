@@ -34,6 +34,9 @@ def campaign_launched(campaign: dict[str, Any]) -> Envelope:
         "rules": campaign["rules"],
         "segment_id": campaign["segment_id"],
         "message": campaign["message"],
+        # The channel and, for email, the subject template (delivery renders both).
+        "channel": campaign.get("channel") or "sms",
+        "subject": campaign.get("subject"),
         # Segments refuses to resolve a larger audience (the campaign fails, unsent).
         "max_audience": campaign.get("max_audience"),
         "created_by": campaign.get("created_by"),  # audit: who launched it

@@ -31,6 +31,8 @@ def as_json(row: Any) -> dict[str, Any]:
         "status": m["status"],
         "reason": m["reason"],
         "message": m["message"],
+        "channel": m["channel"],
+        "subject": m["subject"],
         "rules": m["rules"],
         "segment_id": m["segment_id"],
         "schedule_at": _iso(m["schedule_at"]),

@@ -31,6 +31,9 @@ campaigns = Table(
     Column("status", String(16), nullable=False),
     Column("reason", String(1000)),
     Column("message", Text, nullable=False),
+    # sms (the vendor simulator) or email, with its subject template (migration 0007).
+    Column("channel", String(16), nullable=False, server_default="sms"),
+    Column("subject", String(200)),
     Column("rules", JSON),
     Column("segment_id", _ID),
     Column("schedule_at", DATETIME(fsp=6)),

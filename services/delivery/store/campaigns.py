@@ -1,5 +1,5 @@
-"""Queries on ``campaigns``: each launched campaign's template and state (active, paused,
-cancelled), and whether it is a test send."""
+"""Queries on ``campaigns``: each launched campaign's template, channel (and an email's
+subject), state (active, paused, cancelled), and whether it is a test send."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ class CampaignTemplate:
     template_error: str | None
     state: str = "active"  # active, paused, cancelled
     test: bool = False
+    channel: str = "sms"  # or email
+    subject: str | None = None  # an email's subject template
 
 
 def _naive(value: datetime) -> datetime:
@@ -35,6 +37,8 @@ async def remember(
     template_error: str | None,
     launched_at: datetime,
     test: bool = False,
+    channel: str = "sms",
+    subject: str | None = None,
 ) -> bool:
     """Store a campaign's template; the first launch event wins (its messages may already
     be rendered). True when it was new."""
@@ -49,6 +53,8 @@ async def remember(
             launched_at=_naive(launched_at),
             received_at=datetime.now(UTC).replace(tzinfo=None),
             test=test,
+            channel=channel,
+            subject=subject,
         )
     )
     return bool(result.rowcount == 1)
@@ -64,13 +70,22 @@ async def get(conn: AsyncConnection, campaign_id: str) -> CampaignTemplate | Non
                 campaigns.c.template_error,
                 campaigns.c.state,
                 campaigns.c.test,
+                campaigns.c.channel,
+                campaigns.c.subject,
             ).where(campaigns.c.campaign_id == campaign_id)
         )
     ).first()
     if row is None:
         return None
     return CampaignTemplate(
-        row.campaign_id, row.name, row.template, row.template_error, row.state, bool(row.test)
+        row.campaign_id,
+        row.name,
+        row.template,
+        row.template_error,
+        row.state,
+        bool(row.test),
+        row.channel,
+        row.subject,
     )
 
 

@@ -58,6 +58,7 @@ async def insert_messages(
                 "customer_id": m.customer_id,
                 "recipient": m.to,
                 "message": m.body,
+                "subject": m.subject,
                 "status": m.status.value,
                 "reason": m.reason,
                 "created_at": stamp,
@@ -93,6 +94,9 @@ class Outgoing:
     message_id: str
     to: str
     body: str
+    customer_id: str = ""
+    channel: str = "sms"  # the campaign's: which adapter sends it
+    subject: str | None = None  # an email's
 
 
 async def unsent(conn: AsyncConnection, message_ids: Sequence[str]) -> list[Outgoing]:
@@ -106,7 +110,15 @@ async def unsent(conn: AsyncConnection, message_ids: Sequence[str]) -> list[Outg
     out: list[Outgoing] = []
     for start in range(0, len(message_ids), CHUNK):
         rows = await conn.execute(
-            select(log.c.id, log.c.message_id, log.c.recipient, log.c.message)
+            select(
+                log.c.id,
+                log.c.message_id,
+                log.c.recipient,
+                log.c.message,
+                log.c.customer_id,
+                log.c.subject,
+                campaigns.c.channel,
+            )
             .join(campaigns, campaigns.c.campaign_id == log.c.campaign_id)
             .where(
                 log.c.message_id.in_(message_ids[start : start + CHUNK]),
@@ -115,7 +127,18 @@ async def unsent(conn: AsyncConnection, message_ids: Sequence[str]) -> list[Outg
                 campaigns.c.state == "active",
             )
         )
-        out.extend(Outgoing(r.id, r.message_id, r.recipient or "", r.message) for r in rows)
+        out.extend(
+            Outgoing(
+                r.id,
+                r.message_id,
+                r.recipient or "",
+                r.message,
+                r.customer_id,
+                r.channel,
+                r.subject,
+            )
+            for r in rows
+        )
     return out
 
 
@@ -164,6 +187,7 @@ _PUBLIC = (
     log.c.campaign_id,
     log.c.customer_id,
     log.c.message,
+    log.c.subject,
     log.c.status,
     log.c.reason,
     log.c.sent_to_vendor_at,
@@ -224,7 +248,13 @@ async def forget_customer(
     result = await conn.execute(
         log.update()
         .where(log.c.customer_id.in_(list(customer_ids)))
-        .values(customer_id=tombstone, recipient=None, message=ERASED_MESSAGE, updated_at=now())
+        .values(
+            customer_id=tombstone,
+            recipient=None,
+            message=ERASED_MESSAGE,
+            subject=None,
+            updated_at=now(),
+        )
     )
     return int(result.rowcount)
 

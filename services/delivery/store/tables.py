@@ -38,6 +38,9 @@ campaigns = Table(
     # active, paused (nothing is sent until resumed) or cancelled (nothing ever again).
     Column("state", String(10), nullable=False, server_default="active"),
     Column("test", Boolean, nullable=False, server_default="0"),  # in no statistics
+    # sms (the vendor simulator) or email, with its subject template (migration 0007).
+    Column("channel", String(16), nullable=False, server_default="sms"),
+    Column("subject", String(200)),
 )
 
 communications_log = Table(
@@ -49,6 +52,7 @@ communications_log = Table(
     Column("customer_id", _ID, nullable=False),
     Column("recipient", String(254)),
     Column("message", MEDIUMTEXT, nullable=False),
+    Column("subject", String(500)),  # an email's subject, rendered for the recipient
     Column("status", String(16), nullable=False),
     Column("reason", String(500)),
     # When the vendor answered 202: the message is never sent again. (Which rows to send

@@ -114,6 +114,18 @@ audience_members = Table(
     PrimaryKeyConstraint("campaign_id", "seq"),
 )
 
+# Who may not be messaged on a channel (one-click unsubscribes so far; issue 26). Email
+# audiences leave them out when they are resolved.
+suppressions = Table(
+    "suppressions",
+    metadata,
+    Column("customer_id", _ID, nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("reason", String(32), nullable=False),  # unsubscribed
+    Column("created_at", DATETIME(fsp=6), nullable=False),
+    PrimaryKeyConstraint("customer_id", "channel"),
+)
+
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 api_keys = api_keys_table(metadata)  # copy of campaigns' keys, fed by its events

@@ -69,6 +69,20 @@ async def test_create_launches_at_once_and_announces_it_once(
     assert read.status_code == 200 and read.json() == campaign
 
 
+async def test_an_email_campaign_keeps_and_announces_its_channel_and_subject(
+    campaigns: InProcess, stack: Stack
+) -> None:
+    response = await create(campaigns, stack, channel="email", subject="Hi {first_name}")
+    assert response.status_code == 201, response.text
+    campaign = response.json()
+    assert (campaign["channel"], campaign["subject"]) == ("email", "Hi {first_name}")
+    sms = await create(campaigns, stack)
+    assert (sms.json()["channel"], sms.json()["subject"]) == ("sms", None)
+    email_event, sms_event = await launched_events(stack)
+    assert (email_event["channel"], email_event["subject"]) == ("email", "Hi {first_name}")
+    assert (sms_event["channel"], sms_event["subject"]) == ("sms", None)
+
+
 @pytest.mark.parametrize(
     "fields, where",
     [
@@ -81,6 +95,12 @@ async def test_create_launches_at_once_and_announces_it_once(
         ({"confirm_audience_size": -1}, "confirm_audience_size"),
         ({"name": ""}, "name"),
         ({"extra": 1}, "extra"),
+        # Issue 26: a channel; email needs a subject, which must fit the store.
+        ({"channel": "fax"}, "body.channel"),
+        ({"channel": "email"}, "body.subject"),
+        ({"subject": "Hi"}, "body.subject"),
+        ({"channel": "email", "subject": "x" * 201}, "body.subject"),
+        ({"channel": "email", "subject": "Hi {nope}"}, "body.subject"),
     ],
 )
 async def test_invalid_campaigns_are_422_and_nothing_is_stored(
@@ -200,3 +220,36 @@ async def test_who_may_do_what(campaigns: InProcess, stack: Stack) -> None:
     missing = await campaigns.client.get(f"{PATH}/nope", headers=stack.headers("viewer"))
     assert missing.status_code == 404
     assert await stack.scalar("campaigns", "SELECT COUNT(*) FROM campaigns") == 0
+
+
+async def test_a_scheduled_email_campaign_edits_its_subject_and_launches_with_it(
+    campaigns: InProcess, stack: Stack
+) -> None:
+    soon = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
+    email = await create(campaigns, stack, channel="email", subject="Old {name}", schedule_at=soon)
+    sms = await create(campaigns, stack, schedule_at="2099-01-01T00:00:00Z")
+    assert email.status_code == sms.status_code == 201, email.text
+    headers = stack.headers("marketer")
+    edited = await campaigns.client.patch(
+        f"{PATH}/{email.json()['id']}", json={"subject": "New {first_name}"}, headers=headers
+    )
+    assert edited.status_code == 200, edited.text
+    assert (edited.json()["channel"], edited.json()["subject"]) == ("email", "New {first_name}")
+    refused = await campaigns.client.patch(
+        f"{PATH}/{sms.json()['id']}", json={"subject": "Hi"}, headers=headers
+    )
+    assert refused.status_code == 422 and "body.subject" in refused.text, refused.text
+    bad = await campaigns.client.patch(
+        f"{PATH}/{email.json()['id']}", json={"subject": "a\nb"}, headers=headers
+    )
+    assert bad.status_code == 422 and "subject" in bad.text
+    deadline = time.monotonic() + 30
+    while not await launch_due(campaigns.runtime.engine):
+        assert time.monotonic() < deadline, "the scheduled campaign never launched"
+        await asyncio.sleep(0.1)
+    [event] = await launched_events(stack)
+    assert (event["campaign_id"], event["channel"], event["subject"]) == (
+        email.json()["id"],
+        "email",
+        "New {first_name}",
+    )

@@ -103,3 +103,52 @@ def test_a_campaign_launches_at_once_unless_scheduled_for_later() -> None:
     assert launches_at_once(now, now)
     assert launches_at_once(now - timedelta(seconds=1), now)
     assert not launches_at_once(now + timedelta(seconds=1), now)
+
+
+# --- channel and subject (issue 26) ------------------------------------------------------
+
+_RULES = {"combinator": "and", "rules": [{"field": "visits", "operator": ">", "value": 1}]}
+
+
+def _problems(**body: object) -> list[tuple[tuple[str | int, ...], str]]:
+    from pydantic import ValidationError
+
+    from services.campaigns.domain.campaign import NewCampaign
+
+    try:
+        NewCampaign.model_validate({"name": "n", "rules": _RULES, "message": "Hi", **body})
+    except ValidationError as error:
+        return [(tuple(e["loc"]), e["msg"]) for e in error.errors()]
+    return []
+
+
+def test_channel_defaults_to_sms_without_a_subject() -> None:
+    from services.campaigns.domain.campaign import NewCampaign
+
+    campaign = NewCampaign.model_validate({"name": "n", "rules": _RULES, "message": "Hi"})
+    assert (campaign.channel, campaign.subject) == ("sms", None)
+
+
+def test_email_takes_a_subject_template() -> None:
+    from services.campaigns.domain.campaign import NewCampaign
+
+    body = {"channel": "email", "subject": "Hi {first_name}"}
+    campaign = NewCampaign.model_validate({"name": "n", "rules": _RULES, "message": "Hi", **body})
+    assert (campaign.channel, campaign.subject) == ("email", "Hi {first_name}")
+
+
+def test_subject_is_checked_against_the_channel_and_named() -> None:
+    assert _problems(channel="email") == [
+        (("subject",), "Value error, an email campaign needs a subject")
+    ]
+    assert _problems(subject="Hi") == [
+        (("subject",), "Value error, only an email campaign has a subject")
+    ]
+    assert _problems(channel="email", subject="x" * 201) == [
+        (("subject",), "String should have at most 200 characters")
+    ]
+    assert _problems(channel="email", subject="a\nb") == [
+        (("subject",), "Value error, a subject is one line")
+    ]
+    assert [loc for loc, _ in _problems(channel="email", subject="{nope}")] == [("subject",)]
+    assert [loc for loc, _ in _problems(channel="fax")] == [("channel",)]

@@ -1,14 +1,14 @@
 """outbox traceparent: the trace context an event's publish continues (issue 25)
 
-Revision ID: 750ad41a47fc
-Revises: 24e327a8936b
+Revision ID: 2ab107607ad2
+Revises: 3e1f7a2c9d40
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "750ad41a47fc"
-down_revision = "24e327a8936b"
+revision = "2ab107607ad2"
+down_revision = "3e1f7a2c9d40"
 branch_labels = None
 depends_on = None
 

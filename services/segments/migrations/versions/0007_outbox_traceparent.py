@@ -1,14 +1,14 @@
-"""outbox traceparent: the trace context an event's publish continues (issue 25)
+"""outbox and audiences traceparent: the trace context a later publish continues (issue 25)
 
-Revision ID: 2ab107607ad2
-Revises: 5bacc4e970a4
+Revision ID: b5702fb41119
+Revises: 8a2d4c6e1f30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "2ab107607ad2"
-down_revision = "5bacc4e970a4"
+revision = "b5702fb41119"
+down_revision = "8a2d4c6e1f30"
 branch_labels = None
 depends_on = None
 
@@ -16,7 +16,9 @@ depends_on = None
 def upgrade() -> None:
     # Nullable, no default: an instant ALTER on MariaDB however many rows the outbox holds.
     op.add_column("outbox", sa.Column("traceparent", sa.String(length=64), nullable=True))
+    op.add_column("audiences", sa.Column("traceparent", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("audiences", "traceparent")
     op.drop_column("outbox", "traceparent")

@@ -1,0 +1,51 @@
+"""The channel adapters the sender sends through: one per campaign channel.
+
+``sms`` is the vendor simulator (``vendor_client.py``): it takes a batch with a 202 and
+reports each message's fate later by signed receipt. ``email`` is SMTP
+(``smtp_channel.py``): the server's answer to each message is final at once (2xx sent,
+5xx failed). An adapter answers a :class:`ChannelResult`; a batch refused for good raises
+``VendorRejected``, and a provider unreachable past the deadline ``VendorUnavailable`` (the
+sender hands the work item back, and the queue parks it after its delivery limit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from services.delivery.store.log import Outgoing
+from services.delivery.vendor_client import VendorClient
+
+
+@dataclass
+class ChannelResult:
+    # Taken by the provider; the final status comes later by receipt (the vendor).
+    accepted: list[Outgoing] = field(default_factory=list)
+    # Final now: the provider took it for delivery (SMTP 2xx) ...
+    sent: list[Outgoing] = field(default_factory=list)
+    # ... or refused it for good (SMTP 5xx), with why.
+    failed: list[tuple[Outgoing, str]] = field(default_factory=list)
+    # Some messages are still unsent after transient errors until the deadline: why. They
+    # stay PENDING and unmarked, so the redelivered work item sends only them.
+    retry: str | None = None
+
+
+class Channel(Protocol):
+    async def send(self, batch: Sequence[Outgoing], *, deadline: float) -> ChannelResult: ...
+
+    async def close(self) -> None: ...
+
+
+class VendorChannel:
+    """The vendor simulator (sms): one POST per batch, receipts later."""
+
+    def __init__(self, client: VendorClient) -> None:
+        self._client = client
+
+    async def send(self, batch: Sequence[Outgoing], *, deadline: float) -> ChannelResult:
+        await self._client.send(batch, deadline=deadline)
+        return ChannelResult(accepted=list(batch))
+
+    async def close(self) -> None:
+        await self._client.close()
