@@ -23,6 +23,14 @@ else
   for service in $(deploy/scripts/services.sh); do
     uv run --frozen python -m "services.$service" migrate >/dev/null
   done
+  # Email campaigns go to the local mail catcher (its page lists what was sent), unless
+  # an SMTP server of your own is set.
+  export BEACON_SMTP_HOST="${BEACON_SMTP_HOST:-127.0.0.1}"
+  if [ "$BEACON_SMTP_HOST" = 127.0.0.1 ]; then
+    export BEACON_SMTP_PORT="${BEACON_SMTP_PORT:-${BEACON_MAILCATCHER_SMTP_PORT:-1025}}" BEACON_SMTP_TLS="${BEACON_SMTP_TLS:-none}"
+  fi
+  export BEACON_SMTP_FROM="${BEACON_SMTP_FROM:-Beacon Demo Shop <offers@demo-shop.example>}"
+  export BEACON_SMTP_POSTAL_ADDRESS="${BEACON_SMTP_POSTAL_ADDRESS:-Beacon Demo Shop, 12 MG Road, Pune 411001, India}"
   nohup uv run --frozen honcho -f deploy/Procfile -d . start >.run/beacon.log 2>&1 &
   echo $! >.run/honcho.pid
 fi
@@ -40,6 +48,7 @@ for service in $(deploy/scripts/services.sh); do
   printf '  %-10s http://127.0.0.1:%s/docs\n' "$service" "$port"
 done
 grep -q "^vendor:" deploy/Procfile && printf '  %-10s http://127.0.0.1:8009/docs  (messaging vendor simulator)\n' vendor
+grep -q "^mail:" deploy/Procfile && printf '  %-10s http://127.0.0.1:%s/  (mail catcher: every email sent, none delivered)\n' mail "${BEACON_MAILCATCHER_PORT:-8025}"
 echo "  rabbitmq   http://127.0.0.1:15672/  (guest/guest): exchanges beacon.*, queues <consumer>.<purpose>"
 echo
 echo "Every /api/v1 route needs a token (dev sign-in, no Google client id configured):"
