@@ -23,6 +23,7 @@ from services.delivery import service
 from services.delivery.channels import Channel, VendorChannel
 from services.delivery.domain.pacing import TokenBucket
 from services.delivery.metrics import MESSAGES_SENT, VENDOR_ERRORS
+from services.delivery.provider_channel import sms_channel
 from services.delivery.settings import DeliverySettings
 from services.delivery.smtp_channel import SmtpChannel
 from services.delivery.vendor_client import VendorClient, VendorUnavailable
@@ -60,7 +61,9 @@ class Sender:
         )
         # A campaign's channel picks its adapter; email only when SMTP is configured (an
         # email campaign's work then waits, and parks, until it is).
-        self._channels: dict[str, Channel] = {"sms": VendorChannel(vendor)}
+        # SMS: the vendor simulator, or the real provider BEACON_SMS_PROVIDER names.
+        provider = sms_channel(settings)
+        self._channels: dict[str, Channel] = {"sms": provider or VendorChannel(vendor)}
         if settings.email_enabled:
             self._channels["email"] = SmtpChannel(settings)
 

@@ -17,9 +17,11 @@ Number", "Real Time Delivery Reports"):
   ``phoneNo`` and ``errCode`` (``001`` ABSENT_SUBSCRIBER, ``003`` UNKNOWN_SUBSCRIBER, ``006``
   DND_FAIL, ``007`` BLOCKED, ``009`` OUTSIDE_WORKING_HOURS, ...).
 
-The gateway's reports carry only its own id and no signature: the sender stores which of
-our messages each id is (``provider_messages``), and the report URL carries a secret token
-(``BEACON_DLT_WEBHOOK_TOKEN``) that the route checks.
+The gateway's reports carry only its own id and no signature, so using it needs two things
+not built yet: a store of which of our messages each gateway id is, and a report route
+whose URL carries a secret token. Until then it cannot be chosen as the SMS provider; this
+client and its report parser are tested against a mock built from the documents
+(tests/providers).
 """
 
 from __future__ import annotations

@@ -14,9 +14,10 @@ from shared.settings import ConfigurationError, ServiceSettings, require_secret
 
 
 class ProviderSettings(ServiceSettings):
-    # Which provider sends SMS: the vendor simulator (the demo and the tests), Twilio, or a
-    # DLT-registered Indian gateway (Gupshup Enterprise style).
-    sms_provider: Literal["simulator", "twilio", "dlt"] = "simulator"
+    # Which provider sends SMS: the vendor simulator (the demo and the tests) or Twilio. (The
+    # DLT gateway's client exists, providers/dlt_sms.py, but its delivery reports carry only
+    # the gateway's ids, which are not stored yet: it cannot be chosen until they are.)
+    sms_provider: Literal["simulator", "twilio"] = "simulator"
     provider_timeout_s: Annotated[float, Field(gt=0)] = 10.0
 
     # WhatsApp Cloud API (Meta). The app secret signs status webhooks (X-Hub-Signature-256);
@@ -36,15 +37,6 @@ class ProviderSettings(ServiceSettings):
     twilio_auth_token: str = ""
     twilio_sender: str = ""
 
-    # A DLT gateway: the registered entity id and header; delivery reports come to
-    # /api/v1/webhooks/dlt/{BEACON_DLT_WEBHOOK_TOKEN}.
-    dlt_api_url: str = "https://enterprise.smsgupshup.com/GatewayAPI/rest"
-    dlt_user_id: str = ""
-    dlt_password: str = ""
-    dlt_entity_id: str = ""
-    dlt_header: str = ""
-    dlt_webhook_token: str = ""
-
     @property
     def whatsapp_configured(self) -> bool:
         return bool(self.whatsapp_phone_number_id and self.whatsapp_access_token)
@@ -52,10 +44,6 @@ class ProviderSettings(ServiceSettings):
     @property
     def twilio_configured(self) -> bool:
         return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_sender)
-
-    @property
-    def dlt_configured(self) -> bool:
-        return bool(self.dlt_user_id and self.dlt_password and self.dlt_entity_id)
 
 
 def check_providers(settings: ProviderSettings) -> None:
@@ -66,18 +54,10 @@ def check_providers(settings: ProviderSettings) -> None:
             "BEACON_SMS_PROVIDER=twilio needs BEACON_TWILIO_ACCOUNT_SID, "
             "BEACON_TWILIO_AUTH_TOKEN and BEACON_TWILIO_SENDER"
         )
-    if settings.sms_provider == "dlt" and not (
-        settings.dlt_configured and settings.dlt_header and settings.dlt_webhook_token
-    ):
-        raise ConfigurationError(
-            "BEACON_SMS_PROVIDER=dlt needs BEACON_DLT_USER_ID, BEACON_DLT_PASSWORD, "
-            "BEACON_DLT_ENTITY_ID, BEACON_DLT_HEADER and BEACON_DLT_WEBHOOK_TOKEN"
-        )
     secrets = {
         "BEACON_WHATSAPP_APP_SECRET": settings.whatsapp_app_secret,
         "BEACON_WHATSAPP_VERIFY_TOKEN": settings.whatsapp_verify_token,
         "BEACON_TWILIO_AUTH_TOKEN": settings.twilio_auth_token,
-        "BEACON_DLT_WEBHOOK_TOKEN": settings.dlt_webhook_token,
     }
     for name, value in secrets.items():
         if value:  # only the providers in use

@@ -193,8 +193,6 @@ def test_a_chosen_provider_must_be_configured_and_production_wants_long_secrets(
     check_providers(ProviderSettings(**base))  # the simulator: nothing to configure
     with pytest.raises(ConfigurationError, match="BEACON_TWILIO_AUTH_TOKEN"):
         check_providers(ProviderSettings(**base, sms_provider="twilio"))
-    with pytest.raises(ConfigurationError, match="BEACON_DLT_WEBHOOK_TOKEN"):
-        check_providers(ProviderSettings(**base, sms_provider="dlt", dlt_user_id="u"))
     check_providers(
         ProviderSettings(
             **base,
