@@ -15,6 +15,8 @@ export interface CampaignDraft {
   query: RuleGroupType;
   when: 'now' | 'later';
   scheduleAt: string;
+  channel?: 'sms' | 'email'; // absent in drafts kept before channels: sms
+  subject?: string;
   savedAt: number;
 }
 

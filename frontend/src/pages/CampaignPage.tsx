@@ -130,8 +130,14 @@ export default function CampaignPage() {
         </section>
         <section className="card stack-tight" aria-labelledby="msg-title">
           <h2 className="card-label" id="msg-title">
-            Message
+            {c.channel === 'email' ? 'Email' : 'SMS'}
           </h2>
+          {c.channel === 'email' && (
+            <p data-testid="campaign-subject">
+              <span className="muted">Subject: </span>
+              {c.subject}
+            </p>
+          )}
           <p className="bubble">{c.message}</p>
           <h2 className="card-label">Audience rules</h2>
           <p className="small">{describeRules(c.rules, index) || '—'}</p>

@@ -121,4 +121,35 @@ describe('launch safety', () => {
     expect(screen.getByLabelText('Campaign name')).toHaveValue('');
     expect(localStorage.length).toBe(0);
   });
+
+  it('sends by email with a subject: needed, checked like the message, and posted with the channel', async () => {
+    const api = fakeApi({
+      ...base,
+      'POST /api/v1/segments/preview': [{ status: 200, body: { size: 40, sample: [], took_ms: 1 } }],
+      'POST /api/v1/campaigns': [{ status: 201, body: { id: 'c9' } }],
+    });
+    open();
+    await userEvent.type(await screen.findByLabelText('Campaign name'), 'Diwali mail');
+    await userEvent.click(screen.getByRole('radio', { name: 'Email' }));
+    const launch = screen.getByRole('button', { name: 'Launch…' });
+    expect(screen.getByTestId('launch-blocked')).toHaveTextContent('a valid subject');
+    expect(launch).toBeDisabled();
+    const subject = screen.getByLabelText('Subject');
+    await userEvent.type(subject, '{{nickname}, 20% off');
+    expect(await screen.findByText(/nickname/, { selector: '.form-error' })).toBeInTheDocument();
+    await userEvent.clear(subject);
+    await userEvent.type(subject, '{{first_name}, 20% off');
+    await waitFor(() => expect(launch).toBeEnabled());
+    await userEvent.click(launch);
+    const dialog = screen.getByRole('dialog', { hidden: true });
+    expect(within(dialog).getByTestId('launch-email-note')).toHaveTextContent(/email consent/);
+    await userEvent.click(within(dialog).getByRole('button', { name: /^Send to 40/, hidden: true }));
+    await waitFor(() => expect(api.of('POST', '/api/v1/campaigns')).toHaveLength(1));
+    expect(api.of('POST', '/api/v1/campaigns')[0]?.body).toMatchObject({
+      name: 'Diwali mail',
+      channel: 'email',
+      subject: '{first_name}, 20% off',
+      confirm_audience_size: 40,
+    });
+  });
 });

@@ -65,6 +65,8 @@ function Form({ copy }: { copy?: Campaign }) {
   const [message, setMessage] = useState(restored?.message ?? copy?.message ?? DEFAULT_MESSAGE);
   const [when, setWhen] = useState<'now' | 'later'>(restored?.when ?? 'now');
   const [scheduleAt, setScheduleAt] = useState(restored?.scheduleAt ?? '');
+  const [channel, setChannel] = useState<'sms' | 'email'>(restored?.channel ?? copy?.channel ?? 'sms');
+  const [subject, setSubject] = useState(restored?.subject ?? copy?.subject ?? '');
   const [showRestored, setShowRestored] = useState(restored != null);
   const launchedRef = useRef(false);
   const dirty = name.trim() !== '' || message !== (copy?.message ?? DEFAULT_MESSAGE);
@@ -76,12 +78,15 @@ function Form({ copy }: { copy?: Campaign }) {
       clearDraft();
       return;
     }
-    const timer = setTimeout(() => saveDraft({ search, name, message, mode, segmentId, query, when, scheduleAt }), 300);
+    const timer = setTimeout(
+      () => saveDraft({ search, name, message, mode, segmentId, query, when, scheduleAt, channel, subject }),
+      300,
+    );
     return () => clearTimeout(timer);
-  }, [dirty, search, name, message, mode, segmentId, query, when, scheduleAt]);
+  }, [dirty, search, name, message, mode, segmentId, query, when, scheduleAt, channel, subject]);
   // Leaving the page (a 401 sends the person to sign-in) saves what the debounce has not.
   const latest = useRef<Parameters<typeof saveDraft>[0] | null>(null);
-  latest.current = dirty ? { search, name, message, mode, segmentId, query, when, scheduleAt } : null;
+  latest.current = dirty ? { search, name, message, mode, segmentId, query, when, scheduleAt, channel, subject } : null;
   useEffect(
     () => () => {
       if (!launchedRef.current && latest.current) saveDraft(latest.current);
@@ -105,6 +110,8 @@ function Form({ copy }: { copy?: Campaign }) {
     setMessage(copy?.message ?? DEFAULT_MESSAGE);
     setWhen('now');
     setScheduleAt('');
+    setChannel(copy?.channel ?? 'sms');
+    setSubject(copy?.subject ?? '');
     setQuery(copy?.rules && !copySegment ? fromApiRules(copy.rules) : starterQuery());
   };
   const dialog = useRef<HTMLDialogElement>(null);
@@ -131,6 +138,9 @@ function Form({ copy }: { copy?: Campaign }) {
   const recipients: Recipient[] = sample.map((s, i) => people[i]?.data ?? s);
 
   const templateErrors = parseTemplate(message).errors;
+  const email = channel === 'email';
+  const subjectErrors = email ? parseTemplate(subject).errors : [];
+  const subjectOk = !email || (subject.trim() !== '' && subjectErrors.length === 0);
   // Launch needs a size counted for exactly the rules on screen: not while counting, not
   // after a failed count, not for rules changed since, and never for nobody.
   const gate = launchGate({
@@ -149,6 +159,7 @@ function Form({ copy }: { copy?: Campaign }) {
     rules != null &&
     templateErrors.length === 0 &&
     message.trim() !== '' &&
+    subjectOk &&
     scheduleError == null &&
     gate.ok;
 
@@ -156,6 +167,7 @@ function Form({ copy }: { copy?: Campaign }) {
     name.trim() ? null : 'a name',
     rules ? null : 'an audience',
     message.trim() && !templateErrors.length ? null : 'a valid message',
+    subjectOk ? null : 'a valid subject',
     scheduleError == null ? null : 'a send time to come',
   ].filter(Boolean);
 
@@ -166,6 +178,8 @@ function Form({ copy }: { copy?: Campaign }) {
           body: {
             name: name.trim(),
             message,
+            channel,
+            ...(email ? { subject } : {}),
             // Exactly the size the dialog asked to confirm: the API refuses a launch whose
             // audience has grown beyond it (or is empty) rather than send to more.
             confirm_audience_size: size,
@@ -268,8 +282,38 @@ function Form({ copy }: { copy?: Campaign }) {
             <h2 className="card-label" id="what">
               What they read
             </h2>
+            <div className="segmented" role="radiogroup" aria-label="Channel">
+              <label>
+                <input type="radio" name="channel" checked={channel === 'sms'} onChange={() => setChannel('sms')} />
+                SMS
+              </label>
+              <label>
+                <input type="radio" name="channel" checked={email} onChange={() => setChannel('email')} />
+                Email
+              </label>
+            </div>
+            {email && (
+              <div className="field">
+                <label htmlFor="campaign-subject">Subject</label>
+                <input
+                  id="campaign-subject"
+                  value={subject}
+                  onChange={(e) => setSubject(e.target.value)}
+                  maxLength={200}
+                  required
+                  placeholder="e.g. {first_name}, 20% off for Diwali"
+                  aria-invalid={subjectErrors.length > 0}
+                  aria-describedby="subject-help"
+                />
+                <span id="subject-help" className={subjectErrors.length ? 'form-error' : 'muted small'}>
+                  {subjectErrors.length
+                    ? subjectErrors[0]
+                    : 'Same placeholders as the message. Sent only to customers who accept email marketing and have an address; every email carries a one-click unsubscribe.'}
+                </span>
+              </div>
+            )}
             <MessageEditor value={message} onChange={setMessage} />
-            <SmsCounter template={message} recipients={recipients} />
+            {!email && <SmsCounter template={message} recipients={recipients} />}
             <h3 className="card-label">As your customers will see it</h3>
             <MessagePreview template={message} recipients={recipients} />
           </section>
@@ -333,6 +377,12 @@ function Form({ copy }: { copy?: Campaign }) {
           {when === 'later' ? 'Schedule for ' : 'Send to '}
           <span data-testid="launch-size">{formatCount(size)}</span> customers?
         </h2>
+        {email && (
+          <p data-testid="launch-email-note">
+            By email: of these {formatCount(size)}, only those with an email address and email consent who have not
+            unsubscribed get it. The campaign page shows how many that is.
+          </p>
+        )}
         <p className="muted">
           “{name.trim()}” {when === 'later' ? `goes out at ${formatDateTime(scheduleAt ? new Date(scheduleAt).toISOString() : null)}` : 'starts sending as soon as you confirm'}. Each message costs money and cannot be recalled.
         </p>
