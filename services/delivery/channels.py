@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
 from services.delivery.store.log import Outgoing
 from services.delivery.vendor_client import VendorClient
@@ -29,6 +29,26 @@ class ChannelResult:
     # Some messages are still unsent after transient errors until the deadline: why. They
     # stay PENDING and unmarked, so the redelivered work item sends only them.
     retry: str | None = None
+
+
+# What became of one message of a batch: taken (its fate comes later by receipt), sent
+# (final now), failed (final now, with the reason) or retry (still unsent, with why).
+Outcome = tuple[Literal["accepted", "sent", "failed", "retry"], str]
+
+
+def collect(batch: Sequence[Outgoing], outcomes: Sequence[Outcome]) -> ChannelResult:
+    """One result for a batch from each of its messages' outcomes, in order."""
+    result = ChannelResult()
+    for message, (status, reason) in zip(batch, outcomes, strict=True):
+        if status == "accepted":
+            result.accepted.append(message)
+        elif status == "sent":
+            result.sent.append(message)
+        elif status == "failed":
+            result.failed.append((message, reason))
+        else:
+            result.retry = reason
+    return result
 
 
 class Channel(Protocol):

@@ -18,7 +18,7 @@ import random
 from collections.abc import Sequence
 from typing import Protocol
 
-from services.delivery.channels import ChannelResult
+from services.delivery.channels import ChannelResult, Outcome, collect
 from services.delivery.domain.pacing import TokenBucket
 from services.delivery.metrics import VENDOR_ERRORS
 from services.delivery.providers import base
@@ -58,18 +58,9 @@ class ProviderChannel:
         return min(self._max, self._base * 2 ** (attempt - 1)) + random.uniform(0, self._base)
 
     async def send(self, batch: Sequence[Outgoing], *, deadline: float) -> ChannelResult:
-        outcomes = await asyncio.gather(*(self._send_one(m, deadline) for m in batch))
-        result = ChannelResult()
-        for message, (status, reason) in zip(batch, outcomes, strict=True):
-            if status == "accepted":
-                result.accepted.append(message)
-            elif status == "failed":
-                result.failed.append((message, reason))
-            else:
-                result.retry = reason
-        return result
+        return collect(batch, await asyncio.gather(*(self._send_one(m, deadline) for m in batch)))
 
-    async def _send_one(self, message: Outgoing, deadline: float) -> tuple[str, str]:
+    async def _send_one(self, message: Outgoing, deadline: float) -> Outcome:
         loop = asyncio.get_running_loop()
         outgoing = base.Outgoing(message_id=message.message_id, to=message.to, body=message.body)
         attempt = 0

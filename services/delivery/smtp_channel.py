@@ -23,7 +23,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from services.delivery.channels import ChannelResult
+from services.delivery.channels import ChannelResult, Outcome, collect
 from services.delivery.domain.email import Sender, build_email
 from services.delivery.domain.pacing import TokenBucket
 from services.delivery.metrics import VENDOR_ERRORS
@@ -80,18 +80,9 @@ class SmtpChannel:
         return f"{self._settings.unsubscribe_base_url.rstrip('/')}{UNSUBSCRIBE_PATH}?token={token}"
 
     async def send(self, batch: Sequence[Outgoing], *, deadline: float) -> ChannelResult:
-        outcomes = await asyncio.gather(*(self._send_one(m, deadline) for m in batch))
-        result = ChannelResult()
-        for message, (status, reason) in zip(batch, outcomes, strict=True):
-            if status == "sent":
-                result.sent.append(message)
-            elif status == "failed":
-                result.failed.append((message, reason))
-            else:
-                result.retry = reason
-        return result
+        return collect(batch, await asyncio.gather(*(self._send_one(m, deadline) for m in batch)))
 
-    async def _send_one(self, message: Outgoing, deadline: float) -> tuple[str, str]:
+    async def _send_one(self, message: Outgoing, deadline: float) -> Outcome:
         loop = asyncio.get_running_loop()
         email = build_email(
             message_id=message.message_id,

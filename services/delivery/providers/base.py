@@ -19,6 +19,9 @@ sent (a connection refused, a 429, a throughput error code).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
 
 
 @dataclass(frozen=True)
@@ -68,3 +71,15 @@ class OutcomeUnknown(ProviderError):
 def e164_digits(number: str) -> str:
     """``+919812345678`` → ``919812345678`` (what WhatsApp and Indian SMS gateways take)."""
     return number[1:] if number.startswith("+") else number
+
+
+async def post(http: httpx.AsyncClient, url: str, **request: Any) -> httpx.Response:
+    """One provider call: a connection that never opened is :class:`Unavailable` (nothing
+    was sent); any other transport failure (a timeout, a dropped reply) may have reached
+    the provider, so it is :class:`OutcomeUnknown`."""
+    try:
+        return await http.post(url, **request)
+    except httpx.ConnectError as error:
+        raise Unavailable("provider_unreachable", str(error)) from None
+    except httpx.HTTPError as error:
+        raise OutcomeUnknown("outcome_unknown", repr(error)) from None

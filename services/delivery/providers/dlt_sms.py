@@ -40,6 +40,7 @@ from services.delivery.providers.base import (
     Rejected,
     Unavailable,
     e164_digits,
+    post,
 )
 
 # The delivery report's errCode: the person cannot be messaged this way (suppress), or
@@ -109,12 +110,7 @@ class DltSmsClient:
 
     async def send(self, message: Outgoing) -> Accepted:
         form = self.form(message)
-        try:
-            response = await self._http.post(self._url, data=form)
-        except httpx.ConnectError as error:
-            raise Unavailable("provider_unreachable", str(error)) from None
-        except httpx.HTTPError as error:
-            raise OutcomeUnknown("outcome_unknown", repr(error)) from None
+        response = await post(self._http, self._url, data=form)
         return accepted_or_raise(response)
 
 

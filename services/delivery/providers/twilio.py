@@ -37,6 +37,7 @@ from services.delivery.providers.base import (
     Outgoing,
     Rejected,
     Unavailable,
+    post,
 )
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
@@ -121,12 +122,7 @@ class TwilioClient:
         return {"To": message.to, **self._sender, "Body": message.body, "StatusCallback": callback}
 
     async def send(self, message: Outgoing) -> Accepted:
-        try:
-            response = await self._http.post(self._url, data=self.form(message), auth=self._auth)
-        except httpx.ConnectError as error:
-            raise Unavailable("provider_unreachable", str(error)) from None
-        except httpx.HTTPError as error:
-            raise OutcomeUnknown("outcome_unknown", repr(error)) from None
+        response = await post(self._http, self._url, data=self.form(message), auth=self._auth)
         return accepted_or_raise(response)
 
 

@@ -37,6 +37,7 @@ from services.delivery.providers.base import (
     Rejected,
     Unavailable,
     e164_digits,
+    post,
 )
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
@@ -138,14 +139,9 @@ class WhatsAppClient:
     async def send(self, message: Outgoing) -> Accepted:
         if not message.template:
             raise Rejected("no_template", "a WhatsApp campaign needs an approved template")
-        try:
-            response = await self._http.post(
-                self._url, json=message_body(message), headers=self._headers
-            )
-        except httpx.ConnectError as error:  # never reached Meta: nothing was sent
-            raise Unavailable("provider_unreachable", str(error)) from None
-        except httpx.HTTPError as error:  # may have been sent
-            raise OutcomeUnknown("outcome_unknown", repr(error)) from None
+        response = await post(
+            self._http, self._url, json=message_body(message), headers=self._headers
+        )
         return accepted_or_raise(response)
 
 
