@@ -24,6 +24,7 @@ function proxy(): Record<string, ProxyOptions> {
     '/api/v1/imports': { target: ingest },
     '/api/v1/segments': { target: segments },
     '/api/v1/unsubscribe': { target: segments },
+    '/api/v1/suppressions': { target: segments },
     '/api/v1/campaigns': { target: campaigns },
     '/api/v1/auth': { target: campaigns },
     '/api/v1/keys': { target: campaigns },

@@ -57,6 +57,8 @@ SEND_REQUESTED = "delivery.send_requested"
 STATS_CHANGED = "stats.changed"
 # Audit fact (stats): a reconcile set a campaign's counters to the recount (issue 25).
 STATS_RECONCILED = "stats.reconciled"
+# A customer put on or taken off a channel's suppression list (segments, issue 26).
+SUPPRESSION_CHANGED = "suppression.changed"
 
 
 class _Payload(BaseModel):
@@ -219,6 +221,14 @@ class UserSessionsEnded(_Payload):
     ended_before: str  # ISO-8601 UTC: tokens issued at or before it are refused
     why: str  # "disabled", "role_changed" or "ended"
     actor: Actor | None = None  # the admin who did it
+
+
+class SuppressionChanged(_Payload):
+    customer_id: str
+    channel: str  # email, sms or whatsapp
+    suppressed: bool  # true: put on the list; false: taken off
+    reason: str  # unsubscribed, manual, ...
+    actor: Actor | None = None  # who (none: the person themselves, by their link)
 
 
 class SessionRefreshReused(_Payload):
@@ -447,6 +457,14 @@ CATALOGUE: tuple[EventSpec, ...] = (
         "campaigns",
         UserSessionsEnded,
         "a person's sessions were ended by an admin: every service refuses their older tokens",
+    ),
+    EventSpec(
+        SUPPRESSION_CHANGED,
+        1,
+        "segments",
+        SuppressionChanged,
+        "a customer was put on or taken off a channel's suppression list (their unsubscribe "
+        "link, or a marketer); campaigns on that channel leave them out from then on",
     ),
     EventSpec(
         SESSION_REFRESH_REUSED,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
-from services.segments import api, consumers, unsubscribe_api
+from services.segments import api, consumers, suppressions_api, unsubscribe_api
 from services.segments.cache import ProfileCache
 from services.segments.publisher import AudiencePublisher
 from services.segments.settings import DEV_UNSUBSCRIBE_SECRET, SERVICE, SegmentsSettings
@@ -74,6 +74,10 @@ def build_app(mode: str, settings: SegmentsSettings | None = None) -> FastAPI:
 
             runtime.add_background(load_cache)
         assert runtime.relay is not None
-        router = api.build_router(settings, runtime.engine, cache, runtime.relay.notify)
+        router = APIRouter()
+        router.include_router(
+            api.build_router(settings, runtime.engine, cache, runtime.relay.notify)
+        )
+        router.include_router(suppressions_api.build_router(runtime.engine, runtime.relay.notify))
         public = unsubscribe_api.build_public_router(settings, runtime.engine)
     return runtime.http_app(router, title=f"Beacon segments ({mode})", public=public)

@@ -22,8 +22,8 @@ from fastapi import APIRouter, HTTPException, Query, Response
 from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.segments import service
 from services.segments.settings import SegmentsSettings
-from services.segments.store import suppressions
 from shared.db import unit_of_work
 from shared.errors import ErrorBody
 from shared.unsubscribe import MAX_TOKEN, BadToken, read_token
@@ -53,7 +53,7 @@ def build_public_router(settings: SegmentsSettings, engine: AsyncEngine) -> APIR
         except BadToken as error:
             raise HTTPException(403 if error.forged else 400, str(error)) from None
         async with unit_of_work(engine) as conn:
-            await suppressions.suppress(conn, who.customer_id, who.channel, "unsubscribed")
+            await service.suppress(conn, who.customer_id, who.channel, "unsubscribed")
         if via == "page":
             return HTMLResponse(_page("You are unsubscribed: we will not email you again."))
         return Response(status_code=204)

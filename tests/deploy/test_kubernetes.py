@@ -31,6 +31,7 @@ ROUTES = {
     "/api/v1/imports": "ingest-api",
     "/api/v1/segments": "segments-api",
     "/api/v1/unsubscribe": "segments-api",
+    "/api/v1/suppressions": "segments-api",
     "/api/v1/campaigns": "campaigns-api",
     "/api/v1/auth": "campaigns-api",
     "/api/v1/keys": "campaigns-api",

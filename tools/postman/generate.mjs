@@ -161,6 +161,9 @@ const STEPS = [
     query: { token: '{{unsubscribeToken}}' },
     test: expect(204),
   },
+  { folder: 'suppressions', op: 'POST /api/v1/suppressions', name: 'Leave a customer out of SMS campaigns', body: { channel: 'sms', customer_id: 'pm-{{runId}}-3' }, test: expect(201) },
+  { folder: 'suppressions', op: 'GET /api/v1/suppressions', name: 'The SMS suppression list', query: { channel: 'sms', limit: '50' }, test: expect(200) },
+  { folder: 'suppressions', op: 'DELETE /api/v1/suppressions/{channel}/{customer_id}', name: 'Take them off it again', vars: { channel: 'sms', customer_id: 'pm-{{runId}}-3' }, test: expect(204) },
   { folder: 'clean-up', op: 'DELETE /api/v1/segments/{sid}', name: 'Delete the segment', vars: { sid: '{{segmentId}}' }, test: expect(204) },
   { folder: 'clean-up', op: 'DELETE /api/v1/customers/{customer_id}', name: 'Erase a customer (right to erasure, admin)', vars: { customer_id: 'pm-{{runId}}-4' }, test: expect(202) },
 ];

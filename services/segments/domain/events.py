@@ -18,6 +18,7 @@ from shared.events import (  # noqa: F401 (re-exported for the service)
     PROFILE_CHANGED,
     SEGMENT_DELETED,
     SEGMENT_SAVED,
+    SUPPRESSION_CHANGED,
 )
 
 PRODUCER = "segments"
@@ -103,3 +104,21 @@ def segment_saved(segment: dict[str, Any], actor: dict[str, Any]) -> Envelope:
 
 def segment_deleted(segment_id: int, actor: dict[str, Any]) -> Envelope:
     return new_event(SEGMENT_DELETED, {"segment_id": str(segment_id), "actor": actor}, PRODUCER)
+
+
+def suppression_changed(
+    customer_id: str,
+    channel: str,
+    *,
+    suppressed: bool,
+    reason: str,
+    actor: dict[str, Any] | None = None,
+) -> Envelope:
+    payload = {
+        "customer_id": customer_id,
+        "channel": channel,
+        "suppressed": suppressed,
+        "reason": reason,
+        "actor": actor,
+    }
+    return new_event(SUPPRESSION_CHANGED, payload, PRODUCER)

@@ -20,6 +20,7 @@ from tests.support.stack import Stack
 from tests.support.wait import eventually
 
 pytestmark = pytest.mark.integration
+L = "/api/v1/suppressions"
 
 
 def people(city: str) -> list[dict[str, Any]]:
@@ -160,3 +161,111 @@ async def test_email_audiences_keep_to_consenting_unsuppressed_addresses(stack: 
         )
         == 0
     )
+
+
+async def test_the_suppression_list_through_its_api_with_an_event_per_change(
+    stack: Stack,
+) -> None:
+    """Issue 26: a suppression list per channel, kept through the API: listed with names,
+    added by id or email (leaving the customer out of that channel's next audience), taken
+    off only when a marketer put it there; each change a ``suppression.changed`` event."""
+    city = f"api{uuid.uuid4().hex[:8]}"
+    segments = stack.start("segments", "all")
+    ingest = stack.start("ingest", "all")
+    async with httpx.AsyncClient(headers=stack.headers(), timeout=30) as client:
+        loaded = await client.post(f"{ingest.url}/api/v1/customers", json={"items": people(city)})
+        assert loaded.status_code == 202, loaded.text
+    await eventually(
+        lambda: stack.scalar(
+            "segments", "SELECT COUNT(*) FROM profiles WHERE city = :c AND known", c=city
+        ),
+        lambda n: n == 5,
+        timeout=60,
+        what="profiles projected",
+    )
+    connection = await aio_pika.connect(stack.amqp_url)
+    async with (
+        connection,
+        httpx.AsyncClient(base_url=segments.url, headers=stack.headers(), timeout=30) as api,
+    ):
+        channel_ = await connection.channel()
+        exchange = await channel_.declare_exchange(
+            stack.settings.amqp_name("beacon.segments"), "topic", durable=True
+        )
+        tap = await channel_.declare_queue(exclusive=True)
+        await tap.bind(exchange, "suppression.changed")
+
+        by_email = await api.post(L, json={"channel": "email", "email": f"A.{city}@X.IN"})
+        assert by_email.status_code == 201, by_email.text
+        assert by_email.json() | {"created_at": None} == {
+            "customer_id": f"{city}-a",
+            "channel": "email",
+            "reason": "manual",
+            "created_at": None,
+            "name": "A",
+            "email": f"a.{city}@x.in",
+        }
+        by_id = await api.post(L, json={"channel": "sms", "customer_id": f"{city}-phone"})
+        assert by_id.status_code == 201
+        again = await api.post(L, json={"channel": "email", "customer_id": f"{city}-a"})
+        assert again.status_code == 201 and again.json()["reason"] == "manual"
+        refused = {
+            "unknown id": await api.post(L, json={"channel": "email", "customer_id": "nobody"}),
+            "unknown email": await api.post(L, json={"channel": "email", "email": "x@nowhere.in"}),
+            "both": await api.post(
+                L, json={"channel": "email", "customer_id": "a", "email": "a@b.in"}
+            ),
+            "bad channel": await api.post(L, json={"channel": "fax", "customer_id": "a"}),
+        }
+        assert {k: r.status_code for k, r in refused.items()} == {
+            "unknown id": 404,
+            "unknown email": 422,
+            "both": 422,
+            "bad channel": 422,
+        }
+        assert await audience_of(stack, city, "email") == ["gone"]
+
+        # The person's own unsubscribe stays: a marketer cannot lift it.
+        token = make_token(DEV_SECRET, f"{city}-gone", "email")
+        unsubscribe = f"{segments.url}/api/v1/unsubscribe"
+        assert (
+            await httpx.AsyncClient().post(unsubscribe, params={"token": token})
+        ).status_code == 204
+        listed = (await api.get(L, params={"channel": "email", "limit": 1000})).json()
+        mine = {i["customer_id"]: i["reason"] for i in listed["items"] if city in i["customer_id"]}
+        assert mine == {f"{city}-a": "manual", f"{city}-gone": "unsubscribed"}
+        assert (await api.delete(f"{L}/email/{city}-gone")).status_code == 409
+        assert (await api.delete(f"{L}/email/{city}-a")).status_code == 204
+        assert (await api.delete(f"{L}/email/{city}-a")).status_code == 404
+        paged = (await api.get(L, params={"channel": "email", "limit": 1})).json()
+        assert len(paged["items"]) == 1 and paged["next_cursor"]
+        viewer = {"Authorization": stack.headers("viewer")["Authorization"]}
+        assert (await api.get(L, params={"channel": "sms"}, headers=viewer)).status_code == 200
+        assert (
+            await api.post(L, json={"channel": "sms", "customer_id": f"{city}-a"}, headers=viewer)
+        ).status_code == 403
+
+        async def changes() -> list[tuple[str, str, bool, str]]:
+            found = []
+            while (message := await tap.get(fail=False, timeout=1)) is not None:
+                await message.ack()
+                p = json.loads(message.body)["payload"]
+                if city in p["customer_id"]:
+                    found.append((p["customer_id"], p["channel"], p["suppressed"], p["reason"]))
+            return found
+
+        seen: list[tuple[str, str, bool, str]] = []
+
+        async def all_changes() -> list[tuple[str, str, bool, str]]:
+            seen.extend(await changes())
+            return seen
+
+        await eventually(all_changes, lambda s: len(s) >= 4, what="suppression events")
+        assert sorted(seen) == sorted(
+            [
+                (f"{city}-a", "email", True, "manual"),
+                (f"{city}-phone", "sms", True, "manual"),
+                (f"{city}-gone", "email", True, "unsubscribed"),
+                (f"{city}-a", "email", False, "manual"),
+            ]
+        )
