@@ -738,6 +738,7 @@ const PAGES = [
   ['customers', '/customers'],
   ['customer', `/customers/${DEMO_CUSTOMER}`],
   ['imports', '/imports'],
+  ['suppressions', '/suppressions'],
 ];
 
 // WCAG 2.2 AA: every level A and AA rule axe-core has, of each version.

@@ -16,6 +16,7 @@ const Customers = lazy(() => import('./pages/Customers'));
 const CustomerPage = lazy(() => import('./pages/CustomerPage'));
 const Imports = lazy(() => import('./pages/Imports'));
 const People = lazy(() => import('./pages/People'));
+const Suppressions = lazy(() => import('./pages/Suppressions'));
 const NotFound = lazy(() => import('./pages/NotFound'));
 
 export function App() {
@@ -43,6 +44,7 @@ export function App() {
             <Route path="/imports" element={<Imports />} />
             <Route path="/imports/:id" element={<Imports />} />
             <Route path="/people" element={<People />} />
+            <Route path="/suppressions" element={<Suppressions />} />
             <Route path="/" element={<Navigate to="/campaigns" replace />} />
             {/* Signed out, an unknown path still leads to sign-in first (RequireAuth). */}
             <Route path="*" element={<NotFound />} />

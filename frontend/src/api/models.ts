@@ -87,3 +87,5 @@ export type AuthConfig = CampaignSchemas['AuthConfig'];
 export type ProblemItem = CampaignSchemas['ErrorItem'];
 /** What every service answers for every 4xx and 5xx (shared/errors.py's ErrorBody). */
 export type ErrorBody = CampaignSchemas['ErrorBody'];
+export type Suppression = SegmentSchemas['Suppression'];
+export type SuppressionChannel = Suppression['channel'];

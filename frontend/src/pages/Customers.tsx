@@ -44,6 +44,9 @@ export default function Customers() {
     <div className="page">
       <div className="page-head">
         <h1>Customers</h1>
+        <Link className="btn" to="/suppressions">
+          Opt-outs
+        </Link>
       </div>
       <div className="split">
         <div className="stack">
