@@ -37,6 +37,10 @@ def build_public_router(settings: SegmentsSettings, engine: AsyncEngine) -> APIR
         status_code=204,
         summary="One-click unsubscribe (RFC 8058): the token from the email's link",
         responses={
+            200: {
+                "description": "via=page (the footer page's button): a line of HTML",
+                "content": {"text/html": {"schema": {"type": "string"}}},
+            },
             400: {"model": ErrorBody, "description": "Not an unsubscribe token"},
             403: {"model": ErrorBody, "description": "The token's signature does not match"},
         },
@@ -60,9 +64,11 @@ def build_public_router(settings: SegmentsSettings, engine: AsyncEngine) -> APIR
 
     @public.get(
         "",
-        response_class=HTMLResponse,
+        # Response, not HTMLResponse: that would document every error (JSON) as text/html.
+        response_class=Response,
         summary="The footer link opened in a browser: a page whose button unsubscribes",
         responses={
+            200: {"content": {"text/html": {"schema": {"type": "string"}}}},
             400: {"model": ErrorBody, "description": "Not an unsubscribe token"},
             403: {"model": ErrorBody, "description": "The token's signature does not match"},
         },

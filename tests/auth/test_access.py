@@ -183,6 +183,9 @@ def test_open_routes_stay_open(apps: Apps) -> None:
     receipts = apps.clients["delivery"].post("/api/v1/receipts", content=b"{}")
     assert receipts.status_code == 401
     assert "signature" in receipts.text.lower() and "missing_token" not in receipts.text
+    # One-click unsubscribe (issue 26) answers for its signed token, not for a sign-in.
+    unsubscribe = apps.clients["segments"].post("/api/v1/unsubscribe?token=not-a-token")
+    assert unsubscribe.status_code == 400 and "missing_token" not in unsubscribe.text
 
 
 def test_openapi_declares_the_security_schemes(apps: Apps) -> None:
