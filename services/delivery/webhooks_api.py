@@ -44,8 +44,12 @@ def build_router(settings: DeliverySettings, accept: Accept) -> APIRouter:
     @router.get(
         "/whatsapp",
         summary="WhatsApp's webhook subscription handshake",
-        response_class=PlainTextResponse,
-        responses=responses(403, 404),
+        # Response, not PlainTextResponse: that would document every error (JSON) as text.
+        response_class=Response,
+        responses={
+            200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
+            **responses(403, 404),
+        },
     )
     async def whatsapp_handshake(
         mode: Annotated[str, Query(alias="hub.mode", max_length=50)] = "",
