@@ -59,8 +59,9 @@ function describe(status: number, body: ErrorBody | null): string {
 
 // What each request sent, so a 401 can be retried once with a renewed token. A 401 means
 // the server refused the credential before doing anything, so sending a write again is
-// safe. Bodies are kept as bytes (a request rebuilt from bytes can be sent anywhere; a
-// cloned stream needs duplex support), up to RETRY_BODY_LIMIT: larger ones are not retried.
+// safe. A body is read into bytes once and the request rebuilt from them (a cloned request
+// would carry its body as a stream, which the browser uploads differently); bodies over
+// RETRY_BODY_LIMIT are sent as they are and not retried.
 const RETRY_BODY_LIMIT = 1_000_000;
 interface Sent {
   url: string;
@@ -70,19 +71,24 @@ interface Sent {
 }
 const sent = new WeakMap<Request, Sent>();
 
-async function remember(request: Request): Promise<void> {
-  const bodyless = request.method === 'GET' || request.method === 'HEAD';
-  const body = bodyless ? null : await request.clone().arrayBuffer();
-  if (body && body.byteLength > RETRY_BODY_LIMIT) return;
-  sent.set(request, { url: request.url, method: request.method, headers: new Headers(request.headers), body });
+async function remembered(request: Request): Promise<Request> {
+  if (request.method === 'GET' || request.method === 'HEAD') {
+    sent.set(request, { url: request.url, method: request.method, headers: new Headers(request.headers), body: null });
+    return request;
+  }
+  const length = Number(request.headers.get('content-length') ?? '0');
+  if (length > RETRY_BODY_LIMIT) return request;
+  const body = await request.arrayBuffer();
+  const rebuilt = new Request(request.url, { method: request.method, headers: request.headers, body, signal: request.signal });
+  sent.set(rebuilt, { url: request.url, method: request.method, headers: new Headers(request.headers), body });
+  return rebuilt;
 }
 
 const auth: Middleware = {
   async onRequest({ request }) {
     const token = await accessToken();
     if (token) request.headers.set('Authorization', `Bearer ${token}`);
-    await remember(request);
-    return request;
+    return remembered(request);
   },
   async onResponse({ request, response }) {
     if (response.status !== 401 || !getSession()?.accessToken) return response;
