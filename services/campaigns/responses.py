@@ -27,6 +27,9 @@ class CampaignOut(BaseModel):
     channel: Literal["sms", "email"] = Field(description="sms (the vendor simulator) or email")
     subject: str | None = Field(description="an email campaign's subject template")
     rules: RuleGroupJson | None
+    rules_sentence: str | None = Field(
+        description='the rule in words as launched, e.g. "Customers who spent more than ₹10,000"'
+    )
     segment_id: str | None
     schedule_at: str | None
     audience_size: int | None = Field(description="None until the audience is resolved")

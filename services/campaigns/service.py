@@ -26,6 +26,7 @@ from services.campaigns.domain.campaign import (
     after,
     audience_ceiling,
     launches_at_once,
+    sentence_of,
     test_recipient_of,
 )
 from services.campaigns.store import campaigns as store
@@ -76,6 +77,7 @@ async def create_campaign(
             "channel": new.channel,
             "subject": new.subject,
             "rules": rules,
+            "rules_sentence": sentence_of(rules),
             "segment_id": new.segment_id,
             "schedule_at": new.schedule_at.replace(tzinfo=None) if new.schedule_at else None,
             "max_audience": audience_ceiling(new.confirm_audience_size, confirm_above),
@@ -165,12 +167,12 @@ async def edit_scheduled(
     if edit.schedule_at is not None:
         values["schedule_at"] = edit.schedule_at.replace(tzinfo=None)
     if edit.rules is not None:
-        values.update(rules=edit.rules, segment_id=None)
+        values.update(rules=edit.rules, rules_sentence=sentence_of(edit.rules), segment_id=None)
     if edit.segment_id is not None:
         rules = await store.segment_rules(conn, edit.segment_id)
         if rules is None:
             raise UnknownSegment(edit.segment_id)
-        values.update(rules=rules, segment_id=edit.segment_id)
+        values.update(rules=rules, rules_sentence=sentence_of(rules), segment_id=edit.segment_id)
     if "confirm_audience_size" in edit.model_fields_set:
         values["max_audience"] = audience_ceiling(edit.confirm_audience_size, confirm_above)
     if values:

@@ -437,6 +437,11 @@ export interface components {
              */
             reason: string | null;
             rules: components["schemas"]["RuleGroupJson-Output"] | null;
+            /**
+             * Rules Sentence
+             * @description the rule in words as launched, e.g. "Customers who spent more than ₹10,000"
+             */
+            rules_sentence: string | null;
             /** Schedule At */
             schedule_at: string | null;
             /** Segment Id */

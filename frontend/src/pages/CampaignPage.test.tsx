@@ -16,6 +16,7 @@ const campaign = (over: Partial<Campaign> = {}): Campaign => ({
   message: 'Hi {first_name}',
   channel: 'sms',
   subject: null,
+  rules_sentence: 'Customers who visited more than once',
   rules: { combinator: 'and', rules: [] },
   segment_id: null,
   schedule_at: null,

@@ -140,7 +140,9 @@ export default function CampaignPage() {
           )}
           <p className="bubble">{c.message}</p>
           <h2 className="card-label">Audience rules</h2>
-          <p className="small">{describeRules(c.rules, index) || '—'}</p>
+          <p className="small" data-testid="campaign-rules-sentence">
+            {c.rules_sentence ?? (describeRules(c.rules, index) || '—')}
+          </p>
         </section>
       </div>
       <CommunicationsLog campaignId={id} live={!finished && !['completed', 'cancelled', 'failed'].includes(c.status)} />

@@ -27,6 +27,7 @@ from pydantic import (
 
 from shared.rules.json_model import RulesInput
 from shared.rules.rules import RuleError, parse_rules, rules_to_json
+from shared.rules.sentence import describe
 from shared.template import TemplateError, parse_template
 from shared.validation import UtcTime
 
@@ -65,6 +66,16 @@ def after(status: str, action: str) -> str:
         verb = {"pause": "paused", "resume": "resumed", "cancel": "cancelled"}[action]
         raise NotAllowed(f"a {status} campaign cannot be {verb}")
     return to
+
+
+def sentence_of(rules: dict[str, Any] | None) -> str | None:
+    """The rule in plain words (None for a test send, which has no rule)."""
+    if rules is None:
+        return None
+    try:
+        return describe(parse_rules(rules))[:2000]
+    except RuleError:  # kept from before a rule change: no words rather than a 500
+        return None
 
 
 def _checked_template(value: str) -> str:

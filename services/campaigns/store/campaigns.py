@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.mysql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.campaigns.domain.campaign import sentence_of
 from services.campaigns.store.tables import campaigns, known_segments
 from shared.db import contains_pattern
 
@@ -34,6 +35,7 @@ def as_json(row: Any) -> dict[str, Any]:
         "channel": m["channel"],
         "subject": m["subject"],
         "rules": m["rules"],
+        "rules_sentence": m["rules_sentence"] or sentence_of(m["rules"]),
         "segment_id": m["segment_id"],
         "schedule_at": _iso(m["schedule_at"]),
         "audience_size": size,

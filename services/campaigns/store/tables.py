@@ -35,6 +35,8 @@ campaigns = Table(
     Column("channel", String(16), nullable=False, server_default="sms"),
     Column("subject", String(200)),
     Column("rules", JSON),
+    # The rule in words as launched (shared.rules.sentence), for the history and page.
+    Column("rules_sentence", String(2000)),
     Column("segment_id", _ID),
     Column("schedule_at", DATETIME(fsp=6)),
     Column("max_audience", Integer),  # the launch fails if the audience is larger

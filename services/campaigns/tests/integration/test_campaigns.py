@@ -57,6 +57,12 @@ async def test_create_launches_at_once_and_announces_it_once(
     campaign = response.json()
     assert campaign["status"] == "launching" and campaign["launched_at"] is not None
     assert campaign["rules"] == STORED and campaign["max_audience"] == CONFIRM_ABOVE
+    # Issue 27: the rule in words is kept with the campaign as launched.
+    assert campaign["rules_sentence"] == "Customers who visited more than once"
+    stored = await stack.scalar(
+        "campaigns", "SELECT rules_sentence FROM campaigns WHERE id = :i", i=campaign["id"]
+    )
+    assert stored == "Customers who visited more than once"
     assert campaign["created_by"]["email"] == "tester@example.com"
     [event] = await launched_events(stack)
     assert (event["campaign_id"], event["name"], event["rules"]) == (
