@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from services.delivery import api, consumers
 from services.delivery.parked import parked_sweeper
 from services.delivery.providers.settings import check_providers
+from services.delivery.quiet import releaser
 from services.delivery.sender import Sender
 from services.delivery.settings import (
     DEV_UNSUBSCRIBE_SECRET,
@@ -91,6 +92,7 @@ def build_app(mode: str, settings: DeliverySettings | None = None) -> FastAPI:
         # are dropped with a log line once past the retention window.
         runtime.add_retention("parked_receipts", older_than(parked_receipts, "parked_at"))
         runtime.add_background(sender.run)
+        runtime.add_background(releaser(runtime.engine, relay_notify))
         runtime.add_background(
             parked_sweeper(runtime.engine, settings.parked_sweep_s, relay_notify)
         )

@@ -24,6 +24,7 @@ from services.delivery.channels import Channel, VendorChannel
 from services.delivery.domain.pacing import TokenBucket
 from services.delivery.metrics import MESSAGES_SENT, VENDOR_ERRORS
 from services.delivery.provider_channel import sms_channel
+from services.delivery.quiet import quiet_rule
 from services.delivery.settings import DeliverySettings
 from services.delivery.smtp_channel import SmtpChannel
 from services.delivery.vendor_client import VendorClient, VendorUnavailable
@@ -66,6 +67,7 @@ class Sender:
         self._channels: dict[str, Channel] = {"sms": provider or VendorChannel(vendor)}
         if settings.email_enabled:
             self._channels["email"] = SmtpChannel(settings)
+        self._quiet = quiet_rule(settings)
 
     async def send(self, event: Received[SendRequested]) -> None:
         """Work one ``delivery.send_requested`` item."""
@@ -78,6 +80,8 @@ class Sender:
                 pace=self._pace,
                 deadline=loop.time() + self._settings.send_retry_window_s,
                 read_attempts=self._settings.transient_attempts,
+                campaign_id=event.payload.campaign_id,
+                quiet=self._quiet,
             )
         except VendorUnavailable as error:
             VENDOR_ERRORS.labels("unavailable").inc()

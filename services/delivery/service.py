@@ -22,6 +22,7 @@ from services.delivery.domain import events as ev
 from services.delivery.domain.messages import plan_messages
 from services.delivery.domain.status import Deltas, Receipt, Status, first_per_message
 from services.delivery.store import campaigns as campaign_store
+from services.delivery.store import deferred as deferred_store
 from services.delivery.store import log as log_store
 from services.delivery.store import receipts as receipt_store
 from services.delivery.store.log import Outgoing
@@ -182,6 +183,7 @@ class SendOutcome:
     accepted: int = 0  # messages the provider took (the vendor's 202, an SMTP 2xx)
     rejected: int = 0  # messages refused for good (a 4xx batch, an SMTP 5xx): now FAILED
     deltas: dict[str, Deltas] = field(default_factory=dict)  # of those now final
+    deferred: int = 0  # held for quiet hours
 
 
 class ChannelUnavailable(Exception):
@@ -200,6 +202,8 @@ async def send_batch(
     pace: Callable[[int], Awaitable[None]],
     deadline: float,
     read_attempts: int = 6,
+    campaign_id: str = "",
+    quiet: Callable[[str], datetime | None] = lambda channel: None,
 ) -> SendOutcome:
     """Send those of ``message_ids`` still PENDING and unsent through their campaign's
     channel, and mark them handed over.
@@ -213,6 +217,10 @@ async def send_batch(
     refusal for good (the vendor's 4xx for the batch, an SMTP 5xx for a message): those
     messages become FAILED, in the outbox's transaction as ``delivery.updated`` deltas.
     An SMTP acceptance makes its message SENT at once, the same way.
+
+    ``quiet(channel)``: when the channel is in its quiet hours, the instant they end; the
+    batch is then held in ``deferred_sends`` until it (nothing sent, nothing dropped) and
+    the work item is done.
     """
 
     async def read(ids: Sequence[str]) -> list[Outgoing]:
@@ -230,6 +238,17 @@ async def send_batch(
     batch = await unsent(message_ids)
     if not batch:
         return SendOutcome()
+    opens = quiet(batch[0].channel)
+    if opens is not None:
+        held = [m.message_id for m in batch]
+
+        async def hold() -> None:
+            async with unit_of_work(engine) as conn:
+                await deferred_store.hold(conn, campaign_id, held, opens)
+
+        await retry_transient(hold, what="delivery.send:defer", attempts=read_attempts)
+        log.info("send_deferred", campaign_id=campaign_id, messages=len(held), until=str(opens))
+        return SendOutcome(deferred=len(held))
     waited = time.monotonic()
     await pace(len(batch))
     if time.monotonic() - waited > PACE_RECHECK_S:
@@ -284,3 +303,20 @@ async def forget_customer(
     """Right to erasure: the log keeps what happened, not to whom."""
     forgotten = await log_store.forget_customer(conn, customer_ids, tombstone)
     log.info("customer_forgotten", rows=forgotten)
+
+
+async def release_due(engine: AsyncEngine, now: datetime, limit: int = 100) -> int:
+    """Work held for quiet hours whose window has opened goes back on the send queue (as
+    ``delivery.send_requested``, through the outbox, in the transaction that takes it)."""
+    async with unit_of_work(engine) as conn:
+        due = await deferred_store.take_due(conn, now, limit)
+        items = [
+            item
+            for held in due
+            for item in ev.send_requested(held.campaign_id, held.message_ids, len(held.message_ids))
+        ]
+        if items:
+            await outbox.add(conn, outbox_table, items)
+    if due:
+        log.info("deferred_sends_released", items=len(due))
+    return len(due)

@@ -6,6 +6,7 @@ signed callbacks then make each message SENT or FAILED."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import httpx
@@ -91,4 +92,54 @@ async def test_an_sms_campaign_goes_through_twilio(stack: Stack, prism: str) -> 
     }
     await eventually(
         lambda: rows(stack, campaign_id), lambda r: r == want, what="callbacks applied"
+    )
+
+
+async def test_quiet_hours_hold_an_sms_campaign_until_its_window_opens(
+    stack: Stack, prism: str
+) -> None:
+    """Issue 26: outside the window nothing goes to Twilio, nothing is dropped; the work
+    waits in deferred_sends and is sent once the window opens (here, seconds from now)."""
+    await eventually(lambda: twilio_up(prism), bool, timeout=60, what="Prism listening")
+    # Far enough ahead for the worker to start and the audience to reach it first.
+    opens = datetime.now(UTC) + timedelta(seconds=30)
+    closes = opens + timedelta(hours=1)
+    provider = {
+        "BEACON_SMS_PROVIDER": "twilio",
+        "BEACON_TWILIO_API_URL": prism,
+        "BEACON_TWILIO_ACCOUNT_SID": ACCOUNT,
+        "BEACON_TWILIO_AUTH_TOKEN": TOKEN,
+        "BEACON_TWILIO_SENDER": "+14155550100",
+        "BEACON_DELIVERY_PUBLIC_URL": PUBLIC,
+        "BEACON_QUIET_HOURS": f"{opens:%H:%M:%S}-{closes:%H:%M:%S}",
+        "BEACON_QUIET_HOURS_ZONE": "UTC",
+    }
+    start_delivery(stack, vendor=False, worker_env=provider)
+    campaign_id = f"camp-{uuid.uuid4().hex[:8]}"
+    recipients = people(5, prefix="q-")
+    await publish(stack, "campaigns", [launch(campaign_id)])
+    await publish(stack, "segments", audience_batches(campaign_id, recipients, 10))
+    held = await eventually(
+        lambda: stack.scalar(
+            "delivery", "SELECT COUNT(*) FROM deferred_sends WHERE campaign_id = :c", c=campaign_id
+        ),
+        lambda n: n >= 1,
+        timeout=25,
+        what="the work held",
+    )
+    assert held >= 1 and datetime.now(UTC) < opens
+    early = await rows(stack, campaign_id)
+    assert len(early) == 5 and not any(h for _, h, _ in early.values())  # nothing sent yet
+    handed = await eventually(
+        lambda: rows(stack, campaign_id),
+        lambda r: len(r) == 5 and all(h for _, h, _ in r.values()),
+        timeout=60,
+        what="sent once the window opened",
+    )
+    assert datetime.now(UTC) >= opens and {s for s, _, _ in handed.values()} == {"PENDING"}
+    assert (
+        await stack.scalar(
+            "delivery", "SELECT COUNT(*) FROM deferred_sends WHERE campaign_id = :c", c=campaign_id
+        )
+        == 0
     )

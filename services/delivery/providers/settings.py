@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from services.delivery.domain.quiet_hours import Window
 from shared.settings import ConfigurationError, ServiceSettings, require_secret
 
 
@@ -36,6 +37,32 @@ class ProviderSettings(ServiceSettings):
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
     twilio_sender: str = ""
+
+    # Quiet hours (issue 26): promotional messages through a real SMS or WhatsApp provider
+    # go out only inside this daily window, in this zone (TRAI's rule for promotional SMS
+    # in India: 10:00-21:00), and wait outside it, never dropped. There is no per-customer
+    # time zone yet: the zone applies to everyone. The vendor simulator (the demo and the
+    # tests) is exempt unless BEACON_QUIET_HOURS_SIMULATOR is true; an empty window turns
+    # quiet hours off.
+    quiet_hours: str = "10:00-21:00"
+    quiet_hours_zone: str = "Asia/Kolkata"
+    quiet_hours_simulator: bool = False
+
+    @field_validator("quiet_hours_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        Window.parse("10:00-21:00", value)  # raises naming the zone when unknown
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        if value.strip():
+            Window.parse(value, "UTC")  # raises naming the window when malformed
+        return value.strip()
+
+    def quiet_window(self) -> Window | None:
+        return Window.parse(self.quiet_hours, self.quiet_hours_zone) if self.quiet_hours else None
 
     @property
     def whatsapp_configured(self) -> bool:

@@ -4,6 +4,7 @@ waiting for their message, and the shared outbox/inbox."""
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Column,
@@ -78,6 +79,19 @@ parked_receipts = Table(
     Column("at", DATETIME(fsp=6), nullable=False),
     Column("reason", String(500)),
     Column("parked_at", DATETIME(fsp=6), nullable=False),
+)
+
+# Work held for quiet hours: re-enqueued as delivery.send_requested once not_before passes
+# (quiet.py); never dropped. Migration 0009.
+deferred_sends = Table(
+    "deferred_sends",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("campaign_id", _ID, nullable=False),
+    Column("message_ids", JSON, nullable=False),
+    Column("not_before", DATETIME(fsp=6), nullable=False),
+    Column("created_at", DATETIME(fsp=6), nullable=False),
+    Index("ix_deferred_not_before", "not_before"),
 )
 
 outbox = outbox_table(metadata)

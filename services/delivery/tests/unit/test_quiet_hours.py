@@ -59,3 +59,29 @@ def test_a_start_inside_a_daylight_saving_gap_opens_at_a_real_instant() -> None:
     window = Window.parse("02:30-05:00", "America/New_York")
     opened = window.next_open(datetime(2026, 3, 8, 5, 0, tzinfo=UTC))  # 00:00 EST
     assert opened.astimezone(UTC) == datetime(2026, 3, 8, 7, 30, tzinfo=UTC)
+
+
+def test_which_channels_wait_and_bad_settings_refused() -> None:
+    from pydantic import ValidationError
+
+    from services.delivery.quiet import quiet_rule
+    from services.delivery.settings import DeliverySettings
+
+    base: dict[str, object] = {"env": "test", "mysql_url": "mysql+asyncmy://u:p@127.0.0.1/x"}
+    night = datetime(2026, 12, 7, 20, 0, tzinfo=UTC)  # 01:30 IST: outside 10:00-21:00
+    opens = datetime(2026, 12, 8, 4, 30, tzinfo=UTC)
+    simulator = quiet_rule(DeliverySettings(**base), clock=lambda: night)  # type: ignore[arg-type]
+    assert simulator("sms") is None  # the demo and the tests send at any hour
+    twilio = quiet_rule(
+        DeliverySettings(**base, sms_provider="twilio"),  # type: ignore[arg-type]
+        clock=lambda: night,
+    )
+    assert twilio("sms") == opens and twilio("email") is None
+    off = quiet_rule(
+        DeliverySettings(**base, sms_provider="twilio", quiet_hours=""),  # type: ignore[arg-type]
+        clock=lambda: night,
+    )
+    assert off("sms") is None
+    for bad in ({"quiet_hours": "10-"}, {"quiet_hours_zone": "Mars/Base"}):
+        with pytest.raises(ValidationError):
+            DeliverySettings(**base, **bad)  # type: ignore[arg-type]
