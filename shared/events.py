@@ -59,6 +59,9 @@ STATS_CHANGED = "stats.changed"
 STATS_RECONCILED = "stats.reconciled"
 # A customer put on or taken off a channel's suppression list (segments, issue 26).
 SUPPRESSION_CHANGED = "suppression.changed"
+# A provider refused a message because the person cannot or will not get that channel
+# (replied STOP, not a mobile, stopped marketing): delivery asks segments to suppress them.
+ADDRESS_REFUSED = "delivery.address_refused"
 
 
 class _Payload(BaseModel):
@@ -221,6 +224,12 @@ class UserSessionsEnded(_Payload):
     ended_before: str  # ISO-8601 UTC: tokens issued at or before it are refused
     why: str  # "disabled", "role_changed" or "ended"
     actor: Actor | None = None  # the admin who did it
+
+
+class AddressRefused(_Payload):
+    channel: str
+    customer_ids: list[str] = Field(min_length=1, max_length=10_000)
+    reason: str = Field(max_length=200)  # the provider's, e.g. "twilio rejected: unsubscribed"
 
 
 class SuppressionChanged(_Payload):
@@ -457,6 +466,14 @@ CATALOGUE: tuple[EventSpec, ...] = (
         "campaigns",
         UserSessionsEnded,
         "a person's sessions were ended by an admin: every service refuses their older tokens",
+    ),
+    EventSpec(
+        ADDRESS_REFUSED,
+        1,
+        "delivery",
+        AddressRefused,
+        "a provider refused messages because the people cannot or will not get that channel "
+        "(STOP, not a mobile, stopped marketing): segments suppresses them on it",
     ),
     EventSpec(
         SUPPRESSION_CHANGED,

@@ -26,14 +26,18 @@ class ChannelResult:
     sent: list[Outgoing] = field(default_factory=list)
     # ... or refused it for good (SMTP 5xx), with why.
     failed: list[tuple[Outgoing, str]] = field(default_factory=list)
+    # Of the failed, the people the provider says cannot or will not get this channel
+    # (segments suppresses them on it).
+    refused: list[Outgoing] = field(default_factory=list)
     # Some messages are still unsent after transient errors until the deadline: why. They
     # stay PENDING and unmarked, so the redelivered work item sends only them.
     retry: str | None = None
 
 
 # What became of one message of a batch: taken (its fate comes later by receipt), sent
-# (final now), failed (final now, with the reason) or retry (still unsent, with why).
-Outcome = tuple[Literal["accepted", "sent", "failed", "retry"], str]
+# (final now), failed (final now, with the reason), refused (failed, and the person is to
+# be suppressed on the channel) or retry (still unsent, with why).
+Outcome = tuple[Literal["accepted", "sent", "failed", "refused", "retry"], str]
 
 
 def collect(batch: Sequence[Outgoing], outcomes: Sequence[Outcome]) -> ChannelResult:
@@ -44,8 +48,10 @@ def collect(batch: Sequence[Outgoing], outcomes: Sequence[Outcome]) -> ChannelRe
             result.accepted.append(message)
         elif status == "sent":
             result.sent.append(message)
-        elif status == "failed":
+        elif status in ("failed", "refused"):
             result.failed.append((message, reason))
+            if status == "refused":
+                result.refused.append(message)
         else:
             result.retry = reason
     return result

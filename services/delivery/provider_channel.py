@@ -74,7 +74,9 @@ class ProviderChannel:
                     await self._client.send(outgoing)
                 return "accepted", ""
             except base.Rejected as error:
-                return "failed", f"{self._name} rejected: {error}"[:500]
+                return "refused" if error.suppress else "failed", (
+                    f"{self._name} rejected: {error}"[:500]
+                )
             except base.OutcomeUnknown as error:
                 VENDOR_ERRORS.labels("unknown").inc()
                 log.error(

@@ -287,7 +287,18 @@ async def _record(engine: AsyncEngine, result: ChannelResult) -> SendOutcome:
             if not final:
                 return {}
             applied = await apply_receipts(conn, final)
-            await outbox.add(conn, outbox_table, await updated(conn, applied.deltas))
+            events = await updated(conn, applied.deltas)
+            # The provider says these people cannot or will not get this channel: one
+            # request to suppress them per reason.
+            refused = {id(m) for m in result.refused}
+            by_reason: dict[tuple[str, str], list[str]] = {}
+            for message, reason in result.failed:
+                if id(message) in refused and message.customer_id:
+                    key = (message.channel, reason)
+                    by_reason.setdefault(key, []).append(message.customer_id)
+            for (channel, reason), customers in by_reason.items():
+                events += ev.address_refused(channel, customers, reason)
+            await outbox.add(conn, outbox_table, events)
             return applied.deltas
 
     if not handed and not final:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import and_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.segments import service
 from services.segments.domain import RuleError, parse_rules
 from services.segments.domain import events as ev
 from services.segments.service import PROFILES_QUEUE
@@ -31,6 +32,7 @@ from shared.batch_consumer import BatchHandler
 from shared.consumer import Handler
 from shared.envelope import Envelope, Received
 from shared.events import (
+    AddressRefused,
     CampaignLaunched,
     CustomerErased,
     CustomersMerged,
@@ -49,6 +51,9 @@ PROFILES = QueueSpec(
             "ingest",
             (ev.CUSTOMER_UPSERTED, ev.ORDER_RECORDED, ev.CUSTOMER_MERGED, ev.CUSTOMER_ERASED),
         ),
+        # In the same queue as the person's other changes: an erasure and a refusal of the
+        # same person are applied in order.
+        Binding("delivery", (ev.ADDRESS_REFUSED,)),
     ),
 )
 AUDIENCES = QueueSpec("segments.audiences", (Binding("campaigns", (ev.CAMPAIGN_LAUNCHED,)),))
@@ -172,6 +177,20 @@ async def apply_erasures(
         await scrub_outbox(conn, outbox, set(ids), secrets, _without(set(ids), secrets))
         out += _events(removals)
     return out
+
+
+async def apply_refusals(
+    conn: AsyncConnection, events: list[Received[AddressRefused]]
+) -> list[Envelope]:
+    """A provider refused messages because the people cannot or will not get the channel
+    (STOP, not a mobile, stopped marketing): they are suppressed on it (kept if already),
+    each a ``suppression.changed`` event. Someone erased since is not brought back."""
+    for event in events:
+        p = event.payload
+        for customer_id in p.customer_ids:
+            if await suppression_store.known_customer(conn, customer_id):
+                await service.suppress(conn, customer_id, p.channel, "provider", None)
+    return []
 
 
 def _without(ids: set[str], secrets: list[str]) -> Any:
@@ -299,4 +318,5 @@ def profile_handlers() -> dict[tuple[str, int], BatchHandler]:
         (ev.ORDER_RECORDED, 1): apply_orders,
         (ev.CUSTOMER_MERGED, 1): apply_merges,
         (ev.CUSTOMER_ERASED, 1): apply_erasures,
+        (ev.ADDRESS_REFUSED, 1): apply_refusals,
     }

@@ -10,6 +10,7 @@ from services.delivery.domain.receipts import receipts_to_json
 from services.delivery.domain.status import Deltas, Receipt
 from shared.envelope import Envelope, new_event
 from shared.events import (  # noqa: F401 (re-exported for the service)
+    ADDRESS_REFUSED,
     AUDIENCE_BATCH,
     CAMPAIGN_CANCELLED,
     CAMPAIGN_LAUNCHED,
@@ -69,3 +70,11 @@ def send_requested(campaign_id: str, message_ids: Sequence[str], chunk: int) -> 
         )
         for i in range(0, len(message_ids), chunk)
     ]
+
+
+def address_refused(channel: str, customer_ids: Sequence[str], reason: str) -> list[Envelope]:
+    """Ask segments to suppress these people on ``channel`` (none: no event)."""
+    if not customer_ids:
+        return []
+    payload = {"channel": channel, "customer_ids": list(customer_ids), "reason": reason[:200]}
+    return [new_event(ADDRESS_REFUSED, payload, PRODUCER)]

@@ -8,6 +8,7 @@ from typing import Any
 
 from shared.envelope import Envelope, new_event
 from shared.events import (  # noqa: F401 (re-exported for the service)
+    ADDRESS_REFUSED,
     AUDIENCE_BATCH,
     AUDIENCE_RESOLVED,
     CAMPAIGN_LAUNCHED,

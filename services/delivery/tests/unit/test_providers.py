@@ -206,3 +206,49 @@ def test_a_chosen_provider_must_be_configured_and_production_wants_long_secrets(
         check_providers(
             ProviderSettings(**{**base, "env": "production"}, whatsapp_app_secret="short")
         )
+
+
+async def test_a_provider_channel_sorts_each_message_and_names_the_refused() -> None:
+    """Accepted, failed (not resent when the outcome is unknown), refused (the person to be
+    suppressed), or left for retry once the deadline would pass."""
+    import asyncio
+
+    from services.delivery.provider_channel import ProviderChannel
+    from services.delivery.providers.base import Accepted
+    from services.delivery.store.log import Outgoing as Row
+
+    answers: dict[str, Accepted | Exception] = {
+        "+1": Accepted("SM1"),
+        "+2": Rejected("invalid_number"),
+        "+3": Rejected("unsubscribed", suppress=True),
+        "+4": OutcomeUnknown("outcome_unknown", "read timeout"),
+        "+5": Unavailable("too_many_requests", retry_after_s=3600),
+    }
+    calls: list[str] = []
+
+    class Fake:
+        async def send(self, message: Any) -> Accepted:
+            calls.append(message.to)
+            answer = answers[message.to]
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+        async def close(self) -> None:
+            return None
+
+    channel = ProviderChannel(
+        Fake(), name="twilio", concurrency=2, rate_limit=0, backoff_base_s=0.01, backoff_max_s=0.02
+    )
+    rows = [Row(i, f"m{i}", f"+{i}", "hi", f"c{i}") for i in range(1, 6)]
+    deadline = asyncio.get_running_loop().time() + 5
+    result = await channel.send(rows, deadline=deadline)
+    assert [m.message_id for m in result.accepted] == ["m1"]
+    assert {m.message_id: r for m, r in result.failed} == {
+        "m2": "twilio rejected: invalid_number",
+        "m3": "twilio rejected: unsubscribed",
+        "m4": "twilio outcome_unknown (not resent): read timeout",
+    }
+    assert [m.message_id for m in result.refused] == ["m3"]
+    assert result.retry == "twilio unavailable: too_many_requests"  # Retry-After past deadline
+    assert sorted(calls) == ["+1", "+2", "+3", "+4", "+5"]  # each tried once

@@ -16,6 +16,7 @@ import pytest
 from services.segments.store import suppressions
 from shared.envelope import new_event
 from shared.unsubscribe import DEV_SECRET, make_token
+from tests.support.bus import publish
 from tests.support.stack import Stack
 from tests.support.wait import eventually
 
@@ -269,3 +270,46 @@ async def test_the_suppression_list_through_its_api_with_an_event_per_change(
                 (f"{city}-a", "email", False, "manual"),
             ]
         )
+
+
+async def test_a_provider_refusal_suppresses_the_person_on_that_channel(stack: Stack) -> None:
+    """Issue 26: the suppression list is fed by providers too: delivery's
+    ``delivery.address_refused`` (a person who replied STOP, a number that is not a mobile)
+    puts the known people on that channel's list; an unknown id is not brought to life."""
+    city = f"ref{uuid.uuid4().hex[:8]}"
+    stack.start("segments", "all")
+    ingest = stack.start("ingest", "all")
+    async with httpx.AsyncClient(headers=stack.headers(), timeout=30) as client:
+        loaded = await client.post(f"{ingest.url}/api/v1/customers", json={"items": people(city)})
+        assert loaded.status_code == 202, loaded.text
+    await eventually(
+        lambda: stack.scalar(
+            "segments", "SELECT COUNT(*) FROM profiles WHERE city = :c AND known", c=city
+        ),
+        lambda n: n == 5,
+        timeout=60,
+        what="profiles projected",
+    )
+    refused = new_event(
+        "delivery.address_refused",
+        {
+            "channel": "sms",
+            "customer_ids": [f"{city}-phone", f"{city}-nobody"],
+            "reason": "twilio rejected: unsubscribed",
+        },
+        "delivery",
+    )
+    await publish(stack, "delivery", [refused, refused])  # a redelivery changes nothing
+
+    async def listed() -> list[tuple[str, str, str]]:
+        rows = await stack.rows(
+            "segments",
+            "SELECT customer_id, channel, reason FROM suppressions WHERE customer_id LIKE :c",
+            c=f"{city}-%",
+        )
+        return [tuple(r) for r in rows]
+
+    assert await eventually(listed, lambda r: len(r) >= 1, what="suppressed") == [
+        (f"{city}-phone", "sms", "provider")
+    ]
+    assert await audience_of(stack, city, "email") == ["a", "gone"]  # email unaffected
