@@ -271,6 +271,10 @@ def audience_resolver(batch_size: int, notify: Any) -> Handler:
             # Only those it may email: an address, consent, not unsubscribed. Left out of
             # the audience (and its size) rather than logged SKIPPED downstream.
             condition = and_(condition, suppression_store.reachable_by_email())
+        else:
+            # Any other channel: never those on its suppression list (a provider's refusal,
+            # a marketer). Consent for it is not asked yet (docs/channels.md).
+            condition = and_(condition, suppression_store.not_suppressed(launched.channel))
         await _resolve(conn, campaign_id, condition, launched.max_audience, email=email)
         notify()
         return []

@@ -35,6 +35,14 @@ async def suppressed(conn: AsyncConnection, channel: str) -> set[str]:
     return {r.customer_id for r in rows}
 
 
+def not_suppressed(channel: str) -> ColumnElement[bool]:
+    """Profiles not on ``channel``'s suppression list."""
+    return ~exists().where(
+        suppressions.c.customer_id == profiles.c.customer_id,
+        suppressions.c.channel == channel,
+    )
+
+
 def reachable_by_email() -> ColumnElement[bool]:
     """Profiles an email campaign may go to: an address, email consent given (None, never
     said, is not consent), and no suppression on the email channel."""
@@ -42,10 +50,7 @@ def reachable_by_email() -> ColumnElement[bool]:
         profiles.c.email.is_not(None),
         profiles.c.email != "",
         profiles.c.email_consent.is_(True),
-        ~exists().where(
-            suppressions.c.customer_id == profiles.c.customer_id,
-            suppressions.c.channel == "email",
-        ),
+        not_suppressed("email"),
     )
 
 

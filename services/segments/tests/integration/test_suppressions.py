@@ -313,3 +313,5 @@ async def test_a_provider_refusal_suppresses_the_person_on_that_channel(stack: S
         (f"{city}-phone", "sms", "provider")
     ]
     assert await audience_of(stack, city, "email") == ["a", "gone"]  # email unaffected
+    # The next sms campaign leaves them out.
+    assert await audience_of(stack, city, "sms") == ["a", "gone", "no", "unsaid"]
