@@ -30,6 +30,19 @@ pytestmark = pytest.mark.integration
 PUBLIC = "https://beacon.example"
 
 
+def twilio_env(prism: str, **more: str) -> dict[str, str]:
+    """Delivery sending sms through Twilio, here Prism."""
+    return {
+        "BEACON_SMS_PROVIDER": "twilio",
+        "BEACON_TWILIO_API_URL": prism,
+        "BEACON_TWILIO_ACCOUNT_SID": ACCOUNT,
+        "BEACON_TWILIO_AUTH_TOKEN": TOKEN,
+        "BEACON_TWILIO_SENDER": "+14155550100",
+        "BEACON_DELIVERY_PUBLIC_URL": PUBLIC,
+        **more,
+    }
+
+
 async def rows(stack: Stack, campaign_id: str) -> dict[str, tuple[str, bool, str | None]]:
     found = await stack.rows(
         "delivery",
@@ -42,14 +55,8 @@ async def rows(stack: Stack, campaign_id: str) -> dict[str, tuple[str, bool, str
 
 async def test_an_sms_campaign_goes_through_twilio(stack: Stack, prism: str) -> None:
     await eventually(lambda: twilio_up(prism), bool, timeout=60, what="Prism listening")
-    provider = {
-        "BEACON_SMS_PROVIDER": "twilio",
-        "BEACON_TWILIO_API_URL": prism,
-        "BEACON_TWILIO_ACCOUNT_SID": ACCOUNT,
-        "BEACON_TWILIO_AUTH_TOKEN": TOKEN,
-        "BEACON_TWILIO_SENDER": "+14155550100",
-        "BEACON_DELIVERY_PUBLIC_URL": PUBLIC,
-    }
+    # Quiet hours off: this test sends at any hour (the next one is about them).
+    provider = twilio_env(prism, BEACON_QUIET_HOURS="")
     delivery = start_delivery(stack, vendor=False, worker_env=provider, api_env=provider)
     campaign_id = f"camp-{uuid.uuid4().hex[:8]}"
     recipients = people(6, prefix="t-")
@@ -104,16 +111,11 @@ async def test_quiet_hours_hold_an_sms_campaign_until_its_window_opens(
     # Far enough ahead for the worker to start and the audience to reach it first.
     opens = datetime.now(UTC) + timedelta(seconds=30)
     closes = opens + timedelta(hours=1)
-    provider = {
-        "BEACON_SMS_PROVIDER": "twilio",
-        "BEACON_TWILIO_API_URL": prism,
-        "BEACON_TWILIO_ACCOUNT_SID": ACCOUNT,
-        "BEACON_TWILIO_AUTH_TOKEN": TOKEN,
-        "BEACON_TWILIO_SENDER": "+14155550100",
-        "BEACON_DELIVERY_PUBLIC_URL": PUBLIC,
-        "BEACON_QUIET_HOURS": f"{opens:%H:%M:%S}-{closes:%H:%M:%S}",
-        "BEACON_QUIET_HOURS_ZONE": "UTC",
-    }
+    provider = twilio_env(
+        prism,
+        BEACON_QUIET_HOURS=f"{opens:%H:%M:%S}-{closes:%H:%M:%S}",
+        BEACON_QUIET_HOURS_ZONE="UTC",
+    )
     start_delivery(stack, vendor=False, worker_env=provider)
     campaign_id = f"camp-{uuid.uuid4().hex[:8]}"
     recipients = people(5, prefix="q-")

@@ -90,8 +90,8 @@ async def audience_of(stack: Stack, city: str, channel: str) -> list[str]:
     )
 
 
-async def test_email_audiences_keep_to_consenting_unsuppressed_addresses(stack: Stack) -> None:
-    city = f"sup{uuid.uuid4().hex[:8]}"
+async def with_people(stack: Stack, city: str) -> Any:
+    """Segments and ingest running, and the city's five people projected; segments."""
     segments = stack.start("segments", "all")
     ingest = stack.start("ingest", "all")
     async with httpx.AsyncClient(headers=stack.headers(), timeout=30) as client:
@@ -105,6 +105,12 @@ async def test_email_audiences_keep_to_consenting_unsuppressed_addresses(stack: 
         timeout=60,
         what="profiles projected",
     )
+    return segments
+
+
+async def test_email_audiences_keep_to_consenting_unsuppressed_addresses(stack: Stack) -> None:
+    city = f"sup{uuid.uuid4().hex[:8]}"
+    segments = await with_people(stack, city)
     assert await audience_of(stack, city, "email") == ["a", "gone"]
 
     token = make_token(DEV_SECRET, f"{city}-gone", "email")
@@ -171,19 +177,7 @@ async def test_the_suppression_list_through_its_api_with_an_event_per_change(
     added by id or email (leaving the customer out of that channel's next audience), taken
     off only when a marketer put it there; each change a ``suppression.changed`` event."""
     city = f"api{uuid.uuid4().hex[:8]}"
-    segments = stack.start("segments", "all")
-    ingest = stack.start("ingest", "all")
-    async with httpx.AsyncClient(headers=stack.headers(), timeout=30) as client:
-        loaded = await client.post(f"{ingest.url}/api/v1/customers", json={"items": people(city)})
-        assert loaded.status_code == 202, loaded.text
-    await eventually(
-        lambda: stack.scalar(
-            "segments", "SELECT COUNT(*) FROM profiles WHERE city = :c AND known", c=city
-        ),
-        lambda n: n == 5,
-        timeout=60,
-        what="profiles projected",
-    )
+    segments = await with_people(stack, city)
     connection = await aio_pika.connect(stack.amqp_url)
     async with (
         connection,
@@ -277,19 +271,7 @@ async def test_a_provider_refusal_suppresses_the_person_on_that_channel(stack: S
     ``delivery.address_refused`` (a person who replied STOP, a number that is not a mobile)
     puts the known people on that channel's list; an unknown id is not brought to life."""
     city = f"ref{uuid.uuid4().hex[:8]}"
-    stack.start("segments", "all")
-    ingest = stack.start("ingest", "all")
-    async with httpx.AsyncClient(headers=stack.headers(), timeout=30) as client:
-        loaded = await client.post(f"{ingest.url}/api/v1/customers", json={"items": people(city)})
-        assert loaded.status_code == 202, loaded.text
-    await eventually(
-        lambda: stack.scalar(
-            "segments", "SELECT COUNT(*) FROM profiles WHERE city = :c AND known", c=city
-        ),
-        lambda n: n == 5,
-        timeout=60,
-        what="profiles projected",
-    )
+    await with_people(stack, city)
     refused = new_event(
         "delivery.address_refused",
         {
