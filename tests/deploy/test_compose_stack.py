@@ -181,6 +181,7 @@ def compose_stack(workdir: Path) -> Iterator[ComposeStack]:
             },
             "BEACON_RABBITMQ_PASSWORD": secrets.token_hex(12),
             "BEACON_VENDOR_SECRET": secrets.token_hex(16),
+            "BEACON_UNSUBSCRIBE_SECRET": secrets.token_hex(16),
             # Sign-in keys, one line each as deploy/.env.example shows.
             "BEACON_AUTH_SIGNING_KEY": private_pem(SIGNING_KEY).replace("\n", ""),
             "BEACON_AUTH_PUBLIC_KEYS": public_pem(SIGNING_KEY.public_key()).replace("\n", ""),
