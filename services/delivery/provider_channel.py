@@ -14,9 +14,15 @@ provider's rate limit). What the provider answers (providers/base.py) decides:
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import Sequence
 from typing import Protocol
+
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    wait_exponential_jitter,
+)
 
 from services.delivery.channels import ChannelResult, Outcome, collect
 from services.delivery.domain.pacing import TokenBucket
@@ -51,11 +57,9 @@ class ProviderChannel:
         self._name = name
         self._slots = asyncio.Semaphore(concurrency)
         self._bucket = TokenBucket(rate_limit)
-        self._base, self._max = backoff_base_s, backoff_max_s
-
-    def _backoff(self, attempt: int) -> float:
-        """Exponential with jitter, as the vendor client's (tenacity's) is."""
-        return min(self._max, self._base * 2 ** (attempt - 1)) + random.uniform(0, self._base)
+        self._wait = wait_exponential_jitter(
+            multiplier=backoff_base_s, max=backoff_max_s, jitter=backoff_base_s
+        )
 
     async def send(self, batch: Sequence[Outgoing], *, deadline: float) -> ChannelResult:
         return collect(batch, await asyncio.gather(*(self._send_one(m, deadline) for m in batch)))
@@ -63,32 +67,47 @@ class ProviderChannel:
     async def _send_one(self, message: Outgoing, deadline: float) -> Outcome:
         loop = asyncio.get_running_loop()
         outgoing = base.Outgoing(message_id=message.message_id, to=message.to, body=message.body)
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                async with self._slots:
-                    wait = self._bucket.reserve(1, loop.time())
-                    if wait > 0:
-                        await asyncio.sleep(wait)
-                    await self._client.send(outgoing)
-                return "accepted", ""
-            except base.Rejected as error:
-                return "refused" if error.suppress else "failed", (
-                    f"{self._name} rejected: {error}"[:500]
-                )
-            except base.OutcomeUnknown as error:
-                VENDOR_ERRORS.labels("unknown").inc()
-                log.error(
-                    "provider_outcome_unknown", message_id=message.message_id, error=str(error)
-                )
-                return "failed", f"{self._name} outcome_unknown (not resent): {error.detail}"[:500]
-            except base.Unavailable as error:
-                pause = max(self._backoff(attempt), error.retry_after_s)
-                if loop.time() + pause > deadline:
-                    return "retry", f"{self._name} unavailable: {error}"[:500]
-                VENDOR_ERRORS.labels("retried").inc()
-                await asyncio.sleep(pause)
+
+        def retry_after(state: RetryCallState) -> float:
+            error = state.outcome.exception() if state.outcome else None
+            return error.retry_after_s if isinstance(error, base.Unavailable) else 0.0
+
+        def past_deadline(state: RetryCallState) -> bool:
+            return loop.time() + state.upcoming_sleep > deadline
+
+        def count_retry(state: RetryCallState) -> None:
+            VENDOR_ERRORS.labels("retried").inc()
+
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(base.Unavailable),
+            # Exponential with jitter, never sooner than the provider's Retry-After.
+            wait=lambda state: max(self._wait(state), retry_after(state)),
+            stop=past_deadline,
+            before_sleep=count_retry,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    await self._attempt(outgoing)
+        except base.Rejected as error:
+            return "refused" if error.suppress else "failed", (
+                f"{self._name} rejected: {error}"[:500]
+            )
+        except base.OutcomeUnknown as error:
+            VENDOR_ERRORS.labels("unknown").inc()
+            log.error("provider_outcome_unknown", message_id=message.message_id, error=str(error))
+            return "failed", f"{self._name} outcome_unknown (not resent): {error.detail}"[:500]
+        except base.Unavailable as error:
+            return "retry", f"{self._name} unavailable: {error}"[:500]
+        return "accepted", ""
+
+    async def _attempt(self, outgoing: base.Outgoing) -> None:
+        async with self._slots:
+            wait = self._bucket.reserve(1, asyncio.get_running_loop().time())
+            if wait > 0:
+                await asyncio.sleep(wait)
+            await self._client.send(outgoing)
 
     async def close(self) -> None:
         await self._client.close()

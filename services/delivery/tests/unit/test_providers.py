@@ -223,6 +223,7 @@ async def test_a_provider_channel_sorts_each_message_and_names_the_refused() -> 
         "+3": Rejected("unsubscribed", suppress=True),
         "+4": OutcomeUnknown("outcome_unknown", "read timeout"),
         "+5": Unavailable("too_many_requests", retry_after_s=3600),
+        "+6": Unavailable("throughput_limit"),  # once, then taken: retried after back-off
     }
     calls: list[str] = []
 
@@ -230,6 +231,8 @@ async def test_a_provider_channel_sorts_each_message_and_names_the_refused() -> 
         async def send(self, message: Any) -> Accepted:
             calls.append(message.to)
             answer = answers[message.to]
+            if message.to == "+6" and calls.count("+6") > 1:
+                answer = Accepted("SM6")
             if isinstance(answer, Exception):
                 raise answer
             return answer
@@ -240,10 +243,10 @@ async def test_a_provider_channel_sorts_each_message_and_names_the_refused() -> 
     channel = ProviderChannel(
         Fake(), name="twilio", concurrency=2, rate_limit=0, backoff_base_s=0.01, backoff_max_s=0.02
     )
-    rows = [Row(i, f"m{i}", f"+{i}", "hi", f"c{i}") for i in range(1, 6)]
+    rows = [Row(i, f"m{i}", f"+{i}", "hi", f"c{i}") for i in range(1, 7)]
     deadline = asyncio.get_running_loop().time() + 5
     result = await channel.send(rows, deadline=deadline)
-    assert [m.message_id for m in result.accepted] == ["m1"]
+    assert [m.message_id for m in result.accepted] == ["m1", "m6"]
     assert {m.message_id: r for m, r in result.failed} == {
         "m2": "twilio rejected: invalid_number",
         "m3": "twilio rejected: unsubscribed",
@@ -251,4 +254,5 @@ async def test_a_provider_channel_sorts_each_message_and_names_the_refused() -> 
     }
     assert [m.message_id for m in result.refused] == ["m3"]
     assert result.retry == "twilio unavailable: too_many_requests"  # Retry-After past deadline
-    assert sorted(calls) == ["+1", "+2", "+3", "+4", "+5"]  # each tried once
+    # Each tried once, but the one throttled for a moment, tried again.
+    assert sorted(calls) == ["+1", "+2", "+3", "+4", "+5", "+6", "+6"]
