@@ -28,7 +28,9 @@ ChannelName = Literal["email", "sms", "whatsapp"]
 class Suppression(BaseModel):
     customer_id: str
     channel: ChannelName
-    reason: str = Field(description="unsubscribed (their link) or manual (a marketer)")
+    reason: str = Field(
+        description="unsubscribed (their link), manual (a marketer) or provider (a refusal)"
+    )
     created_at: str
     name: str | None
     email: str | None

@@ -532,7 +532,7 @@ export interface components {
             name: string | null;
             /**
              * Reason
-             * @description unsubscribed (their link) or manual (a marketer)
+             * @description unsubscribed (their link), manual (a marketer) or provider (a refusal)
              */
             reason: string;
         };

@@ -16,7 +16,11 @@ const CHANNELS: [SuppressionChannel, string][] = [
   ['sms', 'SMS'],
   ['whatsapp', 'WhatsApp'],
 ];
-const REASONS: Record<string, string> = { unsubscribed: 'Unsubscribed by their link', manual: 'Added by a marketer' };
+const REASONS: Record<string, string> = {
+  unsubscribed: 'Unsubscribed by their link',
+  manual: 'Added by a marketer',
+  provider: 'Refused by the provider (e.g. replied STOP)',
+};
 
 export default function Suppressions() {
   useTitle('Opt-outs');
