@@ -1051,6 +1051,58 @@ def _session_people_and_export_cases() -> list[Case]:
         case(
             "unsubscribe-no-token", "segments", "POST", "/api/v1/unsubscribe", 422, mention="token"
         ),
+        # The suppression lists.
+        case(
+            "suppression-customer-id-65",
+            "segments",
+            "POST",
+            "/api/v1/suppressions",
+            422,
+            json={"channel": "email", "customer_id": "c" * 65},
+            mention="customer_id",
+        ),
+        case(
+            "suppression-channel-fax",
+            "segments",
+            "POST",
+            "/api/v1/suppressions",
+            422,
+            json={"channel": "fax", "customer_id": "h-c"},
+            mention="channel",
+        ),
+        case(
+            "suppression-extra-field",
+            "segments",
+            "POST",
+            "/api/v1/suppressions",
+            422,
+            json={"channel": "sms", "customer_id": "h-c", "reason": "unsubscribed"},
+            mention="reason",
+        ),
+        case("suppression-list-no-channel", "segments", "GET", "/api/v1/suppressions", 422),
+        case(
+            "suppression-list-odd-cursor",
+            "segments",
+            "GET",
+            "/api/v1/suppressions",
+            422,
+            params={"channel": "sms", "cursor": "zz"},
+            mention="cursor",
+        ),
+        case(
+            "suppression-delete-channel-fax",
+            "segments",
+            "DELETE",
+            "/api/v1/suppressions/fax/h-c",
+            422,
+        ),
+        case(
+            "suppression-delete-id-5000",
+            "segments",
+            "DELETE",
+            f"/api/v1/suppressions/sms/{'c' * 5000}",
+            {404, 422},
+        ),
         case("export-unknown-segment", "segments", "GET", "/api/v1/segments/999999999/export", 404),
         case(
             "export-segment-id-arabic",
